@@ -1,0 +1,170 @@
+"""The reminder sweep: claim what is due, hand it to its kind, record what happened.
+
+Reminders are rows with a `next_at`, not scheduler jobs. A sweep claims due rows
+under a short lease, sends outside any transaction, then records each outcome.
+A process that dies mid-sweep leaves leases that run out, so the rows come due again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BATCH = 500
+# A kind that raises is tried again later, further apart each time, up to a day.
+RETRY_STEPS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+RETRY_MAX = timedelta(days=1)
+MIN_STEP = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One claimed reminder row, as plain values."""
+
+    id: int
+    team_id: str
+    kind: str
+    subject_ref: str
+    next_at: datetime
+    attempts: int
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a kind did with one reminder: how many messages it sent and when it is due next."""
+
+    reminder_id: int
+    sent: int = 0
+    next_at: datetime | None = None  # None: this reminder is finished
+    error: str | None = None  # a short code, never patient data; the row is retried
+
+
+class ReminderKind(Protocol):
+    """A feature's reminder: it decides what to send for due rows and when they are due next."""
+
+    name: str
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> Iterable[Outcome]:
+        """Send what is due (grouping as it sees fit) and return one outcome per reminder."""
+        ...
+
+
+class ReminderStore(Protocol):
+    def claim_due(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> list[DueReminder]:
+        """Lease up to `limit` due, unleased (or lease-expired) rows to `owner`, in one short transaction."""
+        ...
+
+    def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> None:
+        """Store outcomes for rows still leased to `owner`, releasing their leases."""
+        ...
+
+
+@dataclass
+class KindReport:
+    reminders: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, per kind."""
+
+    kinds: dict[str, KindReport] = field(default_factory=lambda: defaultdict(KindReport))
+
+    @property
+    def sent(self) -> int:
+        return sum(k.sent for k in self.kinds.values())
+
+    def lines(self) -> list[str]:
+        """One line per kind, as `carebot sweep` prints them."""
+        if not self.kinds:
+            return ["nothing due"]
+        return [
+            f"{name}: {k.sent} sent for {k.reminders} reminder(s)"
+            + (f", {k.failed} failed (will retry)" if k.failed else "")
+            for name, k in sorted(self.kinds.items())
+        ]
+
+
+def retry_at(now: datetime, attempts: int) -> datetime:
+    """When to try a failed reminder again, backing off with each attempt."""
+    step = RETRY_STEPS[attempts] if attempts < len(RETRY_STEPS) else RETRY_MAX
+    return now + step
+
+
+def sweep(
+    store: ReminderStore,
+    kinds: Mapping[str, ReminderKind],
+    now: datetime,
+    *,
+    owner: str | None = None,
+    batch: int = BATCH,
+) -> SweepReport:
+    """Run every due reminder once, as of `now`."""
+    owner = owner or uuid.uuid4().hex
+    report = SweepReport()
+    while True:
+        claimed = store.claim_due(now, owner, now + LEASE, batch)
+        if not claimed:
+            return report
+        by_kind: dict[str, list[DueReminder]] = defaultdict(list)
+        for reminder in claimed:
+            by_kind[reminder.kind].append(reminder)
+        outcomes: list[Outcome] = []
+        for name, due in by_kind.items():
+            outcomes.extend(_fire_kind(kinds.get(name), name, due, now, report.kinds[name]))
+        store.record(outcomes, owner, now)
+        if len(claimed) < batch:
+            return report
+
+
+def _fire_kind(
+    kind: ReminderKind | None,
+    name: str,
+    due: list[DueReminder],
+    now: datetime,
+    tally: KindReport,
+) -> list[Outcome]:
+    tally.reminders += len(due)
+    if kind is None:
+        log.error("no reminder kind registered as %r; %d reminder(s) parked", name, len(due))
+        tally.failed += len(due)
+        return [Outcome(r.id, error="unknown_kind", next_at=retry_at(now, r.attempts)) for r in due]
+    try:
+        outcomes = {o.reminder_id: o for o in kind.fire(due, now)}
+    except Exception:
+        log.exception("reminder kind %r failed on %d reminder(s)", name, len(due))
+        tally.failed += len(due)
+        return [Outcome(r.id, error="kind_failed", next_at=retry_at(now, r.attempts)) for r in due]
+    results = []
+    for reminder in due:
+        outcome = outcomes.get(reminder.id)
+        if outcome is None:
+            log.error("reminder kind %r returned no outcome for reminder %d", name, reminder.id)
+            outcome = Outcome(reminder.id, error="no_outcome")
+        if outcome.error:
+            tally.failed += 1
+            outcome = Outcome(
+                reminder.id,
+                sent=outcome.sent,
+                error=outcome.error,
+                next_at=outcome.next_at or retry_at(now, reminder.attempts),
+            )
+        if outcome.next_at is not None and outcome.next_at <= now:
+            # Due again within this sweep would loop forever; the next tick picks it up.
+            outcome = Outcome(outcome.reminder_id, outcome.sent, now + MIN_STEP, outcome.error)
+        tally.sent += outcome.sent
+        results.append(outcome)
+    return results

@@ -1,0 +1,24 @@
+"""Slack in and out: one module per feature, each with register(app, care)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import dedup, dispatch, errors, help
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.services import Care
+
+# Each feature registers its command, listeners and reminder kinds; order sets /carebot help.
+FEATURES = (help,)
+
+
+def register_all(app: App, care: Care) -> None:
+    """Wire every feature into the Bolt app, then the paths that reach their commands."""
+    errors.register(app, care)
+    dedup.register(app, care)
+    for feature in FEATURES:
+        feature.register(app, care)
+    dispatch.register(app, care)

@@ -1,0 +1,131 @@
+"""Settings from the environment and an optional .env file, checked before anything starts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///carebot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message is one line an admin can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    port: int = 3000
+    log_level: str = "INFO"
+    sweep_seconds: int = 30
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @property
+    def default_database(self) -> bool:
+        return self.database_url == DEFAULT_DATABASE_URL
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def require_slack(self, *, http: bool) -> None:
+        """Refuse to run without what Slack needs; name every missing variable at once."""
+        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"]
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_APP_TOKEN": self.app_token,
+        }
+        missing = [name for name in needed if not values[name]]
+        if missing:
+            raise ConfigError(
+                f"carebot run needs {', '.join(missing)}: set them in the environment or in .env "
+                "(README: Connecting a workspace). To try carebot without Slack, run: carebot sandbox"
+            )
+
+
+def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")) -> Settings:
+    """Read settings: the environment wins over .env; unset or empty means the default."""
+    values: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    values.update(environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    return Settings(
+        bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=_api_url(get("SLACK_API_URL") or SLACK_API_URL),
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        timezone=_zone(get("CAREBOT_TIMEZONE") or "UTC"),
+        port=_port(get("PORT") or "3000"),
+        log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
+    )
+
+
+def _prefixed(value: str | None, name: str, prefix: str) -> str | None:
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(f"{name} should start with {prefix!r} (got a value that does not)")
+    return value
+
+
+def _api_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL {value!r} is not a URL; example: {SLACK_API_URL}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _zone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"CAREBOT_TIMEZONE {value!r} is not a time zone; example: America/New_York"
+        ) from None
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"PORT {value!r} is not a port number; example: 3000")
+    return int(value)
+
+
+def _positive(value: str, name: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise ConfigError(f"{name} {value!r} should be a whole number of seconds; example: 30")
+    return int(value)
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL {value!r} should be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; Slack's libraries stay at WARNING because at DEBUG they log message bodies."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "sqlalchemy.engine"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,35 @@
+"""A thread pool for Bolt's listeners that can tell when all started work has finished."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """ThreadPoolExecutor that counts unfinished work, so the sandbox can wait for quiet."""
+
+    def __init__(self, max_workers: int = 16) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="carebot-listener")
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._busy += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future[Any]) -> None:
+        with self._idle:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no listener work is running; False if it is still busy at `timeout`."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)

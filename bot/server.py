@@ -1,0 +1,80 @@
+"""HTTP mode: Slack's requests on POST /slack/events and a health check on GET /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+from storage import Database
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def wsgi_app(app: App, db: Database) -> WSGIApplication:
+    """Route Slack to Bolt and health checks to the database; everything else is 404."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            problem = db.ping()
+            status = "200 OK" if problem is None else "503 Service Unavailable"
+            body = {"status": "ok" if problem is None else "unavailable", "database": problem or "ok"}
+            return _json(start_response, status, body)
+        if path == EVENTS_PATH:
+            return slack(environ, start_response)
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+
+    return application
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+class HttpServer:
+    """Waitress serving carebot, started in a background thread or in the foreground."""
+
+    def __init__(self, application: WSGIApplication, host: str, port: int, threads: int = 16) -> None:
+        self._server = create_server(
+            application, host=host, port=port, threads=threads, ident="carebot", clear_untrusted_proxy_headers=True
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self.port}"  # type: ignore[union-attr]
+
+    def start(self) -> HttpServer:
+        self._thread = threading.Thread(target=self._server.run, name="carebot-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        if on_ready:
+            on_ready(self.url)
+        self._server.run()
+
+    def close(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

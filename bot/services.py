@@ -1,0 +1,55 @@
+"""Everything a listener or a reminder needs, handed in rather than imported as globals."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.commands import CommandRegistry
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.reminders import ReminderKind, SweepReport, sweep
+from bot.core.timeparse import TimeParser
+from storage import Database, dedup
+from storage.reminders import SqlReminderStore
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+log = logging.getLogger(__name__)
+
+# Slack retries an event for about 5 minutes and a double click lands within seconds;
+# a week of keys is ample and keeps the table small.
+KEEP_KEYS = timedelta(days=7)
+
+
+@dataclass
+class Care:
+    """The bot's collaborators: settings, database, clock, time parser, Slack client, features."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    times: TimeParser
+    slack: WebClient
+    commands: CommandRegistry = field(default_factory=CommandRegistry)
+    reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
+
+    def add_reminder_kind(self, kind: ReminderKind) -> None:
+        if kind.name in self.reminder_kinds:
+            raise ValueError(f"reminder kind {kind.name!r} is registered twice")
+        self.reminder_kinds[kind.name] = kind
+
+    def first_time(self, team_id: str, key: str) -> bool:
+        """True only the first time this request key is seen: retries and double clicks get False."""
+        return dedup.first_time(self.db, team_id, key, self.clock.now())
+
+    def sweep(self, at: datetime | None = None) -> SweepReport:
+        """One reminder pass as of `at` (default now); safe to run from several processes."""
+        now = at or self.clock.now()
+        report = sweep(SqlReminderStore(self.db), self.reminder_kinds, now)
+        with self.db.session() as session:
+            dedup.purge_older_than(session, now - KEEP_KEYS)
+        return report

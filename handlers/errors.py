@@ -1,0 +1,86 @@
+"""One error handler: a short apology with a reference for the user, a log line without PHI."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltResponse
+
+if TYPE_CHECKING:
+    from slack_bolt import App, Respond
+    from slack_sdk import WebClient
+
+    from bot.services import Care
+
+log = logging.getLogger("carebot.errors")
+
+
+def register(app: App, care: Care) -> None:
+    app.error(on_error)
+
+
+def apology(reference: str) -> str:
+    return (
+        ":warning: Sorry, something went wrong on carebot's side and your request did not finish. "
+        f"Please try again; if it keeps happening, give your admin this reference: `{reference}`."
+    )
+
+
+def where_it_failed(error: BaseException) -> str:
+    """The traceback's frames without the exception's message, which may quote patient data."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return "".join(traceback.format_list(frames[-8:])).rstrip()
+
+
+def on_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: Any,
+    client: WebClient,
+    respond: Respond | None,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    reference = "E-" + uuid.uuid4().hex[:8]
+    log.error(
+        "request failed ref=%s error=%s type=%s team=%s user=%s\n%s",
+        reference,
+        type(error).__name__,
+        body.get("type") or ("slash_command" if "command" in body else "unknown"),
+        context.team_id,
+        context.user_id,
+        where_it_failed(error),
+    )
+    acked = response is None
+    if body.get("type") == "view_submission" and not acked:
+        # Push the apology over the form, so closing it gives the user back what they typed.
+        return BoltResponse(status=200, body={"response_action": "push", "view": _apology_view(reference)})
+    try:
+        _tell_user(body, context, client, respond, apology(reference))
+    except Exception as failure:  # the apology is best effort; the log line above is the record
+        log.warning("could not send the apology for ref=%s: %s", reference, type(failure).__name__)
+    if not acked:  # answer Slack so it shows no generic failure on top of ours
+        return BoltResponse(status=200, body="")
+    return None
+
+
+def _apology_view(reference: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Something went wrong"},
+        "close": {"type": "plain_text", "text": "Back to the form"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": apology(reference)}}],
+    }
+
+
+def _tell_user(
+    body: dict[str, Any], context: Any, client: WebClient, respond: Respond | None, text: str
+) -> None:
+    if respond is not None and context.response_url:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    elif context.channel_id and context.user_id:
+        client.chat_postEphemeral(channel=context.channel_id, user=context.user_id, text=text)
+    elif context.user_id:  # a modal already closed: tell the user in their DM with the bot
+        client.chat_postMessage(channel=context.user_id, text=text)

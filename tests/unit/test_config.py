@@ -1,0 +1,75 @@
+"""Settings come from the environment and .env, and a wrong one is one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+
+
+def test_defaults_need_nothing(tmp_path: Path) -> None:
+    settings = load_settings({}, dotenv=tmp_path / "missing.env")
+
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.timezone == ZoneInfo("UTC")
+    assert settings.port == 3000
+    assert not settings.socket_mode
+
+
+def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nPORT=4000\nCAREBOT_TIMEZONE=America/Chicago\n")
+
+    settings = load_settings({"PORT": "5000"}, dotenv=dotenv)
+
+    assert settings.bot_token == "xoxb-from-file"
+    assert settings.port == 5000
+    assert settings.timezone == ZoneInfo("America/Chicago")
+
+
+def test_slack_api_url_gets_its_trailing_slash() -> None:
+    settings = load_settings({"SLACK_API_URL": "http://127.0.0.1:9999/api"}, dotenv=None)
+    assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
+
+
+def test_run_names_every_missing_variable_and_points_to_the_sandbox() -> None:
+    settings = load_settings({}, dotenv=None)
+
+    with pytest.raises(ConfigError) as http:
+        settings.require_slack(http=True)
+    with pytest.raises(ConfigError) as socket:
+        settings.require_slack(http=False)
+
+    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in str(http.value)
+    assert "SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in str(socket.value)
+    assert "carebot sandbox" in str(http.value)
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, dotenv=None)
+    settings.require_slack(http=False)
+    assert settings.socket_mode
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("CAREBOT_TIMEZONE", "Mars/Olympus", "America/New_York"),
+        ("PORT", "eighty", "3000"),
+        ("PORT", "70000", "3000"),
+        ("LOG_LEVEL", "chatty", "DEBUG, INFO"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-wrong", "xapp-"),
+        ("SLACK_API_URL", "slack.com/api", "https://slack.com/api/"),
+        ("CAREBOT_SWEEP_SECONDS", "0", "30"),
+    ],
+)
+def test_a_wrong_setting_is_one_line_with_an_example(name: str, value: str, says: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({name: value}, dotenv=None)
+    assert says in str(error.value)
+    assert "\n" not in str(error.value)

@@ -1,0 +1,221 @@
+"""The database: one engine per process, sessions as units of work, and migrations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from storage.errors import DatabaseConfigError, DatabaseUnavailable
+
+EXAMPLE_URLS = "sqlite:///carebot.db or postgresql+psycopg://user@host/carebot"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 3
+# Any fixed number: replicas starting together take turns migrating.
+_MIGRATION_LOCK = 4_242_001
+_READ_ONLY = "carebot_read_only"
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+class Database:
+    """A SQLite or PostgreSQL database reached through one pooled engine."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = self.check_url(url)
+        self.engine = (
+            _sqlite_engine(self.url, echo) if _is_sqlite(self.url) else _pg_engine(self.url, echo)
+        )
+        self._reader = self.engine.execution_options(**{_READ_ONLY: True})
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self._reader, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Database({self.safe_url!r})"
+
+    @staticmethod
+    def check_url(url: str) -> URL:
+        """Parse a DATABASE_URL, or raise DatabaseConfigError saying what is wrong in one line."""
+        text = url.strip()
+        shown = _PASSWORD_IN_URL.sub(r"\1***@", text)
+        try:
+            parsed = make_url(text)
+        except (exc.ArgumentError, ValueError):
+            raise DatabaseConfigError(
+                f'DATABASE_URL "{shown}" is not a database URL; example: {EXAMPLE_URLS}'
+            ) from None
+        if parsed.drivername in ("postgres", "postgresql", "postgres+psycopg"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+            raise DatabaseConfigError(
+                f'DATABASE_URL "{shown}" names an unsupported database or driver '
+                f'"{parsed.drivername}"; example: {EXAMPLE_URLS}'
+            )
+        try:
+            parsed.get_dialect().import_dbapi()
+        except ImportError:
+            if _is_sqlite(parsed):
+                raise DatabaseConfigError(
+                    "DATABASE_URL is SQLite but this Python has no sqlite3 module; "
+                    "use a Python built with SQLite or a postgresql+psycopg:// URL"
+                ) from None
+            raise DatabaseConfigError(
+                "DATABASE_URL is PostgreSQL but the psycopg driver is not installed; "
+                'run: pip install "carebot[postgres]"'
+            ) from None
+        return parsed
+
+    @property
+    def dialect(self) -> str:
+        """The database kind: "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password masked, fit for logs and error messages."""
+        return self.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A unit of work: commit on success, roll back on error, always close."""
+        session = (self._read_sessions if read_only else self._sessions)()
+        try:
+            try:
+                # Begin now: on SQLite this takes the write lock before anything is read.
+                session.connection()
+            except exc.DBAPIError as error:
+                raise self._unavailable(error) from error
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> str | None:
+        """None when the database answers, else a short reason (never the password)."""
+        try:
+            with self._reader.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except Exception as error:
+            return self._reason(error)
+        return None
+
+    def upgrade(self) -> None:
+        """Apply every migration not applied yet, in one transaction."""
+        with self._connect(self.engine) as connection, connection.begin():
+            if self.dialect == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            command.upgrade(self._alembic_config(connection), "head")
+
+    def current_revision(self) -> str | None:
+        """The migration revision the database is at; None before the first upgrade."""
+        with self._connect(self._reader) as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def is_up_to_date(self) -> bool:
+        """Whether every migration has been applied."""
+        heads = set(ScriptDirectory.from_config(self._alembic_config()).get_heads())
+        with self._connect(self._reader) as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current == heads
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def _connect(self, engine: Engine) -> Connection:
+        try:
+            return engine.connect()
+        except exc.DBAPIError as error:
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error: BaseException) -> DatabaseUnavailable:
+        return DatabaseUnavailable(
+            f"cannot connect to the database {self.safe_url}: {self._reason(error)}"
+        )
+
+    def _reason(self, error: BaseException) -> str:
+        cause = getattr(error, "orig", None) or error
+        lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+        reason = lines[0] if lines else type(cause).__name__
+        if self.url.password:
+            reason = reason.replace(str(self.url.password), "***")
+        return reason[:300]
+
+    @staticmethod
+    def _alembic_config(connection: Connection | None = None) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+        config.attributes["connection"] = connection
+        return config
+
+
+def _is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _sqlite_engine(url: URL, echo: bool) -> Engine:
+    memory = _is_memory(url)
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
+        # One shared connection, or every checkout would see its own empty database.
+        poolclass=StaticPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # The driver's own implicit BEGIN is off; the "begin" hook below decides the kind.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # IMMEDIATE takes the write lock up front so read-check-write steps serialize.
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _pg_engine(url: URL, echo: bool) -> Engine:
+    connect_args: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "application_name": "carebot",
+    }
+    for key in url.query:  # settings spelled out in the URL win
+        connect_args.pop(key, None)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=10,
+        pool_recycle=1800,
+        connect_args=connect_args,
+    )

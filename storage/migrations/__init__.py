@@ -1,0 +1,1 @@
+"""Alembic migrations for the carebot schema; applied by `Database.upgrade()`."""

@@ -36,7 +36,7 @@ class Runtime:
 
 
 def create_app(care: Care, executor: TrackingExecutor) -> App:
-    """A Bolt app with every feature registered; it verifies request signatures (never turn that off)."""
+    """A Bolt app with every feature registered; it checks signatures (never turn that off)."""
     app = App(
         name="carebot",
         signing_secret=care.settings.signing_secret or "",

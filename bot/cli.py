@@ -39,23 +39,35 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,sandbox}")
 
-    run = verbs.add_parser("run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP")
-    run.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    run = verbs.add_parser(
+        "run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP"
+    )
+    run.add_argument(
+        "--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set"
+    )
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     run.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
-    run.add_argument("--no-scheduler", action="store_true", help="do not run the reminder sweep here")
+    run.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the reminder sweep here"
+    )
     run.set_defaults(handler=_run)
 
     sweep = verbs.add_parser("sweep", help="send the reminders that are due, once, and exit")
-    sweep.add_argument("--at", help="as of this instant (ISO-8601; local to CAREBOT_TIMEZONE if no offset)")
+    sweep.add_argument(
+        "--at", help="as of this instant (ISO-8601; local to CAREBOT_TIMEZONE if no offset)"
+    )
     sweep.set_defaults(handler=_sweep)
 
     db = verbs.add_parser("db", help="database tasks")
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="{upgrade,current}")
     db_verbs.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
-    db_verbs.add_parser("current", help="show the schema revision").set_defaults(handler=_db_current)
+    db_verbs.add_parser("current", help="show the schema revision").set_defaults(
+        handler=_db_current
+    )
 
-    sandbox = verbs.add_parser("sandbox", help="talk to carebot in a local Slack stand-in; no Slack needed")
+    sandbox = verbs.add_parser(
+        "sandbox", help="talk to carebot in a local Slack stand-in; no Slack needed"
+    )
     sandbox.add_argument("--db", help="keep the sandbox's SQLite database in this file")
     sandbox.set_defaults(handler=_sandbox)
     return parser
@@ -68,7 +80,7 @@ def _settings() -> Settings:
 
 
 def open_database(settings: Settings) -> Database:
-    """Connect and make sure the schema is current: SQLite upgrades itself, others must be migrated."""
+    """Connect and check the schema: SQLite upgrades itself, others must be migrated first."""
     db = Database(settings.database_url)
     if db.dialect == "sqlite":
         db.upgrade()
@@ -90,7 +102,9 @@ def _build(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
             f"Slack refused the bot token ({error.response.get('error')}): check SLACK_BOT_TOKEN"
         ) from None
     except (SlackClientError, BoltError, OSError) as error:
-        raise Refused(f"could not reach Slack at {settings.slack_api_url} ({type(error).__name__})") from None
+        raise Refused(
+            f"could not reach Slack at {settings.slack_api_url} ({type(error).__name__})"
+        ) from None
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -131,7 +145,9 @@ def _instant(text: str, settings: Settings) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"--at {text!r} is not an ISO-8601 time; example: 2027-03-02T09:00") from None
+        raise ConfigError(
+            f"--at {text!r} is not an ISO-8601 time; example: 2027-03-02T09:00"
+        ) from None
     return at if at.tzinfo else at.replace(tzinfo=settings.timezone)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,7 +26,7 @@ class Settings:
     app_token: str | None = None
     slack_api_url: str = SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
-    timezone: ZoneInfo = ZoneInfo("UTC")
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     port: int = 3000
     log_level: str = "INFO"
     sweep_seconds: int = 30
@@ -54,7 +54,8 @@ class Settings:
         if missing:
             raise ConfigError(
                 f"carebot run needs {', '.join(missing)}: set them in the environment or in .env "
-                "(README: Connecting a workspace). To try carebot without Slack, run: carebot sandbox"
+                "(README: Connecting a workspace). "
+                "To try carebot without Slack, run: carebot sandbox"
             )
 
 

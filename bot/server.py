@@ -32,7 +32,10 @@ def wsgi_app(app: App, db: Database) -> WSGIApplication:
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             problem = db.ping()
             status = "200 OK" if problem is None else "503 Service Unavailable"
-            body = {"status": "ok" if problem is None else "unavailable", "database": problem or "ok"}
+            body = {
+                "status": "ok" if problem is None else "unavailable",
+                "database": problem or "ok",
+            }
             return _json(start_response, status, body)
         if path == EVENTS_PATH:
             return slack(environ, start_response)
@@ -43,16 +46,25 @@ def wsgi_app(app: App, db: Database) -> WSGIApplication:
 
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
     data = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
     return [data]
 
 
 class HttpServer:
     """Waitress serving carebot, started in a background thread or in the foreground."""
 
-    def __init__(self, application: WSGIApplication, host: str, port: int, threads: int = 16) -> None:
+    def __init__(
+        self, application: WSGIApplication, host: str, port: int, threads: int = 16
+    ) -> None:
         self._server = create_server(
-            application, host=host, port=port, threads=threads, ident="carebot", clear_untrusted_proxy_headers=True
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="carebot",
+            clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
 

@@ -43,7 +43,7 @@ class Care:
         self.reminder_kinds[kind.name] = kind
 
     def first_time(self, team_id: str, key: str) -> bool:
-        """True only the first time this request key is seen: retries and double clicks get False."""
+        """True only the first time a request key is seen: retries and double clicks get False."""
         return dedup.first_time(self.db, team_id, key, self.clock.now())
 
     def sweep(self, at: datetime | None = None) -> SweepReport:

@@ -35,14 +35,19 @@ def request_key(body: dict[str, Any]) -> str | None:
     if body.get("type") != "block_actions" or not body.get("actions"):
         return None
     action = body["actions"][0]
-    if action.get("type") != "button" or action.get("action_id", "").startswith(REPEATABLE_PREFIXES):
+    if action.get("type") != "button" or action.get("action_id", "").startswith(
+        REPEATABLE_PREFIXES
+    ):
         return None
     container = body.get("container") or {}
     where = container.get("message_ts") or container.get("view_id") or ""
-    return f"click:{where}:{action.get('block_id', '')}:{action['action_id']}:{action.get('value', '')}"
+    block, value = action.get("block_id", ""), action.get("value", "")
+    return f"click:{where}:{block}:{action['action_id']}:{value}"
 
 
-def skip_repeats(body: dict[str, Any], context: Any, next: Callable[[], None]) -> BoltResponse | None:
+def skip_repeats(
+    body: dict[str, Any], context: Any, next: Callable[[], None]
+) -> BoltResponse | None:
     key = request_key(body)
     care: Care = context["care"]
     if key is not None and not care.first_time(context.team_id or "", key[:255]):

@@ -74,7 +74,9 @@ def on_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
         return
     if event.get("subtype") not in READABLE_SUBTYPES:
         return
-    _answer_message(context["care"], client, context.team_id, event, event.get("text", ""), via="dm")
+    _answer_message(
+        context["care"], client, context.team_id, event, event.get("text", ""), via="dm"
+    )
 
 
 def _answer_message(
@@ -109,4 +111,3 @@ def _answer_message(
         client.chat_postMessage(
             channel=ask.channel_id, text=reply.text, blocks=reply.blocks, thread_ts=thread_ts
         )
-

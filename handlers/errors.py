@@ -56,7 +56,9 @@ def on_error(
     acked = response is None
     if body.get("type") == "view_submission" and not acked:
         # Push the apology over the form, so closing it gives the user back what they typed.
-        return BoltResponse(status=200, body={"response_action": "push", "view": _apology_view(reference)})
+        return BoltResponse(
+            status=200, body={"response_action": "push", "view": _apology_view(reference)}
+        )
     try:
         _tell_user(body, context, client, respond, apology(reference))
     except Exception as failure:  # the apology is best effort; the log line above is the record

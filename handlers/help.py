@@ -41,7 +41,10 @@ def overview(care: Care, ask: Ask) -> Reply:
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{command.slash}* — {command.summary}\n{usage}"},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{command.slash}* — {command.summary}\n{usage}",
+                },
             }
         )
     blocks.append(

@@ -20,7 +20,12 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 BATCH = 500
 # A kind that raises is tried again later, further apart each time, up to a day.
-RETRY_STEPS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+RETRY_STEPS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
 RETRY_MAX = timedelta(days=1)
 MIN_STEP = timedelta(minutes=1)
 
@@ -62,7 +67,7 @@ class ReminderStore(Protocol):
     def claim_due(
         self, now: datetime, owner: str, lease_until: datetime, limit: int
     ) -> list[DueReminder]:
-        """Lease up to `limit` due, unleased (or lease-expired) rows to `owner`, in one short transaction."""
+        """Lease up to `limit` due rows, unleased or with a lease run out, to `owner`."""
         ...
 
     def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> None:

@@ -33,7 +33,9 @@ def test_a_retried_event_has_the_same_key_as_the_first_delivery() -> None:
     assert request_key(event) == request_key(dict(event)) == "event:Ev123"
 
 
-def click(action_id: str, value: str = "v", ts: str = "1.1", kind: str = "button") -> dict[str, object]:
+def click(
+    action_id: str, value: str = "v", ts: str = "1.1", kind: str = "button"
+) -> dict[str, object]:
     return {
         "type": "block_actions",
         "container": {"type": "message", "message_ts": ts},

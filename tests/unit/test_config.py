@@ -22,7 +22,9 @@ def test_defaults_need_nothing(tmp_path: Path) -> None:
 
 def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
-    dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nPORT=4000\nCAREBOT_TIMEZONE=America/Chicago\n")
+    dotenv.write_text(
+        "SLACK_BOT_TOKEN=xoxb-from-file\nPORT=4000\nCAREBOT_TIMEZONE=America/Chicago\n"
+    )
 
     settings = load_settings({"PORT": "5000"}, dotenv=dotenv)
 
@@ -50,7 +52,9 @@ def test_run_names_every_missing_variable_and_points_to_the_sandbox() -> None:
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
-    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, dotenv=None)
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, dotenv=None
+    )
     settings.require_slack(http=False)
     assert settings.socket_mode
 

@@ -31,5 +31,9 @@ def test_core_module_stays_free_of_slack_and_sql(module: Path) -> None:
 
 def test_storage_does_not_reach_up_into_slack_code() -> None:
     for path in (ROOT / "storage").rglob("*.py"):
-        bad = {n for n in imported_modules(path) if n.split(".")[0] in ("slack_bolt", "slack_sdk", "handlers")}
+        bad = {
+            n
+            for n in imported_modules(path)
+            if n.split(".")[0] in ("slack_bolt", "slack_sdk", "handlers")
+        }
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

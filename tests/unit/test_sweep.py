@@ -30,7 +30,9 @@ class FakeStore:
     def add(self, id: int, next_at: datetime, kind: str = "nudge", subject: str = "X-1") -> None:
         self.rows[id] = Row(DueReminder(id, "T1", kind, subject, next_at, 0, {}))
 
-    def claim_due(self, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[DueReminder]:
+    def claim_due(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> list[DueReminder]:
         due = sorted(
             (
                 row

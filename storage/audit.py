@@ -1,0 +1,79 @@
+"""The append-only audit trail: who did what to which record, when and where; ids only."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import AuditRow
+from storage.stamp import utc_now
+
+ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
+REF = re.compile(r"[A-Z]{1,3}-\d{1,9}")
+SLACK_ID = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+class SqlAuditLog:
+    """Writes audit rows in the caller's session, so they commit with the change they describe."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        team_id: str,
+        actor: str,
+        action: str,
+        ref: str | None = None,
+        channel_id: str | None = None,
+        request_id: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append one audit row; refuses anything that is not an id (no clinical text)."""
+        _check(ACTION, action, "action", "appointment.book")
+        _check(SLACK_ID, actor, "actor", "U012AB3CD or carebot")
+        _check(SLACK_ID, team_id, "team_id", "T012AB3CD")
+        if ref is not None:
+            _check(REF, ref, "ref", "A-12")
+        if channel_id is not None:
+            _check(SLACK_ID, channel_id, "channel_id", "C012AB3CD")
+        if request_id is not None:
+            _check(REQUEST_ID, request_id, "request_id", "4f1c2a9e")
+        self.session.add(
+            AuditRow(
+                team_id=team_id,
+                at=utc_now(at),
+                actor=actor,
+                action=action,
+                ref=ref,
+                channel_id=channel_id,
+                request_id=request_id,
+            )
+        )
+        self.session.flush()
+
+    def recent(self, team_id: str, limit: int = 50) -> list[AuditRow]:
+        """The workspace's latest audit rows, newest first."""
+        return recent(self.session, team_id, limit)
+
+
+def recent(session: Session, team_id: str, limit: int = 50) -> list[AuditRow]:
+    """The workspace's latest audit rows, newest first."""
+    return list(
+        session.execute(
+            select(AuditRow)
+            .where(AuditRow.team_id == team_id)
+            .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def _check(pattern: re.Pattern[str], value: str, field: str, example: str) -> None:
+    if not pattern.fullmatch(value):
+        # The value itself stays out of the message: it may be the clinical text being refused.
+        raise ValueError(f"audit {field} must be a short id, like {example}")

@@ -1,0 +1,107 @@
+"""Patients as a workspace refers to them: P-refs, names as typed, optional MRNs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import PatientRow
+from storage.refs import next_number, parse_ref
+from storage.stamp import utc_now
+
+PREFIX = "P"
+
+
+def name_key(name: str) -> str:
+    """A name folded for matching: case-insensitive, spaces collapsed."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def find_or_create(
+    session: Session,
+    team_id: str,
+    name: str,
+    mrn: str | None,
+    by: str,
+    *,
+    now: datetime | None = None,
+) -> PatientRow:
+    """The patient with this MRN, else the one MRN-less patient of this name, else a new one."""
+    display_name = re.sub(r"\s+", " ", name).strip()
+    if not display_name or len(display_name) > 200:
+        raise ValueError("a patient name must be 1-200 characters, like Jane Doe")
+    mrn = mrn.strip() if mrn else None
+    if mrn is not None and len(mrn) > 64:
+        raise ValueError("an MRN must be at most 64 characters, like 00123456")
+    existing = _find(session, team_id, display_name, mrn)
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint, so a concurrent insert of the same MRN leaves our transaction usable.
+        with session.begin_nested():
+            patient = PatientRow(
+                team_id=team_id,
+                number=next_number(session, team_id, PREFIX),
+                display_name=display_name,
+                name_key=name_key(display_name),
+                mrn=mrn,
+                created_at=utc_now(now),
+                created_by=by,
+            )
+            session.add(patient)
+    except IntegrityError:
+        # Someone else just stored this MRN: theirs is the patient.
+        found = get_by_mrn(session, team_id, mrn) if mrn is not None else None
+        if found is None:
+            raise
+        return found
+    return patient
+
+
+def get_by_ref(session: Session, team_id: str, ref: str) -> PatientRow | None:
+    """The patient a typed ref ("P-12", "p12") points at, or None."""
+    number = parse_ref(ref, PREFIX)
+    if number is None:
+        return None
+    return session.execute(
+        select(PatientRow).where(PatientRow.team_id == team_id, PatientRow.number == number)
+    ).scalar_one_or_none()
+
+
+def get_by_mrn(session: Session, team_id: str, mrn: str) -> PatientRow | None:
+    """The patient with this MRN in this workspace, or None."""
+    return session.execute(
+        select(PatientRow).where(PatientRow.team_id == team_id, PatientRow.mrn == mrn.strip())
+    ).scalar_one_or_none()
+
+
+def find_by_name(session: Session, team_id: str, name: str, limit: int = 20) -> list[PatientRow]:
+    """Patients whose name matches, ignoring case and spacing, oldest first."""
+    return list(
+        session.execute(
+            select(PatientRow)
+            .where(PatientRow.team_id == team_id, PatientRow.name_key == name_key(name))
+            .order_by(PatientRow.number)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def _find(session: Session, team_id: str, name: str, mrn: str | None) -> PatientRow | None:
+    if mrn is not None:
+        return get_by_mrn(session, team_id, mrn)
+    # Without an MRN only a patient who also has none may match, so MRNs never get merged.
+    return session.execute(
+        select(PatientRow)
+        .where(
+            PatientRow.team_id == team_id,
+            PatientRow.name_key == name_key(name),
+            PatientRow.mrn.is_(None),
+        )
+        .order_by(PatientRow.number)
+        .limit(1)
+    ).scalar_one_or_none()

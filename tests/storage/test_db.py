@@ -1,0 +1,174 @@
+"""The Database: migrations, sessions as units of work, health checks and URL errors."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage import Database, DatabaseConfigError, DatabaseUnavailable
+from storage.models import Base, WorkspaceRow
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+TABLES = {
+    "alembic_version",
+    "audit_log",
+    "care_channels",
+    "patients",
+    "people",
+    "processed_keys",
+    "ref_counters",
+    "reminders",
+    "workspaces",
+}
+
+
+def table_names(db: Database) -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_migrations_create_the_schema_and_report_up_to_date(fresh_db: Database) -> None:
+    assert fresh_db.current_revision() is None
+    assert not fresh_db.is_up_to_date()
+
+    fresh_db.upgrade()
+
+    assert table_names(fresh_db) == TABLES
+    assert fresh_db.current_revision() == "0001"
+    assert fresh_db.is_up_to_date()
+
+
+def test_a_second_upgrade_changes_nothing(fresh_db: Database) -> None:
+    fresh_db.upgrade()
+    with fresh_db.session() as session:
+        session.add(WorkspaceRow(team_id="T1", created_at=T0))
+
+    fresh_db.upgrade()
+
+    assert fresh_db.current_revision() == "0001"
+    with fresh_db.session() as session:
+        assert session.scalars(sa.select(WorkspaceRow.team_id)).all() == ["T1"]
+
+
+def test_the_migration_matches_the_models(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_in_memory_sqlite_works_across_threads() -> None:
+    memory = Database("sqlite://")
+    memory.upgrade()
+    with memory.session() as session:
+        session.add(WorkspaceRow(team_id="T1", created_at=T0))
+
+    def count() -> int:
+        with memory.session(read_only=True) as session:
+            return len(session.scalars(sa.select(WorkspaceRow)).all())
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(count).result() == 1
+    memory.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    sqlite = Database(f"sqlite:///{tmp_path / 'carebot.db'}")
+    with sqlite.session() as session:
+        assert session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10_000
+        assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    sqlite.dispose()
+
+
+def test_session_commits_on_success_and_rolls_back_on_error(db: Database) -> None:
+    with db.session() as session:
+        session.add(WorkspaceRow(team_id="T1", created_at=T0))
+    with pytest.raises(RuntimeError), db.session() as session:
+        session.add(WorkspaceRow(team_id="T2", created_at=T0))
+        session.flush()
+        raise RuntimeError("changed my mind")
+
+    with db.session(read_only=True) as session:
+        assert session.scalars(sa.select(WorkspaceRow.team_id)).all() == ["T1"]
+
+
+def test_aware_datetimes_come_back_as_the_same_instant_in_utc(db: Database) -> None:
+    clinic = timezone(timedelta(hours=-5))
+    local = datetime(2026, 3, 2, 23, 45, 1, 123456, tzinfo=clinic)
+    with db.session() as session:
+        session.add(WorkspaceRow(team_id="T1", created_at=local))
+
+    with db.session() as session:
+        stored = session.get(WorkspaceRow, "T1")
+        assert stored is not None
+        assert stored.created_at == local
+        assert stored.created_at.tzinfo is UTC
+        assert stored.created_at == datetime(2026, 3, 3, 4, 45, 1, 123456, tzinfo=UTC)
+
+
+def test_naive_datetimes_are_refused(db: Database) -> None:
+    refused = pytest.raises(sa.exc.StatementError, match="naive datetime")
+    with refused as raised, db.session() as session:
+        session.add(WorkspaceRow(team_id="T1", created_at=datetime(2026, 3, 2, 9, 30)))
+    assert isinstance(raised.value.orig, ValueError)
+
+
+def test_ping_is_none_when_the_database_answers(db: Database) -> None:
+    assert db.ping() is None
+
+
+def test_ping_reports_an_unreachable_postgres_quickly_without_the_password() -> None:
+    unreachable = Database("postgresql+psycopg://carebot:s3cret@127.0.0.1:1/carebot")
+    started = time.monotonic()
+
+    problem = unreachable.ping()
+
+    assert time.monotonic() - started < 3
+    assert problem is not None and "\n" not in problem
+    assert "s3cret" not in problem
+    unreachable.dispose()
+
+
+def test_a_first_connection_that_fails_raises_database_unavailable() -> None:
+    unreachable = Database("postgresql+psycopg://carebot:s3cret@127.0.0.1:1/carebot")
+    with pytest.raises(DatabaseUnavailable) as raised, unreachable.session():
+        pass
+    message = str(raised.value)
+    assert message.startswith("cannot connect to the database postgresql+psycopg://carebot:***@")
+    assert "s3cret" not in message and "\n" not in message
+    unreachable.dispose()
+
+
+@pytest.mark.parametrize("url", ["foo", "", "localhost:5432/carebot", "mysql://u:pw@db/carebot"])
+def test_a_malformed_or_unsupported_url_raises_one_clear_line(url: str) -> None:
+    with pytest.raises(DatabaseConfigError) as raised:
+        Database(url)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("DATABASE_URL ")
+    assert "example: sqlite:///carebot.db or postgresql+psycopg://" in message
+    assert "pw@" not in message
+
+
+def test_postgres_without_the_driver_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(DatabaseConfigError, match=r'pip install "carebot\[postgres\]"'):
+        Database("postgresql+psycopg://carebot@db/carebot")
+
+
+def test_plain_postgres_urls_use_psycopg() -> None:
+    assert Database.check_url("postgres://carebot@db/carebot").drivername == "postgresql+psycopg"
+    assert Database.check_url("postgresql://carebot@db/carebot").drivername == (
+        "postgresql+psycopg"
+    )

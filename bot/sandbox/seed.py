@@ -168,7 +168,7 @@ class Workspace:
         if ref in self.users:
             return self.users[ref]
         name = ref.removeprefix("@").lower()
-        return next((u for u in self.users.values() if u.name.lower() == name), None)
+        return next((u for u in list(self.users.values()) if u.name.lower() == name), None)
 
     def find_channel(self, ref: str) -> Channel | None:
         """A channel by id, name or #name."""
@@ -177,7 +177,8 @@ class Workspace:
             return self.channels[ref]
         name = ref.removeprefix("#").lower()
         return next(
-            (c for c in self.channels.values() if not c.is_im and c.name.lower() == name), None
+            (c for c in list(self.channels.values()) if not c.is_im and c.name.lower() == name),
+            None,
         )
 
     def find_usergroup(self, ref: str) -> UserGroup | None:
@@ -185,7 +186,7 @@ class Workspace:
         if ref in self.usergroups:
             return self.usergroups[ref]
         handle = ref.removeprefix("@").lower()
-        return next((g for g in self.usergroups.values() if g.handle == handle), None)
+        return next((g for g in list(self.usergroups.values()) if g.handle == handle), None)
 
     def dm_with(self, user_id: str) -> Channel:
         """The bot's direct-message channel with a user, opened on first use."""

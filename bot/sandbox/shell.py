@@ -1,0 +1,281 @@
+"""The sandbox prompt: type as a care team would, see what Slack would show them.
+
+Lines are slash commands, plain messages, or a few shell words (`as`, `in`, `click`,
+`fill`, `submit`, `close`, `time`, `show`, `channels`, `users`, `help`, `quit`).
+After each line the shell prints what changed: new or edited messages, DMs,
+ephemerals and modals. It reads a script as happily as a person typing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.sandbox.driver import Ack, SlackDriver
+from bot.sandbox.render import render_message, render_view
+from bot.sandbox.standin import Message, View
+
+HELP = """\
+  /appt list                 run a slash command here
+  hello @carebot             post a message here (mention the bot in a channel)
+  as @dr.patel               act as someone else (or: as @dr.patel /handoff list)
+  in #ortho-team | in dm     move to a channel, or your DM with the bot
+  click 2 | click Confirm    press a button (numbers as shown)
+  fill Patient = P-12        type or pick a value in the open modal
+  submit | close             submit or close the open modal
+  time +2d | time +1h30m     move the bot's clock forward and run the reminder sweep
+  time 2027-03-02 09:00      ... or jump to a moment (in the current user's time zone)
+  show                       show again what you can see here
+  channels | users           who and where
+  help | quit"""
+RELATIVE = re.compile(r"^\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+ABSOLUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?$")
+
+
+class ShellError(Exception):
+    """A line the shell could not make sense of; shown as a one-line hint."""
+
+
+class SandboxShell:
+    """A line-at-a-time prompt over a SlackDriver."""
+
+    def __init__(
+        self,
+        driver: SlackDriver,
+        *,
+        on_time: Callable[[datetime], list[str]],
+        now: Callable[[], datetime],
+        out: TextIO,
+    ) -> None:
+        self.driver = driver
+        self.on_time = on_time
+        self.now = now
+        self.out = out
+        self.done = False
+        self.color = bool(getattr(out, "isatty", lambda: False)())
+        self._seen = driver.standin.seq
+
+    @property
+    def prompt(self) -> str:
+        """Who and where, as the prompt shows it."""
+        channel = self.driver.channel
+        place = "dm" if channel.is_im else f"#{channel.name}"
+        return f"{self.driver.user.name}@{place}> "
+
+    def run(self, lines: Iterable[str]) -> None:
+        """Handle lines until they run out or one says quit; echo them when scripted."""
+        for line in lines:
+            if not self.color:
+                self._print(self.prompt + line.rstrip("\n"))
+            self.handle(line)
+            if self.done:
+                break
+
+    def handle(self, line: str) -> None:
+        """Do one line, print what changed; mistakes print a hint, never a traceback."""
+        try:
+            self._dispatch(line.strip())
+        except Exception as problem:  # a prompt must survive any mistake
+            self._print(self._style(f"! {_one_line(problem)}", "31"))
+        self._show_changes()
+
+    # -- parsing ------------------------------------------------------------------
+
+    def _dispatch(self, line: str) -> None:
+        if not line or line.startswith("# "):
+            return
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        simple: dict[str, Callable[[], None]] = {
+            "quit": self._quit,
+            "exit": self._quit,
+            "help": lambda: self._print(HELP),
+            "show": self._show,
+            "channels": self._channels,
+            "users": self._users,
+            "submit": self._submit,
+            "close": self._close,
+        }
+        if word in simple and not rest:
+            simple[word]()
+        elif word == "as" and rest:
+            self._as(rest)
+        elif word == "in" and rest:
+            self.driver.in_channel(rest)
+        elif word == "click" and rest:
+            self._ack(self.driver.click(int(rest) if rest.isdigit() else rest))
+        elif word == "fill" and "=" in rest:
+            field, _, value = rest.partition("=")
+            self._ack(self.driver.fill(field.strip(), value.strip()))
+        elif word == "time":
+            self._time(rest)
+        elif line.startswith("/"):
+            self._ack(self.driver.command(word, rest))
+        elif word in ("as", "in", "click", "fill"):
+            raise ShellError(f"`{word}` needs more; try `help`")
+        else:
+            self._ack(self.driver.message(line))
+
+    def _quit(self) -> None:
+        self.done = True
+
+    def _as(self, rest: str) -> None:
+        who, _, then = rest.partition(" ")
+        if not then.strip():
+            self.driver.as_user(who)
+            return
+        previous = self.driver.user.id
+        self.driver.as_user(who)
+        try:
+            self._dispatch(then.strip())
+        finally:
+            self.driver.as_user(previous)
+
+    def _submit(self) -> None:
+        self._ack(self.driver.submit())
+        for block_id, error in self.driver.errors.items():
+            self._print(self._style(f"! {block_id}: {error}", "31"))
+
+    def _close(self) -> None:
+        self._ack(self.driver.close())
+
+    def _time(self, rest: str) -> None:
+        zone = ZoneInfo(self.driver.user.tz)
+        if not rest:
+            self._print(f"it is {self.now().astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
+            return
+        instant = parse_time(rest, self.now(), zone)
+        self._print(f"time is now {instant.astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
+        for line in self.on_time(instant):
+            self._print(line)
+
+    def _ack(self, ack: Ack | None) -> None:
+        if ack is None:
+            return
+        if not ack.delivered and ack.status == 0 and not self.driver.errors:
+            self._print("(the bot is not subscribed to this; Slack would not tell it)")
+        elif ack.status not in (0, 200):
+            self._print(self._style(f"! the bot answered HTTP {ack.status}: {ack.body}", "31"))
+        elif ack.late:
+            self._print(
+                self._style(f"! the bot took {ack.elapsed:.1f}s; Slack gives up at 3s", "31")
+            )
+
+    # -- showing ------------------------------------------------------------------
+
+    def _print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _style(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.color else text
+
+    def _channels(self) -> None:
+        me = self.driver.user.id
+        for channel in self.driver.standin.workspace.channels.values():
+            if channel.is_im:
+                continue
+            flags = [
+                "private" if channel.is_private else "",
+                "archived" if channel.is_archived else "",
+                "" if self.driver.standin.workspace.bot_user_id in channel.members else "no bot",
+                "you" if me in channel.members else "",
+            ]
+            shown = ", ".join(f for f in flags if f)
+            self._print(f"  #{channel.name} ({channel.id}){f' [{shown}]' if shown else ''}")
+
+    def _users(self) -> None:
+        for user in self.driver.standin.workspace.users.values():
+            notes = "deleted" if user.deleted else "bot" if user.is_bot else user.title
+            self._print(f"  @{user.name} ({user.id}) {user.real_name}, {user.tz}  {notes}".rstrip())
+
+    def _show(self) -> None:
+        driver, standin = self.driver, self.driver.standin
+        top = standin.top_view(driver.user.id)
+        if top is not None:
+            self._print(self._view_text(top))
+            return
+        channel = driver.channel.id
+        recent = [*standin.messages(channel)[-5:], *standin.ephemerals(channel, driver.user.id)]
+        for message in sorted(recent, key=lambda m: m.seq):
+            self._print(self._message_text(message))
+        if not recent:
+            self._print("(nothing here yet)")
+
+    def _show_changes(self) -> None:
+        standin = self.driver.standin
+        changes = standin.changes_since(self._seen)
+        self._seen = standin.seq
+        for item in changes:
+            if isinstance(item, View):
+                self._print(self._view_text(item))
+            elif item.user == standin.workspace.bot_user_id:
+                self._print(self._message_text(item))
+
+    def _where(self, message: Message) -> str:
+        space = self.driver.standin.workspace
+        channel = space.channels.get(message.channel)
+        if channel is not None and channel.is_im:
+            return f"DM to @{space.users[channel.user or ''].name}" if channel.user else "DM"
+        return f"#{channel.name}" if channel else message.channel
+
+    def _message_text(self, message: Message) -> str:
+        space = self.driver.standin.workspace
+        author = space.users[message.user].name if message.user in space.users else message.user
+        notes = [
+            "deleted" if message.deleted else "",
+            "edited" if message.edited and not message.deleted else "",
+            f"in thread {message.thread_ts}" if message.thread_ts else "",
+            f"only visible to @{space.users[message.ephemeral_to].name}"
+            if message.ephemeral_to
+            else "",
+        ]
+        shown = ", ".join(n for n in notes if n)
+        head = self._style(f"{self._where(message)} · {author}", "1")
+        head += f" ({shown})" if shown else ""
+        if message.deleted:
+            return head
+        body = render_message(message.text, message.blocks, names=space, files=message.files)
+        return head + "\n" + _indent(body)
+
+    def _view_text(self, view: View) -> str:
+        space = self.driver.standin.workspace
+        who = space.users[view.user].name
+        title = view.view.get("title") or {}
+        if view.closed:
+            return self._style(f"[{view.type} closed for @{who}] {title.get('text', '')}", "2")
+        errors = self.driver.errors if view.user == self.driver.user.id else {}
+        shown = render_view(view.view, names=space, state=view.state, errors=errors)
+        return self._style(f"{view.type} for @{who}:", "1") + "\n" + _indent(shown)
+
+
+def parse_time(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """`+2d`, `+90m`, `+1h30m` from now, or `2027-03-02 09:00` in the given zone."""
+    text = text.strip()
+    relative = RELATIVE.match(text)
+    if relative and any(relative.groups()):
+        days, hours, minutes = (int(g or 0) for g in relative.groups())
+        return now + timedelta(days=days, hours=hours, minutes=minutes)
+    absolute = ABSOLUTE.match(text)
+    if absolute:
+        day, clock = absolute.group(1), absolute.group(2) or "00:00"
+        try:
+            naive = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M")
+        except ValueError as problem:
+            raise ShellError(f"not a real date/time: {text!r}") from problem
+        return naive.replace(tzinfo=zone)
+    raise ShellError(
+        f"cannot read time {text!r}; try `time +2d`, `time +1h30m`, `time 2027-03-02 09:00`"
+    )
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def _one_line(problem: BaseException) -> str:
+    lines = str(problem).strip().splitlines()
+    return lines[0] if lines else type(problem).__name__

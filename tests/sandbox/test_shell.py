@@ -1,0 +1,83 @@
+"""The sandbox prompt reads a script and prints what each person would see."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.shell import SandboxShell, parse_time
+from tests.sandbox.fakebot import FakeBot, Received
+from tests.sandbox.test_driver import BUTTONS
+
+START = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
+
+
+def test_shell_runs_a_script(driver: SlackDriver, bot: FakeBot) -> None:
+    def book(received: Received) -> None:
+        channel = received.data["channel_id"]
+        bot.later(
+            lambda: bot.client.chat_postMessage(channel=channel, text="Book?", blocks=BUTTONS)
+        )
+
+    def confirm(received: Received) -> None:
+        bot.client.chat_update(
+            channel=received.data["channel"]["id"],
+            ts=received.data["container"]["message_ts"],
+            text="Booked A-12",
+            blocks=[],
+        )
+
+    bot.on("command:/appt")(book)
+    bot.on("block_actions")(confirm)
+    clock = [START]
+
+    def on_time(instant: datetime) -> list[str]:
+        clock[0] = instant
+        bot.client.chat_postMessage(channel="U0DRPATEL", text="PA-31 is still pending")
+        return ["sweep: 1 pre-approval reminder"]
+
+    out = io.StringIO()
+    shell = SandboxShell(driver, on_time=on_time, now=lambda: clock[0], out=out)
+    shell.run(
+        [
+            "/appt book P-12",
+            "click Confirm",
+            "as @dr.patel @carebot hello",
+            "in dm",
+            "time +1h30m",
+            "click",
+            "fill Patient = P-1",
+            "time soon",
+            "in #nowhere",
+            "quit",
+            "/appt never sent",
+        ]
+    )
+    text = out.getvalue()
+    assert "\x1b[" not in text and "Traceback" not in text
+    assert "dana@#cardiology-team> /appt book P-12" in text
+    assert "#cardiology-team · carebot\n  Book? [1 Confirm] [2 Edit...] [3 Cancel]" not in text
+    assert "  [1 Confirm] [2 Edit...] [3 Cancel]" in text
+    assert "#cardiology-team · carebot (edited)\n  Booked A-12" in text
+    assert "dana@dm> time +1h30m" in text
+    assert "time is now Mon 2027-03-01 10:30 EST" in text
+    assert "sweep: 1 pre-approval reminder" in text
+    assert "DM to @dr.patel · carebot\n  PA-31 is still pending" in text
+    assert "! `click` needs more; try `help`" in text
+    assert "! @dana has no modal open" in text
+    assert "! cannot read time 'soon'" in text
+    assert "! no channel '#nowhere'" in text
+    assert "never sent" not in text
+    assert clock[0] == START + timedelta(hours=1, minutes=30)
+    assert driver.user.name == "dana"  # `as @x <line>` is a one-off
+    assert [r.kind for r in bot.received] == ["command:/appt", "block_actions", "event:app_mention"]
+
+
+def test_time_words() -> None:
+    now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    zone = ZoneInfo("America/Chicago")
+    assert parse_time("+2d", now, zone) == now + timedelta(days=2)
+    assert parse_time("+90m", now, zone) == now + timedelta(minutes=90)
+    assert parse_time("2027-03-02 09:00", now, zone) == datetime(2027, 3, 2, 9, 0, tzinfo=zone)

@@ -1,0 +1,225 @@
+"""The stand-in's Web API, called the way the bot calls it: slack_sdk's WebClient."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.sandbox.standin import SlackStandIn
+from tests.sandbox.conftest import MANIFEST, write_manifest
+
+
+@pytest.fixture
+def client(standin: SlackStandIn) -> WebClient:
+    return WebClient(token=standin.bot_token, base_url=standin.api_url)
+
+
+def error_of(call: object, *args: object, **kwargs: object) -> dict[str, object]:
+    with pytest.raises(SlackApiError) as raised:
+        call(*args, **kwargs)  # type: ignore[operator]
+    return dict(raised.value.response.data)
+
+
+def test_auth_test_names_the_bot(client: WebClient) -> None:
+    who = client.auth_test()
+    assert (who["user_id"], who["bot_id"], who["team_id"]) == (
+        "U0CAREBOT",
+        "B0CAREBOT",
+        "T0CAREBOT",
+    )
+
+
+def test_tokens_are_checked(standin: SlackStandIn) -> None:
+    assert error_of(WebClient(token="xoxb-wrong", base_url=standin.api_url).auth_test)["error"] == (
+        "invalid_auth"
+    )
+    assert error_of(WebClient(base_url=standin.api_url).auth_test)["error"] == "not_authed"
+
+
+def test_unknown_method(client: WebClient) -> None:
+    assert error_of(client.api_call, "chat.sendCarrierPigeon")["error"] == "unknown_method"
+
+
+def test_post_message_records_ts_thread_and_blocks(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    first = client.chat_postMessage(channel="C0CARDIO1", text="Handoff H-7")
+    reply = client.chat_postMessage(channel="C0CARDIO1", text="ack", thread_ts=first["ts"])
+    assert float(reply["ts"]) > float(first["ts"])
+    messages = standin.messages("#cardiology-team")
+    assert [(m.text, m.thread_ts) for m in messages] == [
+        ("Handoff H-7", None),
+        ("ack", first["ts"]),
+    ]
+    assert standin.thread("C0CARDIO1", first["ts"]) == messages
+    assert len(first["ts"].split(".")[1]) == 6
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [
+        ("C0GENERAL", "not_in_channel"),
+        ("C0NOSUCH1", "channel_not_found"),
+        ("C0ARCHIVE", "is_archived"),
+        ("U0PAGEBOT", "cannot_dm_bot"),
+        ("U0FORMER1", "channel_not_found"),
+    ],
+)
+def test_post_message_refuses_like_slack(client: WebClient, channel: str, error: str) -> None:
+    assert error_of(client.chat_postMessage, channel=channel, text="x")["error"] == error
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text`")
+def test_post_message_content_errors(client: WebClient) -> None:
+    assert error_of(client.chat_postMessage, channel="C0CARDIO1", text="")["error"] == "no_text"
+    too_many = [{"type": "divider"}] * 51
+    assert (
+        error_of(client.chat_postMessage, channel="C0CARDIO1", text="x", blocks=too_many)["error"]
+        == "invalid_blocks"
+    )
+    assert error_of(client.chat_postMessage, channel="C0CARDIO1", text="x" * 40_001)["error"] == (
+        "msg_too_long"
+    )
+    assert error_of(client.chat_postMessage, channel="", text="x")["error"] == "channel_not_found"
+
+
+def test_form_bodies_with_json_encoded_blocks_work(standin: SlackStandIn) -> None:
+    blocks = json.dumps([{"type": "section", "text": {"type": "mrkdwn", "text": "form"}}])
+    body = f"channel=C0ORTHO01&text=t&blocks={urllib.parse.quote(blocks)}".encode()
+    request = urllib.request.Request(
+        standin.api_url + "chat.postMessage",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {standin.bot_token}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    with urllib.request.urlopen(request) as response:
+        assert json.loads(response.read())["ok"] is True
+    assert standin.messages("C0ORTHO01")[0].blocks[0]["text"]["text"] == "form"
+
+
+def test_dm_by_user_id_and_conversations_open(client: WebClient, standin: SlackStandIn) -> None:
+    posted = client.chat_postMessage(channel="U0DRPATEL", text="Your pre-approvals")
+    opened = client.conversations_open(users="U0DRPATEL")
+    assert posted["channel"] == opened["channel"]["id"] == "D0DRPATEL"
+    assert [m.text for m in standin.messages("D0DRPATEL")] == ["Your pre-approvals"]
+    assert client.conversations_members(channel="D0DRPATEL")["members"] == [
+        "U0CAREBOT",
+        "U0DRPATEL",
+    ]
+    assert error_of(client.conversations_open, users="U0FORMER1")["error"] == "user_disabled"
+
+
+def test_ephemeral_update_and_delete(client: WebClient, standin: SlackStandIn) -> None:
+    shown = client.chat_postEphemeral(channel="C0CARDIO1", user="U0NURSE01", text="only you")
+    assert [m.ts for m in standin.ephemerals("C0CARDIO1", "U0NURSE01")] == [shown["message_ts"]]
+    assert (
+        error_of(client.chat_postEphemeral, channel="C0ORTHO01", user="U0DRPATEL", text="x")[
+            "error"
+        ]
+        == "user_not_in_channel"
+    )
+    posted = client.chat_postMessage(channel="C0CARDIO1", text="v1")
+    client.chat_update(channel="C0CARDIO1", ts=posted["ts"], text="v2")
+    assert [(m.text, m.edited) for m in standin.messages("C0CARDIO1")] == [("v2", True)]
+    assert error_of(client.chat_update, channel="C0CARDIO1", ts="1.000001", text="x")["error"] == (
+        "message_not_found"
+    )
+    human = standin.post_as_user("C0CARDIO1", "U0COORD01", "mine")
+    assert error_of(client.chat_update, channel="C0CARDIO1", ts=human.ts, text="x")["error"] == (
+        "cant_update_message"
+    )
+    client.chat_delete(channel="C0CARDIO1", ts=posted["ts"])
+    assert [m.text for m in standin.messages("C0CARDIO1")] == ["mine"]
+
+
+def test_users_and_conversations_info(client: WebClient) -> None:
+    riley = client.users_info(user="U0SOCIAL1")["user"]
+    assert (riley["name"], riley["tz"]) == ("riley.sw", "Europe/London")
+    assert riley["tz_label"] in ("Greenwich Mean Time", "British Summer Time")
+    assert error_of(client.users_info, user="U0NOBODY1")["error"] == "user_not_found"
+    icu = client.conversations_info(channel="G0ICU0001")["channel"]
+    assert icu["is_private"] is True and icu["name"] == "icu-private"
+
+
+def test_missing_scope_comes_from_the_manifest(tmp_path: Path) -> None:
+    manifest = write_manifest(
+        tmp_path, MANIFEST.replace("users:read]", "]").replace("im:write, ", "")
+    )
+    with SlackStandIn(manifest=manifest) as standin:
+        client = WebClient(token=standin.bot_token, base_url=standin.api_url)
+        denied = error_of(client.users_info, user="U0COORD01")
+        assert denied["error"] == "missing_scope"
+        assert denied["needed"] == "users:read"
+        assert "chat:write" in str(denied["provided"]).split(",")
+        assert error_of(client.conversations_open, users="U0COORD01")["needed"] == "im:write"
+
+
+def test_rate_limit_answers_429_and_slack_sdk_retries(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    standin.fail_next("chat.postMessage", status=429, retry_after=1)
+    patient = WebClient(
+        token=standin.bot_token,
+        base_url=standin.api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+    assert patient.chat_postMessage(channel="C0CARDIO1", text="after a wait")["ok"]
+    assert [c.status for c in standin.calls("chat.postMessage")] == [429, 200]
+    standin.fail_next("chat.postMessage", retry_after=7)
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="C0CARDIO1", text="x")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response.headers["Retry-After"] == "7"
+
+
+def test_server_errors_and_ok_false_can_be_injected(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    standin.fail_next("users.info", status=500, times=2)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as raised:
+            client.users_info(user="U0COORD01")
+        assert raised.value.response.status_code == 500
+    standin.fail_next("users.info", error="fatal_error")
+    assert error_of(client.users_info, user="U0COORD01")["error"] == "fatal_error"
+    assert client.users_info(user="U0COORD01")["ok"]
+
+
+def test_file_upload_posts_into_the_channel(client: WebClient, standin: SlackStandIn) -> None:
+    done = client.files_upload_v2(
+        channel="C0CARDIO1", content="I-PASS summary", filename="handoff.txt", title="Handoff"
+    )
+    assert done["file"]["title"] == "Handoff"
+    (stored,) = standin.files()
+    assert (stored.filename, stored.data, stored.channels) == (
+        "handoff.txt",
+        b"I-PASS summary",
+        ["C0CARDIO1"],
+    )
+    (message,) = standin.messages("C0CARDIO1")
+    assert message.files[0]["id"] == stored.id
+
+
+def test_views_update_checks_hash_and_publish_home(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}],
+    }
+    published = client.views_publish(user_id="U0COORD01", view=home)["view"]
+    home_view = standin.home("U0COORD01")
+    assert home_view is not None and home_view.id == published["id"]
+    stale = error_of(client.views_update, view_id=published["id"], hash="0.stale", view=home)
+    assert stale["error"] == "hash_conflict"
+    assert client.views_update(view_id=published["id"], hash=published["hash"], view=home)["ok"]
+    assert error_of(client.views_update, view_id="V0NOPE", view=home)["error"] == "not_found"

@@ -355,6 +355,39 @@ class SlackDriver:
         body = {"token": LEGACY_TOKEN, "challenge": challenge, "type": "url_verification"}
         return self._send(json.dumps(body).encode(), "application/json")
 
+    def shortcut(self, callback_id: str, *, in_message: str | Seen | None = None) -> Ack:
+        """Run a shortcut from app.yaml: global, or on a message here (newest by default)."""
+        kind = self.standin.manifest.shortcuts.get(callback_id)
+        if kind is None:
+            raise DriverError(f"no shortcut {callback_id!r} in app.yaml's features.shortcuts")
+        user = self._user.id
+        payload: dict[str, Any] = {
+            "type": "shortcut" if kind == "global" else "message_action",
+            "callback_id": callback_id,
+            "user": self._user_api(),
+            "team": self._team_api(),
+            "api_app_id": self.space.app_id,
+            "token": LEGACY_TOKEN,
+            "trigger_id": self.standin.issue_trigger(user),
+            "action_ts": f"{time.time():.6f}",
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        if kind != "global":
+            channel = self.channel
+            shown = self.standin.messages(channel.id)
+            if in_message is not None:
+                ts = in_message.ts if isinstance(in_message, Seen) else in_message
+                shown = [m for m in shown if m.ts == ts]
+            if not shown:
+                raise DriverError(f"no message to run {callback_id!r} on in #{channel.name}")
+            target = shown[-1]
+            payload["message_ts"] = target.ts
+            payload["message"] = dict(target.to_api(), team=self.space.team.id)
+            payload["channel"] = {"id": channel.id, "name": channel.name}
+            payload["response_url"] = self.standin.issue_response_url(channel.id, user)
+        return self._send_payload(payload)
+
     def open_home(self, tab: str = "home") -> Ack:
         """Open the app's Home (or Messages) tab: an `app_home_opened` event."""
         home = self.standin.home(self._user.id)

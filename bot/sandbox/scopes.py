@@ -195,6 +195,7 @@ class Manifest:
     bot_events: frozenset[str] = frozenset()
     commands: Mapping[str, SlashCommand] = field(default_factory=dict)
     interactivity: bool = True
+    shortcuts: Mapping[str, str] = field(default_factory=dict)  # callback_id -> message|global
     source: Path | None = None
 
 
@@ -218,11 +219,16 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
         for c in (document.get("features", {}) or {}).get("slash_commands", []) or []
     }
     interactive = bool((settings.get("interactivity") or {}).get("is_enabled", False))
+    shortcuts = {
+        str(s["callback_id"]): str(s.get("type", "global"))
+        for s in (document.get("features", {}) or {}).get("shortcuts", []) or []
+    }
     return Manifest(
         scopes=frozenset(str(s) for s in scopes),
         bot_events=frozenset(str(e) for e in events),
         commands=commands,
         interactivity=interactive,
+        shortcuts=shortcuts,
         source=source,
     )
 

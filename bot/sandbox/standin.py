@@ -26,6 +26,8 @@ from bot.sandbox.seed import Channel, Workspace, default_seed
 JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
 BAD_JSON: Any = object()  # a JSON field that did not parse; each method picks its error code
 Result = dict[str, Any]
+CHAT_BURST = 4.0  # messages a channel takes at once before chat.postMessage answers 429
+CHAT_PER_SECOND = 1.0
 
 
 @dataclass
@@ -188,6 +190,7 @@ class SlackStandIn:
         response_url_uses: int = 5,
         response_url_ttl: float = 30 * 60,
         monotonic: Callable[[], float] = time.monotonic,
+        chat_rate_limit: bool = False,
     ) -> None:
         self.workspace = workspace or default_seed()
         self.spec = spec or scopes.load_spec()
@@ -198,6 +201,8 @@ class SlackStandIn:
         self.response_url_uses = response_url_uses
         self.response_url_ttl = response_url_ttl
         self.monotonic = monotonic
+        self.chat_rate_limit = chat_rate_limit
+        self._buckets: dict[str, tuple[float, float]] = {}
         self._address = (host, port)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -430,6 +435,8 @@ class SlackStandIn:
         """Answer one Web API call as Slack would: (HTTP status, body, extra headers)."""
         with self._lock:
             fault = self._take_fault(method)
+            if fault is None and method == "chat.postMessage" and self._over_rate(params):
+                fault = Fault(429, 1, None)
             headers: dict[str, str] = {}
             if fault is None:
                 status, result = self._answer(method, token, params)
@@ -442,6 +449,20 @@ class SlackStandIn:
                     headers["Retry-After"] = str(fault.retry_after)
             self._calls.append(ApiCall(method, params, time.time(), status, result))
             return status, result, headers
+
+    def _over_rate(self, params: Result) -> bool:
+        """Slack's ~1 message per second per channel, with short bursts (opt-in)."""
+        if not self.chat_rate_limit:
+            return False
+        ref = str(params.get("channel") or "")
+        channel = self.workspace.find_channel(ref)
+        key = channel.id if channel else ref
+        now = self.monotonic()
+        tokens, last = self._buckets.get(key, (CHAT_BURST, now))
+        tokens = min(CHAT_BURST, tokens + (now - last) * CHAT_PER_SECOND)
+        allowed = tokens >= 1
+        self._buckets[key] = (tokens - 1 if allowed else tokens, now)
+        return not allowed
 
     def _take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)

@@ -15,7 +15,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.sandbox.driver import Ack, SlackDriver
-from bot.sandbox.render import render_message, render_view
+from bot.sandbox.render import render_message, render_view, text_of
 from bot.sandbox.standin import Message, View
 
 HELP = """\
@@ -136,8 +136,14 @@ class SandboxShell:
 
     def _submit(self) -> None:
         self._ack(self.driver.submit())
+        modal = self.driver.modal
+        labels = {
+            str(b.get("block_id")): text_of(b.get("label"))
+            for b in (modal.blocks if modal else [])
+            if b.get("type") == "input"
+        }
         for block_id, error in self.driver.errors.items():
-            self._print(self._style(f"! {block_id}: {error}", "31"))
+            self._print(self._style(f"! {labels.get(block_id, block_id)}: {error}", "31"))
 
     def _close(self) -> None:
         self._ack(self.driver.close())
@@ -153,6 +159,14 @@ class SandboxShell:
             self._print(line)
 
     def _ack(self, ack: Ack | None) -> None:
+        refused, self.driver.slack_error = self.driver.slack_error, None
+        if refused:
+            details = "; ".join(refused.get("response_metadata", {}).get("messages", []))
+            self._print(
+                self._style(
+                    f"! Slack refused the bot's reply: {refused.get('error')} {details}", "31"
+                )
+            )
         if ack is None:
             return
         if not ack.delivered and ack.status == 0 and not self.driver.errors:

@@ -19,6 +19,9 @@ features:
     - {command: /appt, description: Appointments, should_escape: true}
     - {command: /carebot, description: Help, should_escape: true}
     - {command: /plain, description: No escaping, should_escape: false}
+  shortcuts:
+    - {name: New appointment, type: global, callback_id: new_appt, description: Book}
+    - {name: Hand off, type: message, callback_id: handoff_from_message, description: Hand off}
 oauth_config:
   scopes:
     bot: [app_mentions:read, channels:read, chat:write, commands, files:write, groups:read,

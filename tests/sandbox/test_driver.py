@@ -423,3 +423,38 @@ def test_dms_and_last_reply(driver: SlackDriver, bot: FakeBot) -> None:
         driver.as_user("riley.sw").last_reply()
     with pytest.raises(DriverError, match="not a member"):
         driver.as_user("riley.sw").in_channel("#icu-private").message("hi")
+
+
+def test_shortcuts_global_and_on_a_message(driver: SlackDriver, bot: FakeBot) -> None:
+    driver.shortcut("new_appt")
+    sent = bot.last("shortcut").data
+    assert sent["callback_id"] == "new_appt" and sent["trigger_id"]
+    assert "channel" not in sent and "response_url" not in sent
+    posted = driver.message("P-12 to step-down at 3pm")
+    driver.shortcut("handoff_from_message")
+    action = bot.last("message_action").data
+    assert action["message"]["ts"] == posted.ts and action["channel"]["id"] == "C0CARDIO1"
+    assert action["message"]["text"] == "P-12 to step-down at 3pm" and action["response_url"]
+    with pytest.raises(DriverError, match="shortcuts"):
+        driver.shortcut("nope")
+
+
+def test_home_tab_opened_event_and_users_menu(driver: SlackDriver, bot: FakeBot) -> None:
+    driver.open_home()
+    home = bot.last("event:app_home_opened").data["event"]
+    assert (home["user"], home["channel"], home["tab"]) == ("U0COORD01", "D0COORD01", "home")
+    picker = {
+        "type": "actions",
+        "block_id": "owner",
+        "elements": [
+            {
+                "type": "users_select",
+                "action_id": "reassign",
+                "placeholder": {"type": "plain_text", "text": "Hand over to"},
+            }
+        ],
+    }
+    bot.client.chat_postMessage(channel="C0CARDIO1", text="PA-31", blocks=[picker])
+    driver.select("Hand over to", "@riley.sw")
+    action = bot.last("block_actions").data["actions"][0]
+    assert (action["type"], action["selected_user"]) == ("users_select", "U0SOCIAL1")

@@ -223,3 +223,23 @@ def test_views_update_checks_hash_and_publish_home(
     assert stale["error"] == "hash_conflict"
     assert client.views_update(view_id=published["id"], hash=published["hash"], view=home)["ok"]
     assert error_of(client.views_update, view_id="V0NOPE", view=home)["error"] == "not_found"
+
+
+def test_chat_rate_limit_is_opt_in_and_per_channel(manifest: Path) -> None:
+    with SlackStandIn(manifest=manifest, chat_rate_limit=True) as standin:
+        client = WebClient(token=standin.bot_token, base_url=standin.api_url)
+        for i in range(4):
+            client.chat_postMessage(channel="C0CARDIO1", text=f"burst {i}")
+        with pytest.raises(SlackApiError) as raised:
+            client.chat_postMessage(channel="C0CARDIO1", text="one too many")
+        assert raised.value.response.status_code == 429
+        assert raised.value.response.headers["Retry-After"] == "1"
+        assert client.chat_postMessage(channel="C0ORTHO01", text="another channel")["ok"]
+
+
+def test_stand_in_refuses_to_start_without_the_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, manifest: Path
+) -> None:
+    monkeypatch.setenv("CAREBOT_SLACK_API_SPEC", str(tmp_path / "missing.json"))
+    with pytest.raises(RuntimeError, match="not found"):
+        SlackStandIn(manifest=manifest)

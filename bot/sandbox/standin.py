@@ -220,6 +220,7 @@ class SlackStandIn:
         self._files: dict[str, StoredFile] = {}
         self._triggers: dict[str, tuple[str, float, bool]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
+        self.internal_errors: list[str] = []  # stand-in bugs; tests should find none
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -1024,6 +1025,16 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             self.do_POST()
 
         def do_POST(self) -> None:
+            try:
+                self._route()
+            except Exception as failure:  # a stand-in bug: answer loudly, keep serving
+                standin.internal_errors.append(f"{self.path}: {failure!r}")
+                detail = json.dumps(
+                    {"ok": False, "error": "standin_internal_error", "detail": repr(failure)}
+                )
+                self._reply(500, detail, "application/json; charset=utf-8", {})
+
+        def _route(self) -> None:
             url = urlsplit(self.path)
             body = self._body()
             content_type = self.headers.get("Content-Type") or ""

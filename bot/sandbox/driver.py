@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from bot.sandbox.render import (
@@ -37,6 +37,7 @@ from bot.sandbox.render import (
 from bot.sandbox.seed import Channel, User
 from bot.sandbox.standin import Message, SlackStandIn, View
 
+T = TypeVar("T")
 ACK_DEADLINE = 3.0
 LEGACY_TOKEN = "sandbox-verification-token"  # noqa: S105 - Slack's deprecated per-app token
 
@@ -449,7 +450,11 @@ class SlackDriver:
         raise DriverError(f"no button {wanted!r}; shown: {_labels(surfaces[0][1])}")
 
     def click(self, label_or_number: str | int, *, in_message: str | Seen | None = None) -> Ack:
-        """Click a button (or pick an overflow/menu option) by its text or shown number."""
+        """Click a button (or pick an overflow/menu option) by its text or shown number.
+
+        Looks in the open modal, else the newest message or ephemeral here that has one;
+        `in_message` narrows it to one message (a ts or a Seen) or to "home".
+        """
         surface, choice = self._find_choice(label_or_number, in_message)
         return self._send_action(surface, _action(choice))
 
@@ -458,7 +463,7 @@ class SlackDriver:
         for surface in self._surfaces(in_message):
             for block, element in menus(_blocks_of(surface)):
                 if menu_matches(block, element, field_label):
-                    entry = entry_for(element, option, self.space)
+                    entry = _typed(entry_for, element, option, self.space)
                     action = {
                         **entry,
                         "action_id": element.get("action_id"),
@@ -530,9 +535,9 @@ class SlackDriver:
     def fill(self, label_or_block_id: str, value: str | list[str]) -> Ack | None:
         """Type or pick a value in the open modal's input (by label, block_id or action_id)."""
         view = self._top()
-        block = find_input(view.view.get("blocks", []), label_or_block_id)
+        block = _typed(find_input, view.view.get("blocks", []), label_or_block_id)
         element = block["element"]
-        entry = entry_for(element, value, self.space)
+        entry = _typed(entry_for, element, value, self.space)
         self.standin.set_view_state(view.id, block["block_id"], element["action_id"], entry)
         self.errors.pop(block["block_id"], None)
         if not block.get("dispatch_action"):
@@ -674,6 +679,14 @@ class SlackDriver:
         if not candidates:
             raise DriverError(f"the bot has shown @{self._user.name} nothing yet")
         return self._seen(max(candidates, key=lambda m: m.seq))
+
+
+def _typed(parse: Callable[..., T], *args: Any) -> T:
+    """Run a render-side parser, turning its complaint into a DriverError."""
+    try:
+        return parse(*args)
+    except (LookupError, ValueError) as problem:
+        raise DriverError(str(problem)) from problem
 
 
 def _default_actor(standin: SlackStandIn) -> tuple[User, str]:

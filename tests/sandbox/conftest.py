@@ -65,6 +65,7 @@ def clock() -> FakeMonotonic:
 def standin(manifest: Path, clock: FakeMonotonic) -> Iterator[SlackStandIn]:
     with SlackStandIn(manifest=manifest, monotonic=clock) as running:
         yield running
+    assert running.internal_errors == []
 
 
 @pytest.fixture

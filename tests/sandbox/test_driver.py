@@ -458,3 +458,16 @@ def test_home_tab_opened_event_and_users_menu(driver: SlackDriver, bot: FakeBot)
     driver.select("Hand over to", "@riley.sw")
     action = bot.last("block_actions").data["actions"][0]
     assert (action["type"], action["selected_user"]) == ("users_select", "U0SOCIAL1")
+
+
+def test_fill_explains_what_it_cannot_do(driver: SlackDriver, bot: FakeBot) -> None:
+    open_modal_on_command(bot)
+    driver.command("/appt", "new")
+    with pytest.raises(DriverError, match="2027-03-02"):
+        driver.fill("Date", "next tuesday")
+    with pytest.raises(DriverError, match="none match"):
+        driver.fill("Kind", "Dialysis")
+    with pytest.raises(DriverError, match="none match"):
+        driver.fill("Insurance", "Aetna")
+    with pytest.raises(DriverError, match="no user"):
+        driver.fill("Clinician", "@nobody")

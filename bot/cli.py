@@ -8,10 +8,14 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from storage import Database
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 
 log = logging.getLogger("carebot")
 
@@ -89,7 +93,7 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
-def _build(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+def _build(settings: Settings, db: Database) -> Runtime:
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -126,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("carebot is connecting to Slack in Socket Mode")
-        SocketModeHandler(runtime.app, settings.app_token).start()
+        SocketModeHandler(runtime.app, settings.app_token).start()  # type: ignore[no-untyped-call]
     return 0
 
 

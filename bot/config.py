@@ -128,5 +128,10 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
-    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "sqlalchemy.engine"):
+    quiet_libraries(level)
+
+
+def quiet_libraries(level: str) -> None:
+    """Keep libraries that log request and message bodies at WARNING or above."""
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "sqlalchemy.engine", "waitress.queue"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -10,6 +10,7 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.core.failures import describe
 from bot.services import Care
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ def tick(care: Care) -> None:
     try:
         report = care.sweep()
     except Exception as error:
-        log.error("reminder sweep failed: %s", type(error).__name__)
+        log.error("reminder sweep failed: %s", describe(error))
         return
     if report.kinds:
         for line in report.lines():

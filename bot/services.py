@@ -46,6 +46,11 @@ class Care:
         """True only the first time a request key is seen: retries and double clicks get False."""
         return dedup.first_time(self.db, team_id, key, self.clock.now())
 
+    def forget(self, team_id: str, key: str) -> None:
+        """Let a request key through again: the work it guarded failed and may be retried."""
+        with self.db.session() as session:
+            dedup.forget(session, team_id, key)
+
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now); safe to run from several processes."""
         now = at or self.clock.now()

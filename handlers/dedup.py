@@ -50,7 +50,7 @@ def skip_repeats(
 ) -> BoltResponse | None:
     key = request_key(body)
     care: Care = context["care"]
-    if key is not None and not care.first_time(context.team_id or "", key[:255]):
+    if key is not None and not care.first_time(context.team_id or "", key):
         log.info("ignored a repeat: %s", key.split(":", 1)[0])
         return BoltResponse(status=200, body="")
     next()

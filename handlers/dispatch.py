@@ -35,7 +35,7 @@ def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
     """Run a command for one request; `help` is answered here for every command."""
     if command is None:
         return help.not_understood()
-    if not ask.text or ask.text.lower() in HELP_WORDS:
+    if ask.text.lower() in HELP_WORDS:
         return help.overview(care, ask) if command.name == "carebot" else help.command_help(command)
     return command.run(care, ask)
 

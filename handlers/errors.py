@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-import traceback
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
+
+from bot.core.failures import describe
+from handlers.dedup import request_key
 
 if TYPE_CHECKING:
     from slack_bolt import App, Respond
@@ -29,12 +31,6 @@ def apology(reference: str) -> str:
     )
 
 
-def where_it_failed(error: BaseException) -> str:
-    """The traceback's frames without the exception's message, which may quote patient data."""
-    frames = traceback.extract_tb(error.__traceback__)
-    return "".join(traceback.format_list(frames[-8:])).rstrip()
-
-
 def on_error(
     error: Exception,
     body: dict[str, Any],
@@ -45,14 +41,14 @@ def on_error(
 ) -> BoltResponse | None:
     reference = "E-" + uuid.uuid4().hex[:8]
     log.error(
-        "request failed ref=%s error=%s type=%s team=%s user=%s\n%s",
+        "request failed ref=%s kind=%s team=%s user=%s error=%s",
         reference,
-        type(error).__name__,
         body.get("type") or ("slash_command" if "command" in body else "unknown"),
         context.team_id,
         context.user_id,
-        where_it_failed(error),
+        describe(error),
     )
+    _let_the_user_retry(body, context)
     acked = response is None
     if body.get("type") == "view_submission" and not acked:
         # Push the apology over the form, so closing it gives the user back what they typed.
@@ -66,6 +62,17 @@ def on_error(
     if not acked:  # answer Slack so it shows no generic failure on top of ours
         return BoltResponse(status=200, body="")
     return None
+
+
+def _let_the_user_retry(body: dict[str, Any], context: Any) -> None:
+    """A failed click or event must not be mistaken for a repeat when the user tries again."""
+    key = request_key(body)
+    if key is None or "care" not in context:
+        return
+    try:
+        context["care"].forget(context.team_id or "", key)
+    except Exception as failure:
+        log.warning("could not release the request key: %s", type(failure).__name__)
 
 
 def _apology_view(reference: str) -> dict[str, Any]:

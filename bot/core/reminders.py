@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.core.failures import describe
+
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
@@ -149,8 +151,8 @@ def _fire_kind(
         return [Outcome(r.id, error="unknown_kind", next_at=retry_at(now, r.attempts)) for r in due]
     try:
         outcomes = {o.reminder_id: o for o in kind.fire(due, now)}
-    except Exception:
-        log.exception("reminder kind %r failed on %d reminder(s)", name, len(due))
+    except Exception as error:
+        log.error("reminder kind %r failed on %d reminder(s): %s", name, len(due), describe(error))
         tally.failed += len(due)
         return [Outcome(r.id, error="kind_failed", next_at=retry_at(now, r.attempts)) for r in due]
     results = []

@@ -283,6 +283,14 @@ class SlackStandIn:
             queue = self._faults.setdefault(method, [])
             queue.extend(Fault(status, retry_after, error) for _ in range(times))
 
+    def heal(self, method: str | None = None) -> None:
+        """Drop the faults still queued for a method (or for every method)."""
+        with self._lock:
+            if method is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(method, None)
+
     def calls(self, method: str | None = None) -> list[ApiCall]:
         """Every Web API call (and response_url post) so far, oldest first."""
         with self._lock:

@@ -1,0 +1,88 @@
+"""A whole carebot world on loopback: the Slack stand-in, the bot over HTTP, a driver, a clock."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app import Runtime, build
+from bot.config import Settings
+from bot.core.clock import FakeClock
+from bot.core.timeparse import TimeParser
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.standin import SlackStandIn
+from bot.server import EVENTS_PATH, HttpServer, wsgi_app
+from storage import Database
+
+SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105 - the stand-in's own, known to both sides
+
+
+@dataclass
+class Sandbox:
+    """The stand-in, a carebot runtime served over HTTP, and a driver playing the people."""
+
+    standin: SlackStandIn
+    runtime: Runtime
+    server: HttpServer
+    driver: SlackDriver
+    clock: FakeClock
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Database:
+        return self.runtime.care.db
+
+    def move_clock(self, to: datetime) -> list[str]:
+        """Move the bot's clock forward to `to` and run the reminder sweep, as `time +2d` does."""
+        self.clock.set(to)
+        report = self.runtime.care.sweep()
+        self.runtime.wait_idle()
+        return report.lines()
+
+    def close(self) -> None:
+        self.server.close()
+        self.standin.stop()
+        self.runtime.executor.shutdown(wait=True, cancel_futures=True)
+        self.db.dispose()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def start_sandbox(
+    *,
+    database_url: str | None = None,
+    start: datetime | None = None,
+    times: TimeParser | None = None,
+    standin: SlackStandIn | None = None,
+    timezone: str = "America/New_York",
+) -> Sandbox:
+    """Start everything on free loopback ports; close() stops it."""
+    tmp = None
+    if database_url is None:
+        tmp = tempfile.TemporaryDirectory(prefix="carebot-sandbox-")
+        database_url = f"sqlite:///{Path(tmp.name) / 'sandbox.db'}"
+    standin = (standin or SlackStandIn()).start()
+    settings = Settings(
+        bot_token=standin.bot_token,
+        signing_secret=SIGNING_SECRET,
+        slack_api_url=standin.api_url,
+        database_url=database_url,
+        timezone=ZoneInfo(timezone),
+    )
+    db = Database(database_url)
+    db.upgrade()
+    clock = FakeClock(start or datetime.now(UTC))
+    runtime = build(settings, db=db, clock=clock, times=times)
+    server = HttpServer(wsgi_app(runtime.app, db), "127.0.0.1", 0).start()
+    driver = SlackDriver(
+        standin, server.url + EVENTS_PATH, SIGNING_SECRET, settle=lambda: _settle(runtime)
+    )
+    return Sandbox(standin, runtime, server, driver, clock, tmp)
+
+
+def _settle(runtime: Runtime) -> None:
+    if not runtime.wait_idle(timeout=15):
+        raise TimeoutError("carebot was still busy 15 s after the last request")

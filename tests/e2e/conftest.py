@@ -1,0 +1,39 @@
+"""The end-to-end harness: carebot over real HTTP, signed requests, the Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.timeparse import TimeParser
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.world import Sandbox, start_sandbox
+
+# A Monday afternoon in New York; tests move the clock from here.
+START = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def times() -> TimeParser:
+    """One warmed parser per test process, as carebot keeps one per process."""
+    parser = TimeParser()
+    parser.warm()
+    return parser
+
+
+@pytest.fixture
+def sandbox(times: TimeParser) -> Iterator[Sandbox]:
+    world = start_sandbox(start=START, times=times)
+    try:
+        yield world
+    finally:
+        world.close()
+    assert world.standin.internal_errors == []
+
+
+@pytest.fixture
+def slack(sandbox: Sandbox) -> SlackDriver:
+    """Plays the people: dana in #cardiology-team unless told otherwise."""
+    return sandbox.driver

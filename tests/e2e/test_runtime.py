@@ -1,0 +1,150 @@
+"""The runtime around every feature: signatures, health, repeats, failures and Slack's faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+
+import pytest
+
+import handlers.help
+from bot.config import quiet_libraries
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.world import Sandbox
+from bot.server import HttpServer, wsgi_app
+from storage import Database
+from tests.e2e.features import PATIENT, Counter, install_broken_command
+
+
+def get(url: str) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_unsigned_and_stale_requests_are_refused(slack: SlackDriver) -> None:
+    with slack.sign_with(unsigned=True):
+        unsigned = slack.command("/carebot", "help")
+    with slack.sign_with(timestamp_offset=-6 * 60):
+        stale = slack.command("/carebot", "help")
+    with slack.sign_with(secret="not-the-signing-secret"):
+        forged = slack.command("/carebot", "help")
+
+    assert (unsigned.status, stale.status, forged.status) == (401, 401, 401)
+    assert slack.ephemerals() == []
+    assert slack.command("/carebot", "help").ok
+
+
+def test_health_check_reports_the_database(sandbox: Sandbox) -> None:
+    status, body = get(sandbox.server.url + "/healthz")
+    assert (status, body) == (200, {"status": "ok", "database": "ok"})
+
+
+def test_health_check_is_503_when_the_database_is_down(sandbox: Sandbox) -> None:
+    down = Database("postgresql+psycopg://carebot@127.0.0.1:1/carebot")
+    server = HttpServer(wsgi_app(sandbox.runtime.app, down), "127.0.0.1", 0).start()
+    try:
+        status, body = get(server.url + "/healthz")
+    finally:
+        server.close()
+    assert status == 503
+    assert body["status"] == "unavailable"
+    assert body["database"] != "ok"
+
+
+def test_unknown_paths_are_404(sandbox: Sandbox) -> None:
+    assert get(sandbox.server.url + "/admin")[0] == 404
+
+
+def test_a_double_clicked_button_acts_once(sandbox: Sandbox, slack: SlackDriver) -> None:
+    counter = Counter()
+    counter.install(sandbox.runtime)
+    slack.in_dm().message("bump")
+
+    first = slack.click("Count me")
+    second = slack.click("Count me")
+
+    assert first.ok and second.ok
+    assert counter.clicks == ["U0COORD01"]
+    assert [m.text for m in slack.dms()].count("Counted 1") == 1
+
+
+def test_the_same_button_on_another_message_counts_again(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    counter = Counter()
+    counter.install(sandbox.runtime)
+    slack.in_dm().message("bump")
+    slack.click("Count me")
+    slack.message("bump")
+    slack.click("Count me")
+
+    assert len(counter.clicks) == 2
+
+
+def test_a_failure_gives_an_apology_with_a_reference_and_logs_no_patient_data(
+    sandbox: Sandbox, slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    install_broken_command(sandbox.runtime)
+    caplog.set_level(logging.DEBUG)
+    quiet_libraries("DEBUG")  # as `carebot run` does at LOG_LEVEL=DEBUG
+
+    slack.in_dm().message(f"boom {PATIENT}")
+
+    reply = slack.last_reply()
+    assert "Sorry, something went wrong" in reply.text
+    reference = reply.text.split("`")[-2]
+    assert reference.startswith("E-")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert reference in logged
+    assert "ValueError" in logged
+    assert PATIENT not in logged and "88123" not in logged
+
+
+def test_a_failed_slash_command_answers_through_its_response_url(
+    slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(care: object, ask: object) -> None:
+        raise RuntimeError("help is broken")
+
+    monkeypatch.setattr(handlers.help, "overview", broken)
+
+    assert slack.command("/carebot", "help").ok
+    assert "Sorry, something went wrong" in slack.last_reply().text
+
+
+def test_a_429_from_slack_is_waited_out_and_the_reply_arrives(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    sandbox.standin.fail_next("chat.postMessage", status=429, retry_after=1)
+
+    slack.in_dm().message("carebot help")
+
+    [reply] = slack.dms()
+    assert "What carebot can do" in reply.text
+    assert [c.status for c in sandbox.standin.calls("chat.postMessage")] == [429, 200]
+
+
+def test_a_500_from_slack_is_retried(sandbox: Sandbox, slack: SlackDriver) -> None:
+    sandbox.standin.fail_next("chat.postMessage", status=500, times=2)
+
+    slack.in_dm().message("carebot help")
+
+    assert len(slack.dms()) == 1
+
+
+def test_slack_down_for_good_is_logged_not_crashed(
+    sandbox: Sandbox, slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.standin.fail_next("chat.postMessage", status=500, times=10)
+    sandbox.standin.fail_next("chat.postEphemeral", status=500, times=10)
+
+    ack = slack.in_dm().message("carebot help")
+
+    assert ack.status == 200
+    assert slack.dms() == []
+    assert any("request failed ref=E-" in r.getMessage() for r in caplog.records)

@@ -35,14 +35,23 @@ class Runtime:
         return self.executor.wait_idle(timeout)
 
 
+class _SkipTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(care: Care, executor: TrackingExecutor) -> App:
     """A Bolt app with every feature registered; it checks signatures (never turn that off)."""
+    bolt_log = logging.getLogger("slack_bolt.carebot")
+    bolt_log.addFilter(_SkipTokenNotice())
     app = App(
         name="carebot",
         signing_secret=care.settings.signing_secret or "",
         client=care.slack,
         listener_executor=executor,
-        logger=logging.getLogger("slack_bolt.carebot"),
+        logger=bolt_log,
     )
 
     @app.middleware

@@ -24,6 +24,10 @@ HELP_WORDS = {"help", "?", "-h", "--help"}
 READABLE_SUBTYPES = {None, "thread_broadcast"}
 
 
+# What app.yaml must subscribe to for these listeners to hear anything.
+BOT_EVENTS = ("app_mention", "message.im")
+
+
 def register(app: App, care: Care) -> None:
     for command in care.commands:
         app.command(command.slash)(on_slash_command)

@@ -1,0 +1,198 @@
+"""The carebot command as an admin runs it: real processes, real ports, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.standin import SlackStandIn
+
+SECRET = "cli-test-signing-secret"
+
+
+def carebot(
+    *args: str, env: dict[str, str], cwd: Path, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: no Slack settings, a SQLite file in a fresh directory."""
+    keep = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CAREBOT_", "DATABASE_"))
+    }
+    return {
+        **keep,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'carebot.db'}",
+        "PYTHONPATH": str(Path.cwd()),
+    }
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as running:
+        yield running
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {text!r}"
+    assert "Traceback" not in text
+    return lines[0]
+
+
+def test_run_without_tokens_names_what_is_missing(env: dict[str, str], tmp_path: Path) -> None:
+    result = carebot("run", env=env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in line
+    assert "carebot sandbox" in line
+
+
+def test_a_malformed_database_url_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    env |= {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "carebot.db"}
+
+    result = carebot("run", "--http", env=env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "DATABASE_URL" in one_line(result.stderr)
+
+
+def test_an_unreachable_database_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    env |= {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": "postgresql+psycopg://carebot:hunter2@127.0.0.1:1/carebot",
+    }
+
+    result = carebot("run", "--http", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert "hunter2" not in line
+
+
+def test_db_upgrade_then_current(env: dict[str, str], tmp_path: Path) -> None:
+    upgraded = carebot("db", "upgrade", env=env, cwd=tmp_path)
+    current = carebot("db", "current", env=env, cwd=tmp_path)
+
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "revision" in upgraded.stdout
+    assert "up to date" in current.stdout
+
+
+def test_the_sandbox_reads_a_script_from_stdin(env: dict[str, str], tmp_path: Path) -> None:
+    result = carebot("sandbox", env=env, cwd=tmp_path, stdin="/carebot help\nquit\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "What carebot can do" in result.stdout
+
+
+def test_sweep_once_prints_what_it_sent(
+    env: dict[str, str], tmp_path: Path, standin: SlackStandIn
+) -> None:
+    env |= {"SLACK_BOT_TOKEN": standin.bot_token, "SLACK_API_URL": standin.api_url}
+
+    result = carebot("sweep", "--at", "2027-03-02T09:00", env=env, cwd=tmp_path)
+    bad = carebot("sweep", "--at", "next tuesday", env=env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nothing due"
+    assert bad.returncode == 2
+    assert "2027-03-02T09:00" in one_line(bad.stderr)
+
+
+def test_run_http_answers_signed_requests_and_health(
+    env: dict[str, str], tmp_path: Path, standin: SlackStandIn
+) -> None:
+    port = free_port()
+    env |= {
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-scheduler",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        health = wait_for_health(base + "/healthz", server)
+        slack = SlackDriver(standin, base + "/slack/events", SECRET)
+
+        ack = slack.command("/carebot", "help")
+        with slack.sign_with(timestamp_offset=-6 * 60):
+            stale = slack.command("/carebot", "help")
+
+        assert health == {"status": "ok", "database": "ok"}
+        assert ack.status == 200
+        assert stale.status == 401
+        assert "What carebot can do" in wait_for_reply(slack)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wait_for_health(url: str, server: subprocess.Popen[str]) -> dict[str, str]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(
+                f"carebot run exited early: {server.stderr.read() if server.stderr else ''}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return dict(json.loads(response.read()))
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail("carebot run did not answer /healthz within 30 s")
+
+
+def wait_for_reply(slack: SlackDriver) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if slack.ephemerals():
+            return slack.last_reply().text
+        time.sleep(0.05)
+    pytest.fail("no reply reached the stand-in within 10 s")

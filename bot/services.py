@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.reminders import ReminderKind, SweepReport, sweep
 from bot.core.timeparse import TimeParser
+from bot.directory import Directory
 from storage import Database, dedup
 from storage.reminders import SqlReminderStore
 
@@ -36,6 +38,11 @@ class Care:
     slack: WebClient
     commands: CommandRegistry = field(default_factory=CommandRegistry)
     reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
+
+    @cached_property
+    def people(self) -> Directory:
+        """Names and time zones of Slack users, cached from users.info."""
+        return Directory(self.db, self.slack, self.clock, self.settings.timezone)
 
     def add_reminder_kind(self, kind: ReminderKind) -> None:
         if kind.name in self.reminder_kinds:

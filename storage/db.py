@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
 
@@ -173,12 +173,19 @@ def _is_memory(url: URL) -> bool:
 
 def _sqlite_engine(url: URL, echo: bool) -> Engine:
     memory = _is_memory(url)
+    # In memory, every connection is its own database: keep exactly one, and let threads
+    # wait their turn for it (StaticPool would hand it to several threads at once).
+    one_connection: dict[str, Any] = {
+        "poolclass": QueuePool,
+        "pool_size": 1,
+        "max_overflow": 0,
+        "pool_timeout": BUSY_TIMEOUT_S,
+    }
     engine = create_engine(
         url,
         echo=echo,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
-        # One shared connection, or every checkout would see its own empty database.
-        poolclass=StaticPool if memory else None,
+        **(one_connection if memory else {}),
     )
 
     @event.listens_for(engine, "connect")

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from storage import Database, DatabaseConfigError, DatabaseUnavailable
 from storage.models import Base, WorkspaceRow
+from storage.refs import next_number
+from tests.storage.concurrency import together
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TABLES = {
@@ -63,20 +65,21 @@ def test_the_migration_matches_the_models(db: Database) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_in_memory_sqlite_works_across_threads() -> None:
+def test_in_memory_sqlite_is_migrated_and_shared_safely_by_threads() -> None:
     memory = Database("sqlite://")
     memory.upgrade()
-    with memory.session() as session:
-        session.add(WorkspaceRow(team_id="T1", created_at=T0))
 
-    def count() -> int:
-        with memory.session(read_only=True) as session:
-            return len(session.scalars(sa.select(WorkspaceRow)).all())
+    def take(_: int) -> list[int]:
+        taken = []
+        for _ in range(10):
+            with memory.session() as session:
+                taken.append(next_number(session, "T1", "A"))
+        return taken
 
-    from concurrent.futures import ThreadPoolExecutor
+    numbers = together(8, take)
 
-    with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(count).result() == 1
+    assert sorted(n for per_thread in numbers for n in per_thread) == list(range(1, 81))
+    assert memory.is_up_to_date() and memory.ping() is None
     memory.dispose()
 
 

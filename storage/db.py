@@ -26,7 +26,7 @@ CONNECT_TIMEOUT_S = 3
 # Any fixed number: replicas starting together take turns migrating.
 _MIGRATION_LOCK = 4_242_001
 _READ_ONLY = "carebot_read_only"
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
+_PASSWORD_IN_URL = re.compile(r":[^:@/\s]*@")
 
 
 class Database:
@@ -48,7 +48,7 @@ class Database:
     def check_url(url: str) -> URL:
         """Parse a DATABASE_URL, or raise DatabaseConfigError saying what is wrong in one line."""
         text = url.strip()
-        shown = _PASSWORD_IN_URL.sub(r"\1***@", text)
+        shown = _PASSWORD_IN_URL.sub(":***@", text)
         try:
             parsed = make_url(text)
         except (exc.ArgumentError, ValueError):
@@ -88,7 +88,10 @@ class Database:
 
     @contextmanager
     def session(self, *, read_only: bool = False) -> Iterator[Session]:
-        """A unit of work: commit on success, roll back on error, always close."""
+        """A unit of work: commit on success, roll back on error, always close.
+
+        read_only=True skips SQLite's up-front write lock; use it for pure lookups.
+        """
         session = (self._read_sessions if read_only else self._sessions)()
         try:
             try:

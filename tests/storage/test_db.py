@@ -151,7 +151,9 @@ def test_a_first_connection_that_fails_raises_database_unavailable() -> None:
     unreachable.dispose()
 
 
-@pytest.mark.parametrize("url", ["foo", "", "localhost:5432/carebot", "mysql://u:pw@db/carebot"])
+@pytest.mark.parametrize(
+    "url", ["foo", "", "localhost:5432/carebot", "mysql://u:pw@db/carebot", "u:pw@db/carebot"]
+)
 def test_a_malformed_or_unsupported_url_raises_one_clear_line(url: str) -> None:
     with pytest.raises(DatabaseConfigError) as raised:
         Database(url)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Created: 2025-11-27
+Created: 2026-11-27
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import CommandRegistry
 from bot.config import Settings
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.reminders import ReminderKind, SweepReport, sweep
 from bot.core.timeparse import TimeParser
 from bot.directory import Directory
@@ -61,7 +61,9 @@ class Care:
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now); safe to run from several processes."""
         now = at or self.clock.now()
-        report = sweep(SqlReminderStore(self.db), self.reminder_kinds, now)
+        report = sweep(
+            SqlReminderStore(self.db), self.reminder_kinds, now, wall_now=SystemClock().now()
+        )
         with self.db.session() as session:
             dedup.purge_older_than(session, now - KEEP_KEYS)
         return report

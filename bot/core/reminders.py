@@ -19,8 +19,9 @@ from bot.core.failures import describe
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
-BATCH = 500
+# A batch must be sent well within its lease, even at Slack's ~1 post/s per channel.
+LEASE = timedelta(minutes=10)
+BATCH = 100
 # A kind that raises is tried again later, further apart each time, up to a day.
 RETRY_STEPS = (
     timedelta(minutes=1),
@@ -66,6 +67,8 @@ class ReminderKind(Protocol):
 
 
 class ReminderStore(Protocol):
+    """Where reminder rows live; the SQL store is storage.reminders.SqlReminderStore."""
+
     def claim_due(
         self, now: datetime, owner: str, lease_until: datetime, limit: int
     ) -> list[DueReminder]:
@@ -118,21 +121,29 @@ def sweep(
     *,
     owner: str | None = None,
     batch: int = BATCH,
+    wall_now: datetime | None = None,
 ) -> SweepReport:
-    """Run every due reminder once, as of `now`."""
+    """Run every due reminder once, as of `now`.
+
+    Leases run from the later of `now` and the real time (`wall_now`), so a sweep
+    "as of" a past instant cannot hand out leases that have already run out.
+    """
     owner = owner or uuid.uuid4().hex
+    lease_until = max(now, wall_now or now) + LEASE
     report = SweepReport()
     while True:
-        claimed = store.claim_due(now, owner, now + LEASE, batch)
+        claimed = store.claim_due(now, owner, lease_until, batch)
         if not claimed:
             return report
         by_kind: dict[str, list[DueReminder]] = defaultdict(list)
         for reminder in claimed:
             by_kind[reminder.kind].append(reminder)
-        outcomes: list[Outcome] = []
         for name, due in by_kind.items():
-            outcomes.extend(_fire_kind(kinds.get(name), name, due, now, report.kinds[name]))
-        store.record(outcomes, owner, now)
+            # Record each kind as soon as it is done, so a slow kind cannot outlast the lease
+            # of another kind's rows.
+            store.record(
+                _fire_kind(kinds.get(name), name, due, now, report.kinds[name]), owner, now
+            )
         if len(claimed) < batch:
             return report
 

@@ -174,3 +174,18 @@ def test_a_kind_asking_to_fire_again_immediately_waits_for_the_next_tick() -> No
 def test_retry_backoff_grows_and_is_capped_at_a_day(attempts: int) -> None:
     assert NOW < retry_at(NOW, attempts) <= NOW + timedelta(days=1)
     assert retry_at(NOW, attempts) <= retry_at(NOW, attempts + 1)
+
+
+def test_a_sweep_as_of_a_past_instant_leases_from_the_real_time() -> None:
+    store, leases = FakeStore(), []
+    store.add(1, NOW - timedelta(hours=2))
+    claim = store.claim_due
+
+    def watched(now: datetime, owner: str, lease_until: datetime, limit: int) -> list[DueReminder]:
+        leases.append(lease_until)
+        return claim(now, owner, lease_until, limit)
+
+    store.claim_due = watched  # type: ignore[method-assign]
+    sweep(store, {"nudge": Nudge()}, NOW - timedelta(hours=1), wall_now=NOW)
+
+    assert leases and all(lease > NOW for lease in leases)

@@ -187,6 +187,8 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     engine = create_engine(
         url,
         echo=echo,
+        # Errors must not quote bound values: they are patient names and notes.
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
         **(one_connection if memory else {}),
     )
@@ -222,6 +224,8 @@ def _pg_engine(url: URL, echo: bool) -> Engine:
     return create_engine(
         url,
         echo=echo,
+        # Errors must not quote bound values: they are patient names and notes.
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,

@@ -177,3 +177,10 @@ def test_plain_postgres_urls_use_psycopg() -> None:
     assert Database.check_url("postgresql://carebot@db/carebot").drivername == (
         "postgresql+psycopg"
     )
+
+
+def test_database_errors_never_quote_the_values_sent(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'errors.db'}")
+    with pytest.raises(sa.exc.OperationalError) as error, db.session() as session:
+        session.execute(sa.text("INSERT INTO no_such_table VALUES (:name)"), {"name": "Jane Doe"})
+    assert "Jane Doe" not in str(error.value)

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
+from bot.core.display import PatientDisplay
 from bot.core.reminders import ReminderKind, SweepReport, sweep
 from bot.core.timeparse import TimeParser
 from bot.directory import Directory
-from storage import Database, dedup
+from storage import Database, dedup, workspaces
 from storage.reminders import SqlReminderStore
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ class Care:
         if kind.name in self.reminder_kinds:
             raise ValueError(f"reminder kind {kind.name!r} is registered twice")
         self.reminder_kinds[kind.name] = kind
+
+    def patient_display(self, team_id: str) -> PatientDisplay:
+        """How this workspace shows patients in channels: full, initials or id."""
+        with self.db.session(read_only=True) as session:
+            return PatientDisplay.parse(workspaces.patient_display(session, team_id))
 
     def first_time(self, team_id: str, key: str) -> bool:
         """True only the first time a request key is seen: retries and double clicks get False."""

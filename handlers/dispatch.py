@@ -38,7 +38,16 @@ def register(app: App, care: Care) -> None:
 def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
     """Run a command for one request; `help` is answered here for every command."""
     if command is None:
+        log.info("not understood via=%s team=%s user=%s", ask.via, ask.team_id, ask.user_id)
         return help.not_understood()
+    log.info(
+        "%s via=%s team=%s user=%s request=%s",
+        command.slash,
+        ask.via,
+        ask.team_id,
+        ask.user_id,
+        ask.request_id,
+    )
     if ask.text.lower() in HELP_WORDS:
         return help.overview(care, ask) if command.name == "carebot" else help.command_help(command)
     return command.run(care, ask)

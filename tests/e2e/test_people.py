@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.display import PatientDisplay
 from bot.core.people import UnknownPerson
 from bot.sandbox.world import Sandbox
+from storage import workspaces
 
 TEAM = "T0CAREBOT"
 
@@ -51,3 +53,13 @@ def test_the_clinic_zone_stands_in_when_slack_cannot_answer(sandbox: Sandbox) ->
 
     assert zone == sandbox.runtime.care.settings.timezone
     assert sandbox.runtime.care.people.timezone(TEAM, "U0SOCIAL1") == ZoneInfo("Europe/London")
+
+
+def test_a_workspace_shows_patients_by_initials_until_it_chooses_otherwise(
+    sandbox: Sandbox,
+) -> None:
+    care = sandbox.runtime.care
+    assert care.patient_display(TEAM) is PatientDisplay.INITIALS
+    with care.db.session() as session:
+        workspaces.set_patient_display(session, TEAM, "id")
+    assert care.patient_display(TEAM) is PatientDisplay.ID

@@ -39,7 +39,7 @@ def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
     """Run a command for one request; `help` is answered here for every command."""
     if command is None:
         log.info("not understood via=%s team=%s user=%s", ask.via, ask.team_id, ask.user_id)
-        return help.not_understood()
+        return help.not_understood(care)
     log.info(
         "%s via=%s team=%s user=%s request=%s",
         command.slash,

@@ -11,11 +11,23 @@ if TYPE_CHECKING:
 
     from bot.services import Care
 
-INTRO = "carebot books visits, carries handoffs and chases pre-approvals, right here in Slack."
-WAYS = (
-    "Use a slash command, send me a DM without the slash (`appt list today`), "
-    "or mention me in a channel (`@carebot appt list today`)."
-)
+INTRO = "carebot helps your care team coordinate, right here in Slack. Here is what it can do:"
+
+
+def example(care: Care) -> str:
+    """A command line to show as an example: the first feature's, else help itself."""
+    for command in care.commands:
+        if command.name != "carebot" and command.usage:
+            return command.usage[0].lstrip("/")
+    return "carebot help"
+
+
+def ways(care: Care) -> str:
+    sample = example(care)
+    return (
+        f"Use a slash command, send me a DM without the slash (`{sample}`), "
+        f"or mention me in a channel (`@carebot {sample}`)."
+    )
 
 
 def register(app: App, care: Care) -> None:
@@ -31,9 +43,9 @@ def register(app: App, care: Care) -> None:
 
 def overview(care: Care, ask: Ask) -> Reply:
     """The whole menu: one section per command with its usage lines."""
-    lines = [f"*{INTRO}*", WAYS, ""]
+    lines = [f"*{INTRO}*", ways(care), ""]
     blocks: list[dict[str, object]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{INTRO}*\n{WAYS}"}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{INTRO}*\n{ways(care)}"}}
     ]
     for command in care.commands:
         usage = "\n".join(f"`{line}`" for line in command.usage)
@@ -65,11 +77,11 @@ def command_help(command: Command) -> Reply:
     return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 
-def not_understood() -> Reply:
+def not_understood(care: Care) -> Reply:
     """A short pointer for a message carebot could not read as a command."""
     return Reply(
         text=(
-            "I didn't understand that. I answer commands such as `appt list today` "
-            "or `carebot help`; send `help` to see them all."
+            f"I didn't understand that. I answer commands such as `{example(care)}`; "
+            "send `help` to see them all."
         )
     )

@@ -88,3 +88,17 @@ def test_url_verification_is_answered_with_the_challenge(slack: SlackDriver) -> 
 
     assert ack.status == 200
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in str(ack.body)
+
+
+def test_help_grows_with_each_registered_feature(sandbox: Sandbox, slack: SlackDriver) -> None:
+    from tests.e2e.features import Counter
+
+    Counter().install(sandbox.runtime)
+
+    slack.command("/carebot", "help")
+    text = slack.last_reply().text
+    assert "*/bump* — Count clicks" in text
+    assert "`bump` (DM)" not in text
+    assert "send me a DM without the slash (`bump`)" in text
+    slack.in_dm().message("bump help")
+    assert "Count clicks" in slack.dms()[-1].text

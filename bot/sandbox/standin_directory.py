@@ -1,0 +1,95 @@
+"""The stand-in's auth.test, users.* and conversations.* methods."""
+
+from __future__ import annotations
+
+from bot.sandbox.standin_records import Result, api_error
+from bot.sandbox.standin_state import StandInState
+
+
+class DirectoryMethods(StandInState):
+    """Who the bot is, who is in the workspace, and what its channels hold."""
+
+    def api_auth_test(self, params: Result) -> Result:
+        """Who the token belongs to."""
+        space = self.workspace
+        return {
+            "ok": True,
+            "url": f"https://{space.team.domain}.slack.com/",
+            "team": space.team.name,
+            "user": space.bot.name,
+            "team_id": space.team.id,
+            "user_id": space.bot_user_id,
+            "bot_id": space.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def api_users_info(self, params: Result) -> Result:
+        """One user's profile, time zone included."""
+        user = self.workspace.users.get(str(params["user"]))
+        if user is None:
+            return api_error("user_not_found")
+        return {"ok": True, "user": user.to_api(self.workspace.team.id)}
+
+    def api_users_list(self, params: Result) -> Result:
+        """Everyone in the workspace."""
+        team = self.workspace.team.id
+        members = [u.to_api(team) for u in self.workspace.users.values()]
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def api_conversations_info(self, params: Result) -> Result:
+        """A channel's details."""
+        channel = self._visible_channel(str(params["channel"]))
+        if channel is None:
+            return api_error("channel_not_found")
+        return {"ok": True, "channel": channel.to_api()}
+
+    def api_conversations_members(self, params: Result) -> Result:
+        """Who is in a channel."""
+        channel = self._visible_channel(str(params["channel"]))
+        if channel is None:
+            return api_error("channel_not_found")
+        members = sorted(channel.members)
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def api_conversations_open(self, params: Result) -> Result:
+        """Open (or find) the bot's DM with one user."""
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if not users:
+            channel = self._visible_channel(str(params.get("channel") or ""))
+            if channel is None:
+                return api_error(
+                    "users_list_not_supplied" if "channel" not in params else "channel_not_found"
+                )
+            return {"ok": True, "channel": channel.to_api()}
+        humans = [u for u in users if u != self.workspace.bot_user_id]
+        if len(humans) != 1:
+            return api_error("not_implemented_in_standin", "group DMs are not modelled")
+        user = self.workspace.users.get(humans[0])
+        if user is None:
+            return api_error("user_not_found")
+        if user.deleted:
+            return api_error("user_disabled")
+        existed = ("D" + user.id[1:]) in self.workspace.channels
+        channel = self.workspace.dm_with(user.id)
+        shown = channel.to_api() if params.get("return_im") else {"id": channel.id}
+        return {"ok": True, "no_op": existed, "already_open": existed, "channel": shown}
+
+    def api_conversations_history(self, params: Result) -> Result:
+        """A channel's top-level messages, newest first."""
+        channel = self._visible_channel(str(params["channel"]))
+        if channel is None:
+            return api_error("channel_not_found")
+        if self.workspace.bot_user_id not in channel.members:
+            return api_error("not_in_channel")
+        found = [m.to_api() for m in reversed(self.messages(channel.id)) if not m.thread_ts]
+        return {"ok": True, "messages": found, "has_more": False}
+
+    def api_conversations_replies(self, params: Result) -> Result:
+        """A thread: parent first."""
+        channel = self._visible_channel(str(params["channel"]))
+        if channel is None:
+            return api_error("channel_not_found")
+        found = [m.to_api() for m in self.thread(channel.id, str(params["ts"]))]
+        if not found:
+            return api_error("thread_not_found")
+        return {"ok": True, "messages": found, "has_more": False}

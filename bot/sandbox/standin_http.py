@@ -1,0 +1,123 @@
+"""The stand-in's HTTP side: decoding Web API parameters and routing requests.
+
+`/api/<method>` goes to `SlackStandIn.handle_api`, `/response/<id>` to `handle_response`
+and `/upload/<file_id>` to `receive_upload`.
+"""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from bot.sandbox.standin_records import Result, api_error
+
+if TYPE_CHECKING:
+    from bot.sandbox.standin import SlackStandIn
+
+JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
+BAD_JSON: Any = object()  # a JSON field that did not parse; each method picks its error code
+
+
+def decode_params(query: str, body: bytes, content_type: str) -> Result:
+    """Form, query-string or JSON parameters, with JSON-encoded fields decoded."""
+    params: Result = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    if body:
+        if "json" in content_type:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                return {"__invalid__": "invalid_json"}
+            if not isinstance(parsed, dict):
+                return {"__invalid__": "json_not_object"}
+            params.update(parsed)
+        else:
+            text = body.decode("utf-8", errors="replace")
+            params.update({k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()})
+    for name in JSON_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str):
+            try:
+                params[name] = json.loads(value) if value else None
+            except ValueError:
+                params[name] = BAD_JSON
+    return params
+
+
+def handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to one stand-in."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Keep test output quiet."""
+
+        def _reply(self, status: int, body: str, content_type: str, extra: dict[str, str]) -> None:
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def do_GET(self) -> None:
+            self.do_POST()
+
+        def do_POST(self) -> None:
+            try:
+                self._route()
+            except Exception as failure:  # a stand-in bug: answer loudly, keep serving
+                standin.internal_errors.append(f"{self.path}: {failure!r}")
+                detail = json.dumps(
+                    {"ok": False, "error": "standin_internal_error", "detail": repr(failure)}
+                )
+                self._reply(500, detail, "application/json; charset=utf-8", {})
+
+        def _route(self) -> None:
+            url = urlsplit(self.path)
+            body = self._body()
+            content_type = self.headers.get("Content-Type") or ""
+            if url.path.startswith("/api/"):
+                self._api(url.path[len("/api/") :], url.query, body, content_type)
+            elif url.path.startswith("/response/"):
+                try:
+                    payload = json.loads(body) if "json" in content_type else _form_payload(body)
+                except ValueError:
+                    payload = None
+                status, text = standin.handle_response(url.path.split("/")[-1], payload)
+                self._reply(status, text, "text/plain; charset=utf-8", {})
+            elif url.path.startswith("/upload/"):
+                status, text = standin.receive_upload(url.path.split("/")[-1], body)
+                self._reply(status, text, "text/plain; charset=utf-8", {})
+            else:
+                self._reply(404, "not found", "text/plain", {})
+
+        def _api(self, method: str, query: str, body: bytes, content_type: str) -> None:
+            params = decode_params(query, body, content_type)
+            auth = self.headers.get("Authorization") or ""
+            token = (
+                auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.pop("token", None)
+            )
+            extra: dict[str, str] = {}
+            if "__invalid__" in params:
+                status, result = 200, api_error(str(params["__invalid__"]))
+            else:
+                status, result, extra = standin.handle_api(method, token, params)
+            self._reply(status, json.dumps(result), "application/json; charset=utf-8", extra)
+
+    return Handler
+
+
+def _form_payload(body: bytes) -> Any:
+    fields = parse_qs(body.decode("utf-8", errors="replace"))
+    if "payload" in fields:
+        return json.loads(fields["payload"][-1])
+    return {k: v[-1] for k, v in fields.items()} or None

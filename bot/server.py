@@ -87,6 +87,14 @@ class HttpServer:
         self._server.run()
 
     def close(self) -> None:
-        self._server.close()
-        if self._thread is not None:
+        """Stop serving; a background loop is stopped from inside, never polling a closed socket."""
+        if self._thread is not None and self._thread.is_alive():
+            self._server.trigger.pull_trigger(self._close_everything)  # type: ignore[union-attr]
             self._thread.join(timeout=5)
+        else:
+            self._close_everything()
+        self._server.task_dispatcher.shutdown(timeout=5)
+
+    def _close_everything(self) -> None:
+        for channel in list(self._server._map.values()):  # type: ignore[union-attr]
+            channel.close()

@@ -9,19 +9,22 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # BIGINT on PostgreSQL; plain INTEGER on SQLite, where only that is the autoincrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -194,10 +197,70 @@ class ReminderRow(Base):
     updated_at: Mapped[datetime]
 
 
+class AppointmentRow(Base):
+    """A booked visit, procedure or surgery; status is a FHIR R4 Appointment code."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number"),
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        # Every lookup is per workspace and by time; these serve lists and the conflict check.
+        Index(None, "team_id", "start_at"),
+        Index(None, "team_id", "clinician_id", "start_at"),
+        Index(None, "team_id", "location_key", "start_at"),
+        Index(None, "team_id", "patient_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="booked", server_default="booked")
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    clinician_id: Mapped[str | None] = mapped_column(String(32))
+    location: Mapped[str | None] = mapped_column(String(80))
+    location_key: Mapped[str | None] = mapped_column(String(80))  # casefolded, spaces collapsed
+    notes: Mapped[str | None] = mapped_column(Text)
+    booked_by: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    # Never loaded behind the caller's back: queries that need it load it eagerly.
+    patient: Mapped[PatientRow] = relationship(lazy="raise")
+
+    @property
+    def ref(self) -> str:
+        """The short ref users type, like A-12."""
+        return f"A-{self.number}"
+
+
+class DraftRow(Base):
+    """Something typed but not yet confirmed (a booking preview), kept for its buttons."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index(None, "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(Payload, default=dict)
+    created_at: Mapped[datetime]
+
+
 __all__ = [
+    "AppointmentRow",
     "AuditRow",
     "Base",
     "CareChannelRow",
+    "DraftRow",
     "PatientRow",
     "PersonRow",
     "ProcessedKeyRow",

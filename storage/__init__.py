@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from storage import audit, channels, dedup, patients, people, refs, reminders, workspaces
+from storage import (
+    appointments,
+    audit,
+    channels,
+    dedup,
+    drafts,
+    patients,
+    people,
+    refs,
+    reminders,
+    workspaces,
+)
 from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
 from storage.models import (
+    AppointmentRow,
     AuditRow,
     CareChannelRow,
+    DraftRow,
     PatientRow,
     PersonRow,
     ReminderRow,
@@ -18,11 +31,13 @@ from storage.models import (
 from storage.reminders import SqlReminderStore
 
 __all__ = [
+    "AppointmentRow",
     "AuditRow",
     "CareChannelRow",
     "Database",
     "DatabaseConfigError",
     "DatabaseUnavailable",
+    "DraftRow",
     "PatientRow",
     "PersonRow",
     "ReminderRow",
@@ -30,9 +45,11 @@ __all__ = [
     "SqlReminderStore",
     "UTCDateTime",
     "WorkspaceRow",
+    "appointments",
     "audit",
     "channels",
     "dedup",
+    "drafts",
     "patients",
     "people",
     "refs",

@@ -1,0 +1,63 @@
+"""Drafts: input shown back for confirmation (a booking preview), kept until used or stale."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from storage.models import DraftRow
+from storage.stamp import utc_now
+
+
+def save(
+    session: Session,
+    team_id: str,
+    user_id: str,
+    purpose: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> str:
+    """Keep a JSON-able payload for later; returns the draft's id for buttons to carry."""
+    draft_id = uuid.uuid4().hex
+    session.add(
+        DraftRow(
+            id=draft_id,
+            team_id=team_id,
+            user_id=user_id,
+            purpose=purpose,
+            payload=dict(payload),
+            created_at=utc_now(now),
+        )
+    )
+    session.flush()
+    return draft_id
+
+
+def get(session: Session, team_id: str, draft_id: str) -> DraftRow | None:
+    """This workspace's draft with this id, or None (also for another workspace's id)."""
+    return session.execute(
+        select(DraftRow).where(DraftRow.id == draft_id, DraftRow.team_id == team_id)
+    ).scalar_one_or_none()
+
+
+def discard(session: Session, team_id: str, draft_id: str) -> bool:
+    """Delete this workspace's draft; False when it was already gone."""
+    result = session.execute(
+        delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.team_id == team_id)
+    )
+    return _rowcount(result) > 0
+
+
+def purge_older_than(session: Session, cutoff: datetime) -> int:
+    """Delete drafts saved before `cutoff`, in every workspace; returns how many went."""
+    return _rowcount(session.execute(delete(DraftRow).where(DraftRow.created_at < utc_now(cutoff))))
+
+
+def _rowcount(result: object) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0

@@ -37,7 +37,7 @@ def find_or_create(
     mrn = mrn.strip() if mrn else None
     if mrn is not None and len(mrn) > 64:
         raise ValueError("an MRN must be at most 64 characters, like 00123456")
-    existing = _find(session, team_id, display_name, mrn)
+    existing = find(session, team_id, display_name, mrn)
     if existing is not None:
         return existing
     try:
@@ -91,7 +91,8 @@ def find_by_name(session: Session, team_id: str, name: str, limit: int = 20) -> 
     )
 
 
-def _find(session: Session, team_id: str, name: str, mrn: str | None) -> PatientRow | None:
+def find(session: Session, team_id: str, name: str, mrn: str | None) -> PatientRow | None:
+    """The patient a name (and optional MRN) already refers to, without creating one."""
     if mrn is not None:
         return get_by_mrn(session, team_id, mrn)
     # Without an MRN only a patient who also has none may match, so MRNs never get merged.

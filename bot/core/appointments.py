@@ -1,0 +1,226 @@
+"""Appointment kinds, FHIR R4 statuses, and which actions a visit's status allows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+KINDS: Mapping[str, timedelta] = MappingProxyType(
+    {
+        "consult": timedelta(minutes=30),
+        "follow-up": timedelta(minutes=20),
+        "imaging": timedelta(minutes=45),
+        "lab": timedelta(minutes=15),
+        "procedure": timedelta(minutes=60),
+        "surgery": timedelta(minutes=120),
+        "infusion": timedelta(minutes=120),
+        "therapy": timedelta(minutes=50),
+        "other": timedelta(minutes=30),
+    }
+)
+# These get a pre-procedure checklist the day before.
+PROCEDURAL = frozenset({"procedure", "surgery"})
+OTHER = "other"
+MAX_LABEL_CHARS = 60
+KIND_EXAMPLE = "Example: MRI, follow-up, lab or surgery."
+
+_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "imaging": (
+        "mri", "ct", "ct scan", "x-ray", "xray", "ultrasound", "echo", "mammogram", "scan",
+    ),
+    "lab": ("labs", "blood work", "bloodwork", "blood draw"),
+    "follow-up": ("f/u", "followup", "follow up", "review"),
+    "surgery": ("op", "operation"),
+    "therapy": ("pt", "physio", "physical therapy", "ot", "speech therapy"),
+    "infusion": ("chemo", "iv"),
+    "consult": ("consultation", "new patient", "initial visit"),
+    "procedure": ("biopsy", "endoscopy", "colonoscopy", "cath", "catheterization"),
+}  # fmt: skip
+
+
+def _key(text: str) -> str:
+    """What is compared: lower case, no spaces, dashes, slashes or dots ("F/U" -> "fu")."""
+    return re.sub(r"[\s\-/.]+", "", text.lower())
+
+
+_ALIAS_KINDS = {_key(alias): kind for kind, aliases in _ALIASES.items() for alias in aliases}
+
+
+@dataclass(frozen=True)
+class KindChoice:
+    """The kind a visit is booked as, and the label shown for it ("imaging", "MRI")."""
+
+    kind: str
+    label: str
+
+
+def read_kind(text: str, kinds: Mapping[str, timedelta] = KINDS) -> KindChoice:
+    """Read a kind as typed; aliases keep their words as the label, the rest is "other"."""
+    words = " ".join(text.split())
+    if not words:
+        raise ValueError(f"I need the kind of visit, and got nothing. {KIND_EXAMPLE}")
+    key = _key(words)
+    named = next((kind for kind in kinds if _key(kind) == key), None)
+    if named is not None:
+        return KindChoice(kind=named, label=named)
+    aliased = _ALIAS_KINDS.get(key)
+    if aliased is not None and aliased in kinds:
+        return KindChoice(kind=aliased, label=words)
+    if not any(c.isalpha() for c in words):
+        raise ValueError(f'"{words}" is not a kind of visit. {KIND_EXAMPLE}')
+    if len(words) > MAX_LABEL_CHARS:
+        raise ValueError(
+            f"A kind of visit is at most {MAX_LABEL_CHARS} characters; "
+            f"that one has {len(words)}. {KIND_EXAMPLE}"
+        )
+    if OTHER not in kinds:
+        raise ValueError(f'"{words}" is not one of the kinds here: {", ".join(kinds)}.')
+    return KindChoice(kind=OTHER, label=words)
+
+
+class Status(StrEnum):
+    """Where a visit stands, as FHIR R4 Appointment.status codes."""
+
+    PROPOSED = "proposed"
+    PENDING = "pending"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    CHECKED_IN = "checked-in"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    NOSHOW = "noshow"
+    ENTERED_IN_ERROR = "entered-in-error"
+    WAITLIST = "waitlist"
+
+
+# Still on the schedule: listed, reminded, movable or cancellable.
+ACTIVE = frozenset(
+    {
+        Status.PROPOSED,
+        Status.PENDING,
+        Status.BOOKED,
+        Status.ARRIVED,
+        Status.CHECKED_IN,
+        Status.WAITLIST,
+    }
+)
+# Only a booked or attended visit takes the time: a proposal or a waitlist entry can
+# share its slot with a real booking, so conflicts are checked against these alone.
+HOLDS_SLOT = frozenset({Status.BOOKED, Status.ARRIVED, Status.CHECKED_IN})
+FINAL = frozenset(Status) - ACTIVE
+NOT_YET_BOOKED = frozenset({Status.PROPOSED, Status.PENDING, Status.WAITLIST})
+
+STATUS_WORDS: Mapping[Status, str] = MappingProxyType(
+    {
+        Status.PROPOSED: "proposed",
+        Status.PENDING: "pending",
+        Status.BOOKED: "booked",
+        Status.ARRIVED: "arrived",
+        Status.CHECKED_IN: "checked in",
+        Status.FULFILLED: "done",
+        Status.CANCELLED: "cancelled",
+        Status.NOSHOW: "no-show",
+        Status.ENTERED_IN_ERROR: "entered in error",
+        Status.WAITLIST: "on the waitlist",
+    }
+)
+# Short labels for lists and buttons, capitalised, no emoji.
+STATUS_LABELS: Mapping[Status, str] = MappingProxyType(
+    {status: words[0].upper() + words[1:] for status, words in STATUS_WORDS.items()}
+    | {Status.WAITLIST: "Waitlist"}
+)
+
+
+class Action(StrEnum):
+    """What a coordinator does to a visit with /appt <action> A-n."""
+
+    CHECKIN = "checkin"
+    DONE = "done"
+    NOSHOW = "noshow"
+    CANCEL = "cancel"
+    MOVE = "move"
+
+
+_ALLOWED: Mapping[Action, frozenset[Status]] = {
+    Action.CHECKIN: frozenset({Status.BOOKED, Status.ARRIVED}),
+    Action.DONE: frozenset({Status.BOOKED, Status.ARRIVED, Status.CHECKED_IN}),
+    Action.NOSHOW: frozenset({Status.BOOKED, Status.ARRIVED}),
+    Action.CANCEL: frozenset({Status.BOOKED, Status.ARRIVED} | NOT_YET_BOOKED),
+    Action.MOVE: frozenset({Status.BOOKED} | NOT_YET_BOOKED),
+}
+_RESULT: Mapping[Action, Status | None] = {
+    Action.CHECKIN: Status.CHECKED_IN,
+    Action.DONE: Status.FULFILLED,
+    Action.NOSHOW: Status.NOSHOW,
+    Action.CANCEL: Status.CANCELLED,
+    Action.MOVE: None,  # a move changes the time, not the status
+}
+_DONE_TO = {
+    Action.CHECKIN: "checked in",
+    Action.DONE: "marked done",
+    Action.NOSHOW: "marked a no-show",
+    Action.CANCEL: "cancelled",
+    Action.MOVE: "moved",
+}
+_ALREADY = {
+    Action.CHECKIN: "checked in",
+    Action.DONE: "done",
+    Action.NOSHOW: "marked a no-show",
+    Action.CANCEL: "cancelled",
+}
+_STANDING = {
+    Status.PROPOSED: "is only proposed, not booked",
+    Status.PENDING: "is still pending, not booked",
+    Status.WAITLIST: "is on the waitlist, not booked",
+    Status.ARRIVED: "is marked arrived: the patient is here",
+    Status.CHECKED_IN: "is checked in: the patient is here",
+    Status.FULFILLED: "is done",
+    Status.CANCELLED: "was cancelled",
+    Status.NOSHOW: "was marked a no-show",
+    Status.ENTERED_IN_ERROR: "was entered in error",
+}
+
+
+class TransitionRefused(ValueError):
+    """An action the visit's status does not allow; str() is the reply, with what to do."""
+
+
+def transition(status: Status, action: Action, ref: str, *, patient: str = "P-4") -> Status:
+    """The status after action; raise TransitionRefused explaining why not and what to do."""
+    if status in _ALLOWED[action]:
+        return _RESULT[action] or status
+    raise TransitionRefused(_refusal(status, action, ref, patient))
+
+
+def _refusal(status: Status, action: Action, ref: str, patient: str) -> str:
+    """Why action cannot happen to a visit in status, and the command to use instead."""
+    day = "today" if action == Action.CHECKIN else "tomorrow"
+    rebook = f"book a new visit: /appt book {patient}, follow-up, {day} 3pm"
+    finish = f"When the visit is over: /appt done {ref}"
+    if _RESULT[action] == status:
+        already = f"{ref} is already {_ALREADY[action]}."
+        if status == Status.CHECKED_IN:
+            return f"{already} {finish}"
+        return f"{already} To see the patient again, {rebook}"
+    problem = f"{ref} {_STANDING[status]}, so it can't be {_DONE_TO[action]}"
+    if status in (Status.ARRIVED, Status.CHECKED_IN):
+        if action == Action.MOVE:
+            return (
+                f"{problem}. To see them another day, mark it done (/appt done {ref}) and {rebook}"
+            )
+        return f"{problem}. {finish}"
+    if status in NOT_YET_BOOKED:
+        if action == Action.NOSHOW:
+            return f"{problem} yet. To drop it: /appt cancel {ref}"
+        return f"{problem} yet. To see the patient, {rebook}"
+    if action == Action.CANCEL:
+        return (
+            f"{problem}: it stays on record. To find a visit to cancel: /appt list week {patient}"
+        )
+    if status == Status.FULFILLED and action == Action.NOSHOW:
+        return f"{problem}: the patient came. To see them again, {rebook}"
+    return f"{problem}. To see the patient, {rebook}"

@@ -196,6 +196,7 @@ def between(
     clinician_id: str | None = None,
     patient_id: int | None = None,
     booked_by: str | None = None,
+    involving: str | None = None,
     statuses: Collection[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
@@ -204,7 +205,9 @@ def between(
     query = (
         select(AppointmentRow)
         .options(_WITH_PATIENT)
-        .where(*_listed(team_id, start, end, clinician_id, patient_id, booked_by, statuses))
+        .where(
+            *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+        )
         .order_by(AppointmentRow.start_at, AppointmentRow.number)
         .offset(offset)
     )
@@ -222,13 +225,16 @@ def count_between(
     clinician_id: str | None = None,
     patient_id: int | None = None,
     booked_by: str | None = None,
+    involving: str | None = None,
     statuses: Collection[str] | None = None,
 ) -> int:
     """How many appointments `between` would list without a limit."""
     query = (
         select(func.count())
         .select_from(AppointmentRow)
-        .where(*_listed(team_id, start, end, clinician_id, patient_id, booked_by, statuses))
+        .where(
+            *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+        )
     )
     return int(session.execute(query).scalar_one())
 
@@ -327,6 +333,7 @@ def _listed(
     clinician_id: str | None,
     patient_id: int | None,
     booked_by: str | None,
+    involving: str | None,
     statuses: Collection[str] | None,
 ) -> list[ColumnElement[bool]]:
     criteria = [
@@ -340,6 +347,10 @@ def _listed(
         criteria.append(AppointmentRow.patient_id == patient_id)
     if booked_by is not None:
         criteria.append(AppointmentRow.booked_by == booked_by)
+    if involving is not None:  # "mine": as the clinician or as the one who booked it
+        criteria.append(
+            or_(AppointmentRow.clinician_id == involving, AppointmentRow.booked_by == involving)
+        )
     if statuses is not None:
         criteria.append(AppointmentRow.status.in_(list(statuses)))
     return criteria

@@ -1,0 +1,180 @@
+"""/appt: book, list, move, cancel, check in and close visits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import booking, visits
+from bot.booking import Booked, BookingRefused
+from bot.commands import Ask, Command, Reply
+from bot.core.appointments import Action
+from bot.core.mrkdwn import escape
+from bot.visits import VisitRefused
+from handlers import appointment_views as views
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
+
+    from bot.services import Care
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "/appt book Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2",
+    "/appt book P-4, surgery, 2027-03-02 07:30, 3h, at OR 4",
+    visits.LIST_USAGE,
+    "/appt move A-12 tomorrow 3pm",
+    "/appt cancel A-12 [reason]",
+    "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
+)
+ACTIONS = {
+    "checkin": Action.CHECKIN,
+    "done": Action.DONE,
+    "noshow": Action.NOSHOW,
+    "cancel": Action.CANCEL,
+}
+
+
+def register(app: App, care: Care) -> None:
+    care.commands.add(
+        Command("appt", "Book and manage appointments, surgeries and procedures", USAGE, run)
+    )
+    app.action("appt_confirm")(on_confirm)
+    app.action("appt_discard")(on_discard)
+    app.action(re.compile(r"^appt_slot_\d+$"))(on_slot)
+    app.action("page_appt_list")(on_next_page)
+
+
+def run(care: Care, ask: Ask) -> Reply:
+    verb, _, rest = ask.text.partition(" ")
+    verb = verb.lower()
+    try:
+        if verb == "book":
+            return views.preview(
+                booking.propose(care, ask.team_id, ask.user_id, ask.channel_id, rest)
+            )
+        if verb == "list":
+            return views.visit_list(visits.list_visits(care, ask.team_id, ask.user_id, rest))
+        if verb == "move":
+            ref, _, when = rest.strip().partition(" ")
+            changed = visits.move(care, ask.team_id, ask.user_id, ref, when)
+            _refresh_card(care, changed.visit)
+            return views.changed_note(changed)
+        if verb in ACTIONS:
+            ref, _, reason = rest.strip().partition(" ")
+            if not ref:
+                return Reply(text=f"Which visit? Example: /appt {verb} A-12")
+            changed = visits.act(care, ask.team_id, ask.user_id, ref, ACTIONS[verb], reason or None)
+            _refresh_card(care, changed.visit)
+            return views.changed_note(changed)
+    except (BookingRefused, VisitRefused) as refused:
+        return Reply(text=escape(str(refused)))
+    return Reply(
+        text=f"I don't know `/appt {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
+    )
+
+
+def _refresh_card(care: Care, visit: visits.Visit) -> None:
+    """Update the visit's channel card in place; a card that is gone is not an error."""
+    if visit.message is None:
+        return
+    channel, ts = visit.message
+    reply = views.card(visit, care.settings.timezone)
+    try:
+        care.slack.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+    except SlackApiError as error:
+        log.warning("could not update the card of %s: %s", visit.ref, error.response.get("error"))
+
+
+def _draft_of(body: dict[str, Any]) -> str:
+    return str(body["actions"][0]["value"])
+
+
+def on_confirm(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: Any, client: WebClient
+) -> None:
+    ack()
+    care: Care = context["care"]
+    team, user = context.team_id, body["user"]["id"]
+    try:
+        outcome = booking.confirm(care, team, user, _draft_of(body))
+    except BookingRefused as refused:
+        respond(text=escape(str(refused)), replace_original=True)
+        return
+    if not isinstance(outcome, Booked):
+        reply = views.preview(outcome)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        return
+    zone = care.people.timezone(team, user)
+    note = views.booked_note(outcome, zone)
+    posted = _announce(care, client, team, outcome)
+    if not posted:
+        note.text += " I couldn't post it in this channel: invite me with `/invite @carebot`."
+        note.blocks = None
+    respond(text=note.text, blocks=note.blocks, replace_original=True)
+
+
+def _announce(care: Care, client: WebClient, team: str, booked: Booked) -> bool:
+    """Post the confirmation where it was booked and DM the clinician; False if the post failed."""
+    card = views.confirmation(booked, care.patient_display(team), care.settings.timezone)
+    p = booked.proposal
+    posted = True
+    try:
+        result = client.chat_postMessage(channel=p.channel_id, text=card.text, blocks=card.blocks)
+        visits.remember_message(care, team, booked.ref, result["channel"], result["ts"])
+    except SlackApiError as error:
+        log.info("could not post %s's confirmation: %s", booked.ref, error.response.get("error"))
+        posted = False
+    if p.clinician and p.clinician != p.booker:
+        try:
+            client.chat_postMessage(channel=p.clinician, text=card.text, blocks=card.blocks)
+        except SlackApiError as error:
+            log.info(
+                "could not DM the clinician of %s: %s", booked.ref, error.response.get("error")
+            )
+    return posted
+
+
+def on_discard(ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+    ack()
+    booking.discard(context["care"], context.team_id, _draft_of(body))
+    respond(text="Not booked.", replace_original=True)
+
+
+def on_slot(ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+    ack()
+    care: Care = context["care"]
+    choice = json.loads(body["actions"][0]["value"])
+    try:
+        view = booking.move_proposal(
+            care,
+            context.team_id,
+            body["user"]["id"],
+            choice["d"],
+            datetime.fromisoformat(choice["s"]),
+        )
+    except BookingRefused as refused:
+        respond(text=escape(str(refused)), replace_original=True)
+        return
+    reply = views.preview(view)
+    respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+
+def on_next_page(ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+    ack()
+    care: Care = context["care"]
+    page = json.loads(body["actions"][0]["value"])
+    try:
+        reply = views.visit_list(
+            visits.list_visits(care, context.team_id, body["user"]["id"], page["q"], int(page["o"]))
+        )
+    except VisitRefused as refused:
+        reply = Reply(text=escape(str(refused)))
+    respond(text=reply.text, blocks=reply.blocks, replace_original=True)

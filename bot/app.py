@@ -45,7 +45,8 @@ class _SkipTokenNotice(logging.Filter):
 def create_app(care: Care, executor: TrackingExecutor) -> App:
     """A Bolt app with every feature registered; it checks signatures (never turn that off)."""
     bolt_log = logging.getLogger("slack_bolt.carebot")
-    bolt_log.addFilter(_SkipTokenNotice())
+    if not any(isinstance(f, _SkipTokenNotice) for f in bolt_log.filters):
+        bolt_log.addFilter(_SkipTokenNotice())
     app = App(
         name="carebot",
         signing_secret=care.settings.signing_secret or "",

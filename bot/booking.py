@@ -83,7 +83,8 @@ class Preview:
 
     draft_id: str
     proposal: Proposal
-    patient_ref: str | None
+    patient_ref: str | None  # None: a new patient, created on confirm
+    patient_name: str
     clashes: tuple[Clash, ...]
     free: tuple[Span, ...]
     zone: ZoneInfo
@@ -191,6 +192,7 @@ def _preview(care: Care, proposal: Proposal, zone: ZoneInfo, *, rechecked: bool 
         draft_id=draft_id,
         proposal=proposal,
         patient_ref=patient.ref if patient else None,
+        patient_name=patient.display_name if patient else proposal.patient.name or "",
         clashes=clashes,
         free=free,
         zone=zone,

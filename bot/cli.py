@@ -124,7 +124,11 @@ def _run(args: argparse.Namespace) -> int:
     if http:
         from bot.server import HttpServer, wsgi_app
 
-        server = HttpServer(wsgi_app(runtime.app, db), args.host, args.port or settings.port)
+        port = args.port or settings.port
+        try:
+            server = HttpServer(wsgi_app(runtime.app, db), args.host, port)
+        except OSError as error:
+            raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
         server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))
     else:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

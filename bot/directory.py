@@ -31,7 +31,7 @@ class Directory:
     def person(self, team_id: str, user_id: str) -> Person:
         """The person, from the cache or from users.info; UnknownPerson if Slack has none."""
         now = self.clock.now()
-        with self.db.session() as session:
+        with self.db.session(read_only=True) as session:
             row = people.get(session, team_id, user_id, MAX_AGE, now)
             if row is not None:
                 return Person(

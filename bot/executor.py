@@ -11,7 +11,9 @@ from typing import Any
 class TrackingExecutor(ThreadPoolExecutor):
     """ThreadPoolExecutor that counts unfinished work, so the sandbox can wait for quiet."""
 
-    def __init__(self, max_workers: int = 16) -> None:
+    # Bolt runs the whole listener, ack() included, on this pool: it must be wide enough that
+    # an ack never queues behind listeners waiting on Slack (threads are only made on demand).
+    def __init__(self, max_workers: int = 64) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="carebot-listener")
         self._busy = 0
         self._idle = threading.Condition()

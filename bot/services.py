@@ -37,6 +37,7 @@ class Care:
     clock: Clock
     times: TimeParser
     slack: WebClient
+    wall: Clock = field(default_factory=SystemClock)  # real time, for leases and housekeeping
     commands: CommandRegistry = field(default_factory=CommandRegistry)
     reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
 
@@ -57,19 +58,12 @@ class Care:
 
     def first_time(self, team_id: str, key: str) -> bool:
         """True only the first time a request key is seen: retries and double clicks get False."""
-        return dedup.first_time(self.db, team_id, key, self.clock.now())
-
-    def forget(self, team_id: str, key: str) -> None:
-        """Let a request key through again: the work it guarded failed and may be retried."""
-        with self.db.session() as session:
-            dedup.forget(session, team_id, key)
+        return dedup.first_time(self.db, team_id, key, self.wall.now())
 
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now); safe to run from several processes."""
         now = at or self.clock.now()
-        report = sweep(
-            SqlReminderStore(self.db), self.reminder_kinds, now, wall_now=SystemClock().now()
-        )
+        report = sweep(SqlReminderStore(self.db), self.reminder_kinds, now, wall=self.wall.now)
         with self.db.session() as session:
-            dedup.purge_older_than(session, now - KEEP_KEYS)
+            dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
         return report

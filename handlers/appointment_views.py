@@ -44,10 +44,10 @@ def what(kind: str, label: str) -> str:
 def preview(view: Preview) -> Reply:
     """The ephemeral 'book this?' card with Confirm / Cancel, or the clashes and free slots."""
     p = view.proposal
-    patient = escape(p.patient.name or "") if not view.patient_ref else view.patient_ref
-    if p.patient.name and view.patient_ref:
-        patient = f"{escape(p.patient.name)} ({view.patient_ref})"
-    elif not view.patient_ref:
+    patient = escape(view.patient_name)
+    if view.patient_ref:
+        patient += f" ({view.patient_ref})"
+    else:
         patient += f" (new patient{', MRN ' + escape(p.patient.mrn) if p.patient.mrn else ''})"
     lines = [
         f"*Patient:* {patient}",

@@ -40,7 +40,9 @@ def request_key(body: dict[str, Any]) -> str | None:
     ):
         return None
     container = body.get("container") or {}
-    where = container.get("message_ts") or container.get("view_id") or ""
+    # In a modal the same button may be clicked again once the view has changed (new hash).
+    view = body.get("view") or {}
+    where = container.get("message_ts") or f"{container.get('view_id', '')}@{view.get('hash', '')}"
     block, value = action.get("block_id", ""), action.get("value", "")
     return f"click:{where}:{block}:{action['action_id']}:{value}"
 

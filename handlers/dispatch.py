@@ -29,8 +29,9 @@ BOT_EVENTS = ("app_mention", "message.im")
 
 
 def register(app: App, care: Care) -> None:
-    for command in care.commands:
-        app.command(command.slash)(on_slash_command)
+    # One listener for every slash command: the registry decides, so a command added
+    # later is answered too, and one not registered gets a pointer to help.
+    app.command(re.compile(r"^/[a-z0-9_-]+$"))(on_slash_command)
     app.event("app_mention")(on_mention)
     app.event("message")(on_message)
 
@@ -87,9 +88,8 @@ def on_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
         return
     if event.get("subtype") not in READABLE_SUBTYPES:
         return
-    _answer_message(
-        context["care"], client, context.team_id, event, event.get("text", ""), via="dm"
-    )
+    text = _LEADING_MENTION.sub("", event.get("text", ""), count=1)  # "@carebot help" in a DM
+    _answer_message(context["care"], client, context.team_id, event, text, via="dm")
 
 
 def _answer_message(

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse
 
 from bot.core.failures import describe
-from handlers.dedup import request_key
 
 if TYPE_CHECKING:
     from slack_bolt import App, Respond
@@ -48,8 +47,9 @@ def on_error(
         context.user_id,
         describe(error),
     )
-    _let_the_user_retry(body, context)
     acked = response is None
+    if not acked and body.get("type") == "event_callback":
+        return BoltResponse(status=500, body="")  # not handled: Slack delivers it again later
     if body.get("type") == "view_submission" and not acked:
         # Push the apology over the form, so closing it gives the user back what they typed.
         return BoltResponse(
@@ -62,17 +62,6 @@ def on_error(
     if not acked:  # answer Slack so it shows no generic failure on top of ours
         return BoltResponse(status=200, body="")
     return None
-
-
-def _let_the_user_retry(body: dict[str, Any], context: Any) -> None:
-    """A failed click or event must not be mistaken for a repeat when the user tries again."""
-    key = request_key(body)
-    if key is None or "care" not in context:
-        return
-    try:
-        context["care"].forget(context.team_id or "", key)
-    except Exception as failure:
-        log.warning("could not release the request key: %s", type(failure).__name__)
 
 
 def _apology_view(reference: str) -> dict[str, Any]:

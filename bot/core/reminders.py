@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -121,18 +121,20 @@ def sweep(
     *,
     owner: str | None = None,
     batch: int = BATCH,
-    wall_now: datetime | None = None,
+    wall: Callable[[], datetime] | None = None,
 ) -> SweepReport:
     """Run every due reminder once, as of `now`.
 
-    Leases run from the later of `now` and the real time (`wall_now`), so a sweep
-    "as of" a past instant cannot hand out leases that have already run out.
+    Each claim's lease runs from the later of `now` and the real time (`wall`), so a sweep
+    "as of" a past instant cannot hand out leases that have already run out. After half a
+    lease of real time no more batches are claimed: the next tick carries on.
     """
     owner = owner or uuid.uuid4().hex
-    lease_until = max(now, wall_now or now) + LEASE
+    clock = wall or (lambda: now)
+    started = clock()
     report = SweepReport()
-    while True:
-        claimed = store.claim_due(now, owner, lease_until, batch)
+    while clock() - started < LEASE / 2:
+        claimed = store.claim_due(now, owner, max(now, clock()) + LEASE, batch)
         if not claimed:
             return report
         by_kind: dict[str, list[DueReminder]] = defaultdict(list)
@@ -146,6 +148,7 @@ def sweep(
             )
         if len(claimed) < batch:
             return report
+    return report
 
 
 def _fire_kind(

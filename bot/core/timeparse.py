@@ -19,6 +19,8 @@ from dateparser.date import DateData, DateDataParser
 
 MAX_INPUT_CHARS = 64
 MAX_YEARS_AWAY = 5
+# Words that ask for the past on purpose; any other past reading is a misreading.
+_PAST_WORDS = re.compile(r"\b(ago|last|yesterday|before|previous|past|earlier)\b", re.IGNORECASE)
 EXAMPLES = 'Try "tomorrow 3pm", "next tuesday 9:30", "dec 3 10:30" or "2027-03-02 07:30".'
 
 _SETTINGS: dict[str, Any] = {
@@ -100,6 +102,11 @@ class TimeParser:
             raise TimeParseError(
                 f'I read "{words}" as {format_date(found.date())}, '
                 f"more than {MAX_YEARS_AWAY} years from today."
+            )
+        if found.date() < base.date() and not _PAST_WORDS.search(words):
+            # dateparser reads some future phrases ("a week from today") as past dates.
+            raise TimeParseError(
+                f'I read "{words}" as {format_date(found.date())}, which has already passed.'
             )
         has_time = period == "time"
         if elapsed is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
 
@@ -100,3 +102,22 @@ def test_help_grows_with_each_registered_feature(sandbox: Sandbox, slack: SlackD
     assert "*/bump* — Count clicks" in text
     slack.in_dm().message("bump help")
     assert "Count clicks" in slack.dms()[-1].text
+
+
+def test_mentioning_the_bot_inside_its_own_dm_still_works(slack: SlackDriver) -> None:
+    slack.in_dm().message("@carebot carebot help")
+    assert "What carebot can do" in slack.dms()[-1].text
+
+
+def test_an_event_that_fails_before_it_is_handled_is_left_for_slack_to_retry(
+    sandbox: Sandbox, slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_down(*args: object, **kwargs: object) -> bool:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(sandbox.runtime.care, "first_time", database_down)
+
+    ack = slack.in_dm().message("carebot help")
+
+    assert ack.status == 500
+    assert slack.dms() == []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.reminders import DueReminder, Outcome, retry_at, sweep
+from bot.core.reminders import LEASE, DueReminder, Outcome, retry_at, sweep
 
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -186,6 +186,44 @@ def test_a_sweep_as_of_a_past_instant_leases_from_the_real_time() -> None:
         return claim(now, owner, lease_until, limit)
 
     store.claim_due = watched  # type: ignore[method-assign]
-    sweep(store, {"nudge": Nudge()}, NOW - timedelta(hours=1), wall_now=NOW)
+    sweep(store, {"nudge": Nudge()}, NOW - timedelta(hours=1), wall=lambda: NOW)
 
     assert leases and all(lease > NOW for lease in leases)
+
+
+def test_each_batch_is_leased_from_the_time_it_is_claimed_and_a_slow_sweep_yields() -> None:
+    store, leases = FakeStore(), []
+    for i in range(1, 31):
+        store.add(i, NOW - timedelta(minutes=i))
+    real = [NOW]
+    claim = store.claim_due
+
+    def watched(now: datetime, owner: str, lease_until: datetime, limit: int) -> list[DueReminder]:
+        leases.append(lease_until)
+        return claim(now, owner, lease_until, limit)
+
+    class Slow(Nudge):
+        def fire(self, due: Sequence[DueReminder], now: datetime) -> Iterable[Outcome]:
+            real[0] += timedelta(minutes=2)  # Slack is slow today
+            return super().fire(due, now)
+
+    store.claim_due = watched  # type: ignore[method-assign]
+    report = sweep(store, {"nudge": Slow()}, NOW, batch=10, wall=lambda: real[0])
+
+    assert leases == [
+        NOW + LEASE,
+        NOW + timedelta(minutes=2) + LEASE,
+        NOW + timedelta(minutes=4) + LEASE,
+    ]
+    assert report.sent == 30
+
+    for i in range(31, 61):
+        store.add(i, NOW)
+    real[0] = NOW
+
+    class Glacial(Nudge):
+        def fire(self, due: Sequence[DueReminder], now: datetime) -> Iterable[Outcome]:
+            real[0] += LEASE / 2  # one batch takes half a lease: stop claiming more
+            return super().fire(due, now)
+
+    assert sweep(store, {"nudge": Glacial()}, NOW, batch=10, wall=lambda: real[0]).sent == 10

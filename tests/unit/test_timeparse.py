@@ -322,3 +322,19 @@ def test_format_span_refuses_a_backwards_span() -> None:
     start = datetime(2027, 3, 2, 7, 30, tzinfo=NEW_YORK)
     with pytest.raises(ValueError, match="end before it starts"):
         format_span(start, start - timedelta(minutes=1), NEW_YORK)
+
+
+@pytest.mark.parametrize(
+    "text", ["a week from today", "one week from today", "two weeks from today"]
+)
+def test_future_phrases_dateparser_misreads_as_past_are_refused(
+    parser: TimeParser, text: str
+) -> None:
+    now = datetime(2027, 3, 1, 14, 0, tzinfo=NEW_YORK)
+    with pytest.raises(TimeParseError, match="already passed"):
+        parser.parse(text, now, NEW_YORK)
+
+
+def test_asking_for_the_past_on_purpose_still_works(parser: TimeParser) -> None:
+    now = datetime(2027, 3, 1, 14, 0, tzinfo=NEW_YORK)
+    assert parser.parse("yesterday 9am", now, NEW_YORK).at.day == 28

@@ -124,7 +124,7 @@ def propose(care: Care, team_id: str, user_id: str, channel_id: str, text: str) 
     except ValueError as error:
         raise BookingRefused(str(error)) from None
     proposal = _proposal(care, team_id, user_id, channel_id, typed, zone)
-    return _preview(care, proposal, zone)
+    return preview_of(care, proposal, zone)
 
 
 def _proposal(
@@ -165,10 +165,15 @@ def _check_clinician(care: Care, team_id: str, typed: QuickBooking) -> None:
             f"I couldn't find {typed.clinician_typed} in this workspace. "
             "Mention the clinician so Slack completes the name, e.g. with @dr.patel."
         )
-    if typed.clinician is None:
+    check_clinician(care, team_id, typed.clinician)
+
+
+def check_clinician(care: Care, team_id: str, clinician: str | None) -> None:
+    """Refuse a clinician Slack does not know, or one who is a bot or has left."""
+    if clinician is None:
         return
     try:
-        person = care.people.person(team_id, typed.clinician)
+        person = care.people.person(team_id, clinician)
     except UnknownPerson:
         raise BookingRefused(
             "I couldn't find that clinician in this workspace. "
@@ -180,7 +185,10 @@ def _check_clinician(care: Care, team_id: str, typed: QuickBooking) -> None:
         )
 
 
-def _preview(care: Care, proposal: Proposal, zone: ZoneInfo, *, rechecked: bool = False) -> Preview:
+def preview_of(
+    care: Care, proposal: Proposal, zone: ZoneInfo, *, rechecked: bool = False
+) -> Preview:
+    """Check a proposal against the bookings, keep it as a draft and return its preview."""
     now = care.clock.now()
     with care.db.session() as session:
         patient = _existing_patient(session, proposal)
@@ -288,7 +296,7 @@ def move_proposal(
     proposal = draft(care, team_id, user_id, draft_id)
     moved = replace(proposal, start=start, end=start + (proposal.end - proposal.start))
     discard(care, team_id, draft_id)
-    return _preview(care, moved, care.people.timezone(team_id, user_id))
+    return preview_of(care, moved, care.people.timezone(team_id, user_id))
 
 
 def discard(care: Care, team_id: str, draft_id: str) -> None:
@@ -312,7 +320,7 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
         )
     if now - made > FRESH_FOR:
         discard(care, team_id, draft_id)
-        return _preview(care, proposal, zone, rechecked=True)
+        return preview_of(care, proposal, zone, rechecked=True)
     with care.db.session() as session:
         existing = _existing_patient(session, proposal)
         appointments.lock_for_booking(
@@ -356,5 +364,5 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
             booked = Booked(row_.ref, proposal, patient.ref, patient.display_name)
     if booked is None:
         discard(care, team_id, draft_id)
-        return _preview(care, proposal, zone, rechecked=True)
+        return preview_of(care, proposal, zone, rechecked=True)
     return booked

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import PatientRow
 from storage.refs import next_number, parse_ref
+from storage.sql import advisory_lock
 from storage.stamp import utc_now
 
 PREFIX = "P"
@@ -37,6 +38,8 @@ def find_or_create(
     mrn = mrn.strip() if mrn else None
     if mrn is not None and len(mrn) > 64:
         raise ValueError("an MRN must be at most 64 characters, like 00123456")
+    # Creators of the same patient take turns, so the loser's lookup finds the winner's row.
+    advisory_lock(session, _lock_name(team_id, display_name, mrn))
     existing = find(session, team_id, display_name, mrn)
     if existing is not None:
         return existing
@@ -54,7 +57,7 @@ def find_or_create(
             )
             session.add(patient)
     except IntegrityError:
-        # Someone else just stored this MRN: theirs is the patient.
+        # Someone else stored this MRN without the lock (e.g. a script): theirs is the patient.
         found = get_by_mrn(session, team_id, mrn) if mrn is not None else None
         if found is None:
             raise
@@ -106,3 +109,9 @@ def find(session: Session, team_id: str, name: str, mrn: str | None) -> PatientR
         .order_by(PatientRow.number)
         .limit(1)
     ).scalar_one_or_none()
+
+
+def _lock_name(team_id: str, name: str, mrn: str | None) -> str:
+    if mrn is not None:
+        return f"{team_id}:patient-mrn:{mrn}"
+    return f"{team_id}:patient-name:{name_key(name)}"

@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from bot.core.reminders import DueReminder, Outcome
 from storage.db import Database
 from storage.models import ReminderRow
-from storage.sql import insert
+from storage.sql import insert, rowcount
 from storage.stamp import utc_now
 
 _table = cast(Table, ReminderRow.__table__)
@@ -194,7 +193,7 @@ def _finish(session: Session, now: datetime | None, *criteria: Any) -> int:
         .where(*criteria, ReminderRow.next_at.is_not(None))
         .values(next_at=None, lease_owner=None, lease_until=None, updated_at=utc_now(now))
     )
-    return result.rowcount if isinstance(result, CursorResult) else 0
+    return rowcount(result)
 
 
 def _params(outcome: Outcome) -> dict[str, Any]:

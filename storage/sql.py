@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 
@@ -13,3 +16,29 @@ def insert(session: Session, entity: Any) -> postgresql.Insert | sqlite.Insert:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(entity)
     return sqlite.insert(entity)
+
+
+def rowcount(result: object) -> int:
+    """How many rows an UPDATE or DELETE touched; 0 for results that do not say."""
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock number for a name (hash() varies by process)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def advisory_lock(session: Session, *names: str) -> None:
+    """Make units of work that name the same thing take turns, until this transaction ends.
+
+    Name things with the team first, e.g. "T1:patient-name:jane doe", so workspaces never
+    wait on each other. Call it before the lookup that decides whether to insert.
+    PostgreSQL: one transaction-scoped advisory lock per distinct name, taken in sorted
+    key order so two units of work sharing two names cannot deadlock; statements after
+    the lock run under READ COMMITTED, so they see what the previous holder committed.
+    SQLite: nothing to do; a write session's BEGIN IMMEDIATE already lets one writer in.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({lock_key(name) for name in names}):
+        session.execute(select(func.pg_advisory_xact_lock(key)))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,27 @@ EXAMPLE_URLS = "sqlite:///carebot.db or postgresql+psycopg://user@host/carebot"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 10
 CONNECT_TIMEOUT_S = 3
+# Listeners run on up to ~64 threads. Units of work take milliseconds, so 10 pooled
+# connections plus 20 overflow serve them; past that a unit waits for a free connection,
+# at most POOL_TIMEOUT_S (units on the request path wait less, see Database.session).
+# 30 per process keeps three replicas under PostgreSQL's default max_connections of 100.
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
+POOL_TIMEOUT_S = 10
 # Any fixed number: replicas starting together take turns migrating.
 _MIGRATION_LOCK = 4_242_001
 _READ_ONLY = "carebot_read_only"
+_MAX_WAIT = "carebot_max_wait_s"
+_BUSY_TIMEOUT_MS = "carebot_busy_timeout_ms"
 _PASSWORD_IN_URL = re.compile(r":[^:@/\s]*@")
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+_PG_LOCK_NOT_AVAILABLE, _PG_QUERY_CANCELED = "55P03", "57014"
+# How long this thread's current unit of work may wait for a pooled connection.
+_checkout_wait: ContextVar[float | None] = ContextVar("carebot_checkout_wait", default=None)
+
+
+class DatabaseBusy(RuntimeError):
+    """A unit of work gave up waiting for a connection, a lock or a slow statement."""
 
 
 class Database:
@@ -87,22 +106,46 @@ class Database:
         return self.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def session(self, *, read_only: bool = False) -> Iterator[Session]:
+    def session(
+        self, *, read_only: bool = False, max_wait_s: float | None = None
+    ) -> Iterator[Session]:
         """A unit of work: commit on success, roll back on error, always close.
 
         read_only=True skips SQLite's up-front write lock; use it for pure lookups.
+        max_wait_s bounds each wait of this unit of work, for the request path (Slack wants
+        an answer within 3 s): for a pooled connection, for SQLite's write lock (its busy
+        timeout), and on PostgreSQL for any lock (lock_timeout) and statement
+        (statement_timeout). None keeps the usual waits: 10 s for a connection and for
+        SQLite's write lock, none on PostgreSQL locks. Giving up, in any unit of work,
+        raises DatabaseBusy.
         """
+        options: dict[str, Any] = {}
+        if max_wait_s is not None:
+            if not (math.isfinite(max_wait_s) and max_wait_s > 0):
+                raise ValueError(f"max_wait_s must be a positive number of seconds: {max_wait_s}")
+            options[_MAX_WAIT] = max_wait_s
         session = (self._read_sessions if read_only else self._sessions)()
+        checkout = _checkout_wait.set(max_wait_s)
         try:
             try:
                 # Begin now: on SQLite this takes the write lock before anything is read.
-                session.connection()
-            except exc.DBAPIError as error:
+                connection = session.connection(execution_options=options)
+            except (exc.DBAPIError, exc.TimeoutError) as error:
+                if _is_busy(error):
+                    raise self._busy(error, max_wait_s) from error
                 raise self._unavailable(error) from error
+            finally:
+                _checkout_wait.reset(checkout)
+            if max_wait_s is not None and self.dialect == "postgresql":
+                wait = f"'{_milliseconds(max_wait_s)}ms'"
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait}")
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {wait}")
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as error:
             session.rollback()
+            if _is_busy(error):
+                raise self._busy(error, max_wait_s) from error
             raise
         finally:
             session.close()
@@ -150,6 +193,10 @@ class Database:
             f"cannot connect to the database {self.safe_url}: {self._reason(error)}"
         )
 
+    def _busy(self, error: BaseException, max_wait_s: float | None) -> DatabaseBusy:
+        waited = f"after {max_wait_s:g} s" if max_wait_s is not None else "waiting"
+        return DatabaseBusy(f"the database is busy; gave up {waited}: {self._reason(error)}")
+
     def _reason(self, error: BaseException) -> str:
         cause = getattr(error, "orig", None) or error
         lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
@@ -166,6 +213,36 @@ class Database:
         return config
 
 
+class _Pool(QueuePool):
+    """A QueuePool whose checkout wait a unit of work may shorten for itself."""
+
+    @property
+    def _timeout(self) -> float:
+        # QueuePool reads self._timeout on every checkout.
+        wait = _checkout_wait.get()
+        return self._default_timeout if wait is None else min(wait, self._default_timeout)
+
+    @_timeout.setter
+    def _timeout(self, value: float) -> None:
+        self._default_timeout = value
+
+
+def _is_busy(error: BaseException) -> bool:
+    """Whether the error is a wait given up on, rather than a broken query or connection."""
+    if isinstance(error, exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return True
+    return getattr(error.orig, "sqlstate", None) in (_PG_LOCK_NOT_AVAILABLE, _PG_QUERY_CANCELED)
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
 def _is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
@@ -178,38 +255,56 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     memory = _is_memory(url)
     # In memory, every connection is its own database: keep exactly one, and let threads
     # wait their turn for it (StaticPool would hand it to several threads at once).
-    one_connection: dict[str, Any] = {
-        "poolclass": QueuePool,
-        "pool_size": 1,
-        "max_overflow": 0,
-        "pool_timeout": BUSY_TIMEOUT_S,
-    }
+    # On file, pool as on PostgreSQL; SQLite's write lock serializes writers anyway.
+    pool_size, max_overflow = (1, 0) if memory else (POOL_SIZE, POOL_OVERFLOW)
+    default_busy_ms = BUSY_TIMEOUT_S * 1000
     engine = create_engine(
         url,
         echo=echo,
         # Errors must not quote bound values: they are patient names and notes.
         hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
-        **(one_connection if memory else {}),
+        poolclass=_Pool,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=BUSY_TIMEOUT_S,
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # The driver's own implicit BEGIN is off; the "begin" hook below decides the kind.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {default_busy_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not memory:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        record.info[_BUSY_TIMEOUT_MS] = default_busy_ms
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        # The busy timeout bounds the wait for the write lock, so set it before the BEGIN.
+        max_wait_s = options.get(_MAX_WAIT)
+        busy_ms = default_busy_ms if max_wait_s is None else _milliseconds(max_wait_s)
+        if connection.info.get(_BUSY_TIMEOUT_MS) != busy_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {busy_ms}")
+            connection.info[_BUSY_TIMEOUT_MS] = busy_ms
         # IMMEDIATE takes the write lock up front so read-check-write steps serialize.
-        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        read_only = options.get(_READ_ONLY, False)
         connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # A short busy timeout was for one unit of work: give the pool back the default.
+        if dbapi_connection is None or record.info.get(_BUSY_TIMEOUT_MS) == default_busy_ms:
+            return
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {default_busy_ms}")
+        cursor.close()
+        record.info[_BUSY_TIMEOUT_MS] = default_busy_ms
 
     return engine
 
@@ -227,9 +322,10 @@ def _pg_engine(url: URL, echo: bool) -> Engine:
         # Errors must not quote bound values: they are patient names and notes.
         hide_parameters=True,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=10,
-        pool_timeout=10,
+        poolclass=_Pool,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT_S,
         pool_recycle=1800,
         connect_args=connect_args,
     )

@@ -6,25 +6,27 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import ProcessedKeyRow
-from storage.sql import insert
+from storage.sql import insert, rowcount
 from storage.stamp import utc_now
 
 MAX_KEY = 255
+# The claim runs before Slack's 3 s ack: better to give up than to miss the ack.
+CLAIM_MAX_WAIT_S = 1.5
 
 
 def first_time(db_or_session: Database | Session, team_id: str, key: str, now: datetime) -> bool:
     """True for the first caller with this key, False for every later (or concurrent) one.
 
-    Given a Database the key is committed at once; given a Session it commits (or rolls
-    back, freeing the key for a retry) with the caller's unit of work.
+    Given a Database the key is committed at once, waiting at most CLAIM_MAX_WAIT_S for
+    the database (else DatabaseBusy); given a Session it commits (or rolls back, freeing
+    the key for a retry) with the caller's unit of work.
     """
     if isinstance(db_or_session, Database):
-        with db_or_session.session() as session:
+        with db_or_session.session(max_wait_s=CLAIM_MAX_WAIT_S) as session:
             return _claim(session, team_id, key, now)
     return _claim(db_or_session, team_id, key, now)
 
@@ -41,7 +43,7 @@ def forget(session: Session, team_id: str, key: str) -> None:
 def purge_older_than(session: Session, cutoff: datetime) -> int:
     """Delete keys stored before `cutoff`; returns how many went."""
     result = session.execute(delete(ProcessedKeyRow).where(ProcessedKeyRow.at < utc_now(cutoff)))
-    return _rowcount(result)
+    return rowcount(result)
 
 
 def _claim(session: Session, team_id: str, key: str, now: datetime) -> bool:
@@ -60,7 +62,3 @@ def _fit(key: str) -> str:
     if len(key) <= MAX_KEY:
         return key
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-
-
-def _rowcount(result: object) -> int:
-    return result.rowcount if isinstance(result, CursorResult) else 0

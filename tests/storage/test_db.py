@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import QueuePool
 
 from storage import Database, DatabaseConfigError, DatabaseUnavailable
+from storage.db import DatabaseBusy
 from storage.models import Base, WorkspaceRow
 from storage.refs import next_number
-from tests.storage.concurrency import together
+from tests.storage.concurrency import held_elsewhere, together
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TABLES = {
@@ -106,6 +109,71 @@ def test_session_commits_on_success_and_rolls_back_on_error(db: Database) -> Non
         assert session.scalars(sa.select(WorkspaceRow.team_id)).all() == ["T1"]
 
 
+def waits(session: sa.orm.Session) -> tuple[str, ...]:
+    """The wait settings the session's connection runs under."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (str(session.execute(sa.text("PRAGMA busy_timeout")).scalar()),)
+    return tuple(
+        str(session.execute(sa.text(f"SHOW {name}")).scalar())
+        for name in ("lock_timeout", "statement_timeout")
+    )
+
+
+def test_a_max_wait_applies_to_its_own_unit_of_work_only(db: Database) -> None:
+    with db.session() as session:
+        default = waits(session)
+    with db.session(max_wait_s=0.25) as session:
+        quick = waits(session)
+    with db.session() as session:  # the same pooled connection again
+        after = waits(session)
+
+    if db.dialect == "sqlite":
+        assert (default, quick) == (("10000",), ("250",))
+    else:
+        assert (default, quick) == (("0", "0"), ("250ms", "250ms"))
+    assert after == default
+
+
+def test_a_max_wait_bounds_the_wait_for_a_pooled_connection() -> None:
+    memory = Database("sqlite://")  # exactly one connection, which the other thread holds
+    quick = memory.session(max_wait_s=0.5)
+    busy = pytest.raises(DatabaseBusy, match=r"after 0\.5 s")
+    with held_elsewhere(memory.session), busy, quick:
+        pass
+
+    pool = memory.engine.pool
+    assert isinstance(pool, QueuePool) and pool.timeout() == 10  # later units wait as usual
+    with memory.session(read_only=True) as session:
+        assert session.execute(sa.text("SELECT 1")).scalar() == 1
+    memory.dispose()
+
+
+def test_a_held_lock_past_the_max_wait_raises_database_busy_and_rolls_back(db: Database) -> None:
+    with db.session() as session:
+        session.add(WorkspaceRow(team_id="T1", created_at=T0))
+
+    @contextmanager
+    def lock_the_row() -> Iterator[None]:
+        with db.session() as session:
+            session.execute(sa.select(WorkspaceRow).with_for_update())
+            yield
+
+    quick = db.session(max_wait_s=0.5)
+    with held_elsewhere(lock_the_row), pytest.raises(DatabaseBusy) as raised, quick as session:
+        session.add(WorkspaceRow(team_id="T2", created_at=T0))
+        session.execute(sa.update(WorkspaceRow).values(created_at=T0 + timedelta(days=1)))
+
+    assert str(raised.value).startswith("the database is busy; gave up after 0.5 s: ")
+    with db.session(read_only=True) as session:
+        assert session.scalars(sa.select(WorkspaceRow.team_id)).all() == ["T1"]
+
+
+@pytest.mark.parametrize("max_wait_s", [0, -1, float("nan"), float("inf")])
+def test_a_max_wait_must_be_a_positive_number_of_seconds(db: Database, max_wait_s: float) -> None:
+    with pytest.raises(ValueError, match="max_wait_s"), db.session(max_wait_s=max_wait_s):
+        pass
+
+
 def test_aware_datetimes_come_back_as_the_same_instant_in_utc(db: Database) -> None:
     clinic = timezone(timedelta(hours=-5))
     local = datetime(2026, 3, 2, 23, 45, 1, 123456, tzinfo=clinic)
@@ -131,14 +199,13 @@ def test_ping_is_none_when_the_database_answers(db: Database) -> None:
     assert db.ping() is None
 
 
-def test_ping_reports_an_unreachable_postgres_quickly_without_the_password() -> None:
+def test_ping_reports_an_unreachable_postgres_in_one_line_without_the_password() -> None:
     unreachable = Database("postgresql+psycopg://carebot:s3cret@127.0.0.1:1/carebot")
-    started = time.monotonic()
 
     problem = unreachable.ping()
 
-    assert time.monotonic() - started < 3
     assert problem is not None and "\n" not in problem
+    assert "127.0.0.1" in problem and "refused" in problem.lower()
     assert "s3cret" not in problem
     unreachable.dispose()
 

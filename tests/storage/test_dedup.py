@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from storage import Database, dedup
-from tests.storage.concurrency import together
+from storage.db import DatabaseBusy
+from tests.storage.concurrency import held_elsewhere, together
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -51,3 +54,21 @@ def test_purge_removes_only_old_keys(db: Database) -> None:
         assert dedup.purge_older_than(session, T0 + timedelta(days=7)) == 1
     assert dedup.first_time(db, "T1", "old", T0) is True
     assert dedup.first_time(db, "T1", "new", T0) is False
+
+
+def test_first_time_gives_up_on_a_busy_database_instead_of_waiting_ten_seconds(
+    db: Database,
+) -> None:
+    @contextmanager
+    def claim_and_hold() -> Iterator[None]:
+        # SQLite: the write lock. PostgreSQL: the uncommitted key, which the insert waits on.
+        with db.session() as session:
+            assert dedup.first_time(session, "T1", "event:Ev9", T0)
+            session.flush()
+            yield
+
+    busy = pytest.raises(DatabaseBusy, match=r"gave up after 1\.5 s")
+    with held_elsewhere(claim_and_hold), busy:
+        dedup.first_time(db, "T1", "event:Ev9", T0)
+
+    assert dedup.first_time(db, "T1", "event:Ev9", T0) is False  # the holder's claim stands

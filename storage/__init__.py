@@ -16,7 +16,7 @@ from storage import (
 )
 from storage.audit import SqlAuditLog
 from storage.db import Database
-from storage.errors import DatabaseConfigError, DatabaseUnavailable
+from storage.errors import DatabaseBusy, DatabaseConfigError, DatabaseUnavailable
 from storage.models import (
     AppointmentRow,
     AuditRow,
@@ -35,6 +35,7 @@ __all__ = [
     "AuditRow",
     "CareChannelRow",
     "Database",
+    "DatabaseBusy",
     "DatabaseConfigError",
     "DatabaseUnavailable",
     "DraftRow",

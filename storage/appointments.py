@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection
 from datetime import datetime
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from storage.models import AppointmentRow, PatientRow
 from storage.refs import next_number, parse_ref
+from storage.sql import advisory_lock
 from storage.stamp import utc_now
 
 PREFIX = "A"
@@ -57,12 +57,7 @@ def lock_for_booking(
     follows runs after the lock and, under READ COMMITTED, sees the previous holder's row.
     SQLite: nothing to do; the write session's BEGIN IMMEDIATE already lets one writer in.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for key in sorted(
-        {_lock_key(name) for name in _resources(team_id, patient_id, clinician_id, location_key)}
-    ):
-        session.execute(select(func.pg_advisory_xact_lock(key)))
+    advisory_lock(session, *_resources(team_id, patient_id, clinician_id, location_key))
 
 
 def conflicts(
@@ -292,11 +287,6 @@ def _resources(
     if location_key is not None:
         names.append(f"{team_id}:location:{location_key}")
     return names
-
-
-def _lock_key(name: str) -> int:
-    """A stable signed 64-bit number for a resource name (Python's hash() varies by process)."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def _same_resources(

@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
-from storage.errors import DatabaseConfigError, DatabaseUnavailable
+from storage.errors import DatabaseBusy, DatabaseConfigError, DatabaseUnavailable
 
 EXAMPLE_URLS = "sqlite:///carebot.db or postgresql+psycopg://user@host/carebot"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -42,10 +42,6 @@ _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _PG_LOCK_NOT_AVAILABLE, _PG_QUERY_CANCELED = "55P03", "57014"
 # How long this thread's current unit of work may wait for a pooled connection.
 _checkout_wait: ContextVar[float | None] = ContextVar("carebot_checkout_wait", default=None)
-
-
-class DatabaseBusy(RuntimeError):
-    """A unit of work gave up waiting for a connection, a lock or a slow statement."""
 
 
 class Database:

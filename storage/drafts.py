@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from storage.models import DraftRow
+from storage.sql import rowcount
 from storage.stamp import utc_now
 
 
@@ -51,13 +51,9 @@ def discard(session: Session, team_id: str, draft_id: str) -> bool:
     result = session.execute(
         delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.team_id == team_id)
     )
-    return _rowcount(result) > 0
+    return rowcount(result) > 0
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
     """Delete drafts saved before `cutoff`, in every workspace; returns how many went."""
-    return _rowcount(session.execute(delete(DraftRow).where(DraftRow.created_at < utc_now(cutoff))))
-
-
-def _rowcount(result: object) -> int:
-    return result.rowcount if isinstance(result, CursorResult) else 0
+    return rowcount(session.execute(delete(DraftRow).where(DraftRow.created_at < utc_now(cutoff))))

@@ -9,3 +9,7 @@ class DatabaseConfigError(ValueError):
 
 class DatabaseUnavailable(RuntimeError):
     """The database did not accept a connection."""
+
+
+class DatabaseBusy(RuntimeError):
+    """A unit of work gave up waiting for a connection, a lock or a slow statement."""

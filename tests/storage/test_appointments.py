@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from storage import Database, appointments, patients
 from storage.db import MIGRATIONS
 from storage.models import AppointmentRow
+from storage.sql import lock_key
 from tests.storage.concurrency import together
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -382,8 +383,8 @@ def test_the_database_itself_refuses_a_visit_that_ends_before_it_starts(db: Data
 
 def test_lock_keys_are_the_same_in_every_process_and_fit_a_bigint() -> None:
     # Replicas must agree on the number, so it cannot come from Python's salted hash().
-    assert appointments._lock_key("T1:clinician:U7") == 5_962_087_119_349_686_855
-    assert appointments._lock_key("T2:clinician:U7") != 5_962_087_119_349_686_855
+    assert lock_key("T1:clinician:U7") == 5_962_087_119_349_686_855
+    assert lock_key("T2:clinician:U7") != 5_962_087_119_349_686_855
 
 
 @pytest.mark.parametrize("shared", ["patient", "clinician", "location"])

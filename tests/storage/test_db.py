@@ -12,8 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import QueuePool
 
-from storage import Database, DatabaseConfigError, DatabaseUnavailable
-from storage.db import DatabaseBusy
+from storage import Database, DatabaseBusy, DatabaseConfigError, DatabaseUnavailable
 from storage.models import Base, WorkspaceRow
 from storage.refs import next_number
 from tests.storage.concurrency import held_elsewhere, together

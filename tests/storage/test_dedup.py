@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import Database, dedup
-from storage.db import DatabaseBusy
+from storage import Database, DatabaseBusy, dedup
 from tests.storage.concurrency import held_elsewhere, together
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ from slack_bolt import BoltResponse
 from bot.core.failures import describe
 
 if TYPE_CHECKING:
-    from slack_bolt import App, Respond
+    from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
     from bot.services import Care
@@ -37,6 +37,7 @@ def on_error(
     client: WebClient,
     respond: Respond | None,
     response: BoltResponse | None,
+    ack: Ack | None = None,
 ) -> BoltResponse | None:
     reference = "E-" + uuid.uuid4().hex[:8]
     log.error(
@@ -47,7 +48,9 @@ def on_error(
         context.user_id,
         describe(error),
     )
-    acked = response is None
+    # Events are acknowledged before their listener runs; a failure before that (in a
+    # middleware) has answered nothing yet, and its response is still ours to set.
+    acked = response is None or (ack is not None and ack.response is not None)
     if not acked and body.get("type") == "event_callback":
         return BoltResponse(status=500, body="")  # not handled: Slack delivers it again later
     if body.get("type") == "view_submission" and not acked:

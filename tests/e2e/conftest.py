@@ -10,6 +10,7 @@ import pytest
 from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox, start_sandbox
+from tests.conftest import DIALECTS, WorkerDatabase
 
 # A Monday afternoon in New York; tests move the clock from here.
 START = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)
@@ -23,9 +24,15 @@ def times() -> TimeParser:
     return parser
 
 
-@pytest.fixture
-def sandbox(times: TimeParser) -> Iterator[Sandbox]:
-    world = start_sandbox(start=START, times=times)
+@pytest.fixture(params=DIALECTS)
+def sandbox(request: pytest.FixtureRequest, times: TimeParser) -> Iterator[Sandbox]:
+    """The whole world, on SQLite and on PostgreSQL."""
+    url = None
+    if request.param == "postgres":
+        worker_db: WorkerDatabase = request.getfixturevalue("postgres_worker_db")
+        worker_db.empty()
+        url = worker_db.url
+    world = start_sandbox(start=START, times=times, database_url=url)
     try:
         yield world
     finally:

@@ -133,5 +133,13 @@ def configure_logging(level: str) -> None:
 
 def quiet_libraries(level: str) -> None:
     """Keep libraries that log request and message bodies at WARNING or above."""
-    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "sqlalchemy.engine", "waitress.queue"):
+    noisy_libraries = (
+        "slack_bolt",
+        "slack_sdk",
+        "urllib3",
+        "sqlalchemy.engine",
+        "waitress.queue",
+        "alembic",
+    )
+    for noisy in noisy_libraries:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -16,6 +16,7 @@ import pytest
 
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.standin import SlackStandIn
+from tests.conftest import PostgresServer
 
 SECRET = "cli-test-signing-secret"
 
@@ -196,3 +197,25 @@ def wait_for_reply(slack: SlackDriver) -> str:
             return slack.last_reply().text
         time.sleep(0.05)
     pytest.fail("no reply reached the stand-in within 10 s")
+
+
+def test_a_postgresql_schema_that_is_behind_is_refused_until_upgraded(
+    env: dict[str, str], tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    name = postgres_server.create()
+    try:
+        env |= {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "DATABASE_URL": postgres_server.url_for(name),
+        }
+        refused = carebot("run", "--http", env=env, cwd=tmp_path)
+        upgraded = carebot("db", "upgrade", env=env, cwd=tmp_path)
+        current = carebot("db", "current", env=env, cwd=tmp_path)
+    finally:
+        postgres_server.drop(name)
+
+    assert refused.returncode == 1
+    assert "carebot db upgrade" in one_line(refused.stderr)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "up to date" in current.stdout

@@ -3,13 +3,20 @@
 The stand-in answers `unknown_method`, `invalid_arguments` and `missing_scope` from
 Slack's own OpenAPI description (2020 edition) so a manifest that lacks a scope fails
 in the tests, not in a hospital's workspace.
+
+The package ships `slack_methods.json`, a compact table derived from that description
+(Slack's slack-api-specs, MIT licence, see `SLACK_API_LICENSE` beside this file), so
+nothing outside the repo is needed. Rebuild it from the full spec with
+`python -m bot.sandbox.scopes --regenerate [SPEC_PATH]`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +26,14 @@ import yaml
 SPEC_ENV = "CAREBOT_SLACK_API_SPEC"
 SPEC_NAME = "web-api-openapi-v2.json"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+TABLE_PATH = Path(__file__).with_name("slack_methods.json")
+TABLE_ABOUT = (
+    "Derived from Slack's slack-api-specs (web-api-openapi-v2.json, 2020 edition; "
+    "MIT licence, Copyright (c) 2017 SlackAPI, full text in SLACK_API_LICENSE beside this "
+    "file). Per method: required params (token excluded), accepted scopes with the "
+    ":bot/:user suffixes dropped (any one suffices), documented error codes. "
+    "Generated; rebuild with: python -m bot.sandbox.scopes --regenerate [SPEC_PATH]"
+)
 CONVERSATION_FAMILIES = ("channels", "groups", "im", "mpim")
 
 
@@ -79,7 +94,7 @@ def modern_scope(name: str) -> str:
 
 
 def find_spec(path: str | Path | None = None) -> Path:
-    """The spec file: an explicit path, $CAREBOT_SLACK_API_SPEC, or shared/ beside the repo."""
+    """The full spec file: an explicit path, $CAREBOT_SLACK_API_SPEC, or shared/ beside the repo."""
     candidates: list[Path] = []
     if path is not None:
         candidates.append(Path(path))
@@ -99,6 +114,7 @@ def find_spec(path: str | Path | None = None) -> Path:
 
 
 def _method_spec(name: str, operation: Mapping[str, Any]) -> MethodSpec:
+    """One method exactly as the spec describes it (scope names modernised)."""
     required = {
         str(p["name"])
         for p in operation.get("parameters", [])
@@ -114,8 +130,71 @@ def _method_spec(name: str, operation: Mapping[str, Any]) -> MethodSpec:
     for response in operation.get("responses", {}).values():
         error = response.get("schema", {}).get("properties", {}).get("error", {})
         errors.update(str(e) for e in error.get("enum", []))
-    required |= SPEC_GAPS.get(name, frozenset())
     return MethodSpec(name, frozenset(required), frozenset(scopes), frozenset(errors))
+
+
+def read_openapi(path: str | Path | None = None) -> tuple[dict[str, MethodSpec], Path]:
+    """Every method in Slack's OpenAPI file, as published; fail loudly when it is not that."""
+    source = find_spec(path)
+    document = json.loads(source.read_text(encoding="utf-8"))
+    paths = document.get("paths") if isinstance(document, dict) else None
+    if not isinstance(paths, dict) or not paths:
+        raise SpecNotFoundError(f"{source} has no `paths`: not Slack's Web API description")
+    methods: dict[str, MethodSpec] = {}
+    for route, operations in paths.items():
+        name = str(route).lstrip("/")
+        for operation in operations.values():
+            methods[name] = _method_spec(name, operation)
+    return methods, source
+
+
+def render_table(methods: Mapping[str, MethodSpec]) -> str:
+    """The packaged table's text: compact JSON, one method per line, sorted, stable."""
+    lines = [
+        json.dumps(name)
+        + ":"
+        + json.dumps(
+            {
+                "required": sorted(m.required),
+                "scopes": sorted(m.scopes),
+                "errors": sorted(m.errors),
+            },
+            separators=(",", ":"),
+        )
+        for name, m in sorted(methods.items())
+    ]
+    header = json.dumps({"about": TABLE_ABOUT}, separators=(",", ":"))[:-1]
+    return header + ',"methods":{\n' + ",\n".join(lines) + "\n}}\n"
+
+
+def regenerate(spec_path: str | Path | None = None, table: Path = TABLE_PATH) -> Path:
+    """Rebuild the packaged table from the full spec (shared/ by default); return its path."""
+    methods, _ = read_openapi(spec_path)
+    table.write_text(render_table(methods), encoding="utf-8")
+    return table
+
+
+def read_table(table: Path = TABLE_PATH) -> dict[str, MethodSpec]:
+    """The packaged table, as MethodSpecs."""
+    try:
+        document = json.loads(table.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:
+        raise SpecNotFoundError(
+            f"the packaged method table {table} is missing or unreadable ({problem}); "
+            f"rebuild it with `python -m bot.sandbox.scopes --regenerate`, or set {SPEC_ENV}"
+        ) from problem
+    methods = document.get("methods") if isinstance(document, dict) else None
+    if not isinstance(methods, dict) or not methods:
+        raise SpecNotFoundError(f"{table} has no `methods`: not carebot's method table")
+    return {
+        str(name): MethodSpec(
+            str(name),
+            frozenset(entry.get("required", [])),
+            frozenset(entry.get("scopes", [])),
+            frozenset(entry.get("errors", [])),
+        )
+        for name, entry in methods.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -131,17 +210,18 @@ class ApiSpec:
 
 
 def load_spec(path: str | Path | None = None) -> ApiSpec:
-    """Read Slack's OpenAPI file; fail loudly when it is missing or not what we expect."""
-    source = find_spec(path)
-    document = json.loads(source.read_text(encoding="utf-8"))
-    paths = document.get("paths")
-    if not isinstance(paths, dict) or not paths:
-        raise SpecNotFoundError(f"{source} has no `paths`: not Slack's Web API description")
+    """Slack's methods: from the spec at `path` or $CAREBOT_SLACK_API_SPEC, else the packaged table.
+
+    Either way the known gaps of the 2020 spec are filled and newer methods added.
+    """
+    if path is not None or os.environ.get(SPEC_ENV):
+        published, source = read_openapi(path)
+    else:
+        published, source = read_table(), TABLE_PATH
     methods: dict[str, MethodSpec] = {}
-    for route, operations in paths.items():
-        name = str(route).lstrip("/")
-        for operation in operations.values():
-            methods[name] = _method_spec(name, operation)
+    for name, method in published.items():
+        gaps = SPEC_GAPS.get(name, frozenset())
+        methods[name] = MethodSpec(name, method.required | gaps, method.scopes, method.errors)
     methods.update(NEWER_METHODS)
     return ApiSpec(methods, source)
 
@@ -236,3 +316,30 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
 def load_bot_scopes(path: str | Path | None = None) -> frozenset[str]:
     """The bot scopes app.yaml grants (`oauth_config.scopes.bot`)."""
     return load_manifest(path).scopes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m bot.sandbox.scopes --regenerate [SPEC_PATH]`: rebuild the packaged table."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.sandbox.scopes",
+        description=f"Rebuild {TABLE_PATH.name} from Slack's {SPEC_NAME}.",
+    )
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the packaged table")
+    parser.add_argument(
+        "spec", nargs="?", help=f"path to {SPEC_NAME} (default: ${SPEC_ENV} or ../shared/)"
+    )
+    args = parser.parse_args(argv)
+    if not args.regenerate:
+        parser.print_help()
+        return 2
+    try:
+        written = regenerate(args.spec)
+    except SpecNotFoundError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print(f"wrote {written} ({written.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,17 @@ from bot.sandbox import scopes
 from bot.sandbox.scopes import SpecNotFoundError
 
 REPO = Path(__file__).resolve().parents[2]
+SHARED_SPEC = REPO.parent / "shared" / "slack-api" / scopes.SPEC_NAME
 
 
-def test_spec_is_found_beside_the_repo_and_knows_the_methods_the_bot_calls() -> None:
+@pytest.fixture(autouse=True)
+def _no_spec_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(scopes.SPEC_ENV, raising=False)
+
+
+def test_packaged_table_knows_the_methods_the_bot_calls() -> None:
     spec = scopes.load_spec()
+    assert spec.source == scopes.TABLE_PATH
     post = spec.get("chat.postMessage")
     assert post is not None
     assert post.required == {"channel"}
@@ -25,10 +33,71 @@ def test_spec_is_found_beside_the_repo_and_knows_the_methods_the_bot_calls() -> 
     assert spec.get("no.such_method") is None
 
 
-def test_spec_path_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = scopes.find_spec()
-    monkeypatch.setenv(scopes.SPEC_ENV, str(real))
-    assert scopes.find_spec() == real
+def test_packaged_table_ships_with_the_licence() -> None:
+    table = json.loads(scopes.TABLE_PATH.read_text(encoding="utf-8"))
+    assert "slack-api-specs" in table["about"] and "SLACK_API_LICENSE" in table["about"]
+    assert len(table["methods"]) >= 170
+    licence = scopes.TABLE_PATH.with_name("SLACK_API_LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "SlackAPI" in licence
+
+
+@pytest.mark.skipif(
+    not SHARED_SPEC.is_file(),
+    reason=f"Slack's full spec is not at {SHARED_SPEC}; cannot check the packaged table",
+)
+def test_packaged_table_is_what_the_generator_makes_from_the_shared_spec(tmp_path: Path) -> None:
+    rebuilt = scopes.regenerate(SHARED_SPEC, tmp_path / "slack_methods.json")
+    assert scopes.TABLE_PATH.read_text(encoding="utf-8") == rebuilt.read_text(encoding="utf-8"), (
+        "bot/sandbox/slack_methods.json is stale: run python -m bot.sandbox.scopes --regenerate"
+    )
+    assert scopes.load_spec(SHARED_SPEC).methods == scopes.load_spec().methods
+
+
+def test_generator_command_rebuilds_the_table(tmp_path: Path) -> None:
+    source = tmp_path / scopes.SPEC_NAME
+    source.write_text(json.dumps(TINY_SPEC))
+    table = tmp_path / "table.json"
+    written = scopes.regenerate(source, table)
+    assert written == table
+    methods = scopes.read_table(table)
+    assert methods["chat.postMessage"].scopes == {"chat:write"}
+    assert methods["chat.postMessage"].required == {"channel"}
+    assert scopes.main(["--regenerate", str(tmp_path / "nope.json")]) == 1
+
+
+TINY_SPEC = {
+    "paths": {
+        "/chat.postMessage": {
+            "post": {
+                "parameters": [
+                    {"name": "token", "required": True},
+                    {"name": "channel", "required": True},
+                    {"name": "text"},
+                ],
+                "security": [{"slackAuth": ["chat:write:bot", "chat:write:user"]}],
+                "responses": {
+                    "default": {"schema": {"properties": {"error": {"enum": ["not_in_channel"]}}}}
+                },
+            }
+        },
+        "/users.info": {"get": {"security": [{"slackAuth": ["users:read"]}]}},
+    }
+}
+
+
+def test_spec_path_can_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / scopes.SPEC_NAME
+    source.write_text(json.dumps(TINY_SPEC))
+    monkeypatch.setenv(scopes.SPEC_ENV, str(source))
+    assert scopes.find_spec() == source
+    spec = scopes.load_spec()
+    assert spec.source == source
+    assert spec.methods["chat.postMessage"].errors == {"not_in_channel"}
+    assert spec.methods["users.info"].required == {"user"}  # the 2020 spec's gap, filled
+    assert "files.completeUploadExternal" in spec.methods
+    assert "views.open" not in spec.methods
 
 
 def test_missing_spec_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,6 +106,8 @@ def test_missing_spec_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         scopes.load_spec()
     with pytest.raises(SpecNotFoundError):
         scopes.load_spec(tmp_path / "also-nope.json")
+    with pytest.raises(SpecNotFoundError, match="regenerate"):
+        scopes.read_table(tmp_path / "no-table.json")
 
 
 @pytest.mark.parametrize(

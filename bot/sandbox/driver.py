@@ -62,8 +62,10 @@ class SlackDriver(Modals, Reading):
             trigger_id=self.standin.issue_trigger(user.id),
         )
         ack = self._send_form(fields)
+        # Slack shows a late ack as an error and ignores its body, like any non-200.
+        heeded = ack.ok and not ack.late
         self.slack_error = (
-            self.standin.deliver_ack(channel.id, user.id, ack.body) if ack.ok else None
+            self.standin.deliver_ack(channel.id, user.id, ack.body) if heeded else None
         )
         return ack
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlencode
 
 from bot.sandbox import driver_payloads as payloads
 from bot.sandbox.driver_base import Ack, DriverBase, DriverError, checked
@@ -69,6 +73,30 @@ class Clicking(DriverBase):
         surface, choice = self._find_choice(label_or_number, in_message)
         return self._send_action(surface, payloads.action_for(choice))
 
+    def double_click(
+        self, label_or_number: str | int, *, in_message: str | Seen | None = None
+    ) -> tuple[Ack, Ack]:
+        """Click a button twice before Slack has redrawn it, as an impatient person does.
+
+        The button is found once; both block_actions go out at the same time, each with
+        its own trigger_id and response_url, so the bot sees two genuine clicks racing.
+        """
+        surface, choice = self._find_choice(label_or_number, in_message)
+        self._check_interactive()
+        clicks = [self._action_payload(surface, payloads.action_for(choice)) for _ in range(2)]
+        bodies = [urlencode({"payload": json.dumps(click)}).encode() for click in clicks]
+        together = threading.Barrier(2)
+
+        def click(body: bytes) -> Ack:
+            together.wait(timeout=self.timeout)  # release both requests at the same moment
+            return self._post(body, "application/x-www-form-urlencoded")
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="double-click") as pool:
+            first, second = (pool.submit(click, body) for body in bodies)
+            acks = (first.result(), second.result())
+        self.settle()
+        return acks
+
     def select(self, field_label: str, option: str, *, in_message: str | Seen | None = None) -> Ack:
         """Pick an option in a menu (static, users, channels) or a date in a message."""
         for surface in self._surfaces(in_message):
@@ -85,6 +113,10 @@ class Clicking(DriverBase):
         raise DriverError(f"no menu {field_label!r} in what @{self._user.name} can see")
 
     def _send_action(self, surface: Message | View, action: dict[str, Any]) -> Ack:
+        return self._send_payload(self._action_payload(surface, action))
+
+    def _action_payload(self, surface: Message | View, action: dict[str, Any]) -> dict[str, Any]:
+        """A block_actions payload with a fresh trigger_id (and response_url for a message)."""
         user = self._user.id
         trigger_id = self.standin.issue_trigger(user)
         response_url = None
@@ -93,7 +125,7 @@ class Clicking(DriverBase):
             response_url = self.standin.issue_response_url(
                 channel.id, user, message_ts=surface.ts, ephemeral=surface.is_ephemeral
             )
-        payload = payloads.block_actions(
+        return payloads.block_actions(
             self.space,
             self._user,
             surface,
@@ -101,7 +133,6 @@ class Clicking(DriverBase):
             trigger_id=trigger_id,
             response_url=response_url,
         )
-        return self._send_payload(payload)
 
 
 def _blocks_of(surface: Message | View) -> list[dict[str, Any]]:

@@ -89,7 +89,7 @@ class Modals(Clicking):
         payload = payloads.view_submission(self.space, self._user, shown, trigger_id)
         self.errors, self.slack_error = {}, None
         ack = self._send_payload(payload)
-        if ack.ok:
+        if ack.ok and not ack.late:  # Slack ignores a late ack's body
             self.errors, self.slack_error = apply_submission_ack(
                 self.standin, view, self._user.id, ack.body
             )

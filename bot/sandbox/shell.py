@@ -153,7 +153,13 @@ class SandboxShell:
         if not rest:
             self._print(f"it is {self.now().astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
             return
-        instant = parse_time(rest, self.now(), zone)
+        now = self.now()
+        instant = parse_time(rest, now, zone)
+        if instant < now:
+            raise ShellError(
+                f"time only moves forward; now is {now.astimezone(zone):%a %Y-%m-%d %H:%M %Z}; "
+                "try `time +1h`"
+            )
         self._print(f"time is now {instant.astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
         for line in self.on_time(instant):
             self._print(line)

@@ -42,10 +42,19 @@ __all__ = [
     "ResponseUrl",
     "Result",
     "SlackStandIn",
+    "StandInServer",
     "StoredFile",
     "View",
     "decode_params",
 ]
+
+
+class StandInServer(ThreadingHTTPServer):
+    """The stand-in's HTTP server: a thread per request and room for load-test bursts."""
+
+    daemon_threads = True
+    request_queue_size = 128  # the default listen backlog of 5 drops connections under load
+
 
 CHAT_BURST = 4.0  # messages a channel takes at once before chat.postMessage answers 429
 CHAT_PER_SECOND = 1.0
@@ -60,8 +69,7 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         """Listen on a free port (or the one given) in a daemon thread."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(self._address, handler_for(self))
-        server.daemon_threads = True
+        server = StandInServer(self._address, handler_for(self))
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.sandbox.driver import DriverError, Modal, SlackDriver
+from bot.sandbox.driver import Ack, DriverError, Modal, SlackDriver
 from bot.sandbox.standin import SlackStandIn
 from tests.sandbox.conftest import SECRET, FakeMonotonic
 from tests.sandbox.fakebot import FakeBot, Received, as_dict
@@ -49,7 +50,7 @@ def modal(driver: SlackDriver) -> Modal:
 
 def test_requests_are_signed_like_slack(driver: SlackDriver, bot: FakeBot) -> None:
     ack = driver.command("/appt", "list")
-    assert ack.ok and ack.elapsed < 3
+    assert ack.ok and ack.delivered and ack.status == 200
     got = bot.last()
     verifier = SignatureVerifier(SECRET)
     timestamp = got.headers["x-slack-request-timestamp"]
@@ -471,3 +472,41 @@ def test_fill_explains_what_it_cannot_do(driver: SlackDriver, bot: FakeBot) -> N
         driver.fill("Insurance", "Aetna")
     with pytest.raises(DriverError, match="no user"):
         driver.fill("Clinician", "@nobody")
+
+
+def test_ok_means_http_200_and_late_is_only_information() -> None:
+    slow = Ack(200, {"text": "done"}, elapsed=3.5)
+    assert slow.ok and slow.late
+    assert not Ack(500, "", elapsed=0.1).ok
+    assert not Ack(200, "", elapsed=0.1).late
+
+
+def test_double_click_sends_two_racing_clicks_on_the_same_button(
+    driver: SlackDriver, bot: FakeBot
+) -> None:
+    driver.message("hi")  # something older to click past
+    bot.client.chat_postMessage(channel="C0CARDIO1", text="Book?", blocks=BUTTONS)
+    both_in_flight = threading.Barrier(2, timeout=5)  # passes only if the clicks overlap
+    calls: list[int] = []
+
+    def on_click(received: Received) -> tuple[int, Any]:
+        both_in_flight.wait()
+        calls.append(1)
+        answer = WebhookClient(received.data["response_url"]).send(
+            text=f"Booked ({len(calls)})", replace_original=True
+        )
+        assert answer.status_code == 200
+        return 200, ""
+
+    bot.on("block_actions")(on_click)
+    first, second = driver.double_click("Confirm")
+    assert first.ok and second.ok
+    clicks = [r.data for r in bot.received if r.kind == "block_actions"]
+    assert len(clicks) == 2
+    assert {c["actions"][0]["action_id"] for c in clicks} == {"confirm"}
+    assert {c["actions"][0]["value"] for c in clicks} == {"A-12"}
+    assert len({c["container"]["message_ts"] for c in clicks}) == 1
+    assert len({c["trigger_id"] for c in clicks}) == 2
+    assert len({c["response_url"] for c in clicks}) == 2
+    assert all(c["message"]["text"] == "Book?" for c in clicks)  # both saw the old message
+    assert driver.messages()[-1].text in ("Booked (1)", "Booked (2)")

@@ -50,6 +50,7 @@ def test_shell_runs_a_script(driver: SlackDriver, bot: FakeBot) -> None:
             "click",
             "fill Patient = P-1",
             "time soon",
+            "time 2020-01-01",
             "in #nowhere",
             "quit",
             "/appt never sent",
@@ -68,6 +69,12 @@ def test_shell_runs_a_script(driver: SlackDriver, bot: FakeBot) -> None:
     assert "! `click` needs more; try `help`" in text
     assert "! @dana has no modal open" in text
     assert "! cannot read time 'soon'" in text
+    assert (
+        "dana@dm> time 2020-01-01\n! time only moves forward; now is Mon 2027-03-01 10:30 EST"
+        in text
+    )
+    assert "try `time +1h`" in text
+    assert "time is now Wed 2020" not in text
     assert "! no channel '#nowhere'" in text
     assert "never sent" not in text
     assert clock[0] == START + timedelta(hours=1, minutes=30)

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.sandbox.standin import SlackStandIn
+from bot.sandbox import scopes
+from bot.sandbox.standin import SlackStandIn, StandInServer
 from tests.sandbox.conftest import MANIFEST, write_manifest
 
 
@@ -243,3 +244,18 @@ def test_stand_in_refuses_to_start_without_the_spec(
     monkeypatch.setenv("CAREBOT_SLACK_API_SPEC", str(tmp_path / "missing.json"))
     with pytest.raises(RuntimeError, match="not found"):
         SlackStandIn(manifest=manifest)
+
+
+def test_stand_in_needs_nothing_outside_the_repo(
+    manifest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAREBOT_SLACK_API_SPEC", raising=False)
+    with SlackStandIn(manifest=manifest) as standin:
+        assert standin.spec.source == scopes.TABLE_PATH
+        client = WebClient(token=standin.bot_token, base_url=standin.api_url)
+        assert client.auth_test()["ok"]
+
+
+def test_stand_in_server_keeps_a_deep_listen_backlog() -> None:
+    assert StandInServer.request_queue_size >= 128
+    assert StandInServer.daemon_threads

@@ -70,6 +70,7 @@ class HttpServer:
             max_request_body_size=MAX_BODY,
         )
         self._thread: threading.Thread | None = None
+        self._closed = False
 
     @property
     def port(self) -> int:
@@ -91,8 +92,14 @@ class HttpServer:
 
     def close(self) -> None:
         """Stop serving; a background loop is stopped from inside, never polling a closed socket."""
+        if self._closed:
+            return
+        self._closed = True
         if self._thread is not None and self._thread.is_alive():
-            self._server.trigger.pull_trigger(self._close_everything)  # type: ignore[union-attr]
+            try:
+                self._server.trigger.pull_trigger(self._close_everything)  # type: ignore[union-attr]
+            except OSError:  # the loop's wake-up pipe is already gone: close from here
+                self._close_everything()
             self._thread.join(timeout=5)
         else:
             self._close_everything()

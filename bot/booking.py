@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot import visit_reminders
 from bot.core.appointments import KINDS
 from bot.core.durations import format_duration
 from bot.core.people import UnknownPerson
@@ -357,6 +358,7 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
                 channel_id=proposal.channel_id,
                 now=now,
             )
+            visit_reminders.plan(session, row_, now, care.settings.timezone)
             SqlAuditLog(session).record(
                 team_id, user_id, "appointment.book", row_.ref, proposal.channel_id, at=now
             )

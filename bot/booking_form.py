@@ -20,8 +20,13 @@ from bot.booking import BookingRefused, Proposal, check_clinician
 from bot.core.appointments import KIND_EXAMPLE, KINDS, OTHER, KindChoice
 from bot.core.durations import EXAMPLE as DURATION_EXAMPLE
 from bot.core.durations import DurationError, format_duration, parse_duration
-from bot.core.quickform import MAX_LOCATION_CHARS, MAX_MRN_CHARS, PatientSpec, QuickFormError
-from bot.core.quickform import _read_patient as read_patient
+from bot.core.quickform import (
+    MAX_LOCATION_CHARS,
+    MAX_MRN_CHARS,
+    PatientSpec,
+    QuickFormError,
+    read_patient,
+)
 from bot.core.timeparse import TimeParseError, format_when
 from storage import patients
 

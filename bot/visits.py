@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.core.appointments import Action, Status, TransitionRefused, transition
+from bot import visit_reminders
+from bot.core.appointments import HOLDS_SLOT, Action, Status, TransitionRefused, transition
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.mrkdwn import extract_user_ids
 from bot.core.slots import ClinicHours, Span, next_free_slots
@@ -174,6 +175,8 @@ def act(
         except TransitionRefused as refused:
             raise VisitRefused(str(refused)) from None
         appointments.set_status(session, row, status.value, now=now, reason=reason)
+        if status not in HOLDS_SLOT:  # cancelled, done, no-show: nothing more to remind
+            visit_reminders.forget(session, team_id, row.ref, now=now)
         SqlAuditLog(session).record(
             team_id, user_id, f"appointment.{action.value}", row.ref, at=now
         )
@@ -231,6 +234,7 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
                 f"Free slots: {options}."
             )
         appointments.reschedule(session, row, start, end, now=now)
+        visit_reminders.plan(session, row, now, care.settings.timezone)
         SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
         visit = visit_of(row, policy)
     return Changed(visit, Action.MOVE, zone)

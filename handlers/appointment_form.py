@@ -22,7 +22,7 @@ from bot.booking import BookingRefused
 from bot.booking_form import FormFields
 from bot.commands import Ask, Block, Reply
 from bot.core.appointments import KINDS, KindChoice
-from bot.core.mrkdwn import escape, truncate
+from bot.core.mrkdwn import escape
 from bot.core.quickform import MAX_LOCATION_CHARS, MAX_MRN_CHARS
 from handlers import appointment_views as views
 
@@ -143,7 +143,7 @@ def on_submit(
     except BookingRefused as refused:
         _show(client, meta, user, Reply(text=escape(str(refused))))
         return
-    _show(client, meta, user, with_notes(views.preview(preview), outcome.notes))
+    _show(client, meta, user, views.preview(preview))
 
 
 def fields_of(values: dict[str, Any]) -> FormFields:
@@ -201,14 +201,6 @@ def form_view(fields: FormFields, meta: FormMeta, zone: ZoneInfo) -> dict[str, A
         "private_metadata": meta.dump(),
         "blocks": blocks,
     }
-
-
-def with_notes(reply: Reply, notes: str | None) -> Reply:
-    """The preview with its notes shown, escaped, under the visit's details."""
-    if not notes or not reply.blocks:
-        return reply
-    shown = _section(truncate("*Notes:* " + escape(notes), views.SECTION_MAX))
-    return Reply(reply.text, [reply.blocks[0], shown, *reply.blocks[1:]], reply.public)
 
 
 def _open(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:

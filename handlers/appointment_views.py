@@ -58,6 +58,8 @@ def preview(view: Preview) -> Reply:
         lines.append(f"*With:* {mention(p.clinician)}")
     if p.location:
         lines.append(f"*Where:* {escape(p.location)}")
+    if p.notes:
+        lines.append(f"*Notes:* {escape(p.notes)}")
     head = "*Book this visit?*"
     blocks: list[Block] = [_section(head + "\n" + "\n".join(lines))]
     if view.rechecked:
@@ -88,10 +90,14 @@ def preview(view: Preview) -> Reply:
             blocks.append(
                 _context("No free slot of that length in the next 14 days of clinic hours.")
             )
-        buttons = [_button("Cancel", "appt_discard", view.draft_id)]
+        buttons = [
+            _button("Edit...", "open_appt_edit", view.draft_id),
+            _button("Cancel", "appt_discard", view.draft_id),
+        ]
     else:
         buttons = [
             _button("Confirm", "appt_confirm", view.draft_id, "primary"),
+            _button("Edit...", "open_appt_edit", view.draft_id),
             _button("Cancel", "appt_discard", view.draft_id),
         ]
     blocks.append({"type": "actions", "block_id": "appt_preview", "elements": buttons})

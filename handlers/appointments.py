@@ -16,7 +16,9 @@ from bot.commands import Ask, Command, Reply
 from bot.core.appointments import Action
 from bot.core.mrkdwn import escape
 from bot.visits import VisitRefused
+from handlers import appointment_form, visit_reminders
 from handlers import appointment_views as views
+from handlers.visit_cards import refresh_card
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
@@ -33,6 +35,7 @@ USAGE = (
     "/appt move A-12 tomorrow 3pm",
     "/appt cancel A-12 [reason]",
     "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
+    "/appt  (nothing after it) opens the booking form",
 )
 ACTIONS = {
     "checkin": Action.CHECKIN,
@@ -50,9 +53,13 @@ def register(app: App, care: Care) -> None:
     app.action("appt_discard")(on_discard)
     app.action(re.compile(r"^appt_slot_\d+$"))(on_slot)
     app.action("page_appt_list")(on_next_page)
+    appointment_form.register(app, care)
+    visit_reminders.register(app, care)
 
 
-def run(care: Care, ask: Ask) -> Reply:
+def run(care: Care, ask: Ask) -> Reply | None:
+    if not ask.text.strip():
+        return appointment_form.open_form(care, ask)
     verb, _, rest = ask.text.partition(" ")
     verb = verb.lower()
     try:
@@ -65,32 +72,20 @@ def run(care: Care, ask: Ask) -> Reply:
         if verb == "move":
             ref, _, when = rest.strip().partition(" ")
             changed = visits.move(care, ask.team_id, ask.user_id, ref, when)
-            _refresh_card(care, changed.visit)
+            refresh_card(care, care.slack, changed.visit)
             return views.changed_note(changed)
         if verb in ACTIONS:
             ref, _, reason = rest.strip().partition(" ")
             if not ref:
                 return Reply(text=f"Which visit? Example: /appt {verb} A-12")
             changed = visits.act(care, ask.team_id, ask.user_id, ref, ACTIONS[verb], reason or None)
-            _refresh_card(care, changed.visit)
+            refresh_card(care, care.slack, changed.visit)
             return views.changed_note(changed)
     except (BookingRefused, VisitRefused) as refused:
         return Reply(text=escape(str(refused)))
     return Reply(
         text=f"I don't know `/appt {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
     )
-
-
-def _refresh_card(care: Care, visit: visits.Visit) -> None:
-    """Update the visit's channel card in place; a card that is gone is not an error."""
-    if visit.message is None:
-        return
-    channel, ts = visit.message
-    reply = views.card(visit, care.settings.timezone)
-    try:
-        care.slack.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
-    except SlackApiError as error:
-        log.warning("could not update the card of %s: %s", visit.ref, error.response.get("error"))
 
 
 def _draft_of(body: dict[str, Any]) -> str:

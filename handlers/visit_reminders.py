@@ -22,8 +22,9 @@ from bot.core.mrkdwn import date_token, escape, mention, truncate
 from bot.core.timeparse import format_date, format_when
 from bot.core.visit_reminders import lead_words
 from bot.visit_reminders import CHECKLIST, CLINICIAN, Notice
-from bot.visits import Changed, Visit, VisitRefused
-from handlers.appointment_views import card, what
+from bot.visits import Changed, VisitRefused
+from handlers.appointment_views import what
+from handlers.visit_cards import refresh_card
 from storage import SqlAuditLog
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ def on_flag(
         _replace(client, respond, body, Reply(text=text, blocks=[_section(text)]))
         return
     _replace(client, respond, body, flagged(changed, user))
-    _refresh_card(care, client, changed.visit)
+    refresh_card(care, client, changed.visit)
 
 
 def flagged(changed: Changed, user: str) -> Reply:
@@ -253,15 +254,3 @@ def _replace(client: WebClient, respond: Respond, body: dict[str, Any], reply: R
     except (KeyError, SlackApiError) as error:
         log.info("could not update a reminder DM (%s); using response_url", type(error).__name__)
     respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-
-
-def _refresh_card(care: Care, client: WebClient, visit: Visit) -> None:
-    """Show the new status on the visit's channel card too; a card that is gone is no error."""
-    if visit.message is None:
-        return
-    channel, ts = visit.message
-    reply = card(visit, care.settings.timezone)
-    try:
-        client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
-    except SlackApiError as error:
-        log.warning("could not update the card of %s: %s", visit.ref, error.response.get("error"))

@@ -90,7 +90,7 @@ def parse_quick_booking(text: str, is_time: Callable[[str], bool]) -> QuickBooki
     if not first:
         raise QuickFormError(f"Start with the patient. Example: {USAGE}")
     patient_field = _plain(first)
-    patient = _read_patient(patient_field)
+    patient = read_patient(patient_field)
     found: dict[str, list[str]] = {part: [] for part in _PARTS}
     durations: list[timedelta] = []
     clinicians: list[tuple[str | None, str | None]] = []
@@ -135,7 +135,7 @@ def _plain(raw: str) -> str:
     return " ".join(plain_slack_text(raw).split())
 
 
-def _read_patient(field: str) -> PatientSpec:
+def read_patient(field: str) -> PatientSpec:
     """The first field: "P-4", "Omar Haddad MRN 88123", "Omar Haddad (MRN 88123)" or a name."""
     if (ref := _PATIENT_REF.fullmatch(field)) is not None:
         return PatientSpec(name=None, mrn=None, ref=f"P-{int(ref[1])}")

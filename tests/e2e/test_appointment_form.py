@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot import booking
-from bot.booking import BookingRefused, Preview
-from bot.commands import Ask, CommandRegistry, Reply
+from bot.booking import BookingRefused
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
-from bot.services import Care
-from handlers import appointment_form, appointment_views
 from storage import appointments
 from tests.e2e.conftest import START
 
@@ -34,49 +30,6 @@ GOOD = {
     "Notes": NOTES,
 }
 JANE = "Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2"
-
-
-def _actions(reply: Reply | None) -> set[str]:
-    blocks = reply.blocks or [] if reply is not None else []
-    elements = [e for b in blocks for e in b.get("elements", []) if b.get("type") == "actions"]
-    return {str(e.get("action_id")) for e in elements}
-
-
-@pytest.fixture(autouse=True)
-def booking_form(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Wire the modal as handlers.appointments is to; each step is a no-op once it does."""
-    care, app = sandbox.runtime.care, sandbox.runtime.app
-    appt = care.commands.get("appt")
-    assert appt is not None
-    probe = Ask(TEAM, DANA, "C0CARDIO1", text="", via="dm")
-    if appointment_form.OPEN_ACTION not in _actions(appt.run(care, probe)):
-        appointment_form.register(app, care)
-
-        def run(care: Care, ask: Ask) -> Reply | None:
-            if not ask.text.strip():
-                return appointment_form.open_form(care, ask)
-            return appt.run(care, ask)
-
-        registry = CommandRegistry()
-        for command in care.commands:
-            registry.add(replace(command, run=run) if command is appt else command)
-        monkeypatch.setattr(care, "commands", registry)
-    shown = appointment_views.preview
-
-    def preview(view: Preview) -> Reply:
-        reply = shown(view)
-        if appointment_form.EDIT_ACTION not in _actions(reply):
-            edit = {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Edit..."},
-                "action_id": appointment_form.EDIT_ACTION,
-                "value": view.draft_id,
-            }
-            assert reply.blocks is not None
-            reply.blocks[-1]["elements"].insert(-1, edit)
-        return reply
-
-    monkeypatch.setattr(appointment_views, "preview", preview)
 
 
 def stored(sandbox: Sandbox, ref: str) -> appointments.AppointmentRow:

@@ -8,8 +8,7 @@ import pytest
 
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from bot.visit_reminders import CLINICIAN, forget, plan
-from handlers import visit_reminders as reminder_handlers
+from bot.visit_reminders import forget, plan
 from storage import appointments, audit, patients, reminders
 from tests.e2e.conftest import START
 
@@ -22,28 +21,10 @@ TUESDAY_3PM = datetime(2027, 3, 2, 20, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
-@pytest.fixture(autouse=True)
-def wired(sandbox: Sandbox) -> None:
-    """Register the reminder kinds and buttons, unless handlers.appointments already does."""
-    care = sandbox.runtime.care
-    if CLINICIAN not in care.reminder_kinds:
-        reminder_handlers.register(sandbox.runtime.app, care)
-
-
-def planned(sandbox: Sandbox, ref: str) -> None:
-    """What booking and moving do in their session once wired; planning again changes nothing."""
-    with sandbox.db.session() as session:
-        row = appointments.get_by_ref(session, TEAM, ref)
-        assert row is not None
-        plan(session, row, sandbox.clock.now(), sandbox.runtime.care.settings.timezone)
-
-
 def book(sandbox: Sandbox, slack: SlackDriver, text: str) -> str:
     slack.command("/appt", f"book {text}")
     slack.click("Confirm")
-    ref = slack.last_reply().text.split("*")[1]
-    planned(sandbox, ref)
-    return ref
+    return slack.last_reply().text.split("*")[1]
 
 
 def reminders_to(slack: SlackDriver, user: str) -> list[Seen]:
@@ -108,7 +89,6 @@ def test_a_moved_visit_fires_at_the_new_times_not_the_old(
 ) -> None:
     book(sandbox, slack, JANE)
     slack.command("/appt", "move A-1 wednesday 3pm")
-    planned(sandbox, "A-1")
     wednesday_3pm = TUESDAY_3PM + timedelta(days=1)
 
     sandbox.move_clock(TUESDAY_3PM - timedelta(hours=24))

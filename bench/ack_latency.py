@@ -1,4 +1,7 @@
-"""How fast Slack would see carebot's HTTP ack for `/carebot help`, next to a bare Bolt app.
+"""How fast Slack would see carebot's HTTP ack for a slash command, next to a bare Bolt app.
+
+The command is `/carebot help` unless --command/--text say otherwise, e.g.
+`--command /appt --text "book Jane Doe, MRI, tomorrow 3pm, with @dr.patel"`.
 
 Both servers run as real subprocesses behind waitress with the same thread count and
 talk to the in-process Slack stand-in. The script prints numbers; it asserts nothing.
@@ -11,6 +14,7 @@ import http.client
 import inspect
 import math
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -71,7 +75,7 @@ class Run:
 
 
 def serve_bare_app(port: int) -> None:
-    """A Bolt app that only acks /carebot, served like carebot: waitress via HttpServer."""
+    """A Bolt app that only acks slash commands, served like carebot: waitress via HttpServer."""
     from slack_bolt import Ack, App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
@@ -84,7 +88,7 @@ def serve_bare_app(port: int) -> None:
     def ack_only(ack: Ack) -> None:
         ack()
 
-    app.command("/carebot")(ack_only)
+    app.command(re.compile(r"^/"))(ack_only)
     HttpServer(SlackRequestHandler(app), HOST, port, threads=WAITRESS_THREADS).serve_forever()
 
 
@@ -149,7 +153,9 @@ def accepts_connections(port: int) -> bool:
 # -- the workload ------------------------------------------------------------------------
 
 
-def slash_commands(standin: SlackStandIn, count: int) -> list[SlashCommand]:
+def slash_commands(
+    standin: SlackStandIn, count: int, command: str, text: str
+) -> list[SlashCommand]:
     """Form bodies with every field Slack sends; response_urls take 5 posts, so one each."""
     space = standin.workspace
     user = space.users[COORDINATOR]
@@ -165,8 +171,8 @@ def slash_commands(standin: SlackStandIn, count: int) -> list[SlashCommand]:
             "channel_name": channel.name,
             "user_id": user.id,
             "user_name": user.name,
-            "command": "/carebot",
-            "text": "help",
+            "command": command,
+            "text": text,
             "api_app_id": space.app_id,
             "is_enterprise_install": "false",
             "response_url": response_url,
@@ -222,8 +228,10 @@ def bench(
     name: str, port: int, secret: str, standin: SlackStandIn, args: argparse.Namespace
 ) -> Run:
     """Warm up (not counted), then the measured run."""
-    hammer(name, port, secret, slash_commands(standin, args.warmup), args.threads)
-    return hammer(name, port, secret, slash_commands(standin, args.requests), args.threads)
+    warmup = slash_commands(standin, args.warmup, args.command, args.text)
+    hammer(name, port, secret, warmup, args.threads)
+    measured = slash_commands(standin, args.requests, args.command, args.text)
+    return hammer(name, port, secret, measured, args.threads)
 
 
 # -- reporting ---------------------------------------------------------------------------
@@ -328,7 +336,7 @@ def measure(args: argparse.Namespace, stack: ExitStack) -> None:
     wait_until(lambda: accepts_connections(bare_port), bare, bare_log)
 
     print(
-        f"{args.requests} x /carebot help from {args.threads} client threads"
+        f"{args.requests} x {args.command} {args.text} from {args.threads} client threads"
         f" (+{args.warmup} warm-up); waitress threads: {WAITRESS_THREADS}"
     )
     # The bare app first, so carebot's follow-ups cannot overlap its run.
@@ -346,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=400, help="measured requests per target")
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--warmup", type=int, default=20, help="requests sent first, not counted")
+    parser.add_argument("--command", default="/carebot", help="slash command to send")
+    parser.add_argument("--text", default="help", help="its text, as Slack would send it")
     parser.add_argument("--bare-app", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -314,3 +314,39 @@ def test_another_workspaces_visit_is_invisible(sandbox: Sandbox, slack: SlackDri
 def test_the_same_commands_work_in_a_dm(slack: SlackDriver) -> None:
     slack.in_dm().message("appt list today")
     assert "Today" in slack.dms()[-1].text
+
+
+def test_two_coordinators_confirming_the_same_slot_at_once_get_one_booking(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    import threading
+
+    from bot.sandbox.driver import SlackDriver as Driver
+
+    other = Driver(sandbox.standin, slack.bot_url, slack.signing_secret, settle=slack.settle)
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm, with @dr.patel")
+    dana_preview = slack.last_reply()
+    # sam works in Los Angeles: noon there is 3 PM in New York, with the same clinician.
+    other.as_user("@sam.nurse").command(
+        "/appt", "book Ann Bell, consult, tomorrow 12pm, with @dr.patel"
+    )
+    sam_preview = other.last_reply()
+    start = threading.Barrier(2)
+
+    def confirm(driver: Driver, preview: object) -> None:
+        start.wait()
+        driver.click("Confirm", in_message=preview)  # type: ignore[arg-type]
+
+    both = [
+        threading.Thread(target=confirm, args=(slack, dana_preview)),
+        threading.Thread(target=confirm, args=(other, sam_preview)),
+    ]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+
+    told = [slack.last_reply().text, other.last_reply().text]
+    assert sum("Booked *A-1*" in text for text in told) == 1
+    assert sum("collides with" in text and "A-1" in text for text in told) == 1
+    assert len(slack.messages("#cardiology-team")) == 1

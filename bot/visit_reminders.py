@@ -149,7 +149,8 @@ class VisitReminder:
             return Outcome(reminder.id, next_at=due.next_at)
         policy = self.care.patient_display(team)
         zone = self.care.people.timezone(team, due.to)
-        reply = self.render(_notice(self.name, row, due.to, due.lead, policy, zone))
+        lead = rules.time_left(due.lead, row.start_at, now) if due.lead else None
+        reply = self.render(_notice(self.name, row, due.to, lead, policy, zone))
         try:
             self.care.slack.chat_postMessage(channel=due.to, text=reply.text, blocks=reply.blocks)
         except Exception as error:  # the row stays due and the sweep tries again

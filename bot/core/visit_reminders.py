@@ -58,6 +58,15 @@ def firing_lead(
     return next((lead for lead in chosen if start - lead <= now + TOLERANCE), None)
 
 
+def time_left(lead: timedelta, start: datetime, now: datetime) -> timedelta:
+    """What a reminder may promise: the lead, or less when it goes out late ("in 12 hours")."""
+    left = start - now
+    if left >= lead - TOLERANCE:
+        return lead
+    unit = timedelta(hours=1) if left >= timedelta(hours=2) else timedelta(minutes=1)
+    return max(unit, left // unit * unit)
+
+
 def on_wall_clock(day: date, at: time, zone: ZoneInfo) -> datetime:
     """`at` on `day` in `zone`, as UTC; a time skipped by a spring-forward lands after the gap."""
     local = datetime.combine(day, at, tzinfo=zone)  # fold=0: the first of a repeated time

@@ -254,3 +254,14 @@ def test_slack_trouble_leaves_a_reminder_due_for_the_next_sweep(
 
     [day] = reminders_to(slack, "@dr.patel")
     assert "A-1 in 24 hours" in day.text
+
+
+def test_a_reminder_sent_late_says_how_long_is_really_left(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    book(sandbox, slack, JANE)
+
+    sandbox.move_clock(TUESDAY_3PM - timedelta(hours=12, minutes=30))  # the bot was down at -24 h
+
+    [dm] = [m.text for m in slack.dms("@dr.patel") if "Reminder" in m.text]
+    assert "A-1 in 12 hours" in dm

@@ -130,3 +130,15 @@ def test_the_noshow_check_is_a_day_after_the_end() -> None:
 )
 def test_leads_read_as_people_say_them(lead: timedelta, words: str) -> None:
     assert lead_words(lead) == words
+
+
+def test_a_late_reminder_promises_only_the_time_that_is_left() -> None:
+    from bot.core.visit_reminders import time_left
+
+    start = datetime(2027, 3, 2, 15, 0, tzinfo=UTC)
+    day, hour = timedelta(hours=24), timedelta(hours=1)
+
+    assert time_left(day, start, start - day) == day
+    assert time_left(day, start, start - timedelta(hours=12, minutes=40)) == timedelta(hours=12)
+    assert time_left(hour, start, start - timedelta(minutes=37)) == timedelta(minutes=37)
+    assert time_left(hour, start, start - timedelta(seconds=20)) == timedelta(minutes=1)

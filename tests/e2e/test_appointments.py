@@ -350,3 +350,15 @@ def test_two_coordinators_confirming_the_same_slot_at_once_get_one_booking(
     assert sum("Booked *A-1*" in text for text in told) == 1
     assert sum("collides with" in text and "A-1" in text for text in told) == 1
     assert len(slack.messages("#cardiology-team")) == 1
+
+
+def test_a_no_show_is_recorded_and_shown_on_the_card(sandbox: Sandbox, slack: SlackDriver) -> None:
+    book(slack, JANE)
+
+    slack.command("/appt", "noshow A-1")
+    slack.command("/appt", "done A-1")
+
+    assert stored(sandbox, "A-1").status == "noshow"
+    [card] = slack.messages("#cardiology-team")
+    assert "No-show" in card.text
+    assert "no-show" in slack.last_reply().text  # done after a no-show is explained, not done

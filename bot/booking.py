@@ -180,9 +180,14 @@ def check_clinician(care: Care, team_id: str, clinician: str | None) -> None:
             "I couldn't find that clinician in this workspace. "
             "Mention a current member, e.g. with @dr.patel."
         ) from None
+    if person.is_bot:
+        raise BookingRefused(
+            "That is a bot, not a clinician. Mention a person, e.g. with @dr.patel."
+        )
     if not person.can_be_assigned:
         raise BookingRefused(
-            "That clinician can't be booked: they are no longer an active member of this workspace."
+            "That clinician can't be booked: they are no longer an active member of this "
+            "workspace. Mention a current member, e.g. with @dr.patel."
         )
 
 
@@ -285,7 +290,8 @@ def draft(care: Care, team_id: str, user_id: str, draft_id: str) -> Proposal:
         row = drafts.get(session, team_id, draft_id)
         if row is None or row.user_id != user_id or row.purpose != PURPOSE:
             raise BookingRefused(
-                "That preview has expired or was already used. Type the /appt book command again."
+                "That preview has expired or was already used. Book again, e.g. "
+                "/appt book Jane Doe, MRI, tomorrow 3pm"
             )
         return Proposal.from_payload(dict(row.payload))
 
@@ -316,33 +322,30 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
     if proposal.start <= now:
         discard(care, team_id, draft_id)
         raise BookingRefused(
-            "That preview's time has passed, so nothing was booked. "
-            "Type /appt book again with a time from now on."
+            "That preview's time has passed, so nothing was booked. Book it again with a time "
+            "from now on, e.g. /appt book Jane Doe, MRI, tomorrow 3pm"
         )
     if now - made > FRESH_FOR:
         discard(care, team_id, draft_id)
         return preview_of(care, proposal, zone, rechecked=True)
     with care.db.session() as session:
-        existing = _existing_patient(session, proposal)
+        # The patient first (find_or_create holds a lock on the name or MRN until commit), so
+        # two bookings of one new patient lock the same patient and the second sees the first.
+        patient = _existing_patient(session, proposal) or patients.find_or_create(
+            session, team_id, proposal.patient.name or "", proposal.patient.mrn, user_id, now=now
+        )
         appointments.lock_for_booking(
             session,
             team_id,
-            patient_id=existing.id if existing else None,
+            patient_id=patient.id,
             clinician_id=proposal.clinician,
             location_key=appointments.location_key(proposal.location),
         )
-        clashes, _ = _check(care, session, proposal, existing.id if existing else None)
+        clashes, _ = _check(care, session, proposal, patient.id)
         if clashes:
+            session.rollback()  # nothing booked, and no new patient left behind
             booked: Booked | None = None
         else:
-            patient = existing or patients.find_or_create(
-                session,
-                team_id,
-                proposal.patient.name or "",
-                proposal.patient.mrn,
-                user_id,
-                now=now,
-            )
             row_ = appointments.add(
                 session,
                 team_id,

@@ -15,7 +15,7 @@ from bot.core.display import PatientDisplay
 from bot.core.reminders import ReminderKind, SweepReport, sweep
 from bot.core.timeparse import TimeParser
 from bot.directory import Directory
-from storage import Database, dedup, workspaces
+from storage import Database, dedup, drafts, workspaces
 from storage.reminders import SqlReminderStore
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # Slack retries an event for about 5 minutes and a double click lands within seconds;
 # a week of keys is ample and keeps the table small.
 KEEP_KEYS = timedelta(days=7)
+KEEP_DRAFTS = timedelta(days=1)
 
 
 @dataclass
@@ -66,4 +67,6 @@ class Care:
         report = sweep(SqlReminderStore(self.db), self.reminder_kinds, now, wall=self.wall.now)
         with self.db.session() as session:
             dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
+            # Unconfirmed previews hold names and notes: keep them no longer than needed.
+            drafts.purge_older_than(session, self.wall.now() - KEEP_DRAFTS)
         return report

@@ -240,7 +240,7 @@ def _notice(
         zone=zone,
         ref=row.ref,
         start=row.start_at,
-        what=(row.kind, row.label),
+        what=(row.kind, row.label if policy is not PatientDisplay.ID else row.kind),
         location=row.location,
         patient=patient_label(policy, patient.ref, patient.display_name),
         patient_name=_patient_name(policy, patient.ref, patient.display_name),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 PAGE = 40
 LIST_USAGE = "/appt list [today|tomorrow|week|<date>] [mine|@clinician|P-4]"
 _REF = re.compile(r"^[Aa]-?\d{1,9}$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 class VisitRefused(ValueError):
@@ -67,7 +68,7 @@ def visit_of(row: Any, policy: PatientDisplay) -> Visit:
         end=row.end_at,
         status=Status(row.status),
         kind=row.kind,
-        label=row.label,
+        label=row.label if policy is not PatientDisplay.ID else row.kind,
         patient=patient_label(policy, row.patient.ref, row.patient.display_name),
         clinician=row.clinician_id,
         location=row.location,
@@ -75,18 +76,10 @@ def visit_of(row: Any, policy: PatientDisplay) -> Visit:
     )
 
 
-def find(care: Care, team_id: str, ref: str) -> Visit:
-    """The visit a typed ref points at in this workspace."""
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        row = _row(session, team_id, ref)
-        return visit_of(row, policy)
-
-
-def _row(session: Any, team_id: str, ref: str) -> Any:
+def _row(session: Any, team_id: str, ref: str, *, for_update: bool = False) -> Any:
     if not _REF.match(ref.strip()):
         raise VisitRefused(f'"{ref}" is not a visit ref; refs look like A-12. {LIST_USAGE}')
-    row = appointments.get_by_ref(session, team_id, ref.strip())
+    row = appointments.get_by_ref(session, team_id, ref.strip(), for_update=for_update)
     if row is None:
         raise VisitRefused(
             f"There is no visit {ref.strip().upper()} in this workspace. "
@@ -122,9 +115,18 @@ def _range(care: Care, text: str, zone: ZoneInfo) -> tuple[date, int, str, str]:
         return day, days, title, " ".join(words[1:])
     if head == "week":
         return today, 7, "The next 7 days", " ".join(words[1:])
-    # The longest leading run of words read as a day, e.g. "dec 3" or "next tuesday".
+    if _ISO_DAY.match(head):  # a day in the past too: reviewing last week's no-shows
+        try:
+            day = date.fromisoformat(head)
+        except ValueError:
+            raise VisitRefused(f'"{head}" is not a date. Example: /appt list 2027-03-02') from None
+        return day, 1, day.strftime("%a %-d %b %Y"), " ".join(words[1:])
+    # The longest leading run of words read as a day, e.g. "dec 3" or "next tuesday";
+    # a lone number is not a day ("30" of "30 feb" must not become the 30th of this month).
     for cut in range(min(len(words), 4), 0, -1):
         candidate = " ".join(words[:cut])
+        if candidate.isdigit():
+            continue
         try:
             parsed = care.times.parse(candidate, care.clock.now(), zone)
         except TimeParseError:
@@ -149,8 +151,8 @@ def _filters(session: Any, team_id: str, user_id: str, rest: str) -> tuple[dict[
         patient = found[0] if len(found) == 1 else None
     if patient is None:
         raise VisitRefused(
-            f'I don\'t know the patient or filter "{rest}". Try mine, @clinician or a P-ref: '
-            f"{LIST_USAGE}"
+            f'I couldn\'t read "{rest}" as a day, a patient or a filter. Try today, week, '
+            f"dec 3, 2027-03-02, mine, @clinician or a P-ref: {LIST_USAGE}"
         )
     return {"patient_id": patient.id}, f" · {patient.ref}"
 
@@ -169,9 +171,9 @@ def act(
     now = care.clock.now()
     policy = care.patient_display(team_id)
     with care.db.session() as session:
-        row = _row(session, team_id, ref)
+        row = _row(session, team_id, ref, for_update=True)
         try:
-            status = transition(Status(row.status), action, row.ref)
+            status = transition(Status(row.status), action, row.ref, patient=row.patient.ref)
         except TransitionRefused as refused:
             raise VisitRefused(str(refused)) from None
         appointments.set_status(session, row, status.value, now=now, reason=reason)
@@ -200,9 +202,9 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
         )
     policy = care.patient_display(team_id)
     with care.db.session() as session:
-        row = _row(session, team_id, ref)
+        row = _row(session, team_id, ref, for_update=True)
         try:
-            transition(Status(row.status), Action.MOVE, row.ref)
+            transition(Status(row.status), Action.MOVE, row.ref, patient=row.patient.ref)
         except TransitionRefused as refused:
             raise VisitRefused(str(refused)) from None
         start, end = when.at, when.at + (row.end_at - row.start_at)

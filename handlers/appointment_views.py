@@ -101,7 +101,8 @@ def preview(view: Preview) -> Reply:
             _button("Cancel", "appt_discard", view.draft_id),
         ]
     blocks.append({"type": "actions", "block_id": "appt_preview", "elements": buttons})
-    text = f"Book this visit? {p.label}, {view.when}" + (" (it collides)" if view.clashes else "")
+    text = f"Book this visit? {escape(p.label)}, {view.when}"
+    text += " (it collides)" if view.clashes else ""
     return Reply(text=text, blocks=blocks)
 
 
@@ -130,7 +131,7 @@ def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Repl
         end=p.end,
         status=Status.BOOKED,
         kind=p.kind,
-        label=p.label,
+        label=p.label if policy is not PatientDisplay.ID else p.kind,
         patient=patient_label(policy, booked.patient_ref, booked.patient_name),
         clinician=p.clinician,
         location=p.location,
@@ -174,9 +175,7 @@ def visit_list(page: VisitList) -> Reply:
     if not page.visits:
         text = f"*{page.title}*: no visits."
         return Reply(text=text, blocks=[_section(text)])
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": page.title[:150]}}
-    ]
+    blocks: list[Block] = [_section(f"*{page.title}*")]  # mrkdwn: the title may mention someone
     day_lines: dict[str, list[str]] = {}
     for v in page.visits:
         local = v.start.astimezone(page.zone)

@@ -16,7 +16,7 @@ from bot.commands import Ask, Command, Reply
 from bot.core.appointments import Action
 from bot.core.mrkdwn import escape
 from bot.visits import VisitRefused
-from handlers import appointment_form, visit_reminders
+from handlers import appointment_export, appointment_form, visit_reminders
 from handlers import appointment_views as views
 from handlers.visit_cards import refresh_card
 
@@ -35,6 +35,7 @@ USAGE = (
     "/appt move A-12 tomorrow 3pm",
     "/appt cancel A-12 [reason]",
     "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
+    "/appt export [week|today|tomorrow|<date>|<date> to <date>]",
     "/appt  (nothing after it) opens the booking form",
 )
 ACTIONS = {
@@ -67,6 +68,8 @@ def run(care: Care, ask: Ask) -> Reply | None:
             return views.preview(
                 booking.propose(care, ask.team_id, ask.user_id, ask.channel_id, rest)
             )
+        if verb == "export":
+            return appointment_export.export(care, ask)
         if verb == "list":
             return views.visit_list(visits.list_visits(care, ask.team_id, ask.user_id, rest))
         if verb == "move":

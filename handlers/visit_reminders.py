@@ -209,7 +209,7 @@ def on_tick(
     if blocks is None:
         return  # ticked already: this click came from a copy of the DM drawn before the tick
     with care.db.session() as session:
-        SqlAuditLog(session).record(team, user, "appointment.checklist", ref, at=now)
+        SqlAuditLog(session).record(team, user, f"appointment.checklist.{key}", ref, at=now)
     _replace(client, respond, body, Reply(text=str(message.get("text") or ref), blocks=blocks))
 
 

@@ -189,7 +189,7 @@ class TransitionRefused(ValueError):
     """An action the visit's status does not allow; str() is the reply, with what to do."""
 
 
-def transition(status: Status, action: Action, ref: str, *, patient: str = "P-4") -> Status:
+def transition(status: Status, action: Action, ref: str, *, patient: str) -> Status:
     """The status after action; raise TransitionRefused explaining why not and what to do."""
     if status in _ALLOWED[action]:
         return _RESULT[action] or status

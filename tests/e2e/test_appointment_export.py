@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from bot.commands import Ask, CommandRegistry, Reply
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.driver_reading import Seen
 from bot.sandbox.world import Sandbox
-from bot.services import Care
-from handlers.appointment_export import export
 from storage import workspaces
 from tests.e2e.test_appointments import JANE, TEAM, book
 from tests.unit.test_ical import content_lines
@@ -19,27 +14,6 @@ from tests.unit.test_ical import content_lines
 # START is Mon 1 Mar 2027, 2:00 PM in New York, where dana works.
 OMAR = "Omar Haddad MRN 88123, follow-up, thursday 9:30, at Clinic B; desk 3"
 DANA = "U0COORD01"
-
-
-@pytest.fixture(autouse=True)
-def export_verb(sandbox: Sandbox) -> None:
-    """Route `/appt export` here, as handlers.appointments is to; a no-op once it does."""
-    care = sandbox.runtime.care
-    appt = care.commands.get("appt")
-    assert appt is not None
-    probe = appt.run(care, Ask(TEAM, DANA, "C0CARDIO1", text="export blorp", via="dm"))
-    if probe is not None and "Example: /appt export" in probe.text:
-        return
-
-    def run(care: Care, ask: Ask) -> Reply | None:
-        if ask.text.split(maxsplit=1)[:1] == ["export"]:
-            return export(care, ask)
-        return appt.run(care, ask)
-
-    registry = CommandRegistry()
-    for command in care.commands:
-        registry.add(replace(command, run=run) if command is appt else command)
-    care.commands = registry
 
 
 def sent_file(sandbox: Sandbox, message: Seen) -> tuple[str, list[str]]:

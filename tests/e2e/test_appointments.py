@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 
-from bot.sandbox.driver import SlackDriver
+from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import appointments
+from storage import appointments, patients
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"
@@ -316,26 +317,17 @@ def test_the_same_commands_work_in_a_dm(slack: SlackDriver) -> None:
     assert "Today" in slack.dms()[-1].text
 
 
-def test_two_coordinators_confirming_the_same_slot_at_once_get_one_booking(
-    sandbox: Sandbox, slack: SlackDriver
-) -> None:
-    import threading
-
-    from bot.sandbox.driver import SlackDriver as Driver
-
-    other = Driver(sandbox.standin, slack.bot_url, slack.signing_secret, settle=slack.settle)
-    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm, with @dr.patel")
+def confirm_together(slack: SlackDriver, other: SlackDriver, dana: str, sam: str) -> list[str]:
+    """dana and sam preview their bookings, then press Confirm at the same moment."""
+    slack.command("/appt", f"book {dana}")
     dana_preview = slack.last_reply()
-    # sam works in Los Angeles: noon there is 3 PM in New York, with the same clinician.
-    other.as_user("@sam.nurse").command(
-        "/appt", "book Ann Bell, consult, tomorrow 12pm, with @dr.patel"
-    )
+    other.as_user("@sam.nurse").command("/appt", f"book {sam}")
     sam_preview = other.last_reply()
     start = threading.Barrier(2)
 
-    def confirm(driver: Driver, preview: object) -> None:
+    def confirm(driver: SlackDriver, preview: Seen) -> None:
         start.wait()
-        driver.click("Confirm", in_message=preview)  # type: ignore[arg-type]
+        driver.click("Confirm", in_message=preview)
 
     both = [
         threading.Thread(target=confirm, args=(slack, dana_preview)),
@@ -345,11 +337,33 @@ def test_two_coordinators_confirming_the_same_slot_at_once_get_one_booking(
         thread.start()
     for thread in both:
         thread.join()
+    return [slack.last_reply().text, other.last_reply().text]
 
-    told = [slack.last_reply().text, other.last_reply().text]
+
+@pytest.mark.parametrize(
+    ("dana", "sam"),
+    [
+        # sam works in Los Angeles: noon there is 3 PM in New York.
+        (
+            "Jane Doe, MRI, tomorrow 3pm, with @dr.patel",
+            "Ann Bell, consult, tomorrow 12pm, with @dr.patel",
+        ),
+        ("Nora Quinn, lab, tomorrow 3pm", "Nora Quinn, lab, tomorrow 12pm"),  # a new patient
+    ],
+    ids=["same clinician", "same new patient"],
+)
+def test_two_coordinators_confirming_the_same_slot_at_once_get_one_booking(
+    sandbox: Sandbox, slack: SlackDriver, dana: str, sam: str
+) -> None:
+    other = SlackDriver(sandbox.standin, slack.bot_url, slack.signing_secret, settle=slack.settle)
+
+    told = confirm_together(slack, other, dana, sam)
+
     assert sum("Booked *A-1*" in text for text in told) == 1
     assert sum("collides with" in text and "A-1" in text for text in told) == 1
     assert len(slack.messages("#cardiology-team")) == 1
+    with sandbox.db.session(read_only=True) as session:
+        assert len(patients.find_by_name(session, TEAM, "Nora Quinn")) <= 1
 
 
 def test_a_no_show_is_recorded_and_shown_on_the_card(sandbox: Sandbox, slack: SlackDriver) -> None:
@@ -362,3 +376,21 @@ def test_a_no_show_is_recorded_and_shown_on_the_card(sandbox: Sandbox, slack: Sl
     [card] = slack.messages("#cardiology-team")
     assert "No-show" in card.text
     assert "no-show" in slack.last_reply().text  # done after a no-show is explained, not done
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("30 feb", 'couldn\'t read "30 feb"'), ("2027-02-30", "not a date"), ("banana", "banana")],
+)
+def test_a_list_of_an_unreadable_day_says_so(slack: SlackDriver, text: str, says: str) -> None:
+    slack.command("/appt", f"list {text}")
+    assert says in slack.last_reply().text
+
+
+def test_a_past_day_can_be_listed_by_its_date(sandbox: Sandbox, slack: SlackDriver) -> None:
+    book(slack, JANE)
+    sandbox.clock.advance(days=3)
+
+    slack.command("/appt", "list 2027-03-02")
+
+    assert "A-1" in slack.last_reply().text

@@ -175,7 +175,7 @@ def test_every_status_has_words_and_a_label() -> None:
     ],
 )
 def test_allowed_transitions(before: Status, action: Action, after: Status) -> None:
-    assert transition(before, action, "A-12") == after
+    assert transition(before, action, "A-12", patient="P-4") == after
 
 
 def test_checking_in_a_cancelled_visit_is_explained_with_what_to_do() -> None:
@@ -189,7 +189,7 @@ def test_checking_in_a_cancelled_visit_is_explained_with_what_to_do() -> None:
 
 def test_checking_in_twice_says_it_is_already_done_and_what_comes_next() -> None:
     with pytest.raises(TransitionRefused) as refused:
-        transition(Status.CHECKED_IN, Action.CHECKIN, "A-12")
+        transition(Status.CHECKED_IN, Action.CHECKIN, "A-12", patient="P-4")
     assert str(refused.value) == (
         "A-12 is already checked in. When the visit is over: /appt done A-12"
     )
@@ -214,7 +214,7 @@ def test_checking_in_twice_says_it_is_already_done_and_what_comes_next() -> None
 )
 def test_refusals_say_what_is_wrong(status: Status, action: Action, starts: str) -> None:
     with pytest.raises(TransitionRefused) as refused:
-        transition(status, action, "A-12")
+        transition(status, action, "A-12", patient="P-4")
     assert str(refused.value).startswith(starts)
 
 
@@ -232,7 +232,7 @@ def test_final_states_allow_nothing() -> None:
     for status in FINAL:
         for action in Action:
             with pytest.raises(TransitionRefused):
-                transition(status, action, "A-3")
+                transition(status, action, "A-3", patient="P-4")
 
 
 def test_a_refusal_is_a_value_error() -> None:

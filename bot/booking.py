@@ -90,6 +90,7 @@ class Preview:
     free: tuple[Span, ...]
     zone: ZoneInfo
     rechecked: bool = False
+    outside_hours: bool = False  # booked anyway, but worth a second look
 
     @property
     def when(self) -> str:
@@ -211,6 +212,7 @@ def preview_of(
         free=free,
         zone=zone,
         rechecked=rechecked,
+        outside_hours=not ClinicHours(tz=care.settings.timezone).contains(proposal.span),
     )
 
 

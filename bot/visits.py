@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot import visit_reminders
-from bot.core.appointments import HOLDS_SLOT, Action, Status, TransitionRefused, transition
+from bot.core.appointments import Action, Status, TransitionRefused, transition
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.mrkdwn import extract_user_ids
 from bot.core.slots import ClinicHours, Span, next_free_slots
@@ -177,7 +177,7 @@ def act(
         except TransitionRefused as refused:
             raise VisitRefused(str(refused)) from None
         appointments.set_status(session, row, status.value, now=now, reason=reason)
-        if status not in HOLDS_SLOT:  # cancelled, done, no-show: nothing more to remind
+        if status is not Status.BOOKED:  # here, done, gone or cancelled: nothing to remind
             visit_reminders.forget(session, team_id, row.ref, now=now)
         SqlAuditLog(session).record(
             team_id, user_id, f"appointment.{action.value}", row.ref, at=now

@@ -62,6 +62,10 @@ def preview(view: Preview) -> Reply:
         lines.append(f"*Notes:* {escape(p.notes)}")
     head = "*Book this visit?*"
     blocks: list[Block] = [_section(head + "\n" + "\n".join(lines))]
+    if view.outside_hours:
+        blocks.append(
+            _context(":crescent_moon: This is outside clinic hours (08:00-18:00, Mon-Fri).")
+        )
     if view.rechecked:
         blocks.append(_context("Checked again just now against the latest bookings."))
     if view.clashes:

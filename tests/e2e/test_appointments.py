@@ -394,3 +394,20 @@ def test_a_past_day_can_be_listed_by_its_date(sandbox: Sandbox, slack: SlackDriv
     slack.command("/appt", "list 2027-03-02")
 
     assert "A-1" in slack.last_reply().text
+
+
+def test_a_visit_outside_clinic_hours_is_pointed_out_in_the_preview(slack: SlackDriver) -> None:
+    slack.command("/appt", "book Jane Doe, MRI, saturday 10am")
+    assert "outside clinic hours" in slack.last_reply().text
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 10am")
+    assert "outside clinic hours" not in slack.last_reply().text
+
+
+def test_checking_in_ends_the_reminders(sandbox: Sandbox, slack: SlackDriver) -> None:
+    from storage import reminders
+
+    book(slack, JANE)
+    slack.command("/appt", "checkin A-1")
+
+    with sandbox.db.session(read_only=True) as session:
+        assert reminders.pending_count(session, TEAM) == 0

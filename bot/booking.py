@@ -12,21 +12,18 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import visit_reminders
 from bot.core.appointments import KINDS
 from bot.core.durations import format_duration
 from bot.core.people import UnknownPerson
 from bot.core.quickform import PatientSpec, QuickBooking, parse_quick_booking
 from bot.core.slots import ClinicHours, Span, next_free_slots
 from bot.core.timeparse import TimeParseError, format_span
-from storage import SqlAuditLog, appointments, drafts, patients
+from storage import appointments, drafts, patients
 
 if TYPE_CHECKING:
     from bot.services import Care
 
 PURPOSE = "appt.book"
-# A preview older than this is checked and shown again rather than booked.
-FRESH_FOR = timedelta(minutes=15)
 SEARCH_AHEAD = timedelta(days=14)
 
 
@@ -198,8 +195,8 @@ def preview_of(
     """Check a proposal against the bookings, keep it as a draft and return its preview."""
     now = care.clock.now()
     with care.db.session() as session:
-        patient = _existing_patient(session, proposal)
-        clashes, free = _check(care, session, proposal, patient.id if patient else None)
+        patient = existing_patient(session, proposal)
+        clashes, free = check(care, session, proposal, patient.id if patient else None)
         draft_id = drafts.save(
             session, proposal.team_id, proposal.booker, PURPOSE, proposal.payload(), now
         )
@@ -216,7 +213,7 @@ def preview_of(
     )
 
 
-def _existing_patient(session: Any, proposal: Proposal) -> Any:
+def existing_patient(session: Any, proposal: Proposal) -> Any:
     spec = proposal.patient
     if spec.ref:
         found = patients.get_by_ref(session, proposal.team_id, spec.ref)
@@ -230,7 +227,7 @@ def _existing_patient(session: Any, proposal: Proposal) -> Any:
     return patients.find(session, proposal.team_id, spec.name or "", spec.mrn)
 
 
-def _check(
+def check(
     care: Care, session: Any, proposal: Proposal, patient_id: int | None, exclude: int | None = None
 ) -> tuple[tuple[Clash, ...], tuple[Span, ...]]:
     key = appointments.location_key(proposal.location)
@@ -311,65 +308,3 @@ def move_proposal(
 def discard(care: Care, team_id: str, draft_id: str) -> None:
     with care.db.session() as session:
         drafts.discard(session, team_id, draft_id)
-
-
-def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | Preview:
-    """Book a previewed proposal, unless it went stale or a clash appeared: then preview again."""
-    now = care.clock.now()
-    zone = care.people.timezone(team_id, user_id)
-    with care.db.session(read_only=True) as session:
-        row = drafts.get(session, team_id, draft_id)
-        made = row.created_at if row is not None else now
-    proposal = draft(care, team_id, user_id, draft_id)
-    if proposal.start <= now:
-        discard(care, team_id, draft_id)
-        raise BookingRefused(
-            "That preview's time has passed, so nothing was booked. Book it again with a time "
-            "from now on, e.g. /appt book Jane Doe, MRI, tomorrow 3pm"
-        )
-    if now - made > FRESH_FOR:
-        discard(care, team_id, draft_id)
-        return preview_of(care, proposal, zone, rechecked=True)
-    with care.db.session() as session:
-        # The patient first (find_or_create holds a lock on the name or MRN until commit), so
-        # two bookings of one new patient lock the same patient and the second sees the first.
-        patient = _existing_patient(session, proposal) or patients.find_or_create(
-            session, team_id, proposal.patient.name or "", proposal.patient.mrn, user_id, now=now
-        )
-        appointments.lock_for_booking(
-            session,
-            team_id,
-            patient_id=patient.id,
-            clinician_id=proposal.clinician,
-            location_key=appointments.location_key(proposal.location),
-        )
-        clashes, _ = _check(care, session, proposal, patient.id)
-        if clashes:
-            session.rollback()  # nothing booked, and no new patient left behind
-            booked: Booked | None = None
-        else:
-            row_ = appointments.add(
-                session,
-                team_id,
-                patient_id=patient.id,
-                kind=proposal.kind,
-                label=proposal.label,
-                start_at=proposal.start,
-                end_at=proposal.end,
-                clinician_id=proposal.clinician,
-                location=proposal.location,
-                notes=proposal.notes,
-                booked_by=user_id,
-                channel_id=proposal.channel_id,
-                now=now,
-            )
-            visit_reminders.plan(session, row_, now, care.settings.timezone)
-            SqlAuditLog(session).record(
-                team_id, user_id, "appointment.book", row_.ref, proposal.channel_id, at=now
-            )
-            drafts.discard(session, team_id, draft_id)
-            booked = Booked(row_.ref, proposal, patient.ref, patient.display_name)
-    if booked is None:
-        discard(care, team_id, draft_id)
-        return preview_of(care, proposal, zone, rechecked=True)
-    return booked

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import booking, visits
+from bot import booking, confirming, visits
 from bot.booking import Booked, BookingRefused
 from bot.commands import Ask, Command, Reply
 from bot.core.appointments import Action
@@ -102,7 +102,7 @@ def on_confirm(
     care: Care = context["care"]
     team, user = context.team_id, body["user"]["id"]
     try:
-        outcome = booking.confirm(care, team, user, _draft_of(body))
+        outcome = confirming.confirm(care, team, user, _draft_of(body))
     except BookingRefused as refused:
         respond(text=escape(str(refused)), replace_original=True)
         return

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +32,8 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     sweep_seconds: int = 30
+    # How long before a visit its clinician is reminded, latest first.
+    reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
 
     @property
     def socket_mode(self) -> bool:
@@ -80,6 +84,7 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         port=_port(get("PORT") or "3000"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
+        reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
     )
 
 
@@ -114,6 +119,26 @@ def _positive(value: str, name: str) -> int:
     if not value.isdigit() or int(value) == 0:
         raise ConfigError(f"{name} {value!r} should be a whole number of seconds; example: 30")
     return int(value)
+
+
+_LEAD = re.compile(r"^(\d{1,4})\s*(m|min|h|d)$")
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def _leads(value: str) -> tuple[timedelta, ...]:
+    """ "24h,1h" -> (24 h, 1 h); "off" -> no clinician reminders."""
+    if value.strip().lower() in ("off", "none"):
+        return ()
+    leads = []
+    for part in value.split(","):
+        found = _LEAD.match(part.strip().lower())
+        if not found or int(found[1]) == 0:
+            raise ConfigError(
+                f"CAREBOT_CLINICIAN_REMINDERS {value!r} should be lead times like 24h,1h "
+                "(m, h or d), or off"
+            )
+        leads.append(timedelta(**{_UNITS[found[2]]: int(found[1])}))
+    return tuple(sorted(set(leads), reverse=True))
 
 
 def _log_level(value: str) -> str:

@@ -66,7 +66,9 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
                 channel_id=proposal.channel_id,
                 now=now,
             )
-            visit_reminders.plan(session, row_, now, care.settings.timezone)
+            visit_reminders.plan(
+                session, row_, now, care.settings.timezone, leads=care.settings.reminder_leads
+            )
             SqlAuditLog(session).record(
                 team_id, user_id, "appointment.book", row_.ref, proposal.channel_id, at=now
             )

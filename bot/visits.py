@@ -236,7 +236,9 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
                 f"Free slots: {options}."
             )
         appointments.reschedule(session, row, start, end, now=now)
-        visit_reminders.plan(session, row, now, care.settings.timezone)
+        visit_reminders.plan(
+            session, row, now, care.settings.timezone, leads=care.settings.reminder_leads
+        )
         SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
         visit = visit_of(row, policy)
     return Changed(visit, Action.MOVE, zone)

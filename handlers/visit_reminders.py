@@ -69,7 +69,7 @@ FLAGS = {
 
 
 def register(app: App, care: Care) -> None:
-    for kind in visit_reminders.kinds(care, render):
+    for kind in visit_reminders.kinds(care, render, leads=care.settings.reminder_leads):
         care.add_reminder_kind(kind)
     app.action(re.compile(r"^visit_check_[a-z]+$"))(on_tick)
     app.action(re.compile(r"^visit_flag_[a-z]+$"))(on_flag)

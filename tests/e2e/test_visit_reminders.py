@@ -268,3 +268,13 @@ def test_a_reminder_sent_late_says_how_long_is_really_left(
 
     [dm] = [m.text for m in slack.dms("@dr.patel") if "Reminder" in m.text]
     assert "A-1 in 12 hours" in dm
+
+
+def test_clinician_reminders_can_be_turned_off(sandbox: Sandbox, slack: SlackDriver) -> None:
+    care = sandbox.runtime.care
+    care.settings = care.settings.with_changes(reminder_leads=())
+    book(sandbox, slack, JANE)
+
+    sandbox.move_clock(TUESDAY_3PM - MINUTE)
+
+    assert [m for m in slack.dms("@dr.patel") if "Reminder" in m.text] == []

@@ -70,6 +70,8 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("SLACK_APP_TOKEN", "xoxb-wrong", "xapp-"),
         ("SLACK_API_URL", "slack.com/api", "https://slack.com/api/"),
         ("CAREBOT_SWEEP_SECONDS", "0", "30"),
+        ("CAREBOT_CLINICIAN_REMINDERS", "a day before", "24h,1h"),
+        ("CAREBOT_CLINICIAN_REMINDERS", "0h", "24h,1h"),
     ],
 )
 def test_a_wrong_setting_is_one_line_with_an_example(name: str, value: str, says: str) -> None:
@@ -77,3 +79,17 @@ def test_a_wrong_setting_is_one_line_with_an_example(name: str, value: str, says
         load_settings({name: value}, dotenv=None)
     assert says in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_clinician_reminder_leads_are_configurable_or_off() -> None:
+    from datetime import timedelta
+
+    assert load_settings({}, dotenv=None).reminder_leads == (
+        timedelta(hours=24),
+        timedelta(hours=1),
+    )
+    leads = load_settings(
+        {"CAREBOT_CLINICIAN_REMINDERS": "30m, 2d ,3h"}, dotenv=None
+    ).reminder_leads
+    assert leads == (timedelta(days=2), timedelta(hours=3), timedelta(minutes=30))
+    assert load_settings({"CAREBOT_CLINICIAN_REMINDERS": "off"}, dotenv=None).reminder_leads == ()

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.appointments import KINDS
-from bot.core.durations import format_duration
+from bot.core.durations import DurationError, format_duration, parse_duration
 from bot.core.people import UnknownPerson
-from bot.core.quickform import PatientSpec, QuickBooking, parse_quick_booking
+from bot.core.quickform import USAGE as QUICK_USAGE
+from bot.core.quickform import PatientSpec, QuickBooking, QuickFormError, parse_quick_booking
 from bot.core.slots import ClinicHours, Span, next_free_slots
 from bot.core.timeparse import TimeParseError, format_span
 from storage import appointments, drafts, patients
@@ -111,19 +112,34 @@ def propose(care: Care, team_id: str, user_id: str, channel_id: str, text: str) 
     zone = care.people.timezone(team_id, user_id)
     now = care.clock.now()
 
+    misread: list[str] = []  # what the time parser said of parts with digits it could not read
+
     def is_time(field: str) -> bool:
         try:
             care.times.parse(field, now, zone)
-        except TimeParseError:
+        except TimeParseError as error:
+            if any(c.isdigit() for c in field) and not _is_duration(field):
+                misread.append(str(error))
             return False
         return True
 
     try:
         typed = parse_quick_booking(text, is_time)
     except ValueError as error:
-        raise BookingRefused(str(error)) from None
+        # A part with digits that is no time was most likely meant as the when: say why not.
+        reason = misread[0] if misread and isinstance(error, QuickFormError) else str(error)
+        if reason != str(error):
+            reason += f" Example: {QUICK_USAGE}"
+        raise BookingRefused(reason) from None
     proposal = _proposal(care, team_id, user_id, channel_id, typed, zone)
     return preview_of(care, proposal, zone)
+
+
+def _is_duration(field: str) -> bool:
+    try:
+        return parse_duration(field) is not None
+    except DurationError:
+        return True
 
 
 def _proposal(

@@ -148,7 +148,8 @@ def test_cancel_on_the_preview_books_nothing(slack: SlackDriver) -> None:
     ("text", "says"),
     [
         ("Jane Doe, MRI, blorp", "when"),
-        ("Jane Doe, MRI, 30 feb 3pm", "30 feb"),
+        ("Jane Doe, MRI, 30 feb 3pm", 'couldn\'t read "30 feb 3pm" as a date or time'),
+        ("Jane Doe, MRI, 2027-03-14 02:30", "2:30 AM does not exist"),
         ("Jane Doe, MRI, yesterday 3pm", "in the past"),
         ("Jane Doe, MRI, tomorrow", "without a time"),
         ("Jane Doe, MRI, tomorrow 3pm, 0 min", "5 minutes to 12 hours"),

@@ -89,6 +89,7 @@ def test_slash_appt_opens_the_form_and_its_preview_books_with_the_notes(
         ("Patient", "P-77", "patient", "no patient P-77"),
         ("Patient", "   ", "patient", "Who is the visit for"),
         ("MRN", "88 123", "mrn", "not an MRN"),
+        ("Notes", "x" * 4000, "notes", "at most 2,000 characters"),
     ],
 )
 def test_a_bad_field_comes_back_under_it_and_the_form_stays_open(

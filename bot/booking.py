@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.core.appointments import KINDS
+from bot.core.appointments import default_length
 from bot.core.durations import DurationError, format_duration, parse_duration
 from bot.core.people import UnknownPerson
 from bot.core.quickform import USAGE as QUICK_USAGE
@@ -124,7 +124,7 @@ def propose(care: Care, team_id: str, user_id: str, channel_id: str, text: str) 
         return True
 
     try:
-        typed = parse_quick_booking(text, is_time)
+        typed = parse_quick_booking(text, is_time, care.settings.visit_kinds)
     except ValueError as error:
         # A part with digits that is no time was most likely meant as the when: say why not.
         reason = misread[0] if misread and isinstance(error, QuickFormError) else str(error)
@@ -159,7 +159,7 @@ def _proposal(
             f'"{typed.when}" is in the past. Give a time from now on, e.g. "tomorrow 9:30am".'
         )
     _check_clinician(care, team_id, typed)
-    length = typed.duration or KINDS.get(typed.kind.kind, KINDS["other"])
+    length = typed.duration or default_length(typed.kind.kind, care.settings.visit_kinds)
     return Proposal(
         team_id=team_id,
         booker=user_id,

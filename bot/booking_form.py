@@ -11,13 +11,14 @@ Every field is checked, so all problems come back at once, each with an example.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.booking import BookingRefused, Proposal, check_clinician
-from bot.core.appointments import KIND_EXAMPLE, KINDS, OTHER, KindChoice
+from bot.core.appointments import KIND_EXAMPLE, KINDS, OTHER, KindChoice, default_length
 from bot.core.durations import EXAMPLE as DURATION_EXAMPLE
 from bot.core.durations import DurationError, format_duration, parse_duration
 from bot.core.quickform import (
@@ -77,9 +78,10 @@ def read_form(
     errors: FieldErrors = {}
     zone = care.people.timezone(team_id, user_id)
     patient = _patient(care, team_id, fields, errors)
-    choice = _kind(fields.kind, kept, errors)
+    kinds = care.settings.visit_kinds
+    choice = _kind(fields.kind, kept, kinds, errors)
     start = _start(care, fields, zone, errors)
-    length = _length(fields.duration, fields.kind, errors)
+    length = _length(fields.duration, fields.kind, kinds, errors)
     clinician = _clinician(care, team_id, fields.clinician, errors)
     location = _location(fields.location, errors)
     notes = _notes(fields.notes, errors)
@@ -102,7 +104,9 @@ def read_form(
     )
 
 
-def prefill_of(proposal: Proposal, zone: ZoneInfo) -> FormFields:
+def prefill_of(
+    proposal: Proposal, zone: ZoneInfo, kinds: Mapping[str, timedelta] = KINDS
+) -> FormFields:
     """The fields that would give this proposal again, on the editor's wall clock."""
     local = proposal.start.astimezone(zone)
     length = proposal.end - proposal.start
@@ -114,7 +118,7 @@ def prefill_of(proposal: Proposal, zone: ZoneInfo) -> FormFields:
         date=local.date().isoformat(),
         time=local.strftime("%H:%M"),
         # Left empty at the kind's default, so picking another kind takes its default.
-        duration="" if length == KINDS.get(proposal.kind) else format_duration(length),
+        duration="" if length == kinds.get(proposal.kind) else format_duration(length),
         clinician=proposal.clinician,
         location=proposal.location or "",
         notes=proposal.notes or "",
@@ -169,8 +173,13 @@ def _patient_exists(care: Care, team_id: str, ref: str) -> bool:
         return patients.get_by_ref(session, team_id, ref) is not None
 
 
-def _kind(selected: str | None, kept: KindChoice | None, errors: FieldErrors) -> KindChoice | None:
-    if not selected or selected not in KINDS:
+def _kind(
+    selected: str | None,
+    kept: KindChoice | None,
+    kinds: Mapping[str, timedelta],
+    errors: FieldErrors,
+) -> KindChoice | None:
+    if not selected or selected not in kinds:
         errors[KIND] = f"Pick the kind of visit from the list. {KIND_EXAMPLE}"
         return None
     # An edited "MRI (imaging)" stays MRI while its kind is left as it was.
@@ -224,10 +233,12 @@ def _picked_start(
     return at
 
 
-def _length(typed: str, kind: str | None, errors: FieldErrors) -> timedelta | None:
+def _length(
+    typed: str, kind: str | None, kinds: Mapping[str, timedelta], errors: FieldErrors
+) -> timedelta | None:
     words = _words(typed)
     if not words:
-        return KINDS.get(kind or OTHER, KINDS[OTHER])
+        return default_length(kind or OTHER, kinds)
     try:
         length = parse_duration(words)
     except DurationError as refused:

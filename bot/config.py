@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.core.appointments import KINDS
+from bot.core.durations import DurationError, parse_duration
+
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///carebot.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -34,6 +37,8 @@ class Settings:
     sweep_seconds: int = 30
     # How long before a visit its clinician is reminded, latest first.
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    # The kinds of visit offered, each with its default length.
+    visit_kinds: Mapping[str, timedelta] = field(default_factory=lambda: dict(KINDS))
 
     @property
     def socket_mode(self) -> bool:
@@ -85,6 +90,7 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
+        visit_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
     )
 
 
@@ -139,6 +145,28 @@ def _leads(value: str) -> tuple[timedelta, ...]:
             )
         leads.append(timedelta(**{_UNITS[found[2]]: int(found[1])}))
     return tuple(sorted(set(leads), reverse=True))
+
+
+def _kinds(value: str | None) -> dict[str, timedelta]:
+    """ "consult=30m, dialysis=4h" -> those kinds and lengths; unset -> the standard list."""
+    if value is None:
+        return dict(KINDS)
+    kinds: dict[str, timedelta] = {}
+    for part in value.split(","):
+        name, _, length = part.partition("=")
+        name = " ".join(name.split()).lower()
+        try:
+            parsed = parse_duration(length.strip())
+        except DurationError:
+            parsed = None
+        if not re.fullmatch(r"[a-z][a-z /-]{0,31}", name) or parsed is None:
+            raise ConfigError(
+                f"CAREBOT_VISIT_KINDS {value!r} should list kind=length pairs, "
+                "e.g. consult=30m,follow-up=20m,surgery=2h (5 min to 12 h each)"
+            )
+        kinds[name] = parsed
+    kinds.setdefault("other", KINDS["other"])  # anything unlisted is booked as "other"
+    return kinds
 
 
 def _log_level(value: str) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -79,7 +81,7 @@ def open_form(care: Care, ask: Ask) -> Reply | None:
     """/appt with no text: the modal at once when Slack gave a trigger, else a button for it."""
     if ask.trigger_id:
         zone = care.people.timezone(ask.team_id, ask.user_id)
-        view = form_view(FormFields(), FormMeta(ask.channel_id), zone)
+        view = form_view(FormFields(), FormMeta(ask.channel_id), zone, care.settings.visit_kinds)
         if _open(care.slack, ask.trigger_id, view):
             return None
     text = "Book a visit with the form: patient, kind, when, clinician, room and notes."
@@ -96,7 +98,8 @@ def on_open(
     care: Care = context["care"]
     channel = str(body["actions"][0].get("value") or body["container"]["channel_id"])
     zone = care.people.timezone(context.team_id, body["user"]["id"])
-    if not _open(client, body["trigger_id"], form_view(FormFields(), FormMeta(channel), zone)):
+    view = form_view(FormFields(), FormMeta(channel), zone, care.settings.visit_kinds)
+    if not _open(client, body["trigger_id"], view):
         respond(text=LATE, replace_original=False)
 
 
@@ -115,7 +118,14 @@ def on_edit(
     kept = KindChoice(proposal.kind, proposal.label)
     meta = FormMeta(proposal.channel_id, draft_id, kept, body.get("response_url"))
     if not _open(
-        client, body["trigger_id"], form_view(form.prefill_of(proposal, zone), meta, zone)
+        client,
+        body["trigger_id"],
+        form_view(
+            form.prefill_of(proposal, zone, care.settings.visit_kinds),
+            meta,
+            zone,
+            care.settings.visit_kinds,
+        ),
     ):
         respond(text=LATE, replace_original=False)
 
@@ -171,11 +181,13 @@ _TEXTS: dict[str, tuple[str, str, int, str]] = {
 }  # fmt: skip
 
 
-def form_view(fields: FormFields, meta: FormMeta, zone: ZoneInfo) -> dict[str, Any]:
+def form_view(
+    fields: FormFields, meta: FormMeta, zone: ZoneInfo, kinds: Mapping[str, timedelta] = KINDS
+) -> dict[str, Any]:
     """The modal, prefilled from `fields`; its block ids are booking_form's field names."""
-    kinds = {kind: {"text": _plain(kind.capitalize()), "value": kind} for kind in KINDS}
-    menu = _picker("static_select", "initial_option", kinds.get(fields.kind or ""))
-    menu |= {"options": list(kinds.values()), "placeholder": _plain("Pick a kind")}
+    options = {kind: {"text": _plain(kind.capitalize()), "value": kind} for kind in kinds}
+    menu = _picker("static_select", "initial_option", options.get(fields.kind or ""))
+    menu |= {"options": list(options.values()), "placeholder": _plain("Pick a kind")}
     note = f"Times are in your time zone, {zone.key}. Nothing is booked before you confirm."
     blocks: list[Block] = [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},

@@ -58,6 +58,11 @@ class KindChoice:
     label: str
 
 
+def default_length(kind: str, kinds: Mapping[str, timedelta] = KINDS) -> timedelta:
+    """How long a visit of this kind lasts when nobody says."""
+    return kinds.get(kind) or kinds.get(OTHER) or KINDS[OTHER]
+
+
 def read_kind(text: str, kinds: Mapping[str, timedelta] = KINDS) -> KindChoice:
     """Read a kind as typed; aliases keep their words as the label, the rest is "other"."""
     words = " ".join(text.split())

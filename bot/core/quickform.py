@@ -11,11 +11,11 @@ what it reads only in part, so places such as "at Clinic 3" or "at 4 West" stay 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.appointments import OTHER, KindChoice, read_kind
+from bot.core.appointments import KINDS, OTHER, KindChoice, read_kind
 from bot.core.durations import parse_duration
 from bot.core.mrkdwn import extract_user_ids, plain_slack_text
 from bot.core.timeparse import EXAMPLES
@@ -71,7 +71,9 @@ class QuickBooking:
     location: str | None
 
 
-def parse_quick_booking(text: str, is_time: Callable[[str], bool]) -> QuickBooking:
+def parse_quick_booking(
+    text: str, is_time: Callable[[str], bool], kinds: Mapping[str, timedelta] = KINDS
+) -> QuickBooking:
     """Read the text after "/appt book" as Slack sends it; raise QuickFormError."""
     if not text.strip():
         raise QuickFormError(f"Tell me who, what and when. Example: {USAGE}")
@@ -117,11 +119,11 @@ def parse_quick_booking(text: str, is_time: Callable[[str], bool]) -> QuickBooki
             )
         else:
             found["kind"].append(field)
-    _check_parts(found, first=patient_field)
+    _check_parts(found, first=patient_field, kinds=kinds)
     clinician, clinician_typed = clinicians[0] if clinicians else (None, None)
     return QuickBooking(
         patient=patient,
-        kind=_read_kind(found["kind"][0]),
+        kind=_read_kind(found["kind"][0], kinds),
         when=found["when"][0],
         duration=durations[0] if durations else None,
         clinician=clinician,
@@ -225,15 +227,15 @@ def _read_location(where: str) -> str:
     return where
 
 
-def _read_kind(field: str) -> KindChoice:
+def _read_kind(field: str, kinds: Mapping[str, timedelta]) -> KindChoice:
     """read_kind, its refusals as QuickFormError."""
     try:
-        return read_kind(field)
+        return read_kind(field, kinds)
     except ValueError as refused:
         raise QuickFormError(str(refused)) from None
 
 
-def _check_parts(found: dict[str, list[str]], first: str) -> None:
+def _check_parts(found: dict[str, list[str]], first: str, kinds: Mapping[str, timedelta]) -> None:
     """Refuse a part given twice or missing, saying which."""
     if len(found["kind"]) > 1 and not found["when"]:
         tried = " or ".join(f'"{field}"' for field in found["kind"])
@@ -251,16 +253,16 @@ def _check_parts(found: dict[str, list[str]], first: str) -> None:
     if not missing:
         return
     problem = f"Missing {' and '.join(missing)}."
-    if not found["kind"] and _reads_as_kind(first):
+    if not found["kind"] and _reads_as_kind(first, kinds):
         problem += f' The patient comes first, and "{first}" is a kind of visit.'
     if not found["when"]:
         problem += f" {EXAMPLES}"
     raise QuickFormError(f"{problem} Example: {USAGE}")
 
 
-def _reads_as_kind(field: str) -> bool:
+def _reads_as_kind(field: str, kinds: Mapping[str, timedelta]) -> bool:
     """Whether the patient field is really a kind, as when the patient was left out."""
     try:
-        return read_kind(field).kind != OTHER
+        return read_kind(field, kinds).kind != OTHER
     except ValueError:
         return False

@@ -416,3 +416,18 @@ def test_checking_in_ends_the_reminders(sandbox: Sandbox, slack: SlackDriver) ->
 
     with sandbox.db.session(read_only=True) as session:
         assert reminders.pending_count(session, TEAM) == 0
+
+
+def test_a_clinic_can_list_its_own_kinds_of_visit(sandbox: Sandbox, slack: SlackDriver) -> None:
+    care = sandbox.runtime.care
+    care.settings = care.settings.with_changes(
+        visit_kinds={"dialysis": timedelta(hours=4), "other": timedelta(minutes=30)}
+    )
+
+    slack.command("/appt", "book Jane Doe, dialysis, tomorrow 9am")
+    preview = slack.last_reply().text
+    slack.command("/appt")
+
+    assert "9:00 AM-1:00 PM EST (4 h)" in preview
+    form = slack.modal
+    assert form is not None and "Dialysis" in form.text and "Surgery" not in form.text

@@ -16,6 +16,7 @@ import pytest
 from bot import booking_form as form
 from bot.booking import Proposal
 from bot.booking_form import FormFields, prefill_of, read_form
+from bot.config import Settings
 from bot.core.appointments import KindChoice
 from bot.core.clock import FakeClock
 from bot.core.people import Person, UnknownPerson
@@ -68,6 +69,7 @@ class FakeCare:
     db: Database
     clock: FakeClock = field(default_factory=lambda: FakeClock(NOW))
     people: FakePeople = field(default_factory=FakePeople)
+    settings: Settings = field(default_factory=Settings)
 
 
 @pytest.fixture(scope="module")

@@ -72,6 +72,8 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("CAREBOT_SWEEP_SECONDS", "0", "30"),
         ("CAREBOT_CLINICIAN_REMINDERS", "a day before", "24h,1h"),
         ("CAREBOT_CLINICIAN_REMINDERS", "0h", "24h,1h"),
+        ("CAREBOT_VISIT_KINDS", "dialysis", "consult=30m"),
+        ("CAREBOT_VISIT_KINDS", "dialysis=30h", "consult=30m"),
     ],
 )
 def test_a_wrong_setting_is_one_line_with_an_example(name: str, value: str, says: str) -> None:
@@ -93,3 +95,15 @@ def test_clinician_reminder_leads_are_configurable_or_off() -> None:
     ).reminder_leads
     assert leads == (timedelta(days=2), timedelta(hours=3), timedelta(minutes=30))
     assert load_settings({"CAREBOT_CLINICIAN_REMINDERS": "off"}, dotenv=None).reminder_leads == ()
+
+
+def test_the_kinds_of_visit_are_configurable() -> None:
+    from datetime import timedelta
+
+    kinds = load_settings({"CAREBOT_VISIT_KINDS": "Dialysis=4h, consult=45 min"}, dotenv=None)
+    assert kinds.visit_kinds == {
+        "dialysis": timedelta(hours=4),
+        "consult": timedelta(minutes=45),
+        "other": timedelta(minutes=30),
+    }
+    assert "surgery" in load_settings({}, dotenv=None).visit_kinds

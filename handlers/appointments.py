@@ -36,7 +36,7 @@ USAGE = (
     "/appt cancel A-12 [reason]",
     "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
     "/appt export [week|today|tomorrow|<date>|<date> to <date>]",
-    "/appt  (nothing after it) opens the booking form",
+    "/appt (on its own) opens the booking form",
 )
 ACTIONS = {
     "checkin": Action.CHECKIN,

@@ -9,26 +9,16 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.core import appointments as core
 from storage.models import AppointmentRow, PatientRow
 from storage.refs import next_number, parse_ref
 from storage.sql import advisory_lock
 from storage.stamp import utc_now
 
 PREFIX = "A"
-# FHIR R4 statuses that occupy a slot; the core names the same set as an enum.
-HOLDS_SLOT = ("booked", "arrived", "checked-in")
-FHIR_STATUSES = (
-    "proposed",
-    "pending",
-    "booked",
-    "arrived",
-    "checked-in",
-    "fulfilled",
-    "cancelled",
-    "noshow",
-    "entered-in-error",
-    "waitlist",
-)
+# The core's FHIR R4 statuses as stored strings: one list, so the two cannot drift apart.
+HOLDS_SLOT = tuple(sorted(status.value for status in core.HOLDS_SLOT))
+FHIR_STATUSES = frozenset(status.value for status in core.Status)
 _LOCATION_WIDTH = 80
 # Many-to-one and never NULL: an inner join adds the patient without multiplying rows.
 _WITH_PATIENT = joinedload(AppointmentRow.patient, innerjoin=True)

@@ -143,6 +143,31 @@ class UserGroup:
     handle: str
     name: str
     users: tuple[str, ...]
+    disabled: bool = False
+
+    def to_api(self, team_id: str, *, include_users: bool = False) -> dict[str, object]:
+        """The user group object usergroups.list answers with."""
+        shown: dict[str, object] = {
+            "id": self.id,
+            "team_id": team_id,
+            "is_usergroup": True,
+            "name": self.name,
+            "description": "",
+            "handle": self.handle,
+            "is_external": False,
+            "date_create": 1700000000,
+            "date_update": 1700000000,
+            "date_delete": 1700000000 if self.disabled else 0,
+            "auto_type": None,
+            "created_by": "U0COORD01",
+            "updated_by": "U0COORD01",
+            "deleted_by": "U0COORD01" if self.disabled else None,
+            "prefs": {"channels": [], "groups": []},
+            "user_count": len(self.users),
+        }
+        if include_users:
+            shown["users"] = list(self.users)
+        return shown
 
 
 @dataclass

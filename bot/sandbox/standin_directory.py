@@ -1,8 +1,8 @@
-"""The stand-in's auth.test, users.* and conversations.* methods."""
+"""The stand-in's auth.test, users.*, usergroups.* and conversations.* methods."""
 
 from __future__ import annotations
 
-from bot.sandbox.standin_records import Result, api_error
+from bot.sandbox.standin_records import Result, api_error, flag
 from bot.sandbox.standin_state import StandInState
 
 
@@ -35,6 +35,24 @@ class DirectoryMethods(StandInState):
         team = self.workspace.team.id
         members = [u.to_api(team) for u in self.workspace.users.values()]
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def api_usergroups_list(self, params: Result) -> Result:
+        """The workspace's user groups; disabled ones and members only when asked for."""
+        team = self.workspace.team.id
+        with_users, with_disabled = flag(params, "include_users"), flag(params, "include_disabled")
+        groups = [
+            g.to_api(team, include_users=with_users)
+            for g in self.workspace.usergroups.values()
+            if with_disabled or not g.disabled
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    def api_usergroups_users_list(self, params: Result) -> Result:
+        """The user ids in one user group."""
+        group = self.workspace.usergroups.get(str(params["usergroup"]))
+        if group is None or (group.disabled and not flag(params, "include_disabled")):
+            return api_error("no_such_subteam")
+        return {"ok": True, "users": list(group.users)}
 
     def api_conversations_info(self, params: Result) -> Result:
         """A channel's details."""

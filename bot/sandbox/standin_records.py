@@ -161,3 +161,11 @@ def api_error(code: str, *messages: str) -> Result:
     if messages:
         out["response_metadata"] = {"messages": list(messages)}
     return out
+
+
+def flag(params: Result, name: str) -> bool:
+    """A boolean parameter as Slack reads it: JSON true, or form "true" / "1"."""
+    value = params.get(name)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1")
+    return bool(value)

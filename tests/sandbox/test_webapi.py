@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.sandbox import scopes
+from bot.sandbox.seed import UserGroup, default_seed
 from bot.sandbox.standin import SlackStandIn, StandInServer
 from tests.sandbox.conftest import MANIFEST, write_manifest
 
@@ -149,6 +150,44 @@ def test_users_and_conversations_info(client: WebClient) -> None:
     assert error_of(client.users_info, user="U0NOBODY1")["error"] == "user_not_found"
     icu = client.conversations_info(channel="G0ICU0001")["channel"]
     assert icu["is_private"] is True and icu["name"] == "icu-private"
+
+
+def test_usergroups_users_list_and_list(tmp_path: Path) -> None:
+    manifest = write_manifest(
+        tmp_path, MANIFEST.replace("users:read]", "users:read, usergroups:read]")
+    )
+    space = default_seed()
+    space.usergroups["S0RETIRED"] = UserGroup(
+        "S0RETIRED", "night-float", "Night float", ("U0DRPATEL",), disabled=True
+    )
+    with SlackStandIn(space, manifest=manifest) as standin:
+        client = WebClient(token=standin.bot_token, base_url=standin.api_url)
+        members = client.usergroups_users_list(usergroup="S0SOCWORK")
+        assert members["users"] == ["U0SOCIAL1", "U0NURSE01"]
+        assert error_of(client.usergroups_users_list, usergroup="S0NOSUCH1")["error"] == (
+            "no_such_subteam"
+        )
+        assert error_of(client.usergroups_users_list, usergroup="S0RETIRED")["error"] == (
+            "no_such_subteam"
+        )
+        retired = client.usergroups_users_list(usergroup="S0RETIRED", include_disabled=True)
+        assert retired["users"] == ["U0DRPATEL"]
+        groups = client.usergroups_list()["usergroups"]
+        assert [(g["id"], g["handle"], g["name"]) for g in groups] == [
+            ("S0SOCWORK", "social-work", "Social work")
+        ]
+        assert "users" not in groups[0]
+        everyone = client.usergroups_list(include_users=True, include_disabled=True)["usergroups"]
+        assert {g["id"]: g["users"] for g in everyone} == {
+            "S0SOCWORK": ["U0SOCIAL1", "U0NURSE01"],
+            "S0RETIRED": ["U0DRPATEL"],
+        }
+
+
+def test_usergroups_need_usergroups_read(client: WebClient) -> None:
+    denied = error_of(client.usergroups_users_list, usergroup="S0SOCWORK")
+    assert (denied["error"], denied["needed"]) == ("missing_scope", "usergroups:read")
+    assert error_of(client.api_call, "usergroups.users.list")["error"] == "invalid_arguments"
 
 
 def test_missing_scope_comes_from_the_manifest(tmp_path: Path) -> None:

@@ -101,8 +101,11 @@ class Channel:
             return "im"
         return "groups" if self.is_private else "channels"
 
-    def to_api(self) -> dict[str, object]:
-        """The channel object conversations.info answers with."""
+    def to_api(self, viewer: str | None = None) -> dict[str, object]:
+        """The channel object conversations.info answers with, `is_member` as `viewer` sees it.
+
+        Slack says whether the caller is a member of a channel, never of a DM.
+        """
         if self.is_im:
             return {
                 "id": self.id,
@@ -113,7 +116,7 @@ class Channel:
                 "is_user_deleted": False,
                 "priority": 0,
             }
-        return {
+        shown: dict[str, object] = {
             "id": self.id,
             "name": self.name,
             "name_normalized": self.name,
@@ -133,6 +136,9 @@ class Channel:
             "purpose": {"value": "", "creator": "", "last_set": 0},
             "num_members": len(self.members),
         }
+        if viewer is not None:
+            shown["is_member"] = viewer in self.members
+        return shown
 
 
 @dataclass(frozen=True)

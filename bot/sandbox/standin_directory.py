@@ -55,11 +55,11 @@ class DirectoryMethods(StandInState):
         return {"ok": True, "users": list(group.users)}
 
     def api_conversations_info(self, params: Result) -> Result:
-        """A channel's details."""
+        """A channel's details, including whether the bot is in it."""
         channel = self._visible_channel(str(params["channel"]))
         if channel is None:
             return api_error("channel_not_found")
-        return {"ok": True, "channel": channel.to_api()}
+        return {"ok": True, "channel": channel.to_api(self.workspace.bot_user_id)}
 
     def api_conversations_members(self, params: Result) -> Result:
         """Who is in a channel."""
@@ -78,7 +78,7 @@ class DirectoryMethods(StandInState):
                 return api_error(
                     "users_list_not_supplied" if "channel" not in params else "channel_not_found"
                 )
-            return {"ok": True, "channel": channel.to_api()}
+            return {"ok": True, "channel": channel.to_api(self.workspace.bot_user_id)}
         humans = [u for u in users if u != self.workspace.bot_user_id]
         if len(humans) != 1:
             return api_error("not_implemented_in_standin", "group DMs are not modelled")

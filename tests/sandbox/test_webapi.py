@@ -152,6 +152,15 @@ def test_users_and_conversations_info(client: WebClient) -> None:
     assert icu["is_private"] is True and icu["name"] == "icu-private"
 
 
+def test_conversations_info_says_whether_the_bot_is_a_member(client: WebClient) -> None:
+    assert client.conversations_info(channel="C0CARDIO1")["channel"]["is_member"] is True
+    assert client.conversations_info(channel="C0GENERAL")["channel"]["is_member"] is False
+    assert client.conversations_info(channel="G0ICU0001")["channel"]["is_member"] is True
+    dm = client.conversations_open(users="U0DRPATEL", return_im=True)["channel"]
+    assert "is_member" not in client.conversations_info(channel=dm["id"])["channel"]
+    assert "is_member" not in dm
+
+
 def test_usergroups_users_list_and_list(tmp_path: Path) -> None:
     manifest = write_manifest(
         tmp_path, MANIFEST.replace("users:read]", "users:read, usergroups:read]")

@@ -8,6 +8,7 @@ from storage import (
     channels,
     dedup,
     drafts,
+    handoffs,
     patients,
     people,
     refs,
@@ -17,6 +18,7 @@ from storage import (
 from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.errors import DatabaseBusy, DatabaseConfigError, DatabaseUnavailable
+from storage.handoff_models import HandoffActionRow, HandoffRow
 from storage.models import (
     AppointmentRow,
     AuditRow,
@@ -39,6 +41,8 @@ __all__ = [
     "DatabaseConfigError",
     "DatabaseUnavailable",
     "DraftRow",
+    "HandoffActionRow",
+    "HandoffRow",
     "PatientRow",
     "PersonRow",
     "ReminderRow",
@@ -51,6 +55,7 @@ __all__ = [
     "channels",
     "dedup",
     "drafts",
+    "handoffs",
     "patients",
     "people",
     "refs",

@@ -24,6 +24,8 @@ TABLES = {
     "audit_log",
     "care_channels",
     "drafts",
+    "handoff_actions",
+    "handoffs",
     "patients",
     "people",
     "processed_keys",
@@ -44,7 +46,7 @@ def test_migrations_create_the_schema_and_report_up_to_date(fresh_db: Database) 
     fresh_db.upgrade()
 
     assert table_names(fresh_db) == TABLES
-    assert fresh_db.current_revision() == "0002"
+    assert fresh_db.current_revision() == "0003"
     assert fresh_db.is_up_to_date()
 
 
@@ -55,7 +57,7 @@ def test_a_second_upgrade_changes_nothing(fresh_db: Database) -> None:
 
     fresh_db.upgrade()
 
-    assert fresh_db.current_revision() == "0002"
+    assert fresh_db.current_revision() == "0003"
     with fresh_db.session() as session:
         assert session.scalars(sa.select(WorkspaceRow.team_id)).all() == ["T1"]
 

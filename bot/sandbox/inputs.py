@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bot.sandbox.mrkdwn import plain, text_of
+from bot.sandbox.richtext import is_blank, typed_rich_text
 from bot.sandbox.seed import Workspace
 
 TEXT_INPUTS = ("plain_text_input", "email_text_input", "url_text_input", "rich_text_input")
@@ -25,6 +26,7 @@ EMPTY_ENTRY: dict[str, tuple[str, Any]] = {
     "plain_text_input": ("value", None),
     "email_text_input": ("value", None),
     "url_text_input": ("value", None),
+    "rich_text_input": ("rich_text_value", None),
     "number_input": ("value", None),
     "static_select": ("selected_option", None),
     "external_select": ("selected_option", None),
@@ -44,6 +46,7 @@ EMPTY_ENTRY: dict[str, tuple[str, Any]] = {
 }
 INITIAL_KEYS: dict[str, str] = {
     "value": "initial_value",
+    "rich_text_value": "initial_value",  # a rich_text object, not a string
     "selected_option": "initial_option",
     "selected_options": "initial_options",
     "selected_user": "initial_user",
@@ -136,7 +139,9 @@ def entry_for(
     key, _ = EMPTY_ENTRY.get(kind, ("value", None))
     entry: dict[str, Any] = {"type": kind}
     one = value if isinstance(value, str) else ", ".join(value)
-    if kind in TEXT_INPUTS:
+    if kind == "rich_text_input":
+        entry[key] = typed_rich_text(one, names)
+    elif kind in TEXT_INPUTS:
         entry[key] = one
     elif kind == "number_input":
         float(one)  # raises ValueError for text a number field would refuse
@@ -191,6 +196,8 @@ def _initial_entry(element: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _is_empty(entry: Mapping[str, Any]) -> bool:
+    if entry.get("rich_text_value") is not None:
+        return is_blank(entry["rich_text_value"])
     return all(v in (None, "", []) for k, v in entry.items() if k != "type")
 
 

@@ -184,6 +184,10 @@ def _check_options(element: dict[str, Any], at: str) -> Iterator[Problem]:
             yield from _check_fields("option", option, f"{where}/{i}")
 
 
+def _is_rich_text(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("type") == "rich_text"
+
+
 def element_problems(element: Any, at: str) -> Iterator[Problem]:
     """What is wrong with one interactive element."""
     if not isinstance(element, dict) or not isinstance(element.get("type"), str):
@@ -195,6 +199,9 @@ def element_problems(element: Any, at: str) -> Iterator[Problem]:
         return
     yield from _check_fields(kind, element, at)
     yield from _check_options(element, at)
+    initial = element.get("initial_value")
+    if kind == "rich_text_input" and initial is not None and not _is_rich_text(initial):
+        yield Problem(f"{at}/initial_value", "must provide an object of type rich_text")
     if isinstance(element.get("confirm"), dict):
         yield from _check_fields("confirm", element["confirm"], f"{at}/confirm")
 

@@ -1,18 +1,21 @@
 """Slack's text both ways: mrkdwn as a reader sees it, and typed text as Slack delivers it.
 
 Mentions are shown by name, dates by their fallback text; typed @names and #channels
-become the links Slack would send.
+become the links Slack would send. `typed_parts` finds those mentions once, for messages
+here and for rich text in `richtext`.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.seed import Workspace
 
 ENTITY = re.compile(r"<([^<>\n]*)>")
-TOKEN = re.compile(r"(?<![\w@#&<|])([@#])([A-Za-z0-9][\w.\-]*)")
+# Matched on the raw typed text; what it finds is linked, the rest escaped.
+TOKEN = re.compile(r"(?<![\w@#|])([@#])([A-Za-z0-9][\w.\-]*)")
 SPECIAL_MENTIONS = ("here", "channel", "everyone")
 
 
@@ -58,31 +61,63 @@ def encode_typed(text: str, names: Workspace, *, with_labels: bool = False) -> s
 
     Messages carry `<@U123>`; slash commands with `should_escape` carry `<@U123|name>`.
     """
+    return "".join(
+        escape(part) if isinstance(part, str) else part.link(with_labels=with_labels)
+        for part in typed_parts(text, names)
+    )
 
-    def link(match: re.Match[str]) -> str:
+
+@dataclass(frozen=True)
+class Mention:
+    """A typed @name, @handle, #channel or @here that Slack recognises."""
+
+    kind: str  # "user", "usergroup", "channel" or "broadcast"
+    target: str  # the user, group or channel id; for a broadcast, here|channel|everyone
+    label: str  # the name Slack shows: user name, @handle or channel name
+
+    def link(self, *, with_labels: bool = False) -> str:
+        """The mrkdwn Slack sends for it (channels always carry their name)."""
+        if self.kind == "channel":
+            return f"<#{self.target}|{self.label}>"
+        if self.kind == "broadcast":
+            return f"<!{self.target}>"
+        head = f"@{self.target}" if self.kind == "user" else f"!subteam^{self.target}"
+        return f"<{head}|{self.label}>" if with_labels else f"<{head}>"
+
+
+def typed_parts(text: str, names: Workspace) -> list[str | Mention]:
+    """Typed text split into plain runs and the mentions Slack finds in it, in order.
+
+    A name may be followed by punctuation (`@sam.nurse,`); the punctuation stays text.
+    """
+    parts: list[str | Mention] = []
+    done = 0
+    for match in TOKEN.finditer(text):
         sigil, word = match.group(1), match.group(2)
         for end in range(len(word), 0, -1):
-            candidate, rest = word[:end], word[end:]
-            if rest and not re.fullmatch(r"[.\-_]+", rest):
+            if word[end:] and not re.fullmatch(r"[.\-_]+", word[end:]):
                 continue
-            found = _link_for(sigil, candidate, names, with_labels)
-            if found:
-                return found + rest
-        return match.group(0)
+            mention = _mention_for(sigil, word[:end], names)
+            if mention is not None:
+                parts += [text[done : match.start()], mention]
+                done = match.start() + 1 + end
+                break
+    parts.append(text[done:])
+    return [part for part in parts if part != ""]
 
-    return TOKEN.sub(link, escape(text))
 
-
-def _link_for(sigil: str, name: str, names: Workspace, with_labels: bool) -> str | None:
+def _mention_for(sigil: str, name: str, names: Workspace) -> Mention | None:
     if sigil == "#":
         channel = names.find_channel(name)
-        return f"<#{channel.id}|{channel.name}>" if channel and not channel.is_im else None
+        if channel is None or channel.is_im:
+            return None
+        return Mention("channel", channel.id, channel.name)
     if name.lower() in SPECIAL_MENTIONS:
-        return f"<!{name.lower()}>"
+        return Mention("broadcast", name.lower(), name.lower())
     user = names.find_user(name)
     if user is not None and user.name.lower() == name.lower():
-        return f"<@{user.id}|{user.name}>" if with_labels else f"<@{user.id}>"
+        return Mention("user", user.id, user.name)
     group = names.find_usergroup(name)
     if group is not None:
-        return f"<!subteam^{group.id}|@{group.handle}>" if with_labels else f"<!subteam^{group.id}>"
+        return Mention("usergroup", group.id, "@" + group.handle)
     return None

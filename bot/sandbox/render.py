@@ -26,6 +26,7 @@ from bot.sandbox.inputs import (
     submission_state,
 )
 from bot.sandbox.mrkdwn import ENTITY, SPECIAL_MENTIONS, TOKEN, encode_typed, escape, plain, text_of
+from bot.sandbox.richtext import rich_text_mrkdwn
 from bot.sandbox.seed import Workspace
 
 __all__ = [
@@ -100,6 +101,8 @@ def state_value(entry: Mapping[str, Any] | None, names: Workspace | None = None)
         return ""
     if entry.get("value") is not None:
         return str(entry["value"])
+    if entry.get("rich_text_value") is not None:
+        return plain(rich_text_mrkdwn(entry["rich_text_value"]), names)
     if entry.get("selected_option"):
         return text_of(entry["selected_option"].get("text"))
     if entry.get("selected_options"):
@@ -218,6 +221,8 @@ class _Renderer:
 
 
 def _initial(element: Mapping[str, Any], names: Workspace | None) -> str:
+    if isinstance(element.get("initial_value"), dict):  # a rich_text_input's rich text
+        return plain(rich_text_mrkdwn(element["initial_value"]), names)
     for key in ("initial_value", "initial_date", "initial_time", "initial_date_time"):
         if element.get(key) is not None:
             return str(element[key])
@@ -234,24 +239,9 @@ def _initial(element: Mapping[str, Any], names: Workspace | None) -> str:
 
 
 def _rich_text(block: Mapping[str, Any]) -> str:
-    if isinstance(block.get("text"), str):
+    if isinstance(block.get("text"), str):  # a markdown block
         return str(block["text"])
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")
-            if kind == "text":
-                out.append(str(node.get("text", "")))
-            elif kind == "user":
-                out.append(f"<@{node.get('user_id')}>")
-            elif kind == "channel":
-                out.append(f"<#{node.get('channel_id')}>")
-            for child in node.get("elements") or []:
-                walk(child)
-
-    walk(block)
-    return "".join(out)
+    return rich_text_mrkdwn(block)
 
 
 def render_blocks(

@@ -277,6 +277,15 @@ class Manifest:
     interactivity: bool = True
     shortcuts: Mapping[str, str] = field(default_factory=dict)  # callback_id -> message|global
     source: Path | None = None
+    shortcut_names: Mapping[str, str] = field(default_factory=dict)  # callback_id -> name
+
+    def find_shortcut(self, ref: str) -> str | None:
+        """A shortcut's callback_id, from its callback_id or its name in any case."""
+        ref = ref.strip()
+        if ref in self.shortcuts:
+            return ref
+        wanted = ref.lower()
+        return next((c for c, name in self.shortcut_names.items() if name.lower() == wanted), None)
 
 
 def find_manifest(path: str | Path | None = None) -> Path:
@@ -299,10 +308,9 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
         for c in (document.get("features", {}) or {}).get("slash_commands", []) or []
     }
     interactive = bool((settings.get("interactivity") or {}).get("is_enabled", False))
-    shortcuts = {
-        str(s["callback_id"]): str(s.get("type", "global"))
-        for s in (document.get("features", {}) or {}).get("shortcuts", []) or []
-    }
+    declared = (document.get("features", {}) or {}).get("shortcuts", []) or []
+    shortcuts = {str(s["callback_id"]): str(s.get("type", "global")) for s in declared}
+    names = {str(s["callback_id"]): str(s.get("name", s["callback_id"])) for s in declared}
     return Manifest(
         scopes=frozenset(str(s) for s in scopes),
         bot_events=frozenset(str(e) for e in events),
@@ -310,6 +318,7 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
         interactivity=interactive,
         shortcuts=shortcuts,
         source=source,
+        shortcut_names=names,
     )
 
 

@@ -1,9 +1,10 @@
 """The sandbox prompt: type as a care team would, see what Slack would show them.
 
 Lines are slash commands, plain messages, or a few shell words (`as`, `in`, `click`,
-`fill`, `submit`, `close`, `time`, `show`, `channels`, `users`, `help`, `quit`).
-After each line the shell prints what changed: new or edited messages, DMs,
-ephemerals and modals. It reads a script as happily as a person typing.
+`fill`, `submit`, `close`, `shortcut`, `home`, `time`, `show`, `channels`, `users`,
+`help`, `quit`). After each line the shell prints what changed: new or edited
+messages, DMs, ephemerals, modals and Home tabs. It reads a script as happily as a
+person typing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ HELP = """\
   click 2 | click Confirm    press a button (numbers as shown)
   fill Patient = P-12        type or pick a value in the open modal
   submit | close             submit or close the open modal
+  shortcut Hand off          run an app.yaml shortcut by name or callback_id; a message
+                             shortcut acts on the newest message here (`shortcut` lists them)
+  home | home click 2        open your Home tab with the bot, or press a button in it
   time +2d | time +1h30m     move the bot's clock forward and run the reminder sweep
   time 2027-03-02 09:00      ... or jump to a moment (in the current user's time zone)
   show                       show again what you can see here
@@ -98,6 +102,8 @@ class SandboxShell:
             "users": self._users,
             "submit": self._submit,
             "close": self._close,
+            "shortcut": self._list_shortcuts,
+            "home": self._home,
         }
         if word in simple and not rest:
             simple[word]()
@@ -110,6 +116,13 @@ class SandboxShell:
         elif word == "fill" and "=" in rest:
             field, _, value = rest.partition("=")
             self._ack(self.driver.fill(field.strip(), value.strip()))
+        elif word == "shortcut" and rest:
+            self._shortcut(rest)
+        elif word == "home" and rest.startswith("click "):
+            choice = rest.removeprefix("click ").strip()
+            self._ack(
+                self.driver.click(int(choice) if choice.isdigit() else choice, in_message="home")
+            )
         elif word == "time":
             self._time(rest)
         elif line.startswith("/"):
@@ -147,6 +160,45 @@ class SandboxShell:
 
     def _close(self) -> None:
         self._ack(self.driver.close())
+
+    def _shortcut(self, name: str) -> None:
+        callback_id = self.driver.standin.manifest.find_shortcut(name)
+        if callback_id is None:
+            raise ShellError(f"no shortcut {name!r} in app.yaml; {self._shortcut_names()}")
+        self._ack(self.driver.shortcut(callback_id))
+
+    def _list_shortcuts(self) -> None:
+        manifest = self.driver.standin.manifest
+        for callback_id, kind in manifest.shortcuts.items():
+            name = manifest.shortcut_names.get(callback_id, callback_id)
+            self._print(f"  {name} ({kind} shortcut, callback_id {callback_id})")
+        if not manifest.shortcuts:
+            self._print("(app.yaml declares no shortcuts)")
+
+    def _shortcut_names(self) -> str:
+        manifest = self.driver.standin.manifest
+        names = [manifest.shortcut_names.get(c, c) for c in manifest.shortcuts]
+        if not names:
+            return "it declares none"
+        return "try " + ", ".join(f"`shortcut {n}`" for n in names)
+
+    def _home(self) -> None:
+        standin, me = self.driver.standin, self.driver.user.id
+        if "app_home_opened" in standin.manifest.bot_events:
+            before = standin.home(me)
+            seen = before.seq if before is not None else -1
+            self._ack(self.driver.open_home())
+            after = standin.home(me)
+            if after is not None and after.seq != seen:
+                return  # the bot just published it; the change is shown next
+        else:
+            self._print("(the bot is not subscribed to app_home_opened; Slack would not tell it)")
+        home = standin.home(me)
+        self._print(
+            self._view_text(home)
+            if home
+            else f"(no Home tab published for @{self.driver.user.name})"
+        )
 
     def _time(self, rest: str) -> None:
         zone = ZoneInfo(self.driver.user.tz)

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.shell import SandboxShell, parse_time
+from tests.sandbox.conftest import MANIFEST, write_manifest
 from tests.sandbox.fakebot import FakeBot, Received
 from tests.sandbox.test_driver import BUTTONS
 
 START = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
+# The shared test manifest, plus a Home tab and a shortcut named like carebot's own.
+SHELL_MANIFEST = MANIFEST.replace(
+    "bot_events: [app_mention, message.im]",
+    "bot_events: [app_home_opened, app_mention, message.im]",
+).replace(
+    "  shortcuts:\n",
+    "  shortcuts:\n"
+    "    - {name: Hand off this message, type: message, callback_id: handoff_message,\n"
+    "       description: Hand off}\n",
+)
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    return write_manifest(tmp_path, SHELL_MANIFEST)
 
 
 def test_shell_runs_a_script(driver: SlackDriver, bot: FakeBot) -> None:
@@ -88,3 +107,69 @@ def test_time_words() -> None:
     assert parse_time("+2d", now, zone) == now + timedelta(days=2)
     assert parse_time("+90m", now, zone) == now + timedelta(minutes=90)
     assert parse_time("2027-03-02 09:00", now, zone) == datetime(2027, 3, 2, 9, 0, tzinfo=zone)
+
+
+def run_script(driver: SlackDriver, lines: list[str]) -> str:
+    out = io.StringIO()
+    shell = SandboxShell(driver, on_time=lambda instant: [], now=lambda: START, out=out)
+    shell.run(lines)
+    return out.getvalue()
+
+
+def test_shell_runs_a_message_shortcut_by_name(driver: SlackDriver, bot: FakeBot) -> None:
+    def confirm(received: Received) -> None:
+        message = received.data["message"]
+        bot.client.chat_postEphemeral(
+            channel=received.data["channel"]["id"],
+            user=received.data["user"]["id"],
+            text=f"Handing off: {message['text']}",
+        )
+
+    bot.on("message_action")(confirm)
+    text = run_script(
+        driver,
+        [
+            "shortcut Hand off this message",
+            "P-12 to step-down at 3pm",
+            "Family meeting at 4",
+            "shortcut hand off THIS message",
+            "shortcut handoff_message",
+            "shortcut Page everyone",
+            "shortcut",
+        ],
+    )
+    assert "Traceback" not in text
+    assert "! no message to run 'handoff_message' on in #cardiology-team" in text
+    sent = [r.data for r in bot.received if r.kind == "message_action"]
+    assert [(s["callback_id"], s["message"]["text"]) for s in sent] == [
+        ("handoff_message", "Family meeting at 4"),
+        ("handoff_message", "Family meeting at 4"),
+    ]
+    assert "(only visible to @dana)\n  Handing off: Family meeting at 4" in text
+    assert (
+        "! no shortcut 'Page everyone' in app.yaml; try `shortcut Hand off this message`, "
+        "`shortcut New appointment`, `shortcut Hand off`"
+    ) in text
+    assert "  Hand off this message (message shortcut, callback_id handoff_message)" in text
+    assert "  New appointment (global shortcut, callback_id new_appt)" in text
+
+
+def test_shell_opens_the_home_tab_and_clicks_in_it(driver: SlackDriver, bot: FakeBot) -> None:
+    def publish(received: Received) -> None:
+        user = received.data["event"]["user"]
+        bot.client.views_publish(user_id=user, view={"type": "home", "blocks": BUTTONS})
+
+    bot.on("event:app_home_opened")(publish)
+    text = run_script(driver, ["home", "home", "home click Confirm", "as @sam.nurse home"])
+    assert text.count("home for @dana:\n  [home]\n  Book P-12 on Tue 9:00?") == 2
+    assert [r.kind for r in bot.received] == [
+        "event:app_home_opened",
+        "event:app_home_opened",
+        "block_actions",
+        "event:app_home_opened",
+    ]
+    clicked = bot.last("block_actions").data
+    assert (
+        clicked["container"]["type"] == "view" and clicked["actions"][0]["action_id"] == "confirm"
+    )
+    assert "home for @sam.nurse:" in text

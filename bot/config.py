@@ -14,6 +14,9 @@ from dotenv import dotenv_values
 
 from bot.core.appointments import KINDS
 from bot.core.durations import DurationError, parse_duration
+from bot.core.escalation import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
+from bot.core.escalation import SETTING_EXAMPLE as LADDER_EXAMPLE
+from bot.core.handoffs import Severity
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///carebot.db"
@@ -39,6 +42,10 @@ class Settings:
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     # The kinds of visit offered, each with its default length.
     visit_kinds: Mapping[str, timedelta] = field(default_factory=lambda: dict(KINDS))
+    # When an unacknowledged handoff escalates, per severity (DM, thread, channel).
+    handoff_ladders: Mapping[Severity, Ladder] = field(
+        default_factory=lambda: dict(DEFAULT_LADDERS)
+    )
 
     @property
     def socket_mode(self) -> bool:
@@ -91,6 +98,7 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
         visit_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
+        handoff_ladders=_ladders(get("CAREBOT_HANDOFF_ESCALATION") or ""),
     )
 
 
@@ -167,6 +175,15 @@ def _kinds(value: str | None) -> dict[str, timedelta]:
         kinds[name] = parsed
     kinds.setdefault("other", KINDS["other"])  # anything unlisted is booked as "other"
     return kinds
+
+
+def _ladders(value: str) -> dict[Severity, Ladder]:
+    try:
+        return parse_ladders(value)
+    except LadderError as problem:
+        raise ConfigError(
+            f"CAREBOT_HANDOFF_ESCALATION: {problem}; example: {LADDER_EXAMPLE}"
+        ) from None
 
 
 def _log_level(value: str) -> str:

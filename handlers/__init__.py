@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import appointments, dedup, dispatch, errors, help
+from handlers import appointments, dedup, dispatch, errors, handoffs, help
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.services import Care
 
 # Each feature registers its command, listeners and reminder kinds; order sets /carebot help.
-FEATURES = (help, appointments)
+FEATURES = (help, appointments, handoffs)
 
 
 def register_all(app: App, care: Care) -> None:

@@ -38,6 +38,7 @@ class HandoffRow(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(32))
     acknowledged_at: Mapped[datetime | None]
     synthesis: Mapped[str | None] = mapped_column(Text)
+    escalated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rungs sent
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -96,6 +96,15 @@ def set_posted(
     )
 
 
+def set_escalated(session: Session, team_id: str, handoff_id: int, rungs: int) -> None:
+    """Record how many rungs of the escalation ladder have been sent."""
+    session.execute(
+        update(HandoffRow)
+        .where(HandoffRow.team_id == team_id, HandoffRow.id == handoff_id)
+        .values(escalated=rungs)
+    )
+
+
 def acknowledge(
     session: Session, team_id: str, handoff_id: int, by: str, synthesis: str, now: datetime
 ) -> bool:

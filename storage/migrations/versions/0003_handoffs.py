@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("acknowledged_by", sa.String(32), nullable=True),
         sa.Column("acknowledged_at", Instant, nullable=True),
         sa.Column("synthesis", sa.Text(), nullable=True),
+        sa.Column("escalated", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", Instant, nullable=False),
         sa.Column("updated_at", Instant, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_handoffs"),

@@ -1,0 +1,198 @@
+"""Handoff cards in Block Kit: severity at a glance, the sections, Done and Acknowledge.
+
+Slack allows 50 blocks a message and 3,000 characters a section: long text is split
+into several sections, and what still does not fit is trimmed with a pointer to
+`/handoff show`, so Slack never refuses a card.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.commands import Block, Reply
+from bot.core.handoffs import Template, split_text
+from bot.core.mrkdwn import date_token, escape, truncate
+from bot.core.timeparse import format_when
+from bot.handoffs import Handoff, Item
+
+ACK_ACTION = "handoff_ack"
+DONE_ACTION = "handoff_done"
+EDIT_ACTION = "open_handoff_edit"
+REPOST_ACTION = "handoff_repost"
+MAX_BLOCKS = 50
+SECTION_CHARS = 2_900  # under Slack's 3,000, leaving room for a section's title
+_ITEM_CHARS = 2_900
+
+
+def card(handoff: Handoff, zone: ZoneInfo, *, buttons: bool = True) -> Reply:
+    """The channel card; `buttons=False` for a read-only copy (e.g. /handoff show)."""
+    head: list[Block] = [
+        {
+            "type": "header",
+            "text": _plain(f"{handoff.severity.badge} · Handoff {handoff.ref}"),
+        },
+        _context(
+            f"*Patient:* {handoff.patient} · *From* <@{handoff.author_id}> *to* "
+            f"{handoff.receiver.mention or 'anyone on the team'} · {handoff.template.label}"
+        ),
+    ]
+    tail = _status(handoff, zone, buttons)
+    items = _items(handoff, zone, buttons) if handoff.template is Template.IPASS else []
+    room = MAX_BLOCKS - len(head) - len(tail) - len(items)
+    text = _sections(handoff, room)
+    blocks = head + text + items + tail
+    return Reply(text=_fallback(handoff), blocks=blocks, public=True)
+
+
+def _fallback(handoff: Handoff) -> str:
+    """The notification line: no clinical text, just what and for whom."""
+    state = "acknowledged" if handoff.acknowledged_at else "waiting for acknowledgement"
+    return (
+        f"Handoff {handoff.ref} ({handoff.severity.badge}) for {handoff.patient} "
+        f"from <@{handoff.author_id}>: {state}"
+    )
+
+
+def _sections(handoff: Handoff, room: int) -> list[Block]:
+    blocks: list[Block] = []
+    for section in handoff.template.sections:
+        text = handoff.sections.get(section.key)
+        if not text:
+            continue
+        pieces = split_text(escape(text), SECTION_CHARS)
+        for i, piece in enumerate(pieces):
+            last_room = len(blocks) == room - 1
+            if last_room and (i < len(pieces) - 1 or _later_text(handoff, section.key)):
+                note = f"\n_… trimmed here: see all of it with_ `/handoff show {handoff.ref}`"
+                blocks.append(_section(truncate(piece, SECTION_CHARS - len(note)) + note))
+                return blocks
+            title = f"*{section.title}*\n" if i == 0 else ""
+            blocks.append(_section(title + piece))
+    return blocks
+
+
+def _later_text(handoff: Handoff, after: str) -> bool:
+    keys = [s.key for s in handoff.template.sections]
+    return any(handoff.sections.get(k) for k in keys[keys.index(after) + 1 :])
+
+
+def _items(handoff: Handoff, zone: ZoneInfo, buttons: bool) -> list[Block]:
+    if not handoff.items:
+        return []
+    blocks: list[Block] = [_section("*Action list*")]
+    for item in handoff.items:
+        block = _section(truncate(item_line(item, zone), _ITEM_CHARS))
+        if buttons and item.done_at is None:
+            block["accessory"] = {
+                "type": "button",
+                "action_id": DONE_ACTION,
+                "text": _plain("Done"),
+                "value": item_value(handoff.ref, item.position),
+            }
+        blocks.append(block)
+    return blocks
+
+
+def item_value(ref: str, position: int) -> str:
+    return json.dumps({"h": ref, "i": position}, separators=(",", ":"))
+
+
+def item_line(item: Item, zone: ZoneInfo) -> str:
+    """ "☐ Call family — <@U1> · by Tue 5:00 PM", or struck through with who did it."""
+    who = f" — <@{item.owner}>" if item.owner else ""
+    due = f" · by {date_token(item.due, format_when(item.due, zone))}" if item.due else ""
+    if item.done_at is not None:
+        when = date_token(item.done_at, format_when(item.done_at, zone))
+        return f"✅ ~{escape(item.text)}~{who} · done by <@{item.done_by}> {when}"
+    return f"☐ {escape(item.text)}{who}{due}"
+
+
+def _status(handoff: Handoff, zone: ZoneInfo, buttons: bool) -> list[Block]:
+    if handoff.acknowledged_at is not None:
+        when = date_token(handoff.acknowledged_at, format_when(handoff.acknowledged_at, zone))
+        quoted = "\n".join(f">{line}" for line in escape(handoff.synthesis or "").splitlines())
+        return [
+            _section(
+                truncate(
+                    f"✅ *Acknowledged* by <@{handoff.acknowledged_by}> {when}\n"
+                    f"*Read-back:*\n{quoted}",
+                    SECTION_CHARS,
+                )
+            )
+        ]
+    who = handoff.receiver.mention or "anyone on the team"
+    blocks: list[Block] = [_context(f"⏳ Waiting for {who} to acknowledge with a read-back.")]
+    if buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "handoff_buttons",
+                "elements": [
+                    _button("Acknowledge", ACK_ACTION, handoff.ref, style="primary"),
+                    _button("Edit", EDIT_ACTION, handoff.ref),
+                ],
+            }
+        )
+    return blocks
+
+
+def list_reply(
+    waiting: tuple[Handoff, ...],
+    sent: tuple[Handoff, ...],
+    items: tuple[tuple[Handoff, Item], ...],
+    zone: ZoneInfo,
+) -> Reply:
+    """/handoff list: waiting for me, sent by me and not yet acknowledged, my open items."""
+    if not (waiting or sent or items):
+        return Reply(
+            text="Nothing waiting: no handoffs for you to acknowledge, none of yours "
+            "unacknowledged, and no open action items."
+        )
+    blocks: list[Block] = []
+    for title, found in (
+        ("Waiting for your acknowledgement", waiting),
+        ("Sent by you, not yet acknowledged", sent),
+    ):
+        if found:
+            lines = [_list_line(h, zone) for h in found]
+            blocks.append(_section(f"*{title}*\n" + "\n".join(lines)))
+    if items:
+        lines = [
+            f"{item_line(item, zone)}  ({h.ref}, {h.patient}, <#{h.channel_id}>)"
+            for h, item in items
+        ]
+        blocks.append(_section("*Your open action items*\n" + "\n".join(lines)))
+    text = "\n\n".join(b["text"]["text"] for b in blocks)
+    return Reply(
+        text=truncate(text, 3_000),
+        blocks=[_section(truncate(b["text"]["text"], 3_000)) for b in blocks],
+    )
+
+
+def _list_line(handoff: Handoff, zone: ZoneInfo) -> str:
+    posted = handoff.posted_at
+    when = date_token(posted, format_when(posted, zone)) if posted else "not posted"
+    return (
+        f"• *{handoff.ref}* {handoff.severity.badge} · {handoff.patient} · "
+        f"<#{handoff.channel_id}> · from <@{handoff.author_id}> to "
+        f"{handoff.receiver.mention or 'anyone'} · {when}"
+    )
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
+    return button | ({"style": style} if style else {})
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

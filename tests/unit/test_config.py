@@ -74,6 +74,8 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("CAREBOT_CLINICIAN_REMINDERS", "0h", "24h,1h"),
         ("CAREBOT_VISIT_KINDS", "dialysis", "consult=30m"),
         ("CAREBOT_VISIT_KINDS", "dialysis=30h", "consult=30m"),
+        ("CAREBOT_HANDOFF_ESCALATION", "critical=5m", "unstable=10m/20m/60m"),
+        ("CAREBOT_HANDOFF_ESCALATION", "stable=1h/30m", "stable=30m/60m"),
     ],
 )
 def test_a_wrong_setting_is_one_line_with_an_example(name: str, value: str, says: str) -> None:
@@ -107,3 +109,14 @@ def test_the_kinds_of_visit_are_configurable() -> None:
         "other": timedelta(minutes=30),
     }
     assert "surgery" in load_settings({}, dotenv=None).visit_kinds
+
+
+def test_handoff_escalation_delays_are_configurable_per_severity() -> None:
+    from datetime import timedelta
+
+    from bot.core.handoffs import Severity
+
+    settings = load_settings({"CAREBOT_HANDOFF_ESCALATION": "stable=off"}, dotenv=None)
+    assert settings.handoff_ladders[Severity.STABLE] == ()
+    unstable = settings.handoff_ladders[Severity.UNSTABLE]
+    assert [delay for _, delay in unstable][-1] == timedelta(minutes=60)

@@ -44,7 +44,9 @@ def request_key(body: dict[str, Any]) -> str | None:
     view = body.get("view") or {}
     where = container.get("message_ts") or f"{container.get('view_id', '')}@{view.get('hash', '')}"
     block, value = action.get("block_id", ""), action.get("value", "")
-    return f"click:{where}:{block}:{action['action_id']}:{value}"
+    # A double click is one person's; two people pressing the same button are two requests.
+    user = (body.get("user") or {}).get("id", "")
+    return f"click:{where}:{block}:{action['action_id']}:{value}:{user}"
 
 
 def skip_repeats(

@@ -17,7 +17,7 @@ from bot.core.mrkdwn import date_token, escape, truncate
 from bot.core.timeparse import format_when
 from bot.handoffs import Handoff, Item
 
-ACK_ACTION = "handoff_ack"
+ACK_ACTION = "open_handoff_ack"  # only opens the read-back form: may be clicked again
 DONE_ACTION = "handoff_done"
 EDIT_ACTION = "open_handoff_edit"
 REPOST_ACTION = "handoff_repost"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -129,7 +130,8 @@ def _unposted(handoff: Handoff, problem: str) -> Reply:
         "type": "button",
         "text": {"type": "plain_text", "text": "Post it again"},
         "action_id": cards.REPOST_ACTION,
-        "value": handoff.ref,
+        # A fresh value per failure, so "Post it again" can be pressed again after this one.
+        "value": f"{handoff.ref}:{uuid.uuid4().hex[:8]}",
     }
     return Reply(
         text=text,
@@ -363,7 +365,8 @@ def on_repost(
     ack()
     care: Care = context["care"]
     try:
-        handoff = handoffs.get(care, context.team_id, str(body["actions"][0]["value"]))
+        ref = str(body["actions"][0]["value"]).partition(":")[0]
+        handoff = handoffs.get(care, context.team_id, ref)
     except HandoffRefused as refused:
         respond(text=str(refused), replace_original=True)
         return

@@ -102,3 +102,10 @@ def test_only_the_named_receiver_may_acknowledge(sandbox: Sandbox, slack: SlackD
     assert slack.modal is None
     assert "only they can acknowledge" in slack.last_reply().text
     assert stored(sandbox, "H-1").acknowledged_at is None
+    # Someone else's refused click does not use up the receiver's button, and the form
+    # can be closed and opened again.
+    slack.as_user("@sam.nurse").click("Acknowledge")
+    slack.close()
+    slack.click("Acknowledge")
+    slack.submit({"Your read-back (synthesis)": "Recheck K+ at 6am, call if it drops"})
+    assert stored(sandbox, "H-1").acknowledged_by == SAM

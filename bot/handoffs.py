@@ -272,6 +272,7 @@ def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
     """The card is in the channel: remember where, start the escalation clock and item reminders."""
     now = care.clock.now()
     ladder = care.settings.handoff_ladders[handoff.severity]
+    policy = care.patient_display(handoff.team_id)  # read before the write session: one at a time
     with care.db.session() as session:
         handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
         escalate_at = first_at(ladder, now)
@@ -284,7 +285,7 @@ def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
             handoff.team_id, handoff.author_id, "handoff.post", handoff.ref, handoff.channel_id
         )
         row = handoffs.get(session, handoff.team_id, handoff.id)
-        return view_of(row, care.patient_display(handoff.team_id))
+        return view_of(row, policy)
 
 
 def _plan_items(session: Session, handoff: Handoff, items: tuple[Item, ...], now: datetime) -> None:
@@ -304,13 +305,14 @@ def item_subject(ref: str, position: int) -> str:
 
 
 def get(care: Care, team_id: str, ref: str) -> Handoff:
+    """The handoff with this ref; HandoffRefused (saying so) when there is none."""
+    policy = care.patient_display(team_id)  # its own session: never one inside another
     with care.db.session(read_only=True) as session:
         row = handoffs.get_by_ref(session, team_id, ref)
         if row is None:
-            raise HandoffRefused(
-                f"There is no handoff {ref.strip() or '(none given)'} here. Example: H-7"
-            )
-        return view_of(row, care.patient_display(team_id))
+            typed = escape(" ".join(ref.split())[:40]) or "(none given)"
+            raise HandoffRefused(f"There is no handoff {typed} here. Example: H-7")
+        return view_of(row, policy)
 
 
 def acknowledge_refusal_for(care: Care, team_id: str, user_id: str, handoff: Handoff) -> str | None:
@@ -341,6 +343,7 @@ def acknowledge(
     ):
         raise HandoffRefused(refusal)
     now = care.clock.now()
+    policy = care.patient_display(team_id)
     with care.db.session() as session:
         first = handoffs.acknowledge(session, team_id, handoff.id, user_id, text, now)
         if first:
@@ -354,7 +357,7 @@ def acknowledge(
                 request_id or None,
             )
         row = handoffs.get(session, team_id, handoff.id)
-        return Changed(view_of(row, care.patient_display(team_id)), first)
+        return Changed(view_of(row, policy), first)
 
 
 def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -> Changed:
@@ -363,6 +366,7 @@ def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -
     if not any(i.position == position for i in handoff.items):
         raise HandoffRefused(f"{handoff.ref} has no action item {position}.")
     now = care.clock.now()
+    policy = care.patient_display(team_id)
     with care.db.session() as session:
         first = handoffs.mark_done(session, team_id, handoff.id, position, user_id, now)
         if first:
@@ -373,7 +377,7 @@ def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -
                 team_id, user_id, "handoff.action_done", handoff.ref, handoff.channel_id
             )
         row = handoffs.get(session, team_id, handoff.id)
-        return Changed(view_of(row, care.patient_display(team_id)), first)
+        return Changed(view_of(row, policy), first)
 
 
 def edit(
@@ -393,6 +397,7 @@ def edit(
     now = care.clock.now()
     zone = care.people.timezone(team_id, user_id)
     items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
+    policy = care.patient_display(team_id)
     with care.db.session() as session:
         row = handoffs.get(session, team_id, handoff.id)
         if row.acknowledged_at is not None:
@@ -409,7 +414,7 @@ def edit(
             now=now,
         )
         row = handoffs.get(session, team_id, handoff.id)
-        edited = view_of(row, care.patient_display(team_id))
+        edited = view_of(row, policy)
         for subject in gone - {item_subject(row.ref, i.position) for i in edited.items}:
             reminders.cancel(session, team_id, ACTION_DUE, subject, now=now)
         if edited.posted_at is not None:

@@ -233,6 +233,48 @@ def read_form(
     return given, errors
 
 
+_INITIAL = {
+    "initial_value": "value",
+    "initial_user": "selected_user",
+    "initial_option": "selected_option",
+    "initial_conversation": "selected_conversation",
+}
+
+
+def current_values(view: dict[str, Any]) -> dict[str, Any]:
+    """The view's state, with the inputs nobody touched read from their initial values."""
+    values: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if block.get("type") != "input" or "action_id" not in element:
+            continue
+        shown = {key: element[i] for i, key in _INITIAL.items() if i in element}
+        if element.get("type") == "rich_text_input" and "value" in shown:
+            shown = {"rich_text_value": shown.pop("value")}
+        values[block["block_id"]] = {element["action_id"]: shown}
+    for block_id, entries in ((view.get("state") or {}).get("values") or {}).items():
+        values.setdefault(block_id, {}).update(entries)
+    return values
+
+
+def carry_sections(typed: dict[str, str], old: Template, new: Template) -> list[tuple[str, str]]:
+    """Sections typed under one template placed in the other's, so a switch loses no text.
+
+    A section both share keeps its text; the others' text goes to the sections only the new
+    template has, in order (I-PASS's summary becomes SBAR's background, and back).
+    """
+    new_keys = [s.key for s in new.sections]
+    old_keys = {s.key for s in old.sections}
+    placed = {key: typed[key] for key in new_keys if typed.get(key, "").strip()}
+    slots = [key for key in new_keys if key not in old_keys] or new_keys[-1:]
+    leftovers = [s for s in old.sections if s.key not in new_keys and typed.get(s.key, "").strip()]
+    for i, section in enumerate(leftovers):
+        slot = slots[min(i, len(slots) - 1)]
+        text = typed[section.key].strip()
+        placed[slot] = f"{placed[slot]}\n\n{section.title}: {text}" if slot in placed else text
+    return [(key, placed[key]) for key in new_keys if key in placed]
+
+
 def _with_due(text: str, due: datetime | None, zone: ZoneInfo) -> str:
     return f"{text} by {due.astimezone(zone):%Y-%m-%d %H:%M}" if due else text
 

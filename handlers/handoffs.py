@@ -165,15 +165,15 @@ def on_template(ack: Ack, body: dict[str, Any], client: WebClient, context: Any)
     ack()
     view = body["view"]
     chosen = body["actions"][0]["selected_option"]["value"]
-    meta = form.FormMeta.load(view.get("private_metadata", ""))
-    meta = form.FormMeta(meta.channel, Template(chosen), meta.editing)
-    given, _ = form.read_form(view["state"]["values"], meta, None)
+    typed_in = form.FormMeta.load(view.get("private_metadata", ""))
+    meta = form.FormMeta(typed_in.channel, Template(chosen), typed_in.editing)
+    given, _ = form.read_form(form.current_values(view), typed_in, None)
     prefill = form.Prefill(
         patient=given.patient,
         channel=given.channel_id or meta.channel,
         receiver=given.receiver,
         severity=given.severity,
-        sections=tuple(given.sections.items()),
+        sections=tuple(form.carry_sections(given.sections, typed_in.template, meta.template)),
     )
     try:
         client.views_update(

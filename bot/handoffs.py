@@ -419,10 +419,24 @@ def edit(
             reminders.cancel(session, team_id, ACTION_DUE, subject, now=now)
         if edited.posted_at is not None:
             _plan_items(session, edited, edited.items, now)
+            if edited.severity is not handoff.severity:
+                _retime_escalation(care, session, edited, edited.posted_at, now)
         SqlAuditLog(session).record(
             team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None
         )
         return edited
+
+
+def _retime_escalation(
+    care: Care, session: Session, handoff: Handoff, posted_at: datetime, now: datetime
+) -> None:
+    """A new severity climbs its own ladder from the post, past the rungs already sent."""
+    ladder = care.settings.handoff_ladders[handoff.severity]
+    if handoff.escalated >= len(ladder):
+        reminders.cancel(session, handoff.team_id, ESCALATION, handoff.ref, now=now)
+        return
+    due = max(posted_at + ladder[handoff.escalated][1], now)
+    reminders.schedule(session, handoff.team_id, ESCALATION, handoff.ref, due, now=now)
 
 
 def remember_escalated(care: Care, handoff: Handoff, rungs: int) -> None:

@@ -47,6 +47,7 @@ ACTION_DUE = "handoff-action"
 _RECEIVER = re.compile(
     r"\bto\s+(<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>|<!subteam\^([A-Z0-9]+)(?:\|[^<>]*)?>)"
 )
+_BARE_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 _SEVERITY = re.compile(r"\b(stable|watcher|unstable)\b", re.IGNORECASE)
 
 
@@ -156,9 +157,16 @@ def read_quick(text: str, channel_id: str) -> HandoffInput:
     )
 
 
-def plain_message(text: str) -> str:
+def plain_message(care: Care, team_id: str, text: str) -> str:
     """A Slack message's text as plain text for a summary: mentions read back, no pings."""
-    return plain_slack_text(text).strip()
+
+    def named(found: re.Match[str]) -> str:  # a message carries <@U123>, without the name
+        try:
+            return f"<@{found.group(1)}|{care.people.person(team_id, found.group(1)).name}>"
+        except (UnknownPerson, SlackApiError):
+            return found.group(0)
+
+    return plain_slack_text(_BARE_MENTION.sub(named, text)).strip()
 
 
 def check_channel(care: Care, channel_id: str) -> None:

@@ -155,7 +155,8 @@ def on_shortcut(ack: Ack, shortcut: dict[str, Any], context: Any) -> None:
     ack()
     care: Care = context["care"]
     channel = str((shortcut.get("channel") or {}).get("id") or "")
-    text = handoffs.plain_message(str((shortcut.get("message") or {}).get("text") or ""))
+    typed = str((shortcut.get("message") or {}).get("text") or "")
+    text = handoffs.plain_message(care, context.team_id, typed)
     prefill = form.Prefill(channel=channel, sections=(("summary", text),))
     _open(care, shortcut["trigger_id"], form.FormMeta(channel), prefill)
 

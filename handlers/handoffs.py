@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -247,7 +248,12 @@ def _field_errors(
 
 def _plain_error(text: str) -> str:
     """Modal errors are plain text: say "that channel" rather than show a raw <#C...> token."""
-    return text.replace("<#", "#").replace("<@", "@").replace("<!subteam^", "@").replace(">", "")
+    plainly = _TOKEN.sub(lambda found: _PLAINLY.get(found.group(1), "that"), text)
+    return plainly[:1].upper() + plainly[1:]
+
+
+_TOKEN = re.compile(r"<(#|@|!subteam\^)[^<>]*>")
+_PLAINLY = {"#": "that channel", "@": "that person", "!subteam^": "that group"}
 
 
 def on_ack(

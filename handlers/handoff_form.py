@@ -161,15 +161,20 @@ def form_view(
         )
     )
     for i, section in enumerate(template.sections):
+        value = prefill.section(section.key)
         blocks.append(
             _text_input(
                 section.key,
                 section.title,
-                prefill.section(section.key),
+                value,
                 section.example,
                 MODAL_TEXT_CHARS,
                 multiline=True,
                 optional=i > 0,
+                hint=f"Showing the first {MODAL_TEXT_CHARS:,} of {len(value):,} characters: "
+                "leave it as it is to keep all of it."
+                if len(value) > MODAL_TEXT_CHARS
+                else "",
             )
         )
         if template is Template.IPASS and section.key == "summary":
@@ -217,6 +222,12 @@ def read_form(
     severity = (entry(SEVERITY).get("selected_option") or {}).get("value") or "stable"
     template = editing.template if editing else meta.template
     sections = {s.key: str(entry(s.key).get("value") or "") for s in template.sections}
+    for key, before in (editing.sections if editing else {}).items():
+        # A field shows at most MODAL_TEXT_CHARS: what came back untouched keeps its whole text.
+        if len(before) > MODAL_TEXT_CHARS and sections.get(key, "").strip() == (
+            before[:MODAL_TEXT_CHARS].strip()
+        ):
+            sections[key] = before
     rich = entry(ACTIONS).get("rich_text_value")
     actions = flatten(rich) if isinstance(rich, dict) else str(entry(ACTIONS).get("value") or "")
     given = HandoffInput(
@@ -359,6 +370,7 @@ def _text_input(
     *,
     multiline: bool = False,
     optional: bool = False,
+    hint: str = "",
 ) -> Block:
     element: Block = {
         "type": "plain_text_input",
@@ -368,7 +380,7 @@ def _text_input(
     }
     if value:
         element["initial_value"] = value[:most]
-    return _input(block_id, label, element, optional=optional)
+    return _input(block_id, label, element, optional=optional, hint=hint)
 
 
 def _input(

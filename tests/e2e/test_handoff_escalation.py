@@ -1,0 +1,157 @@
+"""An unacknowledged handoff climbs its severity's ladder on the sandbox clock, and stops on ack.
+
+Ladders count from the post: stable DM 30 min / thread 60 min; watcher 15 / 30; unstable
+10 / 20 / channel notice at 60. START (Mon 1 Mar 2027, 2:00 PM in New York) is the post.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from bot.sandbox.driver import Seen, SlackDriver
+from bot.sandbox.world import Sandbox
+from storage import handoffs, reminders
+from tests.e2e.conftest import START
+
+TEAM = "T0CAREBOT"
+MINUTE = timedelta(minutes=1)
+BADGES = {"stable": "🟢 Stable", "watcher": "🟡 Watcher", "unstable": "🔴 Unstable"}
+
+
+def at(minutes: int) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def nudges(slack: SlackDriver, user: str = "@sam.nurse") -> list[Seen]:
+    return [m for m in slack.dms(user) if "waiting for your acknowledgement" in m.text]
+
+
+def channel_posts(slack: SlackDriver) -> list[Seen]:
+    """What the bot said in #cardiology-team after the card: thread replies and notices."""
+    return [m for m in slack.messages("#cardiology-team") if "· Handoff H-" not in m.text]
+
+
+def hand_off(slack: SlackDriver, severity: str) -> Seen:
+    slack.command("/handoff", f"Jane Doe to @sam.nurse {severity}: on heparin drip, recheck aPTT")
+    [card] = slack.messages("#cardiology-team")
+    return card
+
+
+@pytest.mark.parametrize(
+    ("severity", "dm_at", "thread_at", "notice_at"),
+    [("stable", 30, 60, None), ("watcher", 15, 30, None), ("unstable", 10, 20, 60)],
+)
+def test_each_severity_climbs_its_own_ladder_from_the_post(
+    sandbox: Sandbox,
+    slack: SlackDriver,
+    severity: str,
+    dm_at: int,
+    thread_at: int,
+    notice_at: int | None,
+) -> None:
+    card = hand_off(slack, severity)
+
+    sandbox.move_clock(at(dm_at) - MINUTE)
+    assert nudges(slack) == []
+    sandbox.move_clock(at(dm_at))
+    [dm] = nudges(slack)
+    assert f"Handoff *H-1* ({BADGES[severity]}) for J.D. (P-1) in #cardiology-team" in dm.text
+    assert f"@dana posted it {dm_at} min ago" in dm.text and "Acknowledge" in dm.text
+    assert channel_posts(slack) == []
+
+    sandbox.move_clock(at(thread_at) - MINUTE)
+    assert channel_posts(slack) == []
+    sandbox.move_clock(at(thread_at))
+    [reminder] = channel_posts(slack)
+    assert reminder.thread_ts == card.ts
+    assert reminder.text.startswith("@sam.nurse: H-1 has waited")
+    assert "@dana, is someone taking over?" in reminder.text
+
+    sandbox.move_clock(at(3 * 60))
+    posts = channel_posts(slack)
+    if notice_at is None:
+        assert len(posts) == 1  # stable and watcher patients never reach the whole channel
+    else:
+        notice = posts[-1]
+        assert len(posts) == 2 and notice.thread_ts is None
+        assert notice.text.startswith("🔴 *H-1* for J.D. (P-1) (🔴 Unstable)")
+        assert "has gone 3 h without an acknowledgement" in notice.text
+    assert len(nudges(slack)) == 1
+
+
+def test_the_ladder_stops_the_moment_the_receiver_acknowledges_from_the_dm(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    hand_off(slack, "unstable")
+    sandbox.move_clock(at(10))
+    sam = slack.as_user("@sam.nurse").in_dm()
+
+    sam.click("Acknowledge")
+    sam.submit({"Your read-back (synthesis)": "Heparin drip, recheck aPTT at 6 pm"})
+    sandbox.move_clock(at(4 * 60))
+
+    assert len(nudges(slack)) == 1
+    assert channel_posts(slack) == []
+    assert "*Acknowledged* by @sam.nurse" in slack.messages("#cardiology-team")[0].text
+    with sandbox.db.session(read_only=True) as session:
+        assert reminders.pending_count(session, TEAM) == 0
+
+
+def test_a_bot_down_past_several_rungs_sends_only_the_highest_one_due(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    hand_off(slack, "unstable")
+
+    sandbox.move_clock(at(75))  # down from before the DM until after the channel notice was due
+
+    [notice] = channel_posts(slack)
+    assert notice.thread_ts is None and "has gone 1 h 15 min without" in notice.text
+    assert nudges(slack) == []
+    sandbox.move_clock(at(5 * 60))
+    assert len(channel_posts(slack)) == 1 and nudges(slack) == []
+    with sandbox.db.session(read_only=True) as session:
+        row = handoffs.get_by_ref(session, TEAM, "H-1")
+        assert row is not None and row.escalated == 3
+
+
+def test_a_role_is_nudged_member_by_member_and_any_member_stops_it(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff", "Jane Doe to @social-work watcher: discharge blocked, no placement")
+
+    sandbox.move_clock(at(15))
+
+    assert len(nudges(slack, "@riley.sw")) == 1 and len(nudges(slack, "@sam.nurse")) == 1
+    slack.as_user("@riley.sw").in_dm().click("Acknowledge")
+    slack.submit({"Your read-back (synthesis)": "Placement search starts today, family aware"})
+    sandbox.move_clock(at(60))
+    assert channel_posts(slack) == []
+
+
+def test_an_action_item_owner_hears_when_it_is_due_unless_it_was_ticked_done(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff")
+    slack.submit(
+        {
+            "Patient": "Omar Haddad",
+            "Receiver": "@sam.nurse",
+            "Patient summary": "72M, CHF exacerbation, diuresing well",
+            "Action list": "Recheck K+ @sam.nurse by 4pm\nCall family @dr.patel by 4pm",
+        }
+    )
+    slack.as_user("@dr.patel").click(2)  # [2 Done], beside "Call family"
+    four_pm = START + timedelta(hours=2)  # 4:00 PM in New York, where dana wrote it
+
+    sandbox.move_clock(four_pm - MINUTE)
+    assert [m for m in slack.dms("@sam.nurse") if "Due now" in m.text] == []
+    sandbox.move_clock(four_pm)
+
+    [due] = [m for m in slack.dms("@sam.nurse") if "Due now" in m.text]
+    assert "from handoff *H-1* (O.H. (P-1), #cardiology-team)" in due.text
+    assert "Recheck K+" in due.text and "Done" in due.text
+    assert [m for m in slack.dms("@dr.patel") if "Due now" in m.text] == []
+    slack.as_user("@sam.nurse").in_dm().click("Done")
+    assert "✅ ~Recheck K+~" in slack.messages("#cardiology-team")[0].text

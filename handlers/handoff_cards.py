@@ -165,9 +165,13 @@ def list_reply(
         ]
         blocks.append(_section("*Your open action items*\n" + "\n".join(lines)))
     text = "\n\n".join(b["text"]["text"] for b in blocks)
+    # Slack refused to post these: the list is where their author finds them again.
+    unposted = [h for h in sent if h.posted_at is None][:5]
+    retry = [_button(f"Post {h.ref} again", REPOST_ACTION, f"{h.ref}:list") for h in unposted]
     return Reply(
         text=truncate(text, 3_000),
-        blocks=[_section(truncate(b["text"]["text"], 3_000)) for b in blocks],
+        blocks=[_section(truncate(b["text"]["text"], 3_000)) for b in blocks]
+        + ([{"type": "actions", "elements": retry}] if retry else []),
     )
 
 

@@ -180,8 +180,8 @@ def waiting_for(
 
 
 def sent_by(session: Session, team_id: str, user_id: str, limit: int = 20) -> list[HandoffRow]:
-    """This author's posted handoffs that nobody has acknowledged yet."""
-    return _open(session, team_id, HandoffRow.author_id == user_id, limit)
+    """This author's handoffs nobody has acknowledged yet; any Slack refused to post first."""
+    return _open(session, team_id, HandoffRow.author_id == user_id, limit, posted_only=False)
 
 
 def open_groups(session: Session, team_id: str) -> list[str]:
@@ -200,7 +200,10 @@ def open_groups(session: Session, team_id: str) -> list[str]:
     )
 
 
-def _open(session: Session, team_id: str, who: object, limit: int) -> list[HandoffRow]:
+def _open(
+    session: Session, team_id: str, who: object, limit: int, *, posted_only: bool = True
+) -> list[HandoffRow]:
+    posted = [HandoffRow.posted_at.is_not(None)] if posted_only else []
     return list(
         session.scalars(
             select(HandoffRow)
@@ -208,10 +211,10 @@ def _open(session: Session, team_id: str, who: object, limit: int) -> list[Hando
                 HandoffRow.team_id == team_id,
                 who,  # type: ignore[arg-type]
                 HandoffRow.acknowledged_at.is_(None),
-                HandoffRow.posted_at.is_not(None),
+                *posted,
             )
             .options(*_FULL)
-            .order_by(HandoffRow.posted_at)
+            .order_by(HandoffRow.posted_at.is_not(None), HandoffRow.posted_at, HandoffRow.id)
             .limit(limit)
         )
     )

@@ -257,3 +257,22 @@ def test_a_post_slack_refuses_is_kept_and_post_it_again_posts_it_once(
     assert audited(sandbox, "handoff.post") == 1
     sandbox.move_clock(later + timedelta(minutes=30))  # the ladder counts from the real post
     assert [m for m in slack.dms("@sam.nurse") if "posted it 30 min ago" in m.text]
+
+
+def test_a_handoff_slack_refused_waits_in_the_authors_list_with_its_button(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    sandbox.standin.fail_next("chat.postMessage", status=500, times=3)
+    slack.command("/handoff", "Jane Doe to @sam.nurse: stable overnight, recheck K+ at 6am")
+
+    slack.command("/handoff", "list")  # the ephemeral with its button may be long gone
+
+    listed = slack.last_reply().text
+    assert "Sent by you, not yet acknowledged" in listed
+    assert (
+        "*H-1* 🟢 Stable · J.D. (P-1) · #cardiology-team · from @dana to @sam.nurse · not posted"
+        in listed
+    )
+    slack.click("Post H-1 again")
+    assert slack.last_reply().text == "Posted H-1 in #cardiology-team."
+    assert len(cards(slack)) == 1

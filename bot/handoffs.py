@@ -411,6 +411,7 @@ def edit(
         if row.acknowledged_at is not None:
             raise HandoffRefused(f"{handoff.ref} was acknowledged a moment ago; it stays as read.")
         gone = {item_subject(row.ref, a.position) for a in row.actions}
+        as_was = {_as_typed(a.position, a.text, a.owner_id, a.due_at) for a in row.actions}
         handoffs.replace_content(
             session,
             row,
@@ -426,13 +427,26 @@ def edit(
         for subject in gone - {item_subject(row.ref, i.position) for i in edited.items}:
             reminders.cancel(session, team_id, ACTION_DUE, subject, now=now)
         if edited.posted_at is not None:
-            _plan_items(session, edited, edited.items, now)
+            # An item typed back unchanged keeps its plan: its owner was reminded once already.
+            changed = tuple(
+                i
+                for i in edited.items
+                if _as_typed(i.position, i.text, i.owner, i.due) not in as_was
+            )
+            _plan_items(session, edited, changed, now)
             if edited.severity is not handoff.severity:
                 _retime_escalation(care, session, edited, edited.posted_at, now)
         SqlAuditLog(session).record(
             team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None
         )
         return edited
+
+
+def _as_typed(
+    position: int, text: str, owner: str | None, due: datetime | None
+) -> tuple[int, str, str | None, datetime | None]:
+    """An action item as the edit form writes it back: its due time to the minute."""
+    return position, text, owner, due.replace(second=0, microsecond=0) if due else None
 
 
 def _retime_escalation(

@@ -149,6 +149,10 @@ def test_an_action_item_owner_hears_when_it_is_due_unless_it_was_ticked_done(
     assert [m for m in slack.dms("@sam.nurse") if "Due now" in m.text] == []
     sandbox.move_clock(four_pm)
 
+    slack.as_user("@dana").click("Edit")  # an edit after the reminder does not repeat it
+    slack.submit({"Illness severity": "Watcher"})
+    sandbox.move_clock(four_pm + timedelta(hours=1))
+
     [due] = [m for m in slack.dms("@sam.nurse") if "Due now" in m.text]
     assert "from handoff *H-1* (O.H. (P-1), #cardiology-team)" in due.text
     assert "Recheck K+" in due.text and "Done" in due.text

@@ -69,15 +69,20 @@ def test_each_severity_climbs_its_own_ladder_from_the_post(
     assert reminder.text.startswith("@sam.nurse: H-1 has waited")
     assert "@dana, is someone taking over?" in reminder.text
 
-    sandbox.move_clock(at(3 * 60))
-    posts = channel_posts(slack)
-    if notice_at is None:
-        assert len(posts) == 1  # stable and watcher patients never reach the whole channel
-    else:
-        notice = posts[-1]
-        assert len(posts) == 2 and notice.thread_ts is None
-        assert notice.text.startswith("🔴 *H-1* for J.D. (P-1) (🔴 Unstable)")
-        assert "has gone 3 h without an acknowledgement" in notice.text
+    if notice_at is not None:
+        sandbox.move_clock(at(notice_at) - MINUTE)
+        assert len(channel_posts(slack)) == 1
+        sandbox.move_clock(at(notice_at))
+        notice = channel_posts(slack)[-1]
+        assert notice.thread_ts is None
+        assert notice.text.startswith(
+            "🔴 *H-1* for J.D. (P-1) (🔴 Unstable) has gone 1 h without an acknowledgement. "
+            "@sam.nurse, please read it back; @dana posted it."
+        )
+
+    sandbox.move_clock(at(4 * 60))  # the ladder's end: nothing more, ever
+    # Only unstable patients reach the whole channel.
+    assert len(channel_posts(slack)) == (1 if notice_at is None else 2)
     assert len(nudges(slack)) == 1
 
 

@@ -137,6 +137,14 @@ def test_hand_off_this_message_prefills_the_summary_and_the_channel(
     assert "Bed 4: BP 82/50 & HR 118, @sam.nurse is with him" in card(slack)
     assert stored(sandbox).author_id == "U0DRPATEL"
 
+    slack.in_channel("#general").message("Bed 9 needs a sitter tonight")
+    slack.shortcut("handoff_message")
+    slack.submit({"Patient": "Jane Doe"})
+    assert slack.errors == {
+        "channel": "I'm not in that channel. Invite me there with `/invite @carebot`, "
+        "then try again."
+    }
+
 
 def test_a_handoff_to_a_role_can_be_acknowledged_only_by_its_members(
     sandbox: Sandbox, slack: SlackDriver

@@ -97,8 +97,8 @@ class Escalation:
 def _receivers(care: Care, handoff: Handoff) -> list[str]:
     if handoff.receiver.user_id:
         return [handoff.receiver.user_id]
-    if handoff.receiver.group_id:
-        members = sorted(handoffs.members_of(care, handoff.receiver.group_id))
+    if handoff.receiver.group_id:  # the author may be in the role, but is not its receiver
+        members = sorted(handoffs.members_of(care, handoff.receiver.group_id) - {handoff.author_id})
         return members[:MAX_ROLE_DMS] if len(members) <= MAX_ROLE_DMS else []
     return []
 

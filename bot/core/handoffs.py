@@ -131,6 +131,11 @@ def acknowledge_refusal(
             "it. If they are away, ask the author to edit the receiver."
         )
     if receiver.group_id:
+        if user_id == author_id:
+            return (
+                f"You wrote this handoff, so another member of <!subteam^{receiver.group_id}> "
+                "has to acknowledge it: that read-back is what closes the loop."
+            )
         if in_role:
             return None
         return (

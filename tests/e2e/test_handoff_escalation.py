@@ -121,18 +121,34 @@ def test_a_bot_down_past_several_rungs_sends_only_the_highest_one_due(
         assert row is not None and row.escalated == 3
 
 
-def test_a_role_is_nudged_member_by_member_and_any_member_stops_it(
+def test_a_role_is_nudged_member_by_member_but_never_its_author(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
-    slack.command("/handoff", "Jane Doe to @social-work watcher: discharge blocked, no placement")
+    slack.command("/handoff", "Jane Doe to @social-work: discharge blocked, no placement yet")
+    sam = slack.as_user("@sam.nurse")  # sam is in @social-work himself
+    sam.command("/handoff", "Omar Haddad to @social-work: needs a sitter tonight")
 
-    sandbox.move_clock(at(15))
+    sandbox.move_clock(at(30))
 
-    assert len(nudges(slack, "@riley.sw")) == 1 and len(nudges(slack, "@sam.nurse")) == 1
-    slack.as_user("@riley.sw").in_dm().click("Acknowledge")
-    slack.submit({"Your read-back (synthesis)": "Placement search starts today, family aware"})
-    sandbox.move_clock(at(60))
+    def about(user: str) -> list[str]:
+        return [m.text.split(" (")[0] for m in nudges(slack, user)]
+
+    assert about("@riley.sw") == ["⏳ Handoff *H-1*", "⏳ Handoff *H-2*"]
+    assert about("@sam.nurse") == ["⏳ Handoff *H-1*"]
+    sam.click("Acknowledge")  # on his own H-2, the newest card
+    assert sam.modal is None
+    assert "You wrote this handoff, so another member of @social-work" in sam.last_reply().text
+
+    sam.in_dm().click("Acknowledge")
+    sam.submit({"Your read-back (synthesis)": "Placement search starts today, family aware"})
+    riley = slack.as_user("@riley.sw").in_dm()
+    riley.click("Acknowledge", in_message=nudges(slack, "@riley.sw")[1])
+    riley.submit({"Your read-back (synthesis)": "Sitter booked for tonight from 8pm"})
+    sandbox.move_clock(at(2 * 60))
     assert channel_posts(slack) == []
+    with sandbox.db.session(read_only=True) as session:
+        acknowledged = [handoffs.get_by_ref(session, TEAM, ref) for ref in ("H-1", "H-2")]
+    assert [row.acknowledged_by for row in acknowledged if row] == ["U0NURSE01", "U0SOCIAL1"]
 
 
 def test_an_action_item_owner_hears_when_it_is_due_unless_it_was_ticked_done(

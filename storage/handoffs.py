@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.core.handoff_actions import ActionItem
@@ -172,10 +172,15 @@ def replace_content(
 def waiting_for(
     session: Session, team_id: str, user_id: str, groups: Collection[str], limit: int = 20
 ) -> list[HandoffRow]:
-    """Posted, unacknowledged handoffs addressed to this user or to one of their groups."""
+    """Posted, unacknowledged handoffs addressed to this user or to one of their groups.
+
+    A handoff to a group its author belongs to waits for the other members, not the author.
+    """
     addressed = [HandoffRow.receiver_user == user_id]
     if groups:
-        addressed.append(HandoffRow.receiver_group.in_(list(groups)))
+        addressed.append(
+            and_(HandoffRow.receiver_group.in_(list(groups)), HandoffRow.author_id != user_id)
+        )
     return _open(session, team_id, or_(*addressed), limit)
 
 

@@ -205,13 +205,16 @@ def test_show_and_list_answer_each_person_with_what_concerns_them(
         assert reply.ephemeral
         return reply.text
 
-    sam = listed("@sam.nurse")  # named on H-1, and in @social-work for H-2
-    assert "Waiting for your acknowledgement" in sam and "Sent by you" not in sam
-    assert "*H-1* 🟢 Stable · J.D. (P-1) · #cardiology-team · from @dana to @sam.nurse" in sam
-    assert "*H-2* 🟡 Watcher · O.H. (P-2)" in sam and "to @social-work" in sam
+    slack.as_user("@sam.nurse").command("/handoff", "Ann Lee to @social-work: needs a sitter")
+
+    sam = listed("@sam.nurse")  # named on H-1, in @social-work for H-2, wrote H-3 to it
+    waiting, sent = sam.split("Sent by you, not yet acknowledged")
+    assert "*H-1* 🟢 Stable · J.D. (P-1) · #cardiology-team · from @dana to @sam.nurse" in waiting
+    assert "*H-2* 🟡 Watcher · O.H. (P-2)" in waiting and "to @social-work" in waiting
+    assert "H-3" not in waiting and "*H-3* 🟢 Stable · A.L. (P-3)" in sent
     dana = listed("@dana")
     assert "Sent by you, not yet acknowledged" in dana and "Waiting for" not in dana
-    assert "*H-1*" in dana and "*H-2*" in dana
+    assert "*H-1*" in dana and "*H-2*" in dana and "H-3" not in dana
     patel = listed("@dr.patel")
     assert "Waiting for" not in patel and "Sent by you" not in patel
     assert "Your open action items" in patel

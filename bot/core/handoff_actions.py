@@ -71,6 +71,14 @@ def _take_due(
     line: str, times: TimeParser, now: datetime, zone: ZoneInfo
 ) -> tuple[str, datetime | None]:
     """The line without its "by <time>" and that time, trying the longest reading first."""
+    if (exact := _EXACT.search(line)) is not None:
+        # The edit form writes due times this way; one already past must read back as it was.
+        try:
+            due = datetime.strptime(exact.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError:
+            pass
+        else:
+            return f"{line[: exact.start()]} {line[exact.end() :]}", due
     for by in reversed(list(_BY.finditer(line))):
         words = line[by.end() :].split()
         for count in range(min(len(words), _MOST_TIME_WORDS), 0, -1):
@@ -88,6 +96,7 @@ def _take_due(
     return line, None
 
 
+_EXACT = re.compile(r"\bby\s+(\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?![\d:])", re.IGNORECASE)
 _TIME_WORD = re.compile(
     r"\b(?:today|tonight|tomorrow|noon|midnight|morning|afternoon|evening|"
     r"mon|tue|wed|thu|fri|sat|sun)",

@@ -103,6 +103,32 @@ def test_the_author_completes_a_quick_handoff_with_edit_and_the_ladder_follows(
     assert [m for m in slack.dms("@sam.nurse") if "waiting for your acknowledgement" in m.text]
 
 
+def test_an_edit_the_next_day_keeps_ticked_items_and_overdue_times(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff")
+    slack.submit(
+        {
+            "Patient": "Omar Haddad",
+            "Receiver": "@sam.nurse",
+            "Patient summary": "72M, CHF exacerbation",
+            "Action list": "Recheck K+ @sam.nurse by 4pm\nCall family @dr.patel by 5pm",
+        }
+    )
+    slack.as_user("@sam.nurse").click(1)  # [1 Done], beside "Recheck K+"
+    sandbox.move_clock(START + timedelta(hours=20))  # 10 AM the next day: both are overdue
+
+    slack.as_user("@dana").click("Edit")
+    slack.submit({"Illness severity": "Watcher"})
+    sandbox.move_clock(START + timedelta(hours=21))
+
+    shown = card(slack)
+    assert "🟡 Watcher" in shown
+    assert "✅ ~Recheck K+~ — @sam.nurse · done by @sam.nurse" in shown
+    assert "☐ Call family — @dr.patel · by Mon 1 Mar 2027, 5:00 PM EST" in shown
+    assert len([m for m in slack.dms("@dr.patel") if "Due now" in m.text]) == 1
+
+
 def test_an_edit_is_refused_once_the_receiver_has_acknowledged(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:

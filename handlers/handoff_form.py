@@ -171,10 +171,7 @@ def form_view(
                 MODAL_TEXT_CHARS,
                 multiline=True,
                 optional=i > 0,
-                hint=f"Showing the first {MODAL_TEXT_CHARS:,} of {len(value):,} characters: "
-                "leave it as it is to keep all of it."
-                if len(value) > MODAL_TEXT_CHARS
-                else "",
+                hint=_too_long_hint(value, editing is not None),
             )
         )
         if template is Template.IPASS and section.key == "summary":
@@ -203,6 +200,17 @@ def form_view(
         "private_metadata": meta.dump(),
         "blocks": blocks,
     }
+
+
+def _too_long_hint(value: str, editing: bool) -> str:
+    """What a field says when its text is longer than a modal field holds; "" when it fits."""
+    if len(value) <= MODAL_TEXT_CHARS:
+        return ""
+    shown = f"Showing the first {MODAL_TEXT_CHARS:,} of {len(value):,} characters"
+    # An edit keeps the whole text when the field comes back untouched (see read_form).
+    return shown + (
+        ": leave it as it is to keep all of it." if editing else "; the rest is left out."
+    )
 
 
 def read_form(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.sandbox.driver import SlackDriver
@@ -163,8 +164,12 @@ def test_hand_off_this_message_prefills_the_summary_and_the_channel(
     assert "Bed 4: BP 82/50 & HR 118, @sam.nurse is with him" in card(slack)
     assert stored(sandbox).author_id == "U0DRPATEL"
 
-    slack.in_channel("#general").message("Bed 9 needs a sitter tonight")
+    slack.in_channel("#general").message("Bed 9 needs a sitter tonight. " * 120)
     slack.shortcut("handoff_message")
+    assert slack.modal is not None  # a field holds 3,000 characters, and says so
+    assert "Showing the first 3,000 of 3,599 characters; the rest is left out." in json.dumps(
+        slack.modal.blocks, ensure_ascii=False
+    )
     slack.submit({"Patient": "Jane Doe"})
     assert slack.errors == {
         "channel": "I'm not in that channel. Invite me there with `/invite @carebot`, "

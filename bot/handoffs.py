@@ -227,6 +227,41 @@ def members_of(care: Care, group_id: str) -> frozenset[str]:
     return frozenset(answer.get("users") or ())
 
 
+def check_can_read(care: Care, handoff: Handoff, user_id: str) -> None:
+    """Refuse someone the handoff was not for: patient details stay with the care team.
+
+    Its author, receiver (or a member of its role), an action item's owner and anyone in
+    its channel may read it.
+    """
+    named = {handoff.author_id, handoff.receiver.user_id, *(i.owner for i in handoff.items)}
+    if user_id in named:
+        return
+    if handoff.receiver.group_id and user_id in members_of(care, handoff.receiver.group_id):
+        return
+    if user_id in _channel_members(care, handoff.channel_id):
+        return
+    raise HandoffRefused(
+        f"{handoff.ref} was posted in <#{handoff.channel_id}>, which you're not in, so I can't "
+        f"show it to you. Ask <@{handoff.author_id}>, who wrote it."
+    )
+
+
+def _channel_members(care: Care, channel_id: str) -> frozenset[str]:
+    """Who is in a channel now; empty when Slack can't say (so nobody extra reads it)."""
+    members: set[str] = set()
+    cursor = ""
+    try:
+        while True:
+            page = care.slack.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+            members.update(page.get("members") or ())
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return frozenset(members)
+    except SlackApiError as error:
+        log.info("could not read a channel's members: %s", error.response.get("error"))
+        return frozenset()
+
+
 def create(
     care: Care, team_id: str, author_id: str, given: HandoffInput, request_id: str
 ) -> Handoff:

@@ -67,6 +67,7 @@ def run(care: Care, ask: Ask) -> Reply | None:
             return cards.list_reply(mine.waiting, mine.sent, mine.items, zone)
         if verb.lower() == "show":
             handoff = handoffs.get(care, ask.team_id, rest)
+            handoffs.check_can_read(care, handoff, ask.user_id)
             zone = care.people.timezone(ask.team_id, ask.user_id)
             shown = cards.card(handoff, zone, buttons=False)
             return Reply(text=shown.text, blocks=shown.blocks)

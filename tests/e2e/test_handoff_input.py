@@ -225,6 +225,16 @@ def test_show_and_list_answer_each_person_with_what_concerns_them(
     slack.submit({READ_BACK: "Recheck K+ at 6am, call if it drops"})
     assert "H-1" not in listed("@sam.nurse") and "H-1" not in listed("@dana")
 
+    icu = slack.as_user("@dr.patel").in_channel("#icu-private")  # dana is not in it
+    icu.command("/handoff", "Lena Ortiz to @sam.nurse: intubated 04:00, sedation weaning")
+    slack.as_user("@dana").in_channel("#cardiology-team").command("/handoff", "show H-4")
+    assert slack.last_reply().text == (
+        "H-4 was posted in #icu-private, which you're not in, so I can't show it to you. "
+        "Ask @dr.patel, who wrote it."
+    )
+    slack.as_user("@sam.nurse").command("/handoff", "show H-4")
+    assert "intubated 04:00, sedation weaning" in slack.last_reply().text
+
 
 def test_a_rate_limited_post_is_retried_and_posts_once(
     sandbox: Sandbox, slack: SlackDriver

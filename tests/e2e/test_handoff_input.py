@@ -199,13 +199,13 @@ def test_show_and_list_answer_each_person_with_what_concerns_them(
         }
     )
 
+    slack.as_user("@sam.nurse").command("/handoff", "Ann Lee to @social-work: needs a sitter")
+
     def listed(user: str) -> str:
         slack.as_user(user).command("/handoff", "list")
         reply = slack.last_reply()
         assert reply.ephemeral
         return reply.text
-
-    slack.as_user("@sam.nurse").command("/handoff", "Ann Lee to @social-work: needs a sitter")
 
     sam = listed("@sam.nurse")  # named on H-1, in @social-work for H-2, wrote H-3 to it
     waiting, sent = sam.split("Sent by you, not yet acknowledged")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot import handoff_changes as changes
 from bot import handoffs
 from bot.commands import Reply
 from bot.core.escalation import Rung, step
@@ -90,7 +91,7 @@ class Escalation:
                 channel=handoff.channel_id, thread_ts=thread, text=reply.text, blocks=reply.blocks
             )
             sent = 1
-        handoffs.remember_escalated(self.care, handoff, next_step.climbed)
+        changes.remember_escalated(self.care, handoff, next_step.climbed)
         return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
 
 

@@ -8,14 +8,26 @@ into several sections, and what still does not fit is trimmed with a pointer to
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackApiError
+
+from bot import handoffs
 from bot.commands import Block, Reply
 from bot.core.handoffs import Template, split_text
 from bot.core.mrkdwn import date_token, escape, truncate
 from bot.core.timeparse import format_when
 from bot.handoffs import Handoff, Item
+from handlers.blocks import button, context, plain, section
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.services import Care
+
+log = logging.getLogger(__name__)
 
 ACK_ACTION = "open_handoff_ack"  # only opens the read-back form: may be clicked again
 DONE_ACTION = "handoff_done"
@@ -31,9 +43,9 @@ def card(handoff: Handoff, zone: ZoneInfo, *, buttons: bool = True) -> Reply:
     head: list[Block] = [
         {
             "type": "header",
-            "text": _plain(f"{handoff.severity.badge} · Handoff {handoff.ref}"),
+            "text": plain(f"{handoff.severity.badge} · Handoff {handoff.ref}"),
         },
-        _context(
+        context(
             f"*Patient:* {handoff.patient} · *From* <@{handoff.author_id}> *to* "
             f"{handoff.receiver.mention or 'anyone on the team'} · {handoff.template.label}"
         ),
@@ -57,19 +69,19 @@ def _fallback(handoff: Handoff) -> str:
 
 def _sections(handoff: Handoff, room: int) -> list[Block]:
     blocks: list[Block] = []
-    for section in handoff.template.sections:
-        text = handoff.sections.get(section.key)
+    for part in handoff.template.sections:
+        text = handoff.sections.get(part.key)
         if not text:
             continue
         pieces = split_text(escape(text), SECTION_CHARS)
         for i, piece in enumerate(pieces):
             last_room = len(blocks) == room - 1
-            if last_room and (i < len(pieces) - 1 or _later_text(handoff, section.key)):
+            if last_room and (i < len(pieces) - 1 or _later_text(handoff, part.key)):
                 note = f"\n_… trimmed here: see all of it with_ `/handoff show {handoff.ref}`"
-                blocks.append(_section(truncate(piece, SECTION_CHARS - len(note)) + note))
+                blocks.append(section(truncate(piece, SECTION_CHARS - len(note)) + note))
                 return blocks
-            title = f"*{section.title}*\n" if i == 0 else ""
-            blocks.append(_section(title + piece))
+            title = f"*{part.title}*\n" if i == 0 else ""
+            blocks.append(section(title + piece))
     return blocks
 
 
@@ -81,14 +93,14 @@ def _later_text(handoff: Handoff, after: str) -> bool:
 def _items(handoff: Handoff, zone: ZoneInfo, buttons: bool) -> list[Block]:
     if not handoff.items:
         return []
-    blocks: list[Block] = [_section("*Action list*")]
+    blocks: list[Block] = [section("*Action list*")]
     for item in handoff.items:
-        block = _section(truncate(item_line(item, zone), _ITEM_CHARS))
+        block = section(truncate(item_line(item, zone), _ITEM_CHARS))
         if buttons and item.done_at is None:
             block["accessory"] = {
                 "type": "button",
                 "action_id": DONE_ACTION,
-                "text": _plain("Done"),
+                "text": plain("Done"),
                 "value": item_value(handoff.ref, item.position),
             }
         blocks.append(block)
@@ -114,7 +126,7 @@ def _status(handoff: Handoff, zone: ZoneInfo, buttons: bool) -> list[Block]:
         when = date_token(handoff.acknowledged_at, format_when(handoff.acknowledged_at, zone))
         quoted = "\n".join(f">{line}" for line in escape(handoff.synthesis or "").splitlines())
         return [
-            _section(
+            section(
                 truncate(
                     f"✅ *Acknowledged* by <@{handoff.acknowledged_by}> {when}\n"
                     f"*Read-back:*\n{quoted}",
@@ -123,15 +135,15 @@ def _status(handoff: Handoff, zone: ZoneInfo, buttons: bool) -> list[Block]:
             )
         ]
     who = handoff.receiver.mention or "anyone on the team"
-    blocks: list[Block] = [_context(f"⏳ Waiting for {who} to acknowledge with a read-back.")]
+    blocks: list[Block] = [context(f"⏳ Waiting for {who} to acknowledge with a read-back.")]
     if buttons:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": "handoff_buttons",
                 "elements": [
-                    _button("Acknowledge", ACK_ACTION, handoff.ref, style="primary"),
-                    _button("Edit", EDIT_ACTION, handoff.ref),
+                    button("Acknowledge", ACK_ACTION, handoff.ref, style="primary"),
+                    button("Edit", EDIT_ACTION, handoff.ref),
                 ],
             }
         )
@@ -157,20 +169,20 @@ def list_reply(
     ):
         if found:
             lines = [_list_line(h, zone) for h in found]
-            blocks.append(_section(f"*{title}*\n" + "\n".join(lines)))
+            blocks.append(section(f"*{title}*\n" + "\n".join(lines)))
     if items:
         lines = [
             f"{item_line(item, zone)}  ({h.ref}, {h.patient}, <#{h.channel_id}>)"
             for h, item in items
         ]
-        blocks.append(_section("*Your open action items*\n" + "\n".join(lines)))
+        blocks.append(section("*Your open action items*\n" + "\n".join(lines)))
     text = "\n\n".join(b["text"]["text"] for b in blocks)
     # Slack refused to post these: the list is where their author finds them again.
     unposted = [h for h in sent if h.posted_at is None][:5]
-    retry = [_button(f"Post {h.ref} again", REPOST_ACTION, f"{h.ref}:list") for h in unposted]
+    retry = [button(f"Post {h.ref} again", REPOST_ACTION, f"{h.ref}:list") for h in unposted]
     return Reply(
         text=truncate(text, 3_000),
-        blocks=[_section(truncate(b["text"]["text"], 3_000)) for b in blocks]
+        blocks=[section(truncate(b["text"]["text"], 3_000)) for b in blocks]
         + ([{"type": "actions", "elements": retry}] if retry else []),
     )
 
@@ -185,18 +197,31 @@ def _list_line(handoff: Handoff, zone: ZoneInfo) -> str:
     )
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
-    button: Block = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
-    return button | ({"style": style} if style else {})
+def refresh_card(care: Care, client: WebClient, handoff: Handoff) -> None:
+    """Redraw the channel card from the handoff as stored now; a card that is gone is fine.
 
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text}
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    A Done and an Acknowledge at the same moment may each render before the other's write
+    and reach Slack in either order; reading again after each update, and redrawing while
+    that shows something new, leaves the card on the latest state.
+    """
+    if not handoff.message_ts:
+        return
+    drawn: list[Block] | None = None
+    for _ in range(3):
+        current = handoffs.get(care, handoff.team_id, handoff.ref)
+        shown = card(current, care.settings.timezone)
+        if shown.blocks == drawn:
+            return
+        try:
+            client.chat_update(
+                channel=handoff.channel_id,
+                ts=handoff.message_ts,
+                text=shown.text,
+                blocks=shown.blocks,
+            )
+        except SlackApiError as error:
+            log.warning(
+                "could not update the card of %s: %s", handoff.ref, error.response.get("error")
+            )
+            return
+        drawn = shown.blocks

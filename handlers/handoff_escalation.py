@@ -9,6 +9,7 @@ from bot.core.escalation import Rung
 from bot.handoff_escalation import ActionDue, Escalation, Nudge
 from bot.handoffs import Handoff, Item
 from handlers import handoff_cards as cards
+from handlers.blocks import section
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -37,7 +38,7 @@ def nudge(n: Nudge) -> Reply:
             "value": h.ref,
             "style": "primary",
         }
-        return Reply(text=text, blocks=[_section(text), {"type": "actions", "elements": [button]}])
+        return Reply(text=text, blocks=[section(text), {"type": "actions", "elements": [button]}])
     who = h.receiver.mention or "Anyone on the team"
     if n.rung is Rung.THREAD:
         text = (
@@ -49,7 +50,7 @@ def nudge(n: Nudge) -> Reply:
             f"🔴 *{h.ref}* for {h.patient} ({h.severity.badge}) has gone {waited} without an "
             f"acknowledgement. {who}, please read it back; <@{h.author_id}> posted it."
         )
-    return Reply(text=text, blocks=[_section(text)], public=True)
+    return Reply(text=text, blocks=[section(text)], public=True)
 
 
 def item_due(care: Care, handoff: Handoff, item: Item) -> Reply:
@@ -63,7 +64,7 @@ def item_due(care: Care, handoff: Handoff, item: Item) -> Reply:
         "action_id": cards.DONE_ACTION,
         "value": cards.item_value(handoff.ref, item.position),
     }
-    return Reply(text=text, blocks=[_section(text), {"type": "actions", "elements": [button]}])
+    return Reply(text=text, blocks=[section(text), {"type": "actions", "elements": [button]}])
 
 
 def _minutes(total: int) -> str:
@@ -71,7 +72,3 @@ def _minutes(total: int) -> str:
     if hours and minutes:
         return f"{hours} h {minutes} min"
     return f"{hours} h" if hours else f"{minutes} min"
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.handoff_changes import acknowledge, mark_done
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
+from handlers.handoff_cards import refresh_card
 from storage import audit, handoffs
 from storage.handoff_models import HandoffRow
 
@@ -108,4 +110,20 @@ def test_only_the_named_receiver_may_acknowledge(sandbox: Sandbox, slack: SlackD
     slack.close()
     slack.click("Acknowledge")
     slack.submit({"Your read-back (synthesis)": "Recheck K+ at 6am, call if it drops"})
+    assert stored(sandbox, "H-1").acknowledged_by == SAM
+
+
+def test_a_card_redrawn_from_a_stale_change_shows_the_latest_state(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    care = sandbox.runtime.care
+    slack.command("/handoff")
+    slack.submit(IPASS)
+    ticked = mark_done(care, TEAM, SAM, "H-1", 1).handoff  # drawn before the read-back below
+    acknowledge(care, TEAM, SAM, "H-1", "Recheck K+ at 6am, call if it drops")
+
+    refresh_card(care, care.slack, ticked)  # the Done's redraw arrives last
+
+    shown = card(slack)
+    assert "*Acknowledged* by @sam.nurse" in shown and "~Recheck K+~" in shown
     assert stored(sandbox, "H-1").acknowledged_by == SAM

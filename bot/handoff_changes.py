@@ -1,0 +1,252 @@
+"""Changing handoffs: create and post, acknowledge, tick items off, edit; each audited.
+
+A handoff is stored before it is posted, so a post Slack refuses loses nothing. Every
+change reads what it needs from Slack first and only then opens its write session.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.core.escalation import first_at
+from bot.core.handoff_actions import parse_actions
+from bot.core.handoffs import QUICK_USAGE, HandoffRefused, check_sections, check_synthesis
+from bot.core.mrkdwn import escape
+from bot.core.quickform import QuickFormError, read_patient
+from bot.handoff_access import acknowledge_refusal_for, check_channel, check_receiver
+from bot.handoffs import (
+    ACTION_DUE,
+    ESCALATION,
+    Handoff,
+    HandoffInput,
+    Item,
+    get,
+    item_subject,
+    view_of,
+)
+from storage import SqlAuditLog, handoffs, patients, reminders
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.services import Care
+    from storage.models import PatientRow
+
+log = logging.getLogger(__name__)
+
+
+def create(
+    care: Care, team_id: str, author_id: str, given: HandoffInput, request_id: str
+) -> Handoff:
+    """Check and store a handoff (not yet posted); raises HandoffRefused with the reason."""
+    sections = check_sections(given.template, given.sections)
+    check_receiver(care, team_id, author_id, given.receiver)
+    zone = care.people.timezone(team_id, author_id)
+    now = care.clock.now()
+    items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
+    check_channel(care, given.channel_id)
+    policy = care.patient_display(team_id)
+    with care.db.session() as session:
+        patient = _patient(session, team_id, given.patient, author_id, now)
+        row = handoffs.add(
+            session,
+            team_id,
+            patient_id=patient.id,
+            template=given.template.value,
+            severity=given.severity.value,
+            sections=sections,
+            channel_id=given.channel_id,
+            author_id=author_id,
+            receiver_user=given.receiver.user_id,
+            receiver_group=given.receiver.group_id,
+            actions=items,
+            now=now,
+        )
+        SqlAuditLog(session).record(
+            team_id, author_id, "handoff.create", row.ref, given.channel_id, request_id or None
+        )
+        return view_of(row, policy)
+
+
+def _patient(session: Session, team_id: str, typed: str, by: str, now: datetime) -> PatientRow:
+    try:
+        spec = read_patient(typed)
+    except QuickFormError as problem:
+        raise HandoffRefused(escape(str(problem))) from None
+    if spec.ref:
+        found = patients.get_by_ref(session, team_id, spec.ref)
+        if found is None:
+            raise HandoffRefused(
+                f"There is no patient {spec.ref} here. Give the name instead, as in "
+                f"`{QUICK_USAGE}`."
+            )
+        return found
+    return patients.find_or_create(session, team_id, spec.name or "", spec.mrn, by, now=now)
+
+
+def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
+    """The card is in the channel: remember where, start the escalation clock and item reminders."""
+    now = care.clock.now()
+    ladder = care.settings.handoff_ladders[handoff.severity]
+    policy = care.patient_display(handoff.team_id)  # read before the write session: one at a time
+    with care.db.session() as session:
+        handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
+        escalate_at = first_at(ladder, now)
+        if escalate_at is not None and handoff.acknowledged_at is None:
+            reminders.schedule(
+                session, handoff.team_id, ESCALATION, handoff.ref, escalate_at, now=now
+            )
+        _plan_items(session, handoff, handoff.items, now)
+        SqlAuditLog(session).record(
+            handoff.team_id, handoff.author_id, "handoff.post", handoff.ref, handoff.channel_id
+        )
+        row = handoffs.get(session, handoff.team_id, handoff.id)
+        return view_of(row, policy)
+
+
+def _plan_items(session: Session, handoff: Handoff, items: tuple[Item, ...], now: datetime) -> None:
+    for item in items:
+        subject = item_subject(handoff.ref, item.position)
+        if item.owner and item.due and item.done_at is None:
+            reminders.schedule(
+                session, handoff.team_id, ACTION_DUE, subject, max(item.due, now), now=now
+            )
+        else:
+            reminders.cancel(session, handoff.team_id, ACTION_DUE, subject, now=now)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A handoff after an acknowledgement or a tick; `first` is False when someone was first."""
+
+    handoff: Handoff
+    first: bool
+
+
+def acknowledge(
+    care: Care, team_id: str, user_id: str, ref: str, synthesis: str, request_id: str = ""
+) -> Changed:
+    """The receiver's read-back closes the loop and stops the escalation; only one counts."""
+    text = check_synthesis(synthesis)
+    handoff = get(care, team_id, ref)
+    if handoff.acknowledged_at is None and (
+        refusal := acknowledge_refusal_for(care, team_id, user_id, handoff)
+    ):
+        raise HandoffRefused(refusal)
+    now = care.clock.now()
+    policy = care.patient_display(team_id)
+    with care.db.session() as session:
+        first = handoffs.acknowledge(session, team_id, handoff.id, user_id, text, now)
+        if first:
+            reminders.cancel(session, team_id, ESCALATION, handoff.ref, now=now)
+            SqlAuditLog(session).record(
+                team_id,
+                user_id,
+                "handoff.acknowledge",
+                handoff.ref,
+                handoff.channel_id,
+                request_id or None,
+            )
+        row = handoffs.get(session, team_id, handoff.id)
+        return Changed(view_of(row, policy), first)
+
+
+def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -> Changed:
+    """Tick one action item off; a second tick (or a double click) changes nothing."""
+    handoff = get(care, team_id, ref)
+    if not any(i.position == position for i in handoff.items):
+        raise HandoffRefused(f"{handoff.ref} has no action item {position}.")
+    now = care.clock.now()
+    policy = care.patient_display(team_id)
+    with care.db.session() as session:
+        first = handoffs.mark_done(session, team_id, handoff.id, position, user_id, now)
+        if first:
+            reminders.cancel(
+                session, team_id, ACTION_DUE, item_subject(handoff.ref, position), now=now
+            )
+            SqlAuditLog(session).record(
+                team_id, user_id, "handoff.action_done", handoff.ref, handoff.channel_id
+            )
+        row = handoffs.get(session, team_id, handoff.id)
+        return Changed(view_of(row, policy), first)
+
+
+def edit(
+    care: Care, team_id: str, user_id: str, ref: str, given: HandoffInput, request_id: str = ""
+) -> Handoff:
+    """The author completes or corrects a handoff that nobody has acknowledged yet."""
+    handoff = get(care, team_id, ref)
+    if user_id != handoff.author_id:
+        raise HandoffRefused(f"Only <@{handoff.author_id}>, who wrote {handoff.ref}, can edit it.")
+    if handoff.acknowledged_at is not None:
+        raise HandoffRefused(
+            f"{handoff.ref} was acknowledged by <@{handoff.acknowledged_by}>, so it stays as they "
+            "read it. Post a new handoff for what changed."
+        )
+    sections = check_sections(handoff.template, given.sections)
+    check_receiver(care, team_id, user_id, given.receiver)
+    now = care.clock.now()
+    zone = care.people.timezone(team_id, user_id)
+    items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
+    policy = care.patient_display(team_id)
+    with care.db.session() as session:
+        row = handoffs.get(session, team_id, handoff.id)
+        if row.acknowledged_at is not None:
+            raise HandoffRefused(f"{handoff.ref} was acknowledged a moment ago; it stays as read.")
+        gone = {item_subject(row.ref, a.position) for a in row.actions}
+        as_was = {_as_typed(a.position, a.text, a.owner_id, a.due_at) for a in row.actions}
+        handoffs.replace_content(
+            session,
+            row,
+            severity=given.severity.value,
+            sections=sections,
+            receiver_user=given.receiver.user_id,
+            receiver_group=given.receiver.group_id,
+            actions=items,
+            now=now,
+        )
+        row = handoffs.get(session, team_id, handoff.id)
+        edited = view_of(row, policy)
+        for subject in gone - {item_subject(row.ref, i.position) for i in edited.items}:
+            reminders.cancel(session, team_id, ACTION_DUE, subject, now=now)
+        if edited.posted_at is not None:
+            # An item typed back unchanged keeps its plan: its owner was reminded once already.
+            changed = tuple(
+                i
+                for i in edited.items
+                if _as_typed(i.position, i.text, i.owner, i.due) not in as_was
+            )
+            _plan_items(session, edited, changed, now)
+            if edited.severity is not handoff.severity:
+                _retime_escalation(care, session, edited, edited.posted_at, now)
+        SqlAuditLog(session).record(
+            team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None
+        )
+        return edited
+
+
+def _as_typed(
+    position: int, text: str, owner: str | None, due: datetime | None
+) -> tuple[int, str, str | None, datetime | None]:
+    """An action item as the edit form writes it back: its due time to the minute."""
+    return position, text, owner, due.replace(second=0, microsecond=0) if due else None
+
+
+def _retime_escalation(
+    care: Care, session: Session, handoff: Handoff, posted_at: datetime, now: datetime
+) -> None:
+    """A new severity climbs its own ladder from the post, past the rungs already sent."""
+    ladder = care.settings.handoff_ladders[handoff.severity]
+    if handoff.escalated >= len(ladder):
+        reminders.cancel(session, handoff.team_id, ESCALATION, handoff.ref, now=now)
+        return
+    due = max(posted_at + ladder[handoff.escalated][1], now)
+    reminders.schedule(session, handoff.team_id, ESCALATION, handoff.ref, due, now=now)
+
+
+def remember_escalated(care: Care, handoff: Handoff, rungs: int) -> None:
+    with care.db.session() as session:
+        handoffs.set_escalated(session, handoff.team_id, handoff.id, rungs)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.handoff_actions import ActionItem
 from bot.core.handoffs import HandoffRefused, Receiver, acknowledge_refusal
 from bot.core.people import UnknownPerson
 from bot.handoffs import Handoff, members_of
@@ -58,11 +60,25 @@ def check_receiver(care: Care, team_id: str, author_id: str, receiver: Receiver)
                 f"<@{receiver.user_id}> can't receive handoffs (a bot or a deactivated "
                 "account). Name someone on the team."
             )
-    if receiver.group_id and not members_of(care, receiver.group_id):
+    if receiver.group_id and not members_of(care, receiver.group_id) - {author_id}:
         raise HandoffRefused(
-            f"The group <!subteam^{receiver.group_id}> has nobody in it (or I can't read it). "
-            "Name a person, or a group with members."
+            f"The group <!subteam^{receiver.group_id}> has nobody in it but you (or I can't "
+            "read it), so nobody could acknowledge. Name a person, or a group with members."
         )
+
+
+def check_owners(care: Care, team_id: str, items: Sequence[ActionItem]) -> None:
+    """Refuse an action item owned by a bot, a deactivated account or nobody Slack knows."""
+    for owner in dict.fromkeys(item.owner for item in items if item.owner):
+        try:
+            person = care.people.person(team_id, owner)
+        except UnknownPerson:
+            raise HandoffRefused(f"I can't find <@{owner}>, named in the action list.") from None
+        if not person.can_be_assigned:
+            raise HandoffRefused(
+                f"<@{owner}> can't own an action item (a bot or a deactivated account). "
+                "Name someone on the team, or leave the item without an owner."
+            )
 
 
 def check_can_read(care: Care, handoff: Handoff, user_id: str) -> None:

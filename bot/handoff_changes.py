@@ -16,7 +16,12 @@ from bot.core.handoff_actions import parse_actions
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused, check_sections, check_synthesis
 from bot.core.mrkdwn import escape
 from bot.core.quickform import QuickFormError, read_patient
-from bot.handoff_access import acknowledge_refusal_for, check_channel, check_receiver
+from bot.handoff_access import (
+    acknowledge_refusal_for,
+    check_channel,
+    check_owners,
+    check_receiver,
+)
 from bot.handoffs import (
     ACTION_DUE,
     ESCALATION,
@@ -47,6 +52,7 @@ def create(
     zone = care.people.timezone(team_id, author_id)
     now = care.clock.now()
     items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
+    check_owners(care, team_id, items)
     check_channel(care, given.channel_id)
     policy = care.patient_display(team_id)
     with care.db.session() as session:
@@ -191,6 +197,7 @@ def edit(
     now = care.clock.now()
     zone = care.people.timezone(team_id, user_id)
     items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
+    check_owners(care, team_id, items)
     policy = care.patient_display(team_id)
     with care.db.session() as session:
         row = handoffs.get(session, team_id, handoff.id)

@@ -7,6 +7,7 @@ never gets a stale nudge.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,6 @@ from bot import handoffs
 from bot.commands import Reply
 from bot.core.escalation import Rung, step
 from bot.core.failures import describe
-from bot.core.handoffs import HandoffRefused
 from bot.core.reminders import DueReminder, Outcome
 from bot.handoffs import ACTION_DUE, ESCALATION, Handoff, Item
 
@@ -33,6 +33,10 @@ MAX_ROLE_DMS = 15  # a role is a handful of people; a huge group gets the thread
 # Slack answers that no retry will change: that DM is skipped, the ladder goes on.
 UNREACHABLE = frozenset(
     {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "channel_not_found"}
+)
+# The same for the channel: the bot was removed, or the channel archived or deleted.
+CHANNEL_GONE = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "thread_not_found", "message_not_found"}
 )
 
 
@@ -58,12 +62,16 @@ class Escalation:
         self.care, self.render = care, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        return [_guarded(self.name, r, partial(self._one, r, now)) for r in due]
+        found = _load(self.care, due, lambda r: r.subject_ref)
+        return [
+            _guarded(
+                self.name, r, partial(self._one, r, found.get((r.team_id, r.subject_ref)), now)
+            )
+            for r in due
+        ]
 
-    def _one(self, reminder: DueReminder, now: datetime) -> Outcome:
-        try:
-            handoff = handoffs.get(self.care, reminder.team_id, reminder.subject_ref)
-        except HandoffRefused:
+    def _one(self, reminder: DueReminder, handoff: Handoff | None, now: datetime) -> Outcome:
+        if handoff is None:
             return Outcome(reminder.id)  # gone: nothing more to say
         if handoff.acknowledged_at is not None or handoff.posted_at is None:
             return Outcome(reminder.id)
@@ -87,10 +95,20 @@ class Escalation:
                     log.info("%s escalation DM skipped: %s", handoff.ref, code)
         else:
             thread = handoff.message_ts if next_step.rung is Rung.THREAD else None
-            slack.chat_postMessage(
-                channel=handoff.channel_id, thread_ts=thread, text=reply.text, blocks=reply.blocks
-            )
-            sent = 1
+            try:
+                slack.chat_postMessage(
+                    channel=handoff.channel_id,
+                    thread_ts=thread,
+                    text=reply.text,
+                    blocks=reply.blocks,
+                )
+                sent = 1
+            except SlackApiError as error:
+                code = str(error.response.get("error") or "")
+                if code not in CHANNEL_GONE:
+                    raise
+                # Retrying cannot help; the next rung (or the DM already sent) still may.
+                log.warning("%s escalation in its channel skipped: %s", handoff.ref, code)
         changes.remember_escalated(self.care, handoff, next_step.climbed)
         return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
 
@@ -113,14 +131,16 @@ class ActionDue:
         self.care, self.render = care, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        return [_guarded(self.name, r, partial(self._one, r)) for r in due]
+        found = _load(self.care, due, _ref_of_item)
+        return [
+            _guarded(self.name, r, partial(self._one, r, found.get((r.team_id, _ref_of_item(r)))))
+            for r in due
+        ]
 
-    def _one(self, reminder: DueReminder) -> Outcome:
-        ref, _, position = reminder.subject_ref.partition("/")
-        try:
-            handoff = handoffs.get(self.care, reminder.team_id, ref)
-        except HandoffRefused:
+    def _one(self, reminder: DueReminder, handoff: Handoff | None) -> Outcome:
+        if handoff is None:
             return Outcome(reminder.id)
+        position = reminder.subject_ref.partition("/")[2]
         item = next((i for i in handoff.items if str(i.position) == position), None)
         if item is None or item.done_at is not None or not item.owner:
             return Outcome(reminder.id)
@@ -136,6 +156,24 @@ class ActionDue:
                 return Outcome(reminder.id)
             raise
         return Outcome(reminder.id, sent=1)
+
+
+def _ref_of_item(reminder: DueReminder) -> str:
+    return reminder.subject_ref.partition("/")[0]  # "H-7/2" -> "H-7"
+
+
+def _load(
+    care: Care, due: Sequence[DueReminder], ref_of: Callable[[DueReminder], str]
+) -> dict[tuple[str, str], Handoff]:
+    """Every handoff a batch of reminders is about, read once per workspace, not once each."""
+    refs: dict[str, set[str]] = defaultdict(set)
+    for reminder in due:
+        refs[reminder.team_id].add(ref_of(reminder))
+    return {
+        (team, ref): handoff
+        for team, wanted in refs.items()
+        for ref, handoff in handoffs.get_many(care, team, wanted).items()
+    }
 
 
 def _guarded(kind: str, reminder: DueReminder, fire: Callable[[], Outcome]) -> Outcome:

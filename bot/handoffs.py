@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -167,6 +168,14 @@ def members_of(care: Care, group_id: str) -> frozenset[str]:
         log.info("could not read a user group's members: %s", error.response.get("error"))
         return frozenset()
     return frozenset(answer.get("users") or ())
+
+
+def get_many(care: Care, team_id: str, refs: Collection[str]) -> dict[str, Handoff]:
+    """The handoffs with these refs that exist, by ref: one read however many there are."""
+    policy = care.patient_display(team_id)
+    with care.db.session(read_only=True) as session:
+        rows = handoffs.get_many_by_refs(session, team_id, refs)
+        return {ref: view_of(row, policy) for ref, row in rows.items()}
 
 
 def item_subject(ref: str, position: int) -> str:

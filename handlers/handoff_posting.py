@@ -186,9 +186,10 @@ def _field_errors(
         errors[given.template.required] = str(problem)
     try:
         zone = care.people.timezone(team, user)
-        parse_actions(given.actions, care.times, care.clock.now(), zone)
+        items = parse_actions(given.actions, care.times, care.clock.now(), zone)
+        access.check_owners(care, team, items)
     except HandoffRefused as problem:
-        errors[form.ACTIONS] = str(problem)
+        errors[form.ACTIONS] = _plain_error(str(problem))
     if editing is None and given.channel_id:
         try:
             access.check_channel(care, given.channel_id)

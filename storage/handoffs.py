@@ -86,6 +86,22 @@ def get_by_ref(session: Session, team_id: str, ref: str) -> HandoffRow | None:
     ).one_or_none()
 
 
+def get_many_by_refs(
+    session: Session, team_id: str, refs: Collection[str]
+) -> dict[str, HandoffRow]:
+    """The handoffs with these refs, by ref, each with patient and items: two queries in all."""
+    numbers = {n for n in (parse_ref(r, PREFIX) for r in refs) if n is not None}
+    if not numbers:
+        return {}
+    rows = session.scalars(
+        select(HandoffRow)
+        .where(HandoffRow.team_id == team_id, HandoffRow.number.in_(sorted(numbers)))
+        .options(*_FULL)
+        .execution_options(populate_existing=True)
+    )
+    return {row.ref: row for row in rows}
+
+
 def set_posted(
     session: Session, team_id: str, handoff_id: int, message_ts: str, now: datetime
 ) -> None:

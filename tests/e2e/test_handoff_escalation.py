@@ -121,6 +121,22 @@ def test_a_bot_down_past_several_rungs_sends_only_the_highest_one_due(
         assert row is not None and row.escalated == 3
 
 
+def test_a_channel_the_bot_was_removed_from_does_not_retry_forever(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    hand_off(slack, "unstable")
+    sandbox.move_clock(at(10))
+    assert len(nudges(slack)) == 1
+    sandbox.standin.workspace.channels["C0CARDIO1"].members.discard("U0CAREBOT")
+
+    # The thread reminder and the channel notice cannot be posted: each is skipped, not retried.
+    assert sandbox.move_clock(at(20)) == ["handoff-escalation: 0 sent for 1 reminder(s)"]
+    assert sandbox.move_clock(at(60)) == ["handoff-escalation: 0 sent for 1 reminder(s)"]
+    assert sandbox.move_clock(at(24 * 60)) == ["nothing due"]
+    with sandbox.db.session(read_only=True) as session:
+        assert reminders.pending_count(session, TEAM) == 0
+
+
 def test_a_role_is_nudged_member_by_member_but_never_its_author(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:

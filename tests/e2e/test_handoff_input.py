@@ -69,7 +69,12 @@ def test_the_form_names_a_channel_it_cannot_use_and_an_empty_summary_under_their
         "channel": "That channel is archived, so nobody would see the handoff there. "
         "Pick the team's current channel."
     }
-    slack.submit({"Care-team channel": "#cardiology-team"})
+    slack.submit({"Care-team channel": "#cardiology-team", "Action list": "Call @old.locum"})
+    assert slack.errors == {
+        "actions": "That person can't own an action item (a bot or a deactivated account). "
+        "Name someone on the team, or leave the item without an owner."
+    }
+    slack.submit({"Action list": "Call @sam.nurse"})
 
     assert slack.errors == {} and slack.modal is None
     assert len(cards(slack)) == 1

@@ -54,7 +54,10 @@ def card(handoff: Handoff, zone: ZoneInfo, *, buttons: bool = True) -> Reply:
     items = _items(handoff, zone, buttons) if handoff.template is Template.IPASS else []
     room = MAX_BLOCKS - len(head) - len(tail) - len(items)
     text = _sections(handoff, room)
-    blocks = head + text + items + tail
+    # I-PASS reads in its order: the Action list comes after the Patient summary.
+    first = handoff.template.sections[0].key
+    cut = sum(1 for key, _ in text if key == first)
+    blocks = head + [b for _, b in text[:cut]] + items + [b for _, b in text[cut:]] + tail
     return Reply(text=_fallback(handoff), blocks=blocks, public=True)
 
 
@@ -67,8 +70,9 @@ def _fallback(handoff: Handoff) -> str:
     )
 
 
-def _sections(handoff: Handoff, room: int) -> list[Block]:
-    blocks: list[Block] = []
+def _sections(handoff: Handoff, room: int) -> list[tuple[str, Block]]:
+    """Each section's text as blocks of at most SECTION_CHARS, tagged with its section key."""
+    blocks: list[tuple[str, Block]] = []
     for part in handoff.template.sections:
         text = handoff.sections.get(part.key)
         if not text:
@@ -78,10 +82,11 @@ def _sections(handoff: Handoff, room: int) -> list[Block]:
             last_room = len(blocks) == room - 1
             if last_room and (i < len(pieces) - 1 or _later_text(handoff, part.key)):
                 note = f"\n_… trimmed here: see all of it with_ `/handoff show {handoff.ref}`"
-                blocks.append(section(truncate(piece, SECTION_CHARS - len(note)) + note))
+                trimmed = truncate(piece, SECTION_CHARS - len(note)) + note
+                blocks.append((part.key, section(trimmed)))
                 return blocks
             title = f"*{part.title}*\n" if i == 0 else ""
-            blocks.append(section(title + piece))
+            blocks.append((part.key, section(title + piece)))
     return blocks
 
 

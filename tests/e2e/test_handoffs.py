@@ -65,6 +65,9 @@ def test_the_ipass_form_posts_sections_and_action_items_with_owners_and_due_time
     assert "🔴 Unstable · Handoff H-1" in shown
     assert "72M, CHF exacerbation" in shown and "If UOP &lt; 30" not in shown
     assert "If UOP < 30 ml/h, call cardiology" in shown
+    # In I-PASS order: summary, action list, situation awareness.
+    order = ["*Patient summary*", "*Action list*", "*Situation awareness & contingency*"]
+    assert [shown.index(title) for title in order] == sorted(shown.index(t) for t in order)
     row = stored(sandbox, "H-1")
     items = [(a.text, a.owner_id, a.due_at is not None) for a in row.actions]
     assert items == [("Recheck K+", SAM, True), ("Call family", PATEL, False)]

@@ -9,6 +9,7 @@ it sends nothing and plans again from the visit as it is now.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -129,25 +130,34 @@ class VisitReminder:
         raise NotImplementedError
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        visits = _visits(self.care, due)
+        policies: dict[str, PatientDisplay] = {}
         outcomes = []
         for reminder in due:
+            row = visits.get((reminder.team_id, reminder.subject_ref))
             try:
-                outcomes.append(self._fire_one(reminder, now))
+                outcomes.append(self._fire_one(reminder, row, policies, now))
             except Exception as error:  # one broken reminder must not resend the batch's others
                 log.error("%s reminder %d failed: %s", self.name, reminder.id, describe(error))
                 outcomes.append(Outcome(reminder.id, error="kind_failed"))
         return outcomes
 
-    def _fire_one(self, reminder: DueReminder, now: datetime) -> Outcome:
+    def _fire_one(
+        self,
+        reminder: DueReminder,
+        row: AppointmentRow | None,
+        policies: dict[str, PatientDisplay],
+        now: datetime,
+    ) -> Outcome:
         team = reminder.team_id
-        with self.care.db.session(read_only=True) as session:
-            row = appointments.get_by_ref(session, team, reminder.subject_ref)
-            if row is None or row.status not in appointments.HOLDS_SLOT:
-                return Outcome(reminder.id)  # off the schedule: nothing more to say, ever
-            due = self.decide(row, reminder, now)
+        if row is None or row.status not in appointments.HOLDS_SLOT:
+            return Outcome(reminder.id)  # off the schedule: nothing more to say, ever
+        due = self.decide(row, reminder, now)
         if due.to is None:
             return Outcome(reminder.id, next_at=due.next_at)
-        policy = self.care.patient_display(team)
+        if team not in policies:
+            policies[team] = self.care.patient_display(team)
+        policy = policies[team]
         zone = self.care.people.timezone(team, due.to)
         lead = rules.time_left(due.lead, row.start_at, now) if due.lead else None
         reply = self.render(_notice(self.name, row, due.to, lead, policy, zone))
@@ -160,6 +170,19 @@ class VisitReminder:
                 return Outcome(reminder.id, next_at=due.next_at)
             return Outcome(reminder.id, error=failure)
         return Outcome(reminder.id, sent=1, next_at=due.next_at)
+
+
+def _visits(care: Care, due: Sequence[DueReminder]) -> dict[tuple[str, str], AppointmentRow]:
+    """The visits a batch of reminders is about: one read per workspace, not one per reminder."""
+    refs: dict[str, set[str]] = defaultdict(set)
+    for reminder in due:
+        refs[reminder.team_id].add(reminder.subject_ref)
+    with care.db.session(read_only=True) as session:
+        return {
+            (team, ref): row
+            for team, wanted in refs.items()
+            for ref, row in appointments.get_many_by_refs(session, team, wanted).items()
+        }
 
 
 class ClinicianReminder(VisitReminder):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
@@ -278,3 +279,24 @@ def test_clinician_reminders_can_be_turned_off(sandbox: Sandbox, slack: SlackDri
     sandbox.move_clock(TUESDAY_3PM - MINUTE)
 
     assert [m for m in slack.dms("@dr.patel") if "Reminder" in m.text] == []
+
+
+def test_a_sweep_reads_its_batch_of_visits_at_once(sandbox: Sandbox, slack: SlackDriver) -> None:
+    for hour in (9, 10, 11, 13, 14):
+        book(sandbox, slack, f"Patient {hour}, consult, wednesday {hour}:00, with @dr.patel")
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(sandbox.db.engine, "before_cursor_execute", count)
+    try:
+        sandbox.move_clock(TUESDAY_3PM)  # every visit's 24 h lead is due, no 1 h one yet
+    finally:
+        sa.event.remove(sandbox.db.engine, "before_cursor_execute", count)
+
+    assert len(reminders_to(slack, "@dr.patel")) == 5
+    visit_reads = [
+        s for s in statements if s.lstrip().startswith("SELECT") and "FROM appointments" in s
+    ]
+    assert len(visit_reads) == 1  # not one per reminder

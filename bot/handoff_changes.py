@@ -15,7 +15,7 @@ from bot.core.escalation import first_at
 from bot.core.handoff_actions import parse_actions
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused, check_sections, check_synthesis
 from bot.core.mrkdwn import escape
-from bot.core.quickform import QuickFormError, read_patient
+from bot.core.quickform import PatientSpec, QuickFormError, read_patient
 from bot.handoff_access import (
     acknowledge_refusal_for,
     check_channel,
@@ -77,18 +77,31 @@ def create(
         return view_of(row, policy)
 
 
-def _patient(session: Session, team_id: str, typed: str, by: str, now: datetime) -> PatientRow:
+def check_patient(care: Care, team_id: str, typed: str) -> None:
+    """Refuse a patient that can't be read, or a P-ref nobody has in this workspace."""
+    with care.db.session(read_only=True) as session:
+        _existing(session, team_id, typed)
+
+
+def _existing(session: Session, team_id: str, typed: str) -> tuple[PatientSpec, PatientRow | None]:
+    """The typed patient read, and the stored one it names (None for a new name)."""
     try:
         spec = read_patient(typed)
     except QuickFormError as problem:
         raise HandoffRefused(escape(str(problem))) from None
-    if spec.ref:
-        found = patients.get_by_ref(session, team_id, spec.ref)
-        if found is None:
-            raise HandoffRefused(
-                f"There is no patient {spec.ref} here. Give the name instead, as in "
-                f"`{QUICK_USAGE}`."
-            )
+    if not spec.ref:
+        return spec, None
+    found = patients.get_by_ref(session, team_id, spec.ref)
+    if found is None:
+        raise HandoffRefused(
+            f"There is no patient {spec.ref} here. Give the name instead, as in `{QUICK_USAGE}`."
+        )
+    return spec, found
+
+
+def _patient(session: Session, team_id: str, typed: str, by: str, now: datetime) -> PatientRow:
+    spec, found = _existing(session, team_id, typed)
+    if found is not None:
         return found
     return patients.find_or_create(session, team_id, spec.name or "", spec.mrn, by, now=now)
 

@@ -16,7 +16,6 @@ from bot import handoffs
 from bot.commands import Reply
 from bot.core.handoff_actions import parse_actions
 from bot.core.handoffs import HandoffRefused, Template, check_sections
-from bot.core.quickform import QuickFormError, read_patient
 from bot.handoffs import Handoff, HandoffInput
 from handlers import handoff_cards as cards
 from handlers import handoff_form as form
@@ -177,9 +176,9 @@ def _field_errors(
     errors: dict[str, str] = {}
     if editing is None:
         try:
-            read_patient(given.patient)
-        except QuickFormError as problem:
-            errors[form.PATIENT] = str(problem)[:150]
+            changes.check_patient(care, team, given.patient)
+        except HandoffRefused as problem:
+            errors[form.PATIENT] = _plain_error(str(problem))[:150]
     try:
         check_sections(given.template, given.sections)
     except HandoffRefused as problem:

@@ -58,7 +58,8 @@ def test_the_form_names_a_channel_it_cannot_use_and_an_empty_summary_under_their
 ) -> None:
     slack.command("/handoff")
 
-    slack.submit({"Patient": "P-99", "Care-team channel": "#cardiology-team"})
+    slack.submit({"Patient": "P-99", "Patient summary": "Stable overnight"})
+    assert list(slack.errors) == ["patient"]
     assert slack.errors["patient"].startswith("There is no patient P-99 here.")
     slack.submit({"Patient": "Jane Doe", "Care-team channel": "#general", "Patient summary": " "})
     assert slack.errors == {

@@ -60,6 +60,7 @@ def create_app(care: Care, executor: TrackingExecutor) -> App:
         context["care"] = care
         next()
 
+    care.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
     register_all(app, care)
     return app
 

@@ -15,6 +15,7 @@ from bot.core.display import PatientDisplay
 from bot.core.reminders import ReminderKind, SweepReport, sweep
 from bot.core.timeparse import TimeParser
 from bot.directory import Directory
+from bot.home import HomeTab
 from storage import Database, dedup, drafts, workspaces
 from storage.reminders import SqlReminderStore
 
@@ -41,6 +42,7 @@ class Care:
     wall: Clock = field(default_factory=SystemClock)  # real time, for leases and housekeeping
     commands: CommandRegistry = field(default_factory=CommandRegistry)
     reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
+    home: HomeTab = field(default_factory=HomeTab)  # My day: its sections, its redraw hook
 
     @cached_property
     def people(self) -> Directory:

@@ -203,21 +203,43 @@ class MyHandoffs:
     items: tuple[tuple[Handoff, Item], ...]  # my open action items
 
 
-def mine(care: Care, team_id: str, user_id: str) -> MyHandoffs:
+def waiting(care: Care, team_id: str, user_id: str, limit: int = 20) -> tuple[Handoff, ...]:
+    """Posted handoffs waiting for this person's acknowledgement, as receiver or in a role."""
     with care.db.session(read_only=True) as session:
         groups = handoffs.open_groups(session, team_id)
     my_groups = [g for g in groups if user_id in members_of(care, g)]
     policy = care.patient_display(team_id)
     with care.db.session(read_only=True) as session:
-        waiting = tuple(
-            view_of(r, policy) for r in handoffs.waiting_for(session, team_id, user_id, my_groups)
-        )
-        sent = tuple(view_of(r, policy) for r in handoffs.sent_by(session, team_id, user_id))
-        items = tuple(
+        rows = handoffs.waiting_for(session, team_id, user_id, my_groups, limit)
+        return tuple(view_of(r, policy) for r in rows)
+
+
+def open_items(
+    care: Care, team_id: str, user_id: str, limit: int = 20
+) -> tuple[tuple[Handoff, Item], ...]:
+    """This person's action items not yet done, soonest due first, with their handoffs."""
+    policy = care.patient_display(team_id)
+    with care.db.session(read_only=True) as session:
+        return tuple(
             (
                 view_of(a.handoff, policy, with_items=False),
                 Item(a.position, a.text, a.owner_id, a.due_at, None, None),
             )
-            for a in handoffs.open_actions_of(session, team_id, user_id)
+            for a in handoffs.open_actions_of(session, team_id, user_id, limit)
         )
-    return MyHandoffs(waiting, sent, items)
+
+
+def mine(care: Care, team_id: str, user_id: str) -> MyHandoffs:
+    policy = care.patient_display(team_id)
+    with care.db.session(read_only=True) as session:
+        sent = tuple(view_of(r, policy) for r in handoffs.sent_by(session, team_id, user_id))
+    return MyHandoffs(waiting(care, team_id, user_id), sent, open_items(care, team_id, user_id))
+
+
+def concerned(handoff: Handoff) -> tuple[set[str], set[str]]:
+    """Whose day a change to this handoff touches: people, and user groups to expand."""
+    people = {handoff.author_id, *(i.owner for i in handoff.items if i.owner)}
+    if handoff.receiver.user_id:
+        people.add(handoff.receiver.user_id)
+    groups = {handoff.receiver.group_id} if handoff.receiver.group_id else set()
+    return people, groups

@@ -23,6 +23,10 @@ PAGE = 40
 LIST_USAGE = "/appt list [today|tomorrow|week|<date>] [mine|@clinician|P-4]"
 _REF = re.compile(r"^[Aa]-?\d{1,9}$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+# A day's plan keeps what happened (done, no-show) and drops what was called off.
+SHOWN_IN_A_DAY = tuple(
+    s.value for s in Status if s not in (Status.CANCELLED, Status.ENTERED_IN_ERROR)
+)
 
 
 class VisitRefused(ValueError):
@@ -103,6 +107,20 @@ def list_visits(care: Care, team_id: str, user_id: str, text: str, offset: int =
         )
         visits = tuple(visit_of(row, policy) for row in rows)
     return VisitList(f"{title}{who}", visits, total, offset, text, zone)
+
+
+def of_person(
+    care: Care, team_id: str, user_id: str, start: datetime, end: datetime, offset: int, limit: int
+) -> tuple[tuple[Visit, ...], int]:
+    """A page of the visits in [start, end) with this clinician or booker, and how many."""
+    policy = care.patient_display(team_id)
+    filters: dict[str, Any] = {"involving": user_id, "statuses": SHOWN_IN_A_DAY}
+    with care.db.session(read_only=True) as session:
+        total = appointments.count_between(session, team_id, start, end, **filters)
+        rows = appointments.between(
+            session, team_id, start, end, limit=limit, offset=offset, **filters
+        )
+        return tuple(visit_of(row, policy) for row in rows), total
 
 
 def _range(care: Care, text: str, zone: ZoneInfo) -> tuple[date, int, str, str]:

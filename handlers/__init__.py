@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import appointments, dedup, dispatch, errors, handoffs, help
+from handlers import appointments, dedup, dispatch, errors, handoffs, help, home
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from bot.services import Care
 
 # Each feature registers its command, listeners and reminder kinds; order sets /carebot help.
-FEATURES = (help, appointments, handoffs)
+FEATURES = (help, appointments, handoffs, home)
+# What app.yaml must subscribe to for the listeners to hear anything.
+BOT_EVENTS = dispatch.BOT_EVENTS + home.BOT_EVENTS
 
 
 def register_all(app: App, care: Care) -> None:

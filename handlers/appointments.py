@@ -16,7 +16,7 @@ from bot.commands import Ask, Command, Reply
 from bot.core.appointments import Action
 from bot.core.mrkdwn import escape
 from bot.visits import VisitRefused
-from handlers import appointment_export, appointment_form, visit_reminders
+from handlers import appointment_export, appointment_form, appointment_home, visit_reminders
 from handlers import appointment_views as views
 from handlers.visit_cards import refresh_card
 
@@ -54,6 +54,7 @@ def register(app: App, care: Care) -> None:
     app.action("appt_discard")(on_discard)
     app.action(re.compile(r"^appt_slot_\d+$"))(on_slot)
     app.action("page_appt_list")(on_next_page)
+    care.home.add_section(appointment_home.SECTION)
     appointment_form.register(app, care)
     visit_reminders.register(app, care)
 

@@ -11,7 +11,7 @@ from bot import handoff_changes as changes
 from bot import handoffs
 from bot.commands import Ask, Command, Reply
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused
-from handlers import handoff_ack, handoff_escalation
+from handlers import handoff_ack, handoff_escalation, handoff_home
 from handlers import handoff_cards as cards
 from handlers import handoff_form as form
 from handlers import handoff_posting as posting
@@ -39,6 +39,8 @@ def register(app: App, care: Care) -> None:
         Command("handoff", "Hand a patient over to a care team, I-PASS or SBAR", USAGE, run)
     )
     app.action(cards.DONE_ACTION)(on_done)
+    care.home.add_section(handoff_home.WAITING)
+    care.home.add_section(handoff_home.ITEMS)
     posting.register(app, care)
     handoff_ack.register(app, care)
     handoff_escalation.register(app, care)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+import handlers
 from bot.sandbox import scopes
 from bot.sandbox.world import Sandbox
-from handlers import dispatch
 
 ROOT = Path(__file__).resolve().parents[2]
 # Web API calls in carebot's own code (the sandbox plays Slack, so it is left out).
@@ -53,7 +53,7 @@ def test_slash_commands_explain_themselves_and_escape_mentions(manifest: dict[st
 
 def test_subscribed_events_are_exactly_what_carebot_listens_to(manifest: dict[str, Any]) -> None:
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == set(
-        dispatch.BOT_EVENTS
+        handlers.BOT_EVENTS
     )
 
 

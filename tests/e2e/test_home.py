@@ -1,0 +1,189 @@
+"""The Home tab, "My day": what it shows, its buttons, and its redraw when something changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+
+from bot.commands import Ask, Command, Reply
+from bot.home import Viewer
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.render import render_view
+from bot.sandbox.world import Sandbox
+from bot.services import Care
+from handlers.home import Layout, home_view
+from storage import appointments, patients
+from tests.e2e.conftest import START
+
+TEAM = "T0CAREBOT"
+DANA, PATEL, SAM, RILEY = "U0COORD01", "U0DRPATEL", "U0NURSE01", "U0SOCIAL1"
+TODAY = "Jane Doe, MRI, today 4pm, 45 min, with @dr.patel, at Radiology 2"
+TOMORROW = "Omar Haddad MRN 88123, follow-up, tomorrow 9am, with @dr.patel"
+TO_SAM = "Jane Doe to @sam.nurse: stable overnight, recheck K+ at 6am"
+WITH_ITEM = {
+    "Patient": "Omar Haddad MRN 88123",
+    "Receiver": "@sam.nurse",
+    "Patient summary": "72M, CHF exacerbation, diuresing well",
+    "Action list": "Recheck K+ @sam.nurse by tomorrow 6am",
+}
+
+
+def home(sandbox: Sandbox, user: str) -> str:
+    """The Home tab as the person sees it; empty when nothing was ever published."""
+    view = sandbox.standin.home(user)
+    return render_view(view.view, names=sandbox.standin.workspace) if view else ""
+
+
+def book(slack: SlackDriver, text: str) -> None:
+    slack.command("/appt", f"book {text}")
+    slack.click("Confirm")
+
+
+def stored_visit(sandbox: Sandbox, ref: str) -> appointments.AppointmentRow:
+    with sandbox.db.session(read_only=True) as session:
+        row = appointments.get_by_ref(session, TEAM, ref)
+        assert row is not None
+        return row
+
+
+def test_a_first_visit_shows_the_welcome_and_the_commands_that_exist(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.as_user("@riley.sw").open_home()
+
+    shown = home(sandbox, RILEY)
+    assert "My day" in shown and "Welcome to carebot" in shown
+    assert "/appt" in shown and "/handoff" in shown
+    assert "/preauth" not in shown and "pre-approvals" not in shown  # not registered here
+    assert "No appointments today or tomorrow" in shown
+    assert "No handoffs waiting for you" in shown and "No open action items" in shown
+
+    slack.open_home()  # Slack now sends the published view along: not a first visit
+    assert "Welcome to carebot" not in home(sandbox, RILEY)
+
+
+def test_the_welcome_names_pre_approvals_once_preauth_is_registered(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    def preauth(care: Care, ask: Ask) -> Reply:
+        return Reply(text="pre-approvals")
+
+    sandbox.runtime.care.commands.add(Command("preauth", "Pre-approvals", ("preauth",), preauth))
+
+    slack.open_home()
+
+    assert "`/preauth`: pre-approvals" in home(sandbox, DANA)
+
+
+def test_my_day_lists_todays_and_tomorrows_visits_for_clinician_and_booker(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    book(slack, TODAY)
+    book(slack, TOMORROW)
+    book(slack, "Ann Lee, lab, in 3 days 10am")
+
+    slack.as_user("@dr.patel").open_home()
+    shown = home(sandbox, PATEL)
+    assert "Today 3:00 PM* · *A-1* J.D. (P-1)" in shown.replace("*", "*")  # Chicago time
+    assert "Tomorrow 8:00 AM" in shown and "A-2" in shown
+    assert "A-3" not in shown  # three days out
+    assert "Jane Doe" not in shown and "Omar Haddad" not in shown  # the initials policy
+    assert "Check in" in shown  # today's visit has its buttons, tomorrow's none
+
+    slack.as_user("@dana").open_home()
+    booker = home(sandbox, DANA)
+    assert "A-1" in booker and "A-2" in booker and "with @dr.patel" in booker
+    slack.as_user("@sam.nurse").open_home()
+    assert "A-1" not in home(sandbox, SAM)
+
+
+def test_a_user_slack_does_not_know_gets_no_error(sandbox: Sandbox, slack: SlackDriver) -> None:
+    ack = slack.event(
+        {"type": "app_home_opened", "user": "U0NOBODY1", "channel": "D0NOBODY1", "tab": "home"}
+    )
+
+    assert ack.ok
+    assert sandbox.standin.home("U0NOBODY1") is None
+    assert not [m for m in slack.dms("@dana") if "Sorry" in m.text]
+
+
+def test_the_messages_tab_publishes_nothing(sandbox: Sandbox, slack: SlackDriver) -> None:
+    slack.open_home(tab="messages")
+
+    assert sandbox.standin.home(DANA) is None
+
+
+def seed_visits(sandbox: Sandbox, count: int) -> None:
+    """`count` visits for dr.patel today, stored directly: booking each by hand is slow."""
+    with sandbox.db.session() as session:
+        patient = patients.find_or_create(session, TEAM, "Jane Doe", None, DANA, now=START)
+        for i in range(count):
+            start = START + timedelta(minutes=5 * i + 60)
+            appointments.add(
+                session,
+                TEAM,
+                patient_id=patient.id,
+                kind="lab",
+                label="lab",
+                start_at=start,
+                end_at=start + timedelta(minutes=5),
+                clinician_id=PATEL,
+                location=None,
+                notes=None,
+                booked_by=DANA,
+                channel_id="C0CARDIO1",
+                now=START,
+            )
+
+
+def test_a_long_day_fits_slacks_block_limit_and_pages(sandbox: Sandbox, slack: SlackDriver) -> None:
+    seed_visits(sandbox, 45)
+    slack.as_user("@dr.patel").open_home()
+
+    view = sandbox.standin.home(PATEL)
+    assert view is not None and len(view.view["blocks"]) <= 100
+    assert "Your appointments today and tomorrow* (45)" in home(sandbox, PATEL)
+
+    slack.click("Show more", in_message="home")
+    assert "Showing 1-" in home(sandbox, PATEL)
+    shown_to = int(home(sandbox, PATEL).split("Showing 1-")[1].split(" ")[0])
+    assert shown_to > 5
+    slack.click("Show more", in_message="home")
+    assert f"Showing {shown_to + 1}-" in home(sandbox, PATEL)
+    assert len(sandbox.standin.home(PATEL).view["blocks"]) <= 100  # type: ignore[union-attr]
+
+    slack.click("Show less", in_message="home")
+    assert "Showing" not in home(sandbox, PATEL)
+
+
+@contextmanager
+def counted(sandbox: Sandbox) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(sandbox.db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(sandbox.db.engine, "before_cursor_execute", count)
+
+
+def test_drawing_my_day_reads_the_same_few_queries_however_long_it_is(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    care = sandbox.runtime.care
+    viewer = Viewer(TEAM, PATEL, care.people.timezone(TEAM, PATEL), START)
+    seed_visits(sandbox, 2)
+    with counted(sandbox) as few:
+        home_view(care, viewer, Layout())
+    seed_visits(sandbox, 30)
+    with counted(sandbox) as many:
+        home_view(care, viewer, Layout(opened="appointments"))
+
+    assert len(many) == len(few)

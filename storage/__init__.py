@@ -13,6 +13,7 @@ from storage import (
     people,
     refs,
     reminders,
+    retention,
     workspaces,
 )
 from storage.audit import SqlAuditLog
@@ -60,5 +61,6 @@ __all__ = [
     "people",
     "refs",
     "reminders",
+    "retention",
     "workspaces",
 ]

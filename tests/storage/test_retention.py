@@ -1,0 +1,101 @@
+"""Retention: closed records past the cutoff go with their reminders; the audit trail stays."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.core.handoff_actions import ActionItem
+from bot.retention import purge
+from storage import Database, SqlAuditLog, appointments, handoffs, patients, reminders
+from storage.handoff_models import HandoffActionRow
+from storage.models import AuditRow, PatientRow
+from tests.storage.test_appointments import book
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+CUTOFF = T0 - 30 * DAY
+OLD = T0 - 400 * DAY
+
+
+def patient(db: Database, name: str) -> int:
+    with db.session() as session:
+        return patients.find_or_create(session, "T1", name, None, "U1", now=OLD).id
+
+
+def handoff(db: Database, patient_id: int, acknowledged: datetime | None) -> str:
+    with db.session() as session:
+        row = handoffs.add(
+            session,
+            "T1",
+            patient_id=patient_id,
+            template="ipass",
+            severity="stable",
+            sections={"summary": "stable"},
+            channel_id="C1",
+            author_id="U1",
+            receiver_user="U2",
+            receiver_group=None,
+            actions=[ActionItem("Recheck K+", "U2", OLD)],
+            now=OLD,
+        )
+        handoffs.set_posted(session, "T1", row.id, "1.0", OLD)
+        reminders.schedule(session, "T1", "handoff-escalation", row.ref, OLD, now=OLD)
+        reminders.schedule(session, "T1", "handoff-action", f"{row.ref}/1", OLD, now=OLD)
+        if acknowledged is not None:
+            handoffs.acknowledge(session, "T1", row.id, "U2", "read back", acknowledged)
+        SqlAuditLog(session).record("T1", "U1", "handoff.create", row.ref, at=OLD)
+        return row.ref
+
+
+def count(db: Database, table: type) -> int:
+    with db.session(read_only=True) as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_closed_records_past_the_cutoff_go_and_a_dry_run_says_so_first(db: Database) -> None:
+    gone, kept, mixed = (
+        patient(db, "Gone Patient"),
+        patient(db, "Kept Patient"),
+        patient(db, "Mixed"),
+    )
+    done = book(db, gone, OLD, status="fulfilled")
+    book(db, kept, OLD)  # still booked: not closed, however old
+    book(db, mixed, OLD, status="cancelled")
+    book(db, mixed, T0 - DAY, status="fulfilled")  # closed, but within the period
+    old_ack = handoff(db, gone, OLD)
+    waiting = handoff(db, kept, None)
+    with db.session() as session:
+        reminders.schedule(session, "T1", "appt-noshow", done.ref, OLD, now=OLD)
+    trail = count(db, AuditRow)
+
+    dry = purge(db, CUTOFF, dry_run=True, now=T0)
+    real = purge(db, CUTOFF, dry_run=False, now=T0)
+
+    expected = {"appointments": 2, "handoffs": 1, "patients": 1}
+    assert dry.removed == real.removed == {"T1": expected}
+    assert dry.lines()[1] == "T1: would remove 2 appointments, 1 handoffs, 1 patients"
+    assert real.lines()[1] == "T1: removed 2 appointments, 1 handoffs, 1 patients"
+    with db.session(read_only=True) as session:
+        assert appointments.get_by_ref(session, "T1", done.ref) is None
+        assert handoffs.get_by_ref(session, "T1", old_ack) is None
+        assert handoffs.get_by_ref(session, "T1", waiting) is not None
+        assert reminders.get(session, "T1", "appt-noshow", done.ref) is None
+        assert reminders.get(session, "T1", "handoff-action", f"{old_ack}/1") is None
+        assert reminders.get(session, "T1", "handoff-escalation", waiting) is not None
+        names = set(session.scalars(select(PatientRow.display_name)))
+    assert names == {"Kept Patient", "Mixed"}
+    assert count(db, HandoffActionRow) == 1
+    assert count(db, AuditRow) == trail + 1  # kept, plus the purge itself
+
+
+def test_nothing_to_remove_says_so_and_writes_nothing(db: Database) -> None:
+    book(db, patient(db, "Jane Doe"), T0, status="fulfilled")
+
+    report = purge(db, CUTOFF, dry_run=False, now=T0)
+
+    assert report.lines() == [
+        "nothing to remove (closed before 2026-01-31 09:00 UTC; the audit trail is kept)"
+    ]
+    assert count(db, AuditRow) == 0

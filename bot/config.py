@@ -46,6 +46,9 @@ class Settings:
     handoff_ladders: Mapping[Severity, Ladder] = field(
         default_factory=lambda: dict(DEFAULT_LADDERS)
     )
+    # Who may run admin commands: these user ids, and the members of this user group.
+    admins: frozenset[str] = frozenset()
+    admin_group: str | None = None  # a group id (S0123ABCD) or a handle (@carebot-admins)
 
     @property
     def socket_mode(self) -> bool:
@@ -99,6 +102,8 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
         visit_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
         handoff_ladders=_ladders(get("CAREBOT_HANDOFF_ESCALATION") or ""),
+        admins=_admins(get("CAREBOT_ADMINS") or ""),
+        admin_group=_admin_group(get("CAREBOT_ADMIN_GROUP")),
     )
 
 
@@ -184,6 +189,32 @@ def _ladders(value: str) -> dict[Severity, Ladder]:
         raise ConfigError(
             f"CAREBOT_HANDOFF_ESCALATION: {problem}; example: {LADDER_EXAMPLE}"
         ) from None
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,31}")
+_GROUP_HANDLE = re.compile(r"@?[a-z0-9][a-z0-9._-]{0,79}", re.IGNORECASE)
+
+
+def _admins(value: str) -> frozenset[str]:
+    """ "U012AB3CD, U045EF6GH" -> those user ids."""
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(_USER_ID.fullmatch(user_id) for user_id in ids):
+        raise ConfigError(
+            f"CAREBOT_ADMINS {value!r} should list Slack user ids, e.g. U012AB3CD,U045EF6GH "
+            "(in Slack: a profile, then More, then Copy member ID)"
+        )
+    return frozenset(ids)
+
+
+def _admin_group(value: str | None) -> str | None:
+    """A user group id (S0123ABCD) or handle (@carebot-admins), as typed."""
+    if value is None or _GROUP_ID.fullmatch(value) or _GROUP_HANDLE.fullmatch(value):
+        return value
+    raise ConfigError(
+        f"CAREBOT_ADMIN_GROUP {value!r} should be a user group handle like @carebot-admins "
+        "or its id like S0123ABCD"
+    )
 
 
 def _log_level(value: str) -> str:

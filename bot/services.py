@@ -16,6 +16,7 @@ from bot.core.reminders import ReminderKind, SweepReport, sweep
 from bot.core.timeparse import TimeParser
 from bot.directory import Directory
 from bot.home import HomeTab
+from bot.roles import Roles
 from storage import Database, dedup, drafts, workspaces
 from storage.reminders import SqlReminderStore
 
@@ -41,6 +42,7 @@ class Care:
     slack: WebClient
     wall: Clock = field(default_factory=SystemClock)  # real time, for leases and housekeeping
     commands: CommandRegistry = field(default_factory=CommandRegistry)
+    carebot_commands: CommandRegistry = field(default_factory=CommandRegistry)  # /carebot <verb>
     reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
     home: HomeTab = field(default_factory=HomeTab)  # My day: its sections, its redraw hook
 
@@ -48,6 +50,11 @@ class Care:
     def people(self) -> Directory:
         """Names and time zones of Slack users, cached from users.info."""
         return Directory(self.db, self.slack, self.clock, self.settings.timezone)
+
+    @cached_property
+    def roles(self) -> Roles:
+        """Who is a carebot admin: CAREBOT_ADMINS and the members of CAREBOT_ADMIN_GROUP."""
+        return Roles(self.slack, self.settings.admins, self.settings.admin_group)
 
     def add_reminder_kind(self, kind: ReminderKind) -> None:
         if kind.name in self.reminder_kinds:

@@ -76,6 +76,10 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("CAREBOT_VISIT_KINDS", "dialysis=30h", "consult=30m"),
         ("CAREBOT_HANDOFF_ESCALATION", "critical=5m", "unstable=10m/20m/60m"),
         ("CAREBOT_HANDOFF_ESCALATION", "stable=1h/30m", "stable=30m/60m"),
+        ("CAREBOT_ADMINS", "@dana", "U012AB3CD,U045EF6GH"),
+        ("CAREBOT_ADMINS", "U0COORD01 U0DRPATEL", "U012AB3CD,U045EF6GH"),
+        ("CAREBOT_ADMIN_GROUP", "carebot admins", "@carebot-admins"),
+        ("CAREBOT_ADMIN_GROUP", "<!subteam^S0123>", "S0123ABCD"),
     ],
 )
 def test_a_wrong_setting_is_one_line_with_an_example(name: str, value: str, says: str) -> None:
@@ -120,3 +124,16 @@ def test_handoff_escalation_delays_are_configurable_per_severity() -> None:
     assert settings.handoff_ladders[Severity.STABLE] == ()
     unstable = settings.handoff_ladders[Severity.UNSTABLE]
     assert [delay for _, delay in unstable][-1] == timedelta(minutes=60)
+
+
+def test_admins_come_from_a_list_of_user_ids_and_a_user_group() -> None:
+    settings = load_settings(
+        {"CAREBOT_ADMINS": "U0COORD01, W0GRID001,", "CAREBOT_ADMIN_GROUP": "@carebot-admins"},
+        dotenv=None,
+    )
+    by_id = load_settings({"CAREBOT_ADMIN_GROUP": "S0SOCWORK"}, dotenv=None)
+
+    assert settings.admins == {"U0COORD01", "W0GRID001"}
+    assert settings.admin_group == "@carebot-admins"
+    assert by_id.admin_group == "S0SOCWORK"
+    assert load_settings({}, dotenv=None).admins == frozenset()

@@ -77,4 +77,5 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
     if booked is None:
         booking.discard(care, team_id, draft_id)
         return booking.preview_of(care, proposal, zone, rechecked=True)
+    care.home.changed(team_id, (user_id, proposal.clinician))
     return booked

@@ -28,6 +28,7 @@ from bot.handoffs import (
     Handoff,
     HandoffInput,
     Item,
+    concerned,
     get,
     item_subject,
     view_of,
@@ -123,7 +124,20 @@ def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
             handoff.team_id, handoff.author_id, "handoff.post", handoff.ref, handoff.channel_id
         )
         row = handoffs.get(session, handoff.team_id, handoff.id)
-        return view_of(row, policy)
+        posted = view_of(row, policy)
+    _redraw_homes(care, posted)
+    return posted
+
+
+def _redraw_homes(care: Care, *versions: Handoff) -> None:
+    """Redraw the Home tabs of everyone a handoff (before and after a change) concerns."""
+    people: set[str] = set()
+    groups: set[str] = set()
+    for handoff in versions:
+        found_people, found_groups = concerned(handoff)
+        people |= found_people
+        groups |= found_groups
+    care.home.changed(versions[0].team_id, people, groups)
 
 
 def _plan_items(session: Session, handoff: Handoff, items: tuple[Item, ...], now: datetime) -> None:
@@ -170,7 +184,10 @@ def acknowledge(
                 request_id or None,
             )
         row = handoffs.get(session, team_id, handoff.id)
-        return Changed(view_of(row, policy), first)
+        changed = Changed(view_of(row, policy), first)
+    if first:
+        _redraw_homes(care, changed.handoff)
+    return changed
 
 
 def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -> Changed:
@@ -190,7 +207,10 @@ def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -
                 team_id, user_id, "handoff.action_done", handoff.ref, handoff.channel_id
             )
         row = handoffs.get(session, team_id, handoff.id)
-        return Changed(view_of(row, policy), first)
+        changed = Changed(view_of(row, policy), first)
+    if first:
+        _redraw_homes(care, changed.handoff)
+    return changed
 
 
 def edit(
@@ -245,7 +265,9 @@ def edit(
         SqlAuditLog(session).record(
             team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None
         )
-        return edited
+    if edited.posted_at is not None:  # before it is posted it waits for nobody
+        _redraw_homes(care, handoff, edited)
+    return edited
 
 
 def _as_typed(

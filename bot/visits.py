@@ -200,7 +200,8 @@ def act(
         SqlAuditLog(session).record(
             team_id, user_id, f"appointment.{action.value}", row.ref, at=now
         )
-        visit = visit_of(row, policy)
+        visit, booker = visit_of(row, policy), row.booked_by
+    care.home.changed(team_id, (user_id, booker, visit.clinician))
     return Changed(visit, action, care.people.timezone(team_id, user_id))
 
 
@@ -258,7 +259,8 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
             session, row, now, care.settings.timezone, leads=care.settings.reminder_leads
         )
         SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
-        visit = visit_of(row, policy)
+        visit, booker = visit_of(row, policy), row.booked_by
+    care.home.changed(team_id, (user_id, booker, visit.clinician))
     return Changed(visit, Action.MOVE, zone)
 
 

@@ -15,6 +15,7 @@ from bot.core.handoffs import MAX_SYNTHESIS_CHARS, MIN_SYNTHESIS_CHARS, HandoffR
 from bot.core.mrkdwn import truncate
 from bot.handoffs import Handoff
 from handlers import handoff_cards as cards
+from handlers import home
 from handlers.blocks import context, mrkdwn, plain
 
 if TYPE_CHECKING:
@@ -45,17 +46,25 @@ def on_ack(
     try:
         handoff = handoffs.get(care, team, str(body["actions"][0]["value"]))
     except HandoffRefused as refused:
-        respond(text=str(refused), replace_original=False, response_type="ephemeral")
+        _tell(care, body, respond, context, str(refused))
         return
     refusal = access.acknowledge_refusal_for(care, team, user, handoff)
     if refusal:
-        respond(text=refusal, replace_original=False, response_type="ephemeral")
+        _tell(care, body, respond, context, refusal)
         return
     try:
         client.views_open(trigger_id=body["trigger_id"], view=ack_view(handoff))
     except SlackApiError as error:
         log.warning("could not open the read-back form: %s", error.response.get("error"))
-        respond(text=LATE, replace_original=False, response_type="ephemeral")
+        _tell(care, body, respond, context, LATE)
+
+
+def _tell(care: Care, body: dict[str, Any], respond: Respond, context: Any, text: str) -> None:
+    """Only to the one who clicked: ephemeral under the message, or on their Home tab."""
+    if home.in_home(body):  # the Home tab has no response_url
+        home.notice(care, context.team_id, body, text)
+    else:
+        respond(text=text, replace_original=False, response_type="ephemeral")
 
 
 def on_ack_submit(

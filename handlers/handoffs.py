@@ -11,7 +11,7 @@ from bot import handoff_changes as changes
 from bot import handoffs
 from bot.commands import Ask, Command, Reply
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused
-from handlers import handoff_ack, handoff_escalation, handoff_home
+from handlers import handoff_ack, handoff_escalation, handoff_home, home
 from handlers import handoff_cards as cards
 from handlers import handoff_form as form
 from handlers import handoff_posting as posting
@@ -96,9 +96,16 @@ def on_done(
     try:
         changed = changes.mark_done(care, team, user, str(chosen["h"]), int(chosen["i"]))
     except HandoffRefused as refused:
-        respond(text=str(refused), replace_original=False, response_type="ephemeral")
+        if home.in_home(body):
+            home.notice(care, team, body, str(refused))
+        else:
+            respond(text=str(refused), replace_original=False, response_type="ephemeral")
         return
     cards.refresh_card(care, client, changed.handoff)
+    if home.in_home(body):  # no response_url there: the change itself redraws the Home tab
+        if not changed.first:
+            home.notice(care, team, body, "Someone ticked that item off already.")
+        return
     container = body.get("container") or {}
     in_card = container.get("message_ts") == changed.handoff.message_ts
     if not in_card:  # a reminder DM: show the outcome where it was clicked

@@ -23,6 +23,7 @@ from bot.core.timeparse import format_date, format_when
 from bot.core.visit_reminders import lead_words
 from bot.visit_reminders import CHECKLIST, CLINICIAN, Notice
 from bot.visits import Changed, VisitRefused
+from handlers import home
 from handlers.appointment_views import what
 from handlers.visit_cards import refresh_card
 from storage import SqlAuditLog
@@ -62,6 +63,7 @@ ITEMS = (
 )
 _ITEMS = {item.key: item for item in ITEMS}
 FLAGS = {
+    "visit_flag_checkin": Action.CHECKIN,  # on the Home tab, for today's visits
     "visit_flag_noshow": Action.NOSHOW,
     "visit_flag_done": Action.DONE,
     "visit_flag_cancel": Action.CANCEL,
@@ -221,13 +223,20 @@ def on_flag(
     team, user = context.team_id, body["user"]["id"]
     action = body["actions"][0]
     ref = str(action.get("value", ""))
+    flag = FLAGS.get(str(action.get("action_id")))
+    if flag is None:
+        return
     try:
-        changed = visits.act(care, team, user, ref, FLAGS[action["action_id"]])
+        changed = visits.act(care, team, user, ref, flag)
     except VisitRefused as refused:
         text = f":information_source: Nothing changed. {escape(str(refused))}"
-        _replace(client, respond, body, Reply(text=text, blocks=[_section(text)]))
+        if home.in_home(body):
+            home.notice(care, team, body, text)
+        else:
+            _replace(client, respond, body, Reply(text=text, blocks=[_section(text)]))
         return
-    _replace(client, respond, body, flagged(changed, user))
+    if not home.in_home(body):  # on the Home tab, the change itself redraws it
+        _replace(client, respond, body, flagged(changed, user))
     refresh_card(care, client, changed.visit)
 
 

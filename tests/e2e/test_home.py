@@ -16,7 +16,7 @@ from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox
 from bot.services import Care
 from handlers.home import Layout, home_view
-from storage import appointments, patients
+from storage import appointments, handoffs, patients
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"
@@ -99,6 +99,115 @@ def test_my_day_lists_todays_and_tomorrows_visits_for_clinician_and_booker(
     assert "A-1" in booker and "A-2" in booker and "with @dr.patel" in booker
     slack.as_user("@sam.nurse").open_home()
     assert "A-1" not in home(sandbox, SAM)
+
+
+def test_check_in_from_home_changes_the_visit_and_redraws_the_tab(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    book(slack, TODAY)
+    slack.as_user("@dr.patel").open_home()
+
+    ack = slack.click("Check in", in_message="home")
+
+    assert ack.ok
+    assert stored_visit(sandbox, "A-1").status == "checked-in"
+    shown = home(sandbox, PATEL)
+    assert "_checked in_" in shown and "Check in" not in shown
+    assert "Sorry" not in shown
+    # The coordinator who booked it saw it change on her Home tab too, once she had opened it.
+    slack.as_user("@dana").open_home()
+    slack.as_user("@dr.patel").click("Done", in_message="home")
+    assert stored_visit(sandbox, "A-1").status == "fulfilled"
+    assert "_done_" in home(sandbox, DANA)
+
+
+def test_a_click_on_a_stale_tab_says_why_nothing_changed(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    book(slack, TODAY)
+    slack.as_user("@dr.patel").open_home()
+    drawn = sandbox.standin.home(PATEL)
+    assert drawn is not None
+    before = drawn.view["blocks"]
+    slack.as_user("@dana").command("/appt", "cancel A-1")
+    assert "A-1" not in home(sandbox, PATEL)  # redrawn: a cancelled visit leaves the day
+    drawn.view["blocks"] = before  # as if the cancel and the click crossed in the air
+
+    ack = slack.as_user("@dr.patel").click("Check in", in_message="home")
+
+    assert ack.ok
+    assert stored_visit(sandbox, "A-1").status == "cancelled"
+    assert "Nothing changed" in home(sandbox, PATEL) and "was cancelled" in home(sandbox, PATEL)
+
+
+def test_done_and_acknowledge_work_from_home_and_the_tab_follows(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.as_user("@sam.nurse").open_home()
+    assert "No handoffs waiting" in home(sandbox, SAM)
+
+    slack.as_user("@dana").command("/handoff")
+    slack.submit(WITH_ITEM)
+
+    # Redrawn without sam opening it again: the handoff and the item are there.
+    shown = home(sandbox, SAM)
+    assert "H-1" in shown and "Acknowledge" in shown
+    assert "Recheck K+" in shown and "Done" in shown
+    assert "Omar Haddad" not in shown and "O.H. (P-1)" in shown
+
+    slack.as_user("@sam.nurse").click("Done", in_message="home")
+    with sandbox.db.session(read_only=True) as session:
+        row = handoffs.get_by_ref(session, TEAM, "H-1")
+        assert row is not None and row.actions[0].done_by == SAM
+    assert "No open action items" in home(sandbox, SAM)
+    card = [m for m in slack.messages("#cardiology-team") if "Handoff H-1" in m.text][-1]
+    assert "done by @sam.nurse" in card.text
+
+    slack.click("Acknowledge", in_message="home")
+    assert slack.modal is not None and slack.modal.title == "Acknowledge H-1"
+    slack.submit({"Your read-back (synthesis)": "Recheck K+ at 6am, call if it drops"})
+    assert "No handoffs waiting for you" in home(sandbox, SAM)
+
+
+def test_acknowledge_refused_in_home_is_said_on_the_tab(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff", TO_SAM)
+    slack.as_user("@sam.nurse").open_home()
+    view = sandbox.standin.home(SAM)
+    assert view is not None
+    # dr.patel clicks a copy of sam's button: only sam may acknowledge.
+    slack.as_user("@dr.patel").open_home()
+    sandbox.standin.home(PATEL).view["blocks"] = view.view["blocks"]  # type: ignore[union-attr]
+
+    ack = slack.click("Acknowledge", in_message="home")
+
+    assert ack.ok and slack.modal is None
+    assert "only they can acknowledge" in home(sandbox, PATEL)
+
+
+def test_a_change_redraws_only_tabs_that_were_opened(sandbox: Sandbox, slack: SlackDriver) -> None:
+    slack.command("/handoff", "Jane Doe to @social-work: needs placement today")
+
+    assert sandbox.standin.home(RILEY) is None  # never opened: nothing published
+    slack.as_user("@riley.sw").open_home()
+    assert "H-1" in home(sandbox, RILEY)  # a role's handoff waits for its members
+
+    slack.as_user("@dana").command("/handoff", "Ann Lee to @social-work: second one")
+    assert "H-2" in home(sandbox, RILEY)
+    assert sandbox.standin.home(SAM) is None  # sam is in the role but never looked
+
+
+def test_a_failing_redraw_never_breaks_the_change(sandbox: Sandbox, slack: SlackDriver) -> None:
+    def broken(team: str, users: Any, groups: Any) -> None:
+        raise RuntimeError("Jane Doe")
+
+    sandbox.runtime.care.home.attach(broken)
+
+    book(slack, TODAY)
+
+    assert stored_visit(sandbox, "A-1").status == "booked"
+    assert "Booked *A-1*" in slack.last_reply().text
 
 
 def test_a_user_slack_does_not_know_gets_no_error(sandbox: Sandbox, slack: SlackDriver) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import AuditRow
+from storage.handoff_models import HandoffRow
+from storage.models import AppointmentRow, AuditRow, PatientRow
 from storage.stamp import utc_now
 
 ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
@@ -71,6 +73,58 @@ def recent(session: Session, team_id: str, limit: int = 50) -> list[AuditRow]:
             .limit(limit)
         ).scalars()
     )
+
+
+def trail(
+    session: Session, team_id: str, refs: Collection[str], limit: int = 50
+) -> tuple[list[AuditRow], int]:
+    """This workspace's rows about these records, newest first, at most `limit`; and how many."""
+    about = (AuditRow.team_id == team_id, AuditRow.ref.in_(list(refs)))
+    rows = session.execute(
+        select(AuditRow).where(*about).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
+    ).scalars()
+    total = session.scalar(select(func.count()).select_from(AuditRow).where(*about))
+    return list(rows), int(total or 0)
+
+
+def records_of_patient(session: Session, team_id: str, number: int) -> list[str]:
+    """The refs of a patient's visits and handoffs here, so the trail of P-12 covers them."""
+    patient = select(PatientRow.id).where(
+        PatientRow.team_id == team_id, PatientRow.number == number
+    )
+    visits = session.scalars(
+        select(AppointmentRow.number).where(
+            AppointmentRow.team_id == team_id, AppointmentRow.patient_id.in_(patient)
+        )
+    )
+    handed_off = session.scalars(
+        select(HandoffRow.number).where(
+            HandoffRow.team_id == team_id, HandoffRow.patient_id.in_(patient)
+        )
+    )
+    return [f"A-{n}" for n in visits] + [f"H-{n}" for n in handed_off]
+
+
+def stream(
+    session: Session,
+    since: datetime,
+    until: datetime | None = None,
+    teams: Collection[str] = (),
+    batch: int = 1000,
+) -> Iterator[AuditRow]:
+    """Every row from `since` up to (not including) `until`, oldest first, `batch` at a time.
+
+    yield_per fetches in batches (a server-side cursor on PostgreSQL), so a million rows
+    never sit in memory at once.
+    """
+    query = select(AuditRow).where(AuditRow.at >= since)
+    if until is not None:
+        query = query.where(AuditRow.at < until)
+    if teams:
+        query = query.where(AuditRow.team_id.in_(list(teams)))
+    query = query.order_by(AuditRow.at, AuditRow.id).execution_options(yield_per=batch)
+    # The session's identity map holds rows weakly, so written rows are freed as we go.
+    yield from session.execute(query).scalars()
 
 
 def _check(pattern: re.Pattern[str], value: str, field: str, example: str) -> None:

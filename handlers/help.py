@@ -1,15 +1,24 @@
-"""/carebot help: what carebot can do, generated from the registered commands."""
+"""/carebot: help generated from the registered commands, and the /carebot subcommands."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.commands import Ask, Command, Reply
+from bot.core.mrkdwn import escape
+from handlers import carebot_audit
+from handlers.blocks import context
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.services import Care
+
+# Features answering `/carebot <verb>`, each registering into care.carebot_commands;
+# this order is the order /carebot help lists them in.
+SUBCOMMANDS = (carebot_audit,)
+HELP_WORDS = {"help", "?", "-h", "--help"}
 
 INTRO = "carebot helps your care team coordinate, right here in Slack. Here is what it can do:"
 
@@ -36,9 +45,33 @@ def register(app: App, care: Care) -> None:
             name="carebot",
             summary="What carebot can do, and how to ask it",
             usage=("/carebot help",),
-            run=overview,
+            run=route,
         )
     )
+    for subcommand in SUBCOMMANDS:
+        subcommand.register(app, care)
+
+
+def route(care: Care, ask: Ask) -> Reply | None:
+    """`/carebot audit H-7` goes to the audit subcommand; nothing or help gets the overview."""
+    subcommand, rest = care.carebot_commands.split(ask.text)
+    if subcommand is None:
+        reply = overview(care, ask)
+        if ask.text and ask.text.lower() not in HELP_WORDS:
+            note = f"I don't know `/carebot {escape(ask.text.split()[0][:30])}`."
+            reply.text = f"{note} {reply.text}"
+            reply.blocks = [context(note), *(reply.blocks or [])]
+        return reply
+    if rest.lower() in HELP_WORDS:
+        return command_help(subcommand, prefix="/carebot ")
+    return subcommand.run(care, replace(ask, text=rest))
+
+
+def usage_of(care: Care, command: Command) -> tuple[str, ...]:
+    """A command's usage lines; /carebot's include those of its subcommands."""
+    if command.name != "carebot":
+        return command.usage
+    return command.usage + tuple(line for sub in care.carebot_commands for line in sub.usage)
 
 
 def overview(care: Care, ask: Ask) -> Reply:
@@ -48,8 +81,9 @@ def overview(care: Care, ask: Ask) -> Reply:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{INTRO}*\n{ways(care)}"}}
     ]
     for command in care.commands:
-        usage = "\n".join(f"`{line}`" for line in command.usage)
-        lines += [f"{command.slash} — {command.summary}", *command.usage, ""]
+        usage_lines = usage_of(care, command)
+        usage = "\n".join(f"`{line}`" for line in usage_lines)
+        lines += [f"{command.slash} — {command.summary}", *usage_lines, ""]
         blocks.append(
             {
                 "type": "section",
@@ -63,17 +97,21 @@ def overview(care: Care, ask: Ask) -> Reply:
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": "Type `help` after any command for its details."}
+                {
+                    "type": "mrkdwn",
+                    "text": "Type `help` after any command for its details. Your day (visits, "
+                    "handoffs, action items) is on carebot's Home tab.",
+                }
             ],
         }
     )
     return Reply(text="\n".join(lines).strip(), blocks=blocks)
 
 
-def command_help(command: Command) -> Reply:
-    """One command's usage, as `/appt help` shows it."""
+def command_help(command: Command, prefix: str = "/") -> Reply:
+    """One command's usage, as `/appt help` (or `/carebot audit help`) shows it."""
     usage = "\n".join(f"`{line}`" for line in command.usage)
-    text = f"*{command.slash}* — {command.summary}\n{usage}"
+    text = f"*{prefix}{command.name}* — {command.summary}\n{usage}"
     return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 

@@ -18,6 +18,7 @@ from bot.server import EVENTS_PATH, HttpServer, wsgi_app
 from storage import Database
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105 - the stand-in's own, known to both sides
+ADMINS = frozenset({"U0COORD01"})  # dana, so a newcomer can try the admin commands
 
 
 @dataclass
@@ -58,6 +59,8 @@ def start_sandbox(
     times: TimeParser | None = None,
     standin: SlackStandIn | None = None,
     timezone: str = "America/New_York",
+    admins: frozenset[str] = ADMINS,
+    admin_group: str | None = None,
 ) -> Sandbox:
     """Start everything on free loopback ports; close() stops it."""
     tmp = None
@@ -71,6 +74,8 @@ def start_sandbox(
         slack_api_url=standin.api_url,
         database_url=database_url,
         timezone=ZoneInfo(timezone),
+        admins=admins,
+        admin_group=admin_group,
     )
     db = Database(database_url)
     db.upgrade()

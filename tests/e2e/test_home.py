@@ -296,3 +296,9 @@ def test_drawing_my_day_reads_the_same_few_queries_however_long_it_is(
         home_view(care, viewer, Layout(opened="appointments"))
 
     assert len(many) == len(few)
+
+
+def test_carebot_help_points_to_the_home_tab(slack: SlackDriver) -> None:
+    slack.command("/carebot", "help")
+
+    assert "is on carebot's Home tab" in slack.last_reply().text

@@ -1,15 +1,19 @@
-"""The carebot command: run, sweep, db upgrade, sandbox."""
+"""The carebot command: run, sweep, db upgrade, audit export, sandbox."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
+from bot.audit_export import FORMATS, BadDate, parse_bound, write
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from storage import Database
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
     from bot.app import Runtime
 
 log = logging.getLogger("carebot")
+TEAM_ID = re.compile(r"[TE][A-Z0-9]{1,31}")
 
 
 class Refused(Exception):
@@ -41,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
-    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,sandbox}")
+    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,audit,sandbox}")
 
     run = verbs.add_parser(
         "run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP"
@@ -68,6 +73,22 @@ def _parser() -> argparse.ArgumentParser:
     db_verbs.add_parser("current", help="show the schema revision").set_defaults(
         handler=_db_current
     )
+
+    audit = verbs.add_parser("audit", help="the audit trail")
+    audit_verbs = audit.add_subparsers(dest="audit_verb", required=True, metavar="{export}")
+    export = audit_verbs.add_parser(
+        "export", help="write the audit trail for compliance review (CSV or JSON lines)"
+    )
+    export.add_argument(
+        "--since", required=True, help="from this day or instant (local to CAREBOT_TIMEZONE)"
+    )
+    export.add_argument("--until", help="up to this day (included) or instant (excluded)")
+    export.add_argument("--format", choices=FORMATS, default="csv", help="csv (default) or jsonl")
+    export.add_argument("--out", help="write to this file (default: standard output)")
+    export.add_argument(
+        "--team", action="append", default=[], help="only this workspace (repeat for several)"
+    )
+    export.set_defaults(handler=_audit_export)
 
     sandbox = verbs.add_parser(
         "sandbox", help="talk to carebot in a local Slack stand-in; no Slack needed"
@@ -117,6 +138,9 @@ def _run(args: argparse.Namespace) -> int:
     settings.require_slack(http=http)
     db = open_database(settings)
     runtime = _build(settings, db)
+    problem = runtime.care.roles.startup_problem()
+    if problem:  # admin commands are refused until fixed; the rest of carebot runs as usual
+        log.warning("%s", problem)
     if not args.no_scheduler:
         from bot.scheduler import start_scheduler
 
@@ -171,6 +195,52 @@ def _db_current(args: argparse.Namespace) -> int:
     state = "up to date" if db.is_up_to_date() else "behind: run `carebot db upgrade`"
     print(f"revision {db.current_revision() or 'none'} ({state})")
     return 0
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    from storage import audit
+
+    settings = _settings()
+    since = _bound("--since", args.since, settings)
+    until = _bound("--until", args.until, settings) if args.until else None
+    if until is not None and until <= since:
+        raise ConfigError(
+            "--until must come after --since; example: --since 2027-03-01 --until 2027-03-31"
+        )
+    bad_team = next((team for team in args.team if not TEAM_ID.fullmatch(team)), None)
+    if bad_team is not None:
+        raise ConfigError(f"--team {bad_team!r} is not a workspace id; example: T012AB3CD")
+    db = open_database(settings)
+    try:
+        with _output(args.out) as out, db.session(read_only=True) as session:
+            written = write(audit.stream(session, since, until, args.team), out, args.format)
+    except BrokenPipeError:  # `| head` stopped reading: not an error, and nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if args.out:
+        rows = "row" if written == 1 else "rows"
+        print(f"wrote {written} audit {rows} to {args.out}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    """Standard output, or a file; a file that can't be written is one line for the admin."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        with Path(path).open("w", newline="", encoding="utf-8") as file:
+            yield file
+    except OSError as error:
+        raise Refused(f"cannot write {path}: {error.strerror}") from None
+
+
+def _bound(flag: str, text: str, settings: Settings) -> datetime:
+    try:
+        return parse_bound(text, settings.timezone, end=flag == "--until")
+    except BadDate as problem:
+        raise ConfigError(f"{flag} {problem}") from None
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""The carebot command: run, sweep, db upgrade, audit export, sandbox."""
+"""The carebot command: run, sweep, db upgrade, audit export, retention, sandbox."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
-    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,audit,sandbox}")
+    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,audit,retention,sandbox}")
 
     run = verbs.add_parser(
         "run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP"
@@ -89,6 +89,24 @@ def _parser() -> argparse.ArgumentParser:
         "--team", action="append", default=[], help="only this workspace (repeat for several)"
     )
     export.set_defaults(handler=_audit_export)
+
+    retention = verbs.add_parser(
+        "retention",
+        help="remove closed records past the retention period (the audit trail is kept)",
+    )
+    retention.add_argument(
+        "--older-than",
+        type=int,
+        metavar="DAYS",
+        help="closed more than DAYS days ago (default $CAREBOT_RETENTION_DAYS)",
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed; remove nothing"
+    )
+    retention.add_argument(
+        "--team", action="append", default=[], help="only this workspace (repeatable)"
+    )
+    retention.set_defaults(handler=_retention)
 
     sandbox = verbs.add_parser(
         "sandbox", help="talk to carebot in a local Slack stand-in; no Slack needed"
@@ -241,6 +259,32 @@ def _bound(flag: str, text: str, settings: Settings) -> datetime:
         return parse_bound(text, settings.timezone, end=flag == "--until")
     except BadDate as problem:
         raise ConfigError(f"{flag} {problem}") from None
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from bot.core.clock import SystemClock
+    from bot.retention import purge
+
+    settings = _settings()
+    days = args.older_than if args.older_than is not None else settings.retention_days
+    if days is None:
+        raise ConfigError(
+            "say how old closed records must be: --older-than 2190 (days), "
+            "or set CAREBOT_RETENTION_DAYS"
+        )
+    if days < 1:
+        raise ConfigError(f"--older-than {days} should be a number of days, at least 1")
+    bad_team = next((team for team in args.team if not TEAM_ID.fullmatch(team)), None)
+    if bad_team is not None:
+        raise ConfigError(f"--team {bad_team!r} is not a workspace id; example: T012AB3CD")
+    db = open_database(settings)
+    now = SystemClock().now()
+    report = purge(
+        db, now - timedelta(days=days), dry_run=args.dry_run, now=now, teams=args.team or None
+    )
+    for line in report.lines():
+        print(line)
+    return 0
 
 
 def _sandbox(args: argparse.Namespace) -> int:

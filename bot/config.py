@@ -49,6 +49,8 @@ class Settings:
     # Who may run admin commands: these user ids, and the members of this user group.
     admins: frozenset[str] = frozenset()
     admin_group: str | None = None  # a group id (S0123ABCD) or a handle (@carebot-admins)
+    # How many days closed records are kept before `carebot retention` removes them.
+    retention_days: int | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -104,6 +106,7 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         handoff_ladders=_ladders(get("CAREBOT_HANDOFF_ESCALATION") or ""),
         admins=_admins(get("CAREBOT_ADMINS") or ""),
         admin_group=_admin_group(get("CAREBOT_ADMIN_GROUP")),
+        retention_days=_days(get("CAREBOT_RETENTION_DAYS"), "CAREBOT_RETENTION_DAYS"),
     )
 
 
@@ -194,6 +197,14 @@ def _ladders(value: str) -> dict[Severity, Ladder]:
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,31}")
 _GROUP_HANDLE = re.compile(r"@?[a-z0-9][a-z0-9._-]{0,79}", re.IGNORECASE)
+
+
+def _days(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) == 0:
+        raise ConfigError(f"{name} {value!r} should be a whole number of days; example: 2190")
+    return int(value)
 
 
 def _admins(value: str) -> frozenset[str]:

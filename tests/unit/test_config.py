@@ -75,6 +75,8 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("CAREBOT_VISIT_KINDS", "dialysis", "consult=30m"),
         ("CAREBOT_VISIT_KINDS", "dialysis=30h", "consult=30m"),
         ("CAREBOT_HANDOFF_ESCALATION", "critical=5m", "unstable=10m/20m/60m"),
+        ("CAREBOT_RETENTION_DAYS", "6 years", "2190"),
+        ("CAREBOT_RETENTION_DAYS", "0", "2190"),
         ("CAREBOT_HANDOFF_ESCALATION", "stable=1h/30m", "stable=30m/60m"),
         ("CAREBOT_ADMINS", "@dana", "U012AB3CD,U045EF6GH"),
         ("CAREBOT_ADMINS", "U0COORD01 U0DRPATEL", "U012AB3CD,U045EF6GH"),

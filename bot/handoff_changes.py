@@ -73,7 +73,13 @@ def create(
             now=now,
         )
         SqlAuditLog(session).record(
-            team_id, author_id, "handoff.create", row.ref, given.channel_id, request_id or None
+            team_id,
+            author_id,
+            "handoff.create",
+            row.ref,
+            given.channel_id,
+            request_id or None,
+            at=now,
         )
         return view_of(row, policy)
 
@@ -121,7 +127,12 @@ def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
             )
         _plan_items(session, handoff, handoff.items, now)
         SqlAuditLog(session).record(
-            handoff.team_id, handoff.author_id, "handoff.post", handoff.ref, handoff.channel_id
+            handoff.team_id,
+            handoff.author_id,
+            "handoff.post",
+            handoff.ref,
+            handoff.channel_id,
+            at=now,
         )
         row = handoffs.get(session, handoff.team_id, handoff.id)
         posted = view_of(row, policy)
@@ -182,6 +193,7 @@ def acknowledge(
                 handoff.ref,
                 handoff.channel_id,
                 request_id or None,
+                at=now,
             )
         row = handoffs.get(session, team_id, handoff.id)
         changed = Changed(view_of(row, policy), first)
@@ -204,7 +216,7 @@ def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -
                 session, team_id, ACTION_DUE, item_subject(handoff.ref, position), now=now
             )
             SqlAuditLog(session).record(
-                team_id, user_id, "handoff.action_done", handoff.ref, handoff.channel_id
+                team_id, user_id, "handoff.action_done", handoff.ref, handoff.channel_id, at=now
             )
         row = handoffs.get(session, team_id, handoff.id)
         changed = Changed(view_of(row, policy), first)
@@ -263,7 +275,7 @@ def edit(
             if edited.severity is not handoff.severity:
                 _retime_escalation(care, session, edited, edited.posted_at, now)
         SqlAuditLog(session).record(
-            team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None
+            team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None, at=now
         )
     if edited.posted_at is not None:  # before it is posted it waits for nobody
         _redraw_homes(care, handoff, edited)

@@ -8,6 +8,7 @@ from bot.sandbox.world import Sandbox
 from handlers.handoff_cards import refresh_card
 from storage import audit, handoffs
 from storage.handoff_models import HandoffRow
+from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"
 DANA, PATEL, SAM, RILEY = "U0COORD01", "U0DRPATEL", "U0NURSE01", "U0SOCIAL1"
@@ -48,8 +49,9 @@ def test_quick_handoff_posts_a_card_for_the_named_receiver(
     row = stored(sandbox, "H-1")
     assert (row.author_id, row.receiver_user, row.severity) == (DANA, SAM, "stable")
     with sandbox.db.session(read_only=True) as session:
-        actions = [r.action for r in audit.recent(session, TEAM)]
-    assert "handoff.post" in actions and "handoff.create" in actions
+        trail = audit.recent(session, TEAM)
+    assert {r.action for r in trail} >= {"handoff.post", "handoff.create"}
+    assert {r.at for r in trail} == {START}  # the bot's clock, like every other audit row
 
 
 def test_the_ipass_form_posts_sections_and_action_items_with_owners_and_due_times(

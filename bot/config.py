@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +51,12 @@ class Settings:
     admin_group: str | None = None  # a group id (S0123ABCD) or a handle (@carebot-admins)
     # How many days closed records are kept before `carebot retention` removes them.
     retention_days: int | None = None
+    # Pre-approval reminder rounds: this time on business days, in each owner's own zone.
+    preauth_round: time = time(9, 0)
+    # Days without rounds besides weekends (clinic holidays).
+    holidays: frozenset[date] = frozenset()
+    # When each care-team channel gets its daily digest (clinic time); None: no digest.
+    digest_time: time | None = time(7, 30)
 
     @property
     def socket_mode(self) -> bool:
@@ -107,6 +113,9 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         admins=_admins(get("CAREBOT_ADMINS") or ""),
         admin_group=_admin_group(get("CAREBOT_ADMIN_GROUP")),
         retention_days=_days(get("CAREBOT_RETENTION_DAYS"), "CAREBOT_RETENTION_DAYS"),
+        preauth_round=_clock(get("CAREBOT_PREAUTH_ROUND") or "09:00", "CAREBOT_PREAUTH_ROUND"),
+        holidays=_holidays(get("CAREBOT_HOLIDAYS")),
+        digest_time=_digest(get("CAREBOT_DIGEST_TIME") or "07:30"),
     )
 
 
@@ -226,6 +235,38 @@ def _admin_group(value: str | None) -> str | None:
         f"CAREBOT_ADMIN_GROUP {value!r} should be a user group handle like @carebot-admins "
         "or its id like S0123ABCD"
     )
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(value: str, name: str) -> time:
+    """ "09:00" -> 09:00; a time of day on the 24-hour clock."""
+    found = _CLOCK.match(value.strip())
+    if not found:
+        raise ConfigError(f"{name} {value!r} should be a time of day like 09:00 (24-hour clock)")
+    return time(int(found[1]), int(found[2]))
+
+
+def _digest(value: str) -> time | None:
+    if value.strip().lower() in ("off", "none"):
+        return None
+    return _clock(value, "CAREBOT_DIGEST_TIME")
+
+
+def _holidays(value: str | None) -> frozenset[date]:
+    """ "2027-12-24,2027-12-25" -> those days; no reminder rounds on them."""
+    if value is None:
+        return frozenset()
+    days = set()
+    for part in value.split(","):
+        try:
+            days.add(date.fromisoformat(part.strip()))
+        except ValueError:
+            raise ConfigError(
+                f"CAREBOT_HOLIDAYS {value!r} should list dates like 2027-12-24,2027-12-25"
+            ) from None
+    return frozenset(days)
 
 
 def _log_level(value: str) -> str:

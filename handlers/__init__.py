@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import appointments, dedup, dispatch, errors, handoffs, help, home
+from handlers import appointments, dedup, dispatch, errors, handoffs, help, home, preapprovals
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.services import Care
 
 # Each feature registers its command, listeners and reminder kinds; order sets /carebot help.
-FEATURES = (help, appointments, handoffs, home)
+FEATURES = (help, appointments, handoffs, preapprovals, home)
 # What app.yaml must subscribe to for the listeners to hear anything.
 BOT_EVENTS = dispatch.BOT_EVENTS + home.BOT_EVENTS
 

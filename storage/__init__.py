@@ -11,6 +11,7 @@ from storage import (
     handoffs,
     patients,
     people,
+    preapprovals,
     refs,
     reminders,
     retention,
@@ -31,6 +32,7 @@ from storage.models import (
     UTCDateTime,
     WorkspaceRow,
 )
+from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRoundRow, PreapprovalRow
 from storage.reminders import SqlReminderStore
 
 __all__ = [
@@ -46,6 +48,9 @@ __all__ = [
     "HandoffRow",
     "PatientRow",
     "PersonRow",
+    "PreapprovalMessageRow",
+    "PreapprovalRoundRow",
+    "PreapprovalRow",
     "ReminderRow",
     "SqlAuditLog",
     "SqlReminderStore",
@@ -59,6 +64,7 @@ __all__ = [
     "handoffs",
     "patients",
     "people",
+    "preapprovals",
     "refs",
     "reminders",
     "retention",

@@ -1,0 +1,323 @@
+"""After opening: status changes, reassigning, snoozing, notes and lists of pre-approvals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.core.business_days import at_local
+from bot.core.preapproval_timing import Risk, urgency_key
+from bot.core.preapprovals import (
+    MAX_SNOOZE,
+    OPEN,
+    RESOLVED,
+    Action,
+    Status,
+    TransitionRefused,
+    check_auth_number,
+    transition,
+)
+from bot.core.timeparse import TimeParseError, format_when
+from bot.preapprovals import (
+    Item,
+    PreauthRefused,
+    add_note_line,
+    chase_of,
+    check_owner,
+    item_of,
+    plan,
+    plan_round,
+    rounds_of,
+)
+from storage import SqlAuditLog, preapprovals
+
+if TYPE_CHECKING:
+    from bot.services import Care
+    from storage.preapproval_models import PreapprovalRow
+
+LIST_USAGE = "/preauth list [mine|overdue|at-risk|all]"
+SNOOZE_USAGE = "/preauth snooze PA-3 1d  (or 3d, 2w, 4h, until friday)"
+MAX_NOTE_CHARS = 1000
+MAX_REASON_CHARS = 300
+_REF = re.compile(r"^[Pp][Aa]-?\d{1,9}$")
+_SPAN = re.compile(r"^(\d{1,3})\s*(h|hours?|d|days?|w|weeks?)$", re.IGNORECASE)
+_UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+@dataclass(frozen=True)
+class Details:
+    """What comes with a status change: the payer's numbers, dates and reasons."""
+
+    payer_ref: str | None = None
+    auth_number: str | None = None
+    approved_units: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    item: Item
+    before: Status
+    note: str | None = None  # something the person should know, e.g. a capped snooze
+
+
+def _row(session: Any, team_id: str, ref: str, *, for_update: bool = True) -> PreapprovalRow:
+    ref = ref.strip()
+    if not _REF.match(ref):
+        raise PreauthRefused(
+            f'"{ref or "?"}" is not a pre-approval ref; they look like PA-3. {LIST_USAGE}'
+        )
+    row = preapprovals.get_by_ref(session, team_id, ref, for_update=for_update)
+    if row is None:
+        raise PreauthRefused(
+            f"There is no pre-approval {ref.upper()} in this workspace. `{LIST_USAGE}` lists them."
+        )
+    return row
+
+
+def act(
+    care: Care, team_id: str, user_id: str, ref: str, action: Action, details: Details = Details()
+) -> Changed:
+    """Move a request to its next status, if its current one allows that; nothing otherwise."""
+    now = care.clock.now()
+    if action in (Action.APPROVE, Action.PARTIAL):
+        if not details.auth_number:
+            raise PreauthRefused(
+                "Give the auth number the payer issued. "
+                "Example: /preauth approve PA-3 AUTH-12345 until 2027-06-30"
+            )
+        try:
+            check_auth_number(details.auth_number)
+        except ValueError as error:
+            raise PreauthRefused(str(error)) from None
+        if details.valid_from and details.valid_to and details.valid_to < details.valid_from:
+            raise PreauthRefused("The approval ends before it starts: check valid from and to.")
+    if action is Action.DENY and not (details.reason or "").strip():
+        raise PreauthRefused(
+            "Say why it was denied. Example: /preauth deny PA-3 not medically necessary"
+        )
+    return _change(
+        care, team_id, user_id, ref, lambda row: _apply(row, action, details, user_id, now)
+    )
+
+
+def _apply(
+    row: PreapprovalRow, action: Action, details: Details, user_id: str, now: datetime
+) -> str:
+    status = transition(Status(row.status), action, row.ref)
+    row.status = status.value
+    if action is Action.SUBMIT:
+        row.submitted_at = now
+        row.payer_ref = details.payer_ref or row.payer_ref
+    elif action is Action.APPEAL:
+        row.submitted_at = now  # the payer's clock starts again
+    elif action in (Action.APPROVE, Action.PARTIAL):
+        row.auth_number = details.auth_number
+        row.approved_units = details.approved_units
+        row.valid_from = details.valid_from
+        row.valid_to = details.valid_to
+    elif action is Action.DENY:
+        row.denial_reason = " ".join((details.reason or "").split())[:MAX_REASON_CHARS]
+    if status in RESOLVED:
+        row.resolved_by, row.resolved_at = user_id, now
+        row.snoozed_until = None
+    else:
+        row.resolved_by = row.resolved_at = None
+    return f"preapproval.{status.value}"
+
+
+def _change(
+    care: Care, team_id: str, user_id: str, ref: str, apply: Any, note: str | None = None
+) -> Changed:
+    """Lock the request, apply a change, plan its reminders again, audit it."""
+    now = care.clock.now()
+    policy = care.patient_display(team_id)
+    rounds = rounds_of(care)
+    with care.db.session() as session:
+        row = _row(session, team_id, ref)
+        before = Status(row.status)
+        owner_before = row.owner_id
+        try:
+            action_name = apply(row)
+        except TransitionRefused as refused:
+            raise PreauthRefused(str(refused)) from None
+        row.updated_at = now
+        owner_zone = care.people.timezone(team_id, row.owner_id)
+        plan(care, session, row, now, owner_zone)
+        if owner_before != row.owner_id:
+            plan_round(session, team_id, owner_before, now)
+        SqlAuditLog(session).record(team_id, user_id, action_name, row.ref, at=now)
+        item = item_of(row, policy, now, care.settings.timezone, rounds)
+    return Changed(item, before, note)
+
+
+def assign(care: Care, team_id: str, user_id: str, ref: str, owner: str | None) -> Changed:
+    """Hand a request to someone else; their rounds list it from now on."""
+    if owner is None:
+        raise PreauthRefused("Mention the new owner. Example: /preauth assign PA-3 @sam.nurse")
+    check_owner(care, team_id, owner)
+
+    def apply(row: PreapprovalRow) -> str:
+        if Status(row.status) in RESOLVED:
+            raise TransitionRefused(f"{row.ref} is resolved; there is nothing left to own.")
+        if row.owner_id == owner:
+            raise TransitionRefused(f"{row.ref} is already <@{owner}>'s.")
+        row.owner_id = owner
+        return "preapproval.assign"
+
+    return _change(care, team_id, user_id, ref, apply)
+
+
+def snooze(care: Care, team_id: str, user_id: str, ref: str, text: str) -> Changed:
+    """Quiet a request's nudges until a time; at most MAX_SNOOZE ahead, and said so."""
+    now = care.clock.now()
+    zone = care.people.timezone(team_id, user_id)
+    until, capped = _snooze_until(care, text, now, zone)
+
+    def apply(row: PreapprovalRow) -> str:
+        if Status(row.status) not in OPEN:
+            raise TransitionRefused(f"{row.ref} is resolved; nothing will be sent about it anyway.")
+        row.snoozed_until = until
+        return "preapproval.snooze"
+
+    note = None
+    if capped:
+        note = (
+            f"Snoozes are capped at {MAX_SNOOZE.days} days, so I'll remind you "
+            f"{format_when(until, zone)} instead. Snooze again then if it still waits."
+        )
+    return _change(care, team_id, user_id, ref, apply, note)
+
+
+def _snooze_until(care: Care, text: str, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    words = " ".join(text.split())
+    if not words:
+        raise PreauthRefused(f"For how long? Example: {SNOOZE_USAGE}")
+    span = _SPAN.match(words)
+    if span is not None:
+        until = now + int(span[1]) * _UNIT[span[2][0].lower()]
+    else:
+        when = words[len("until") :].strip() if words.lower().startswith("until") else words
+        try:
+            parsed = care.times.parse(when, now, zone)
+        except TimeParseError as error:
+            raise PreauthRefused(f"{error} Example: {SNOOZE_USAGE}") from None
+        until = parsed.at
+        if not parsed.has_time:  # a day: wake at the round time that morning
+            until = at_local(parsed.at.astimezone(zone).date(), care.settings.preauth_round, zone)
+    if until <= now:
+        raise PreauthRefused(
+            f"{format_when(until, zone)} has already passed; snooze until a time ahead. "
+            f"Example: {SNOOZE_USAGE}"
+        )
+    if until - now > MAX_SNOOZE:
+        return now + MAX_SNOOZE, True
+    return until.replace(second=0, microsecond=0), False
+
+
+def note(care: Care, team_id: str, user_id: str, ref: str, text: str) -> Changed:
+    """Add a note; shown with the author's name and the time."""
+    now = care.clock.now()
+    words = " ".join(text.split())
+    if not words:
+        raise PreauthRefused(
+            "What should the note say? Example: /preauth note PA-3 faxed clinicals"
+        )
+    if len(words) > MAX_NOTE_CHARS:
+        raise PreauthRefused(
+            f"A note is at most {MAX_NOTE_CHARS} characters; that one has {len(words)}."
+        )
+
+    def apply(row: PreapprovalRow) -> str:
+        row.notes = add_note_line(row.notes, user_id, now, words)
+        return "preapproval.note"
+
+    return _change(care, team_id, user_id, ref, apply)
+
+
+@dataclass(frozen=True)
+class ItemList:
+    title: str
+    items: tuple[Item, ...]
+    zone: ZoneInfo
+    empty: str
+
+
+def list_items(care: Care, team_id: str, user_id: str, which: str) -> ItemList:
+    """`/preauth list [mine|overdue|at-risk|all]`, most urgent first."""
+    now = care.clock.now()
+    word = (which.strip().lower() or "mine").replace("_", "-")
+    if word not in ("mine", "overdue", "at-risk", "all"):
+        raise PreauthRefused(
+            f'I list mine, overdue, at-risk or all, not "{which.strip()}". {LIST_USAGE}'
+        )
+    zone = care.people.timezone(team_id, user_id)
+    policy = care.patient_display(team_id)
+    rounds = rounds_of(care)
+    clinic = care.settings.timezone
+    statuses = [s.value for s in Status] if word == "all" else [s.value for s in OPEN]
+    if word == "at-risk":
+        statuses += [Status.APPROVED.value, Status.PARTIAL.value]
+    with care.db.session(read_only=True) as session:
+        rows = preapprovals.listed(
+            session, team_id, statuses, owner_id=user_id if word == "mine" else None
+        )
+        keyed = [
+            (
+                urgency_key(chase_of(row), now, clinic, rounds, row.number),
+                item_of(row, policy, now, clinic, rounds),
+            )
+            for row in rows
+        ]
+    items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
+    if word == "overdue":
+        items = [i for i in items if i.late]
+    elif word == "at-risk":
+        items = [i for i in items if i.risk is not Risk.NONE]
+    titles = {
+        "mine": ("Your open pre-approvals", "You have no open pre-approvals. :tada:"),
+        "overdue": ("Past the payer's decision clock", "Nothing is past the payer's clock."),
+        "at-risk": ("At risk: needed within 3 business days", "Nothing is at risk."),
+        "all": ("All pre-approvals", "No pre-approvals yet. Start one with `/preauth new`."),
+    }
+    title, empty = titles[word]
+    return ItemList(title, tuple(items), zone, empty)
+
+
+def show(care: Care, team_id: str, ref: str) -> Item:
+    """One request as it stands now."""
+    now = care.clock.now()
+    policy = care.patient_display(team_id)
+    with care.db.session(read_only=True) as session:
+        row = _row(session, team_id, ref, for_update=False)
+        return item_of(row, policy, now, care.settings.timezone, rounds_of(care))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A Slack message that shows some requests, with how they stand now."""
+
+    channel: str
+    ts: str
+    kind: str
+    items: tuple[Item, ...]
+
+
+def messages_showing(care: Care, team_id: str, item_id: int) -> list[Shown]:
+    """Every message that shows this request, each with all the requests it shows."""
+    now = care.clock.now()
+    policy = care.patient_display(team_id)
+    rounds = rounds_of(care)
+    clinic = care.settings.timezone
+    found = []
+    with care.db.session(read_only=True) as session:
+        for channel, ts, kind in preapprovals.messages_showing(session, item_id):
+            rows = preapprovals.items_in_message(session, team_id, channel, ts)
+            items = tuple(item_of(row, policy, now, clinic, rounds) for row in rows)
+            found.append(Shown(channel, ts, kind, items))
+    return found

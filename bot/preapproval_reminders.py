@@ -1,0 +1,296 @@
+"""Chasing pre-approvals through the sweep: each owner's round DM and the care team's risk posts.
+
+The round reminder is one row per owner (subject: the owner's id), due at their earliest
+nudge. A claimed batch of owners is served with a handful of queries whatever its size:
+their due items in one read, their rounds claimed in one insert, the outcome in one
+write. The round's key (the instant it was planned for) is the primary key of
+preapproval_rounds, so no owner gets two DMs for one round, whatever the replicas do.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+
+from bot.commands import Reply
+from bot.core.people import zone_or
+from bot.core.preapproval_timing import Risk, next_nudge, next_risk_check, risk, urgency_key
+from bot.core.preapprovals import OPEN
+from bot.core.reminders import LEASE, DueReminder, Outcome, ReminderKind
+from bot.preapprovals import RISK, ROUND, Item, chase_of, item_of, plan, plan_round, rounds_of
+from storage import SqlAuditLog, preapprovals
+
+if TYPE_CHECKING:
+    from bot.services import Care
+    from storage.preapproval_models import PreapprovalRow
+
+log = logging.getLogger(__name__)
+
+# A DM shows this many requests with buttons (Slack allows 50 blocks); the rest are counted.
+SHOWN = 15
+# Slack answers that no retry will change: the person cannot be reached any more.
+UNREACHABLE = frozenset(
+    {"channel_not_found", "user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
+)
+
+
+@dataclass(frozen=True)
+class RoundDM:
+    """One owner's reminder: their requests due a nudge, most urgent first."""
+
+    owner: str
+    items: tuple[Item, ...]
+    more: int  # due but not shown, for the list command
+    zone: ZoneInfo
+    late: bool  # a catch-up after downtime
+
+
+@dataclass(frozen=True)
+class RiskPost:
+    """A care-team channel post: requests whose visit is near and that are not approved."""
+
+    channel: str
+    items: tuple[Item, ...]
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Renderers:
+    round: Callable[[RoundDM], Reply]
+    risk: Callable[[RiskPost], Reply]
+
+
+def slack_error(error: Exception) -> str:
+    """A short code for logs and reminder rows: Slack's error, never the message sent."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", None)
+        return "ratelimited" if status == 429 else str(error.response.get("error") or status)
+    return type(error).__name__
+
+
+class OwnerRound:
+    """The `preauth-round` kind: one DM per owner per round, listing what is due."""
+
+    name = ROUND
+
+    def __init__(self, care: Care, render: Renderers) -> None:
+        self.care, self.render = care, render
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        by_team: dict[str, list[DueReminder]] = defaultdict(list)
+        for reminder in due:
+            by_team[reminder.team_id].append(reminder)
+        outcomes: list[Outcome] = []
+        for team, reminders_ in by_team.items():
+            outcomes += self._fire_team(team, reminders_, now)
+        return outcomes
+
+    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+        care = self.care
+        rounds = rounds_of(care)
+        owners = {r.subject_ref: r for r in due}
+        policy = care.patient_display(team)
+        with care.db.session(read_only=True) as session:
+            rows = preapprovals.due_for_owners(session, team, owners, now)
+            later = preapprovals.later_nudges(session, team, owners, now)
+            known = preapprovals.zones(session, team, owners)
+        zones = {
+            owner: zone_or(known[owner], care.settings.timezone)
+            if owner in known
+            else care.people.timezone(team, owner)
+            for owner in owners
+        }
+        mine: dict[str, list[PreapprovalRow]] = defaultdict(list)
+        for row in rows:
+            mine[row.owner_id].append(row)
+        keys = {owner: owners[owner].next_at.isoformat() for owner in mine}
+        with care.db.session() as session:
+            claimed = preapprovals.claim_rounds(
+                session, team, list(keys.items()), now=now, stale_before=now - LEASE
+            )
+        sent: list[tuple[str, str, str, str]] = []
+        shown: list[tuple[str, str, str, list[int]]] = []
+        nudges: list[tuple[int, datetime | None]] = []
+        failed: dict[str, str] = {}
+        gone: list[str] = []
+        for owner, items in mine.items():
+            if owner not in claimed:
+                continue  # this round's DM is someone else's to send, or was sent
+            zone = zones[owner]
+            ranked = sorted(
+                items,
+                key=lambda r: urgency_key(
+                    chase_of(r), now, care.settings.timezone, rounds, r.number
+                ),
+            )
+            views = [item_of(r, policy, now, care.settings.timezone, rounds) for r in ranked]
+            late = now - owners[owner].next_at > timedelta(hours=1)
+            reply = self.render.round(
+                RoundDM(owner, tuple(views[:SHOWN]), max(0, len(views) - SHOWN), zone, late)
+            )
+            try:
+                posted = care.slack.chat_postMessage(
+                    channel=owner, text=reply.text, blocks=reply.blocks
+                )
+            except Exception as error:  # the round stays due and is tried again
+                failure = slack_error(error)
+                log.warning("pre-approval round for an owner not sent: %s", failure)
+                if failure in UNREACHABLE:
+                    gone.append(owner)
+                else:
+                    failed[owner] = failure
+                continue
+            channel, ts = str(posted["channel"]), str(posted["ts"])
+            sent.append((owner, keys[owner], channel, ts))
+            shown.append((channel, ts, "round", [r.id for r in ranked[:SHOWN]]))
+            for row in ranked:
+                nudges.append((row.id, next_nudge(chase_of(row), now, zone, rounds, nudged=True)))
+        with care.db.session() as session:
+            preapprovals.sent_rounds(session, team, sent)
+            preapprovals.remember_messages(session, team, shown, now=now)
+            preapprovals.set_nudges(session, nudges)
+            preapprovals.release_rounds(
+                session, team, [(o, keys[o]) for o in [*failed, *gone] if o in keys]
+            )
+        for owner in gone:
+            reassign_unreachable(care, team, owner, now)
+        moved = dict(nudges)
+        outcomes = []
+        for owner, reminder in owners.items():
+            if owner in failed:
+                outcomes.append(Outcome(reminder.id, error=f"slack_{failed[owner]}"[:64]))
+                continue
+            if owner in gone:
+                outcomes.append(Outcome(reminder.id))  # their work has a new owner now
+                continue
+            upcoming = [moved[r.id] for r in mine.get(owner, []) if moved.get(r.id)]
+            if owner in later:
+                upcoming.append(later[owner])
+            if owner in mine and owner not in claimed:
+                upcoming.append(now + timedelta(minutes=1))  # the claimer moves them on
+            next_at = min((at for at in upcoming if at is not None), default=None)
+            outcomes.append(
+                Outcome(
+                    reminder.id,
+                    sent=1 if owner in claimed and owner in mine else 0,
+                    next_at=next_at,
+                )
+            )
+        return outcomes
+
+
+def reassign_unreachable(care: Care, team: str, owner: str, now: datetime) -> None:
+    """An owner who cannot get DMs (left the workspace): their open work goes to its creators."""
+    moved: dict[str | None, list[tuple[str, str | None]]] = defaultdict(list)
+    with care.db.session() as session:
+        rows = preapprovals.listed(session, team, [s.value for s in OPEN], owner_id=owner)
+        for row in rows:
+            heir = row.created_by if row.created_by != owner else None
+            if heir is None:
+                moved[row.channel_id].append((row.ref, None))
+                row.nudge_at = None  # nobody to tell; the channel hears below
+                continue
+            row.owner_id = heir
+            row.updated_at = now
+            plan(care, session, row, now, care.people.timezone(team, heir))
+            SqlAuditLog(session).record(team, "carebot", "preapproval.assign", row.ref, at=now)
+            moved[row.channel_id].append((row.ref, heir))
+        plan_round(session, team, owner, now)
+    log.info("reassigned %d pre-approval(s) of an unreachable owner team=%s", len(rows), team)
+    for channel, refs in moved.items():
+        lines = [
+            f"• {ref} → <@{heir}>"
+            if heir
+            else f"• {ref}: nobody to hand it to; `/preauth assign {ref} @someone`"
+            for ref, heir in refs
+        ]
+        text = (
+            f":warning: I can't reach <@{owner}> any more (no longer in this workspace?), "
+            "so their pre-approvals went back to whoever opened them:\n" + "\n".join(lines)
+        )
+        try:
+            care.slack.chat_postMessage(channel=channel or refs[0][1] or owner, text=text)
+        except Exception as error:
+            log.warning("could not tell a channel about reassigned work: %s", slack_error(error))
+
+
+class RiskCheck:
+    """The `preauth-risk` kind: tell the care team when a needed request is not approved."""
+
+    name = RISK
+
+    def __init__(self, care: Care, render: Renderers) -> None:
+        self.care, self.render = care, render
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        by_team: dict[str, list[DueReminder]] = defaultdict(list)
+        for reminder in due:
+            by_team[reminder.team_id].append(reminder)
+        outcomes: list[Outcome] = []
+        for team, reminders_ in by_team.items():
+            outcomes += self._fire_team(team, reminders_, now)
+        return outcomes
+
+    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+        care = self.care
+        rounds = rounds_of(care)
+        clinic = care.settings.timezone
+        policy = care.patient_display(team)
+        with care.db.session(read_only=True) as session:
+            rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
+        posts: dict[str, list[PreapprovalRow]] = defaultdict(list)
+        for row in rows.values():
+            level = risk(chase_of(row), now, clinic, rounds)
+            if level > Risk(row.risk_posted):
+                posts[row.channel_id or row.owner_id].append(row)
+        posted: dict[int, Risk] = {}
+        shown: list[tuple[str, str, str, list[int]]] = []
+        failed: set[int] = set()
+        for channel, items in posts.items():
+            ranked = sorted(
+                items, key=lambda r: urgency_key(chase_of(r), now, clinic, rounds, r.number)
+            )
+            views = tuple(item_of(r, policy, now, clinic, rounds) for r in ranked)
+            reply = self.render.risk(RiskPost(channel, views, clinic))
+            try:
+                answer = care.slack.chat_postMessage(
+                    channel=channel, text=reply.text, blocks=reply.blocks
+                )
+            except Exception as error:
+                log.warning("at-risk post not sent: %s", slack_error(error))
+                failed.update(r.id for r in ranked)
+                continue
+            shown.append(
+                (str(answer["channel"]), str(answer["ts"]), "risk", [r.id for r in ranked])
+            )
+            posted.update({r.id: risk(chase_of(r), now, clinic, rounds) for r in ranked})
+        with care.db.session() as session:
+            preapprovals.set_risk_posted(session, [(i, int(level)) for i, level in posted.items()])
+            preapprovals.remember_messages(session, team, shown, now=now)
+        outcomes = []
+        for reminder in due:
+            found = rows.get(reminder.subject_ref.upper())
+            if found is None:
+                outcomes.append(Outcome(reminder.id))
+                continue
+            row = found
+            if row.id in failed:
+                outcomes.append(Outcome(reminder.id, error="slack_post_failed"))
+                continue
+            level = posted.get(row.id, Risk(row.risk_posted))
+            next_at = next_risk_check(chase_of(row), now, clinic, rounds, level)
+            outcomes.append(
+                Outcome(reminder.id, sent=1 if row.id in posted else 0, next_at=next_at)
+            )
+        return outcomes
+
+
+def kinds(care: Care, render: Renderers) -> list[ReminderKind]:
+    return [OwnerRound(care, render), RiskCheck(care, render)]

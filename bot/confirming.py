@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot import booking, visit_reminders
+from bot import booking, digest_schedule, visit_reminders
 from bot.booking import Booked, BookingRefused, Preview
 from storage import SqlAuditLog, appointments, drafts, patients
 
@@ -69,6 +69,7 @@ def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | P
             visit_reminders.plan(
                 session, row_, now, care.settings.timezone, leads=care.settings.reminder_leads
             )
+            digest_schedule.plan(session, care.settings, team_id, proposal.channel_id, now)
             SqlAuditLog(session).record(
                 team_id, user_id, "appointment.book", row_.ref, proposal.channel_id, at=now
             )

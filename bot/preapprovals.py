@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import digest_schedule
 from bot.core.business_days import BusinessCalendar
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.people import UnknownPerson
@@ -238,6 +239,7 @@ def create(care: Care, team_id: str, user_id: str, channel_id: str, request: New
             notes=add_note_line(None, user_id, now, request.notes) if request.notes else None,
         )
         plan(care, session, row, now, owner_zone)
+        digest_schedule.plan(session, care.settings, team_id, care_channel, now)
         SqlAuditLog(session).record(
             team_id, user_id, "preapproval.create", row.ref, channel_id=channel_id, at=now
         )

@@ -20,7 +20,7 @@ from bot.core.timeparse import TimeParseError
 from bot.preapproval_changes import Details
 from bot.preapproval_reminders import Renderers
 from bot.preapprovals import NewRequest, PreauthRefused
-from handlers import preapproval_buttons, preapproval_form
+from handlers import digest, preapproval_buttons, preapproval_form
 from handlers import preapproval_views as views
 from handlers.preapproval_cards import refresh
 
@@ -75,6 +75,7 @@ def register(app: App, care: Care) -> None:
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
     for kind in preapproval_reminders.kinds(care, renderers):
         care.add_reminder_kind(kind)
+    digest.register_kind(care)
     preapproval_buttons.register(app, care)
     preapproval_form.register(app, care)
 

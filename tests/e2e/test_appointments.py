@@ -415,7 +415,9 @@ def test_checking_in_ends_the_reminders(sandbox: Sandbox, slack: SlackDriver) ->
     slack.command("/appt", "checkin A-1")
 
     with sandbox.db.session(read_only=True) as session:
-        assert reminders.pending_count(session, TEAM) == 0
+        # Only the channel's daily digest is left; no reminder about the visit.
+        assert reminders.pending_count(session, TEAM) == 1
+        assert reminders.get(session, TEAM, "digest", "C0CARDIO1") is not None
 
 
 def test_a_clinic_can_list_its_own_kinds_of_visit(sandbox: Sandbox, slack: SlackDriver) -> None:

@@ -82,7 +82,9 @@ def test_a_cancelled_visit_never_fires(sandbox: Sandbox, slack: SlackDriver) -> 
     assert reminders_to(slack, "@dr.patel") == []
     assert slack.dms("@dana") == []
     with sandbox.db.session(read_only=True) as session:
-        assert reminders.pending_count(session, TEAM) == 0
+        # Only the channel's daily digest is left; no reminder about the visit.
+        assert reminders.pending_count(session, TEAM) == 1
+        assert reminders.get(session, TEAM, "digest", "C0CARDIO1") is not None
 
 
 def test_a_moved_visit_fires_at_the_new_times_not_the_old(

@@ -1,0 +1,118 @@
+"""The daily digest per care-team channel: today's visits and the pre-approvals at risk.
+
+One reminder row per channel (subject: the channel id), due at the digest time on the
+clinic's wall clock every day. A channel joins when a visit is booked or a pre-approval
+opened there. Nothing is posted on a day with nothing to say.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.commands import Reply
+from bot.core.business_days import at_local, daily_at_after
+from bot.core.display import PatientDisplay
+from bot.core.preapproval_timing import Risk
+from bot.core.reminders import DueReminder, Outcome
+from bot.preapproval_reminders import slack_error
+from bot.preapprovals import Item, item_of, rounds_of
+from bot.visits import Visit, visit_of
+from bot.digest_schedule import DIGEST
+from storage import appointments, digest
+
+if TYPE_CHECKING:
+    from bot.services import Care
+
+log = logging.getLogger(__name__)
+
+# Far enough ahead to hold every request that can be at risk today (3 business days + weekends).
+RISK_HORIZON = timedelta(days=10)
+
+
+@dataclass(frozen=True)
+class Digest:
+    channel: str
+    day: date
+    zone: ZoneInfo
+    visits: tuple[Visit, ...]
+    at_risk: tuple[Item, ...]
+    policy: PatientDisplay
+
+    @property
+    def empty(self) -> bool:
+        return not self.visits and not self.at_risk
+
+
+class DailyDigest:
+    """The `digest` kind: one post per channel per day, or none."""
+
+    name = DIGEST
+
+    def __init__(self, care: Care, render: Callable[[Digest], Reply]) -> None:
+        self.care, self.render = care, render
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        by_team: dict[str, list[DueReminder]] = defaultdict(list)
+        for reminder in due:
+            by_team[reminder.team_id].append(reminder)
+        outcomes: list[Outcome] = []
+        for team, found in by_team.items():
+            outcomes += self._fire_team(team, found, now)
+        return outcomes
+
+    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+        care = self.care
+        zone = care.settings.timezone
+        clock: time | None = care.settings.digest_time
+        if clock is None:
+            return [Outcome(r.id) for r in due]  # turned off: the rows finish
+        day = now.astimezone(zone).date()
+        start = at_local(day, time(0), zone)
+        end = at_local(day + timedelta(days=1), time(0), zone)
+        channels = [r.subject_ref for r in due]
+        policy = care.patient_display(team)
+        rounds = rounds_of(care)
+        with care.db.session(read_only=True) as session:
+            visits = digest.visits_between(
+                session, team, channels, start, end, appointments.HOLDS_SLOT
+            )
+            needed = digest.requests_needed_between(
+                session, team, channels, now, now + RISK_HORIZON
+            )
+        per_visit: dict[str, list[Visit]] = defaultdict(list)
+        for row in sorted(visits, key=lambda r: (r.start_at, r.number)):
+            per_visit[row.channel_id or ""].append(visit_of(row, policy))
+        per_risk: dict[str, list[Item]] = defaultdict(list)
+        for request in needed:
+            item = item_of(request, policy, now, zone, rounds)
+            if item.risk is not Risk.NONE:
+                per_risk[request.channel_id or ""].append(item)
+        following = daily_at_after(now, zone, clock)
+        outcomes = []
+        for reminder in due:
+            channel = reminder.subject_ref
+            if now - reminder.next_at > timedelta(hours=12):
+                # Down all morning: today's digest is stale news; wait for tomorrow's.
+                outcomes.append(Outcome(reminder.id, next_at=following))
+                continue
+            report = Digest(
+                channel, day, zone, tuple(per_visit[channel]), tuple(per_risk[channel]), policy
+            )
+            if report.empty:
+                outcomes.append(Outcome(reminder.id, next_at=following))
+                continue
+            reply = self.render(report)
+            try:
+                care.slack.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+            except Exception as error:
+                log.warning("digest not posted: %s", slack_error(error))
+                outcomes.append(Outcome(reminder.id, error=f"slack_{slack_error(error)}"[:64]))
+                continue
+            outcomes.append(Outcome(reminder.id, sent=1, next_at=following))
+        return outcomes

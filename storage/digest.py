@@ -1,0 +1,67 @@
+"""What the daily digest reads: a day's visits and the requests needed soon, for many channels."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from storage.models import AppointmentRow
+from storage.preapproval_models import PreapprovalRow
+
+
+def visits_between(
+    session: Session,
+    team_id: str,
+    channels: Collection[str],
+    start: datetime,
+    end: datetime,
+    statuses: Collection[str],
+) -> list[AppointmentRow]:
+    """Visits booked from these channels starting in [start, end), patients loaded."""
+    if not channels:
+        return []
+    return list(
+        session.execute(
+            select(AppointmentRow)
+            .options(joinedload(AppointmentRow.patient, innerjoin=True))
+            .where(
+                AppointmentRow.team_id == team_id,
+                AppointmentRow.channel_id.in_(list(channels)),
+                AppointmentRow.start_at >= start,
+                AppointmentRow.start_at < end,
+                AppointmentRow.status.in_(list(statuses)),
+            )
+            .order_by(AppointmentRow.start_at, AppointmentRow.number)
+        ).scalars()
+    )
+
+
+def requests_needed_between(
+    session: Session,
+    team_id: str,
+    channels: Collection[str],
+    start: datetime,
+    end: datetime,
+) -> list[PreapprovalRow]:
+    """Pre-approvals of these channels needed in [start, end), whatever their state."""
+    if not channels:
+        return []
+    return list(
+        session.execute(
+            select(PreapprovalRow)
+            .options(
+                joinedload(PreapprovalRow.patient, innerjoin=True),
+                joinedload(PreapprovalRow.appointment),
+            )
+            .where(
+                PreapprovalRow.team_id == team_id,
+                PreapprovalRow.channel_id.in_(list(channels)),
+                PreapprovalRow.needed_by >= start,
+                PreapprovalRow.needed_by < end,
+            )
+            .order_by(PreapprovalRow.needed_by, PreapprovalRow.number)
+        ).scalars()
+    )

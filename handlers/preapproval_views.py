@@ -163,6 +163,15 @@ def item_blocks(item: Item, zone: ZoneInfo, *, service: bool = True) -> list[Blo
     return [section(text), actions(item)]
 
 
+def shown(item: Item, zone: ZoneInfo) -> Reply:
+    """`/preauth show PA-3`: everything about it, with its buttons while it is open."""
+    text = detail(item, zone)
+    blocks = [section(text)]
+    if item.status not in RESOLVED:
+        blocks.append(actions(item))
+    return Reply(text=text, blocks=blocks)
+
+
 def round_dm(dm: RoundDM) -> Reply:
     """One owner's reminder: what is pending, most urgent first, each with its buttons."""
     count = len(dm.items) + dm.more

@@ -93,7 +93,7 @@ def run(care: Care, ask: Ask) -> Reply | None:
         if verb == "show":
             zone = care.people.timezone(ask.team_id, ask.user_id)
             item = changes.show(care, ask.team_id, rest)
-            return Reply(text=views.detail(item, zone), blocks=views.item_blocks(item, zone))
+            return views.shown(item, zone)
         ref, _, more = rest.partition(" ")
         more = more.strip()
         if verb in STATUS_VERBS:

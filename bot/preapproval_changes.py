@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.business_days import at_local
+from bot.core.people import zone_or
 from bot.core.preapproval_timing import Risk, urgency_key
 from bot.core.preapprovals import (
     MAX_SNOOZE,
@@ -132,12 +133,23 @@ def _apply(
 
 
 def _change(
-    care: Care, team_id: str, user_id: str, ref: str, apply: Any, note: str | None = None
+    care: Care,
+    team_id: str,
+    user_id: str,
+    ref: str,
+    apply: Any,
+    note: str | None = None,
+    *,
+    new_owner: str | None = None,
 ) -> Changed:
     """Lock the request, apply a change, plan its reminders again, audit it."""
     now = care.clock.now()
     policy = care.patient_display(team_id)
     rounds = rounds_of(care)
+    with care.db.session(read_only=True) as session:
+        owner = new_owner or _row(session, team_id, ref, for_update=False).owner_id
+    # Looked up before the write: on a cache miss it asks Slack and writes the answer.
+    owner_zone = care.people.timezone(team_id, owner)
     with care.db.session() as session:
         row = _row(session, team_id, ref)
         before = Status(row.status)
@@ -147,7 +159,9 @@ def _change(
         except TransitionRefused as refused:
             raise PreauthRefused(str(refused)) from None
         row.updated_at = now
-        owner_zone = care.people.timezone(team_id, row.owner_id)
+        if row.owner_id != owner:  # changed hands meanwhile: the cached zone, else the clinic's
+            known = preapprovals.zones(session, team_id, [row.owner_id]).get(row.owner_id)
+            owner_zone = zone_or(known, care.settings.timezone)
         plan(care, session, row, now, owner_zone)
         if owner_before != row.owner_id:
             plan_round(session, team_id, owner_before, now)
@@ -170,7 +184,7 @@ def assign(care: Care, team_id: str, user_id: str, ref: str, owner: str | None) 
         row.owner_id = owner
         return "preapproval.assign"
 
-    return _change(care, team_id, user_id, ref, apply)
+    return _change(care, team_id, user_id, ref, apply, new_owner=owner)
 
 
 def snooze(care: Care, team_id: str, user_id: str, ref: str, text: str) -> Changed:

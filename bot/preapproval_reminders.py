@@ -188,9 +188,16 @@ class OwnerRound:
 
 def reassign_unreachable(care: Care, team: str, owner: str, now: datetime) -> None:
     """An owner who cannot get DMs (left the workspace): their open work goes to its creators."""
+    open_states = [s.value for s in OPEN]
+    with care.db.session(read_only=True) as session:
+        heirs = {
+            r.created_by for r in preapprovals.listed(session, team, open_states, owner_id=owner)
+        }
+    # Looked up before the write: on a cache miss it asks Slack and writes the answer.
+    zones = {heir: care.people.timezone(team, heir) for heir in heirs - {owner}}
     moved: dict[str | None, list[tuple[str, str | None]]] = defaultdict(list)
     with care.db.session() as session:
-        rows = preapprovals.listed(session, team, [s.value for s in OPEN], owner_id=owner)
+        rows = preapprovals.listed(session, team, open_states, owner_id=owner)
         for row in rows:
             heir = row.created_by if row.created_by != owner else None
             if heir is None:
@@ -199,7 +206,10 @@ def reassign_unreachable(care: Care, team: str, owner: str, now: datetime) -> No
                 continue
             row.owner_id = heir
             row.updated_at = now
-            plan(care, session, row, now, care.people.timezone(team, heir))
+            plan(care, session, row, now, zones.get(heir, care.settings.timezone))
+            if row.nudge_at is not None and not (row.snoozed_until and row.snoozed_until > now):
+                row.nudge_at = now  # the work was due: the new owner hears at their next sweep
+                plan_round(session, team, heir, now)
             SqlAuditLog(session).record(team, "carebot", "preapproval.assign", row.ref, at=now)
             moved[row.channel_id].append((row.ref, heir))
         plan_round(session, team, owner, now)

@@ -1,0 +1,286 @@
+"""Chasing pre-approvals: round DMs, the payer clock, risk posts, resolving and snoozing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from bot.sandbox.driver import Seen, SlackDriver
+from bot.sandbox.world import Sandbox
+from storage import audit, preapprovals
+
+
+TEAM = "T0CAREBOT"
+# START is Mon 1 Mar 2027, 2:00 PM in New York (dana); sam.nurse reads Los Angeles time.
+TUE_9AM_NY = datetime(2027, 3, 2, 14, 0, tzinfo=UTC)
+TUE_9AM_LA = datetime(2027, 3, 2, 17, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+MINUTE = timedelta(minutes=1)
+
+
+def rounds(slack: SlackDriver, user: str = "@dana") -> list[Seen]:
+    return [m for m in slack.dms(user) if ":clipboard:" in m.raw_text or "Pre-approval" in m.text]
+
+
+def risk_posts(slack: SlackDriver) -> list[Seen]:
+    return [m for m in slack.messages("#cardiology-team") if "please check" in m.text]
+
+
+def status(sandbox: Sandbox, ref: str) -> str:
+    with sandbox.db.session(read_only=True) as session:
+        row = preapprovals.get_by_ref(session, TEAM, ref)
+        assert row is not None
+        return row.status
+
+
+def test_each_owner_gets_one_dm_per_round_at_nine_their_time(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "new Omar Haddad, Cigna, knee arthroscopy, expedited")
+    slack.command("/preauth", "new Ann Bell, Humana, CT chest, owner @sam.nurse")
+
+    sandbox.move_clock(TUE_9AM_NY - MINUTE)
+    assert rounds(slack) == []
+    assert sandbox.move_clock(TUE_9AM_NY) == ["preauth-round: 1 sent for 1 reminder(s)"]
+    sandbox.move_clock(TUE_9AM_LA - MINUTE)
+    assert rounds(slack, "@sam.nurse") == []
+    sandbox.move_clock(TUE_9AM_LA)
+
+    [dana] = rounds(slack)
+    assert "2 pre-approvals need your attention" in dana.text
+    assert dana.text.index("PA-2") < dana.text.index("PA-1")  # expedited first
+    for button in ("Submitted", "Approved...", "Denied...", "Snooze 1 day", "Reassign..."):
+        assert button in dana.text
+    [sam] = rounds(slack, "@sam.nurse")
+    assert "1 pre-approval needs your attention" in sam.text and "PA-3" in sam.text
+
+
+def test_weekends_and_holidays_get_no_round(sandbox: Sandbox, slack: SlackDriver) -> None:
+    care = sandbox.runtime.care
+    care.settings = care.settings.with_changes(holidays=frozenset({date(2027, 3, 8)}))
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+
+    for day in range(8):  # Tue 2 Mar .. Tue 9 Mar, at 9:00 in New York
+        sandbox.move_clock(TUE_9AM_NY + day * DAY)
+
+    sent = [m.ts for m in rounds(slack)]
+    assert len(sent) == 5  # Tue, Wed, Thu, Fri and then Tue: not Sat, Sun or the holiday Monday
+    with sandbox.db.session(read_only=True) as session:
+        keys = [r.round_key for r in preapprovals.rounds_sent(session, TEAM, "U0COORD01")]
+    assert [k[:10] for k in keys] == [
+        "2027-03-02",
+        "2027-03-03",
+        "2027-03-04",
+        "2027-03-05",
+        "2027-03-09",
+    ]
+
+
+def test_a_submitted_request_waits_for_the_payer_clock_then_says_follow_up(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, expedited")
+    slack.command("/preauth", "new Omar Haddad, Cigna, CT")
+    slack.command("/preauth", "submitted PA-1 REF-1")
+    slack.command("/preauth", "submitted PA-2")
+
+    for day in range(3):  # Tue, Wed, Thu: the payer has 72 hours (expedited), until Thu 2 PM
+        sandbox.move_clock(TUE_9AM_NY + day * DAY)
+    assert rounds(slack) == []
+    sandbox.move_clock(TUE_9AM_NY + 3 * DAY)  # Friday 9:00
+
+    [friday] = rounds(slack)
+    assert "PA-1" in friday.text and "PA-2" not in friday.text  # standard: 7 days
+    assert "Past the payer's decision clock" in friday.text
+    assert "follow up with the payer" in friday.text
+    sandbox.move_clock(datetime(2027, 3, 9, 14, 0, tzinfo=UTC))  # the next Tuesday
+    assert "PA-2" in rounds(slack)[-1].text
+
+
+def test_a_visit_near_without_approval_is_posted_then_marked_urgent(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, needed by friday 9am")
+
+    sandbox.move_clock(TUE_9AM_NY - MINUTE)
+    assert risk_posts(slack) == []
+    sandbox.move_clock(TUE_9AM_NY)  # three business days before Friday
+    [first] = risk_posts(slack)
+    assert "Pre-approval at risk" in first.text and "@dana, please check" in first.text
+    assert "Aetna" not in first.text  # the channel sees the patient per policy, not the service
+
+    sandbox.move_clock(TUE_9AM_NY + 2 * DAY)  # Thursday 9:00: a day before
+    [_, urgent] = risk_posts(slack)
+    assert "URGENT" in urgent.text
+    sandbox.move_clock(TUE_9AM_NY + 3 * DAY - MINUTE)
+    assert len(risk_posts(slack)) == 2
+
+
+def test_resolving_stops_everything_and_updates_earlier_messages_in_place(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, needed by friday 9am")
+    slack.command("/preauth", "new Omar Haddad, Cigna, CT")
+    sandbox.move_clock(TUE_9AM_NY)
+
+    slack.command("/preauth", "approve PA-1 AUTH-77 units 1 until 2027-04-30")
+
+    [dm] = rounds(slack)
+    assert dm.edited
+    assert "PA-1* (J.D. (P-1)) is approved by @dana · auth AUTH-77" in dm.text
+    assert dm.text.count("Approved...") == 1  # only PA-2 still has its buttons
+    [post] = risk_posts(slack)
+    assert post.edited and "is approved" in post.text
+    slack.command("/preauth", "cancel PA-2")
+    for day in range(1, 4):
+        sandbox.move_clock(TUE_9AM_NY + day * DAY)
+    assert len(rounds(slack)) == 1 and len(risk_posts(slack)) == 1
+    [dm] = rounds(slack)
+    assert "all resolved" in dm.text
+
+
+def test_a_snooze_is_honoured_to_the_minute(sandbox: Sandbox, slack: SlackDriver) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "snooze PA-1 until wednesday 2:37pm")
+
+    sandbox.move_clock(TUE_9AM_NY)
+    sandbox.move_clock(TUE_9AM_NY + DAY)  # Wednesday's round: still snoozed
+    sandbox.move_clock(datetime(2027, 3, 3, 19, 36, tzinfo=UTC))
+    assert rounds(slack) == []
+    sandbox.move_clock(datetime(2027, 3, 3, 19, 37, tzinfo=UTC))
+    assert len(rounds(slack)) == 1
+
+    slack.as_user("@dana").in_dm().click("Snooze 1 day")  # from the DM: until Thu 2:37 PM
+    sandbox.move_clock(TUE_9AM_NY + 2 * DAY)
+    assert len(rounds(slack)) == 1
+    with sandbox.db.session(read_only=True) as session:
+        row = preapprovals.get_by_ref(session, TEAM, "PA-1")
+        assert row is not None and row.snoozed_until == datetime(2027, 3, 4, 19, 37, tzinfo=UTC)
+
+
+def test_after_downtime_one_catch_up_round_not_a_burst(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "new Omar Haddad, Cigna, CT")
+
+    sandbox.move_clock(TUE_9AM_NY + 2 * DAY + timedelta(hours=2))  # down since Monday
+
+    [catch_up] = rounds(slack)
+    assert "catch-up" in catch_up.text and "2 pre-approvals" in catch_up.text
+    sandbox.move_clock(TUE_9AM_NY + 3 * DAY - MINUTE)
+    assert len(rounds(slack)) == 1
+    sandbox.move_clock(TUE_9AM_NY + 3 * DAY)
+    assert len(rounds(slack)) == 2
+
+
+def test_slack_429s_are_waited_out_and_a_failed_round_is_sent_once_later(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "new Ann Bell, Humana, CT chest, owner @sam.nurse")
+    sandbox.standin.fail_next("chat.postMessage", status=429, retry_after=1)
+
+    sandbox.move_clock(TUE_9AM_NY)  # a short Retry-After is waited out within the sweep
+    assert len(rounds(slack)) == 1
+
+    sandbox.standin.fail_next("chat.postMessage", status=429, retry_after=60, times=10)
+    assert sandbox.move_clock(TUE_9AM_LA) == [
+        "preauth-round: 0 sent for 1 reminder(s), 1 failed (will retry)"
+    ]
+    sandbox.standin.heal("chat.postMessage")
+    sandbox.move_clock(TUE_9AM_LA + MINUTE)
+    sandbox.move_clock(TUE_9AM_LA + 10 * MINUTE)
+    assert len(rounds(slack, "@sam.nurse")) == 1
+
+
+def test_an_owner_who_left_is_replaced_by_the_coordinator_and_the_channel_told(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Ann Bell, Humana, CT chest, owner @sam.nurse")
+    space = sandbox.standin.workspace
+    space.users["U0NURSE01"] = replace(space.users["U0NURSE01"], deleted=True)
+
+    sandbox.move_clock(TUE_9AM_LA)
+
+    [told] = [m for m in slack.messages("#cardiology-team") if "can't reach" in m.text]
+    assert "@sam.nurse" in told.text and "PA-1 → @dana" in told.text
+    with sandbox.db.session(read_only=True) as session:
+        row = preapprovals.get_by_ref(session, TEAM, "PA-1")
+        assert row is not None and row.owner_id == "U0COORD01"
+        assert ("preapproval.assign", "carebot") in [
+            (r.action, r.actor) for r in audit.recent(session, TEAM)
+        ]
+    sandbox.move_clock(TUE_9AM_LA + MINUTE)
+    assert "PA-1" in rounds(slack)[-1].text
+
+
+def test_approved_clicked_in_an_old_dm_after_a_denial_shows_the_denial(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "submitted PA-1")
+    sandbox.move_clock(TUE_9AM_NY + 7 * DAY)  # past the payer's clock: in Tuesday's round
+    # Slack could not redraw dana's DM just then, so it still shows the buttons.
+    sandbox.standin.fail_next("chat.update", status=500, times=3)
+    slack.as_user("@sam.nurse").command("/preauth", "deny PA-1 not covered")
+    assert "Approved..." in rounds(slack)[0].text
+
+    dana = slack.as_user("@dana").in_dm()
+    dana.click("Approved...")
+
+    assert dana.modal is None
+    [dm] = rounds(slack)
+    assert dm.edited and "is denied by @sam.nurse" in dm.text and "not covered" in dm.text
+    assert "Nothing changed. PA-1 is denied" in dana.last_reply().text
+    assert status(sandbox, "PA-1") == "denied"
+
+
+def test_the_dm_buttons_approve_through_a_form_and_submit_once_on_a_double_click(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "new Omar Haddad, Cigna, CT")
+    sandbox.move_clock(TUE_9AM_NY)
+    dana = slack.as_user("@dana").in_dm()
+
+    dana.double_click("Submitted")
+    assert status(sandbox, "PA-1") == "submitted"
+    with sandbox.db.session(read_only=True) as session:
+        actions = [r.action for r in audit.recent(session, TEAM) if r.ref == "PA-1"]
+    assert actions.count("preapproval.submitted") == 1
+
+    dana.click("Approved...")
+    dana.submit({"Auth number": "AUTH 1"})
+    assert "no spaces" in dana.errors["auth_number"]
+    dana.submit({"Auth number": "AUTH-1", "Approved units": "3", "Valid to": "2027-05-01"})
+    assert status(sandbox, "PA-1") == "approved"
+    dana.select("Reassign", "@sam.nurse")
+    with sandbox.db.session(read_only=True) as session:
+        moved = preapprovals.get_by_ref(session, TEAM, "PA-2")
+        assert moved is not None and moved.owner_id == "U0NURSE01"
+    [dm] = rounds(slack)
+    assert "auth AUTH-1 · 3 units · valid until Sat 1 May 2027" in dm.text
+    assert "owner @sam.nurse" in dm.text
+
+
+def test_the_daily_digest_lists_todays_visits_and_risks_or_stays_quiet(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
+    slack.click("Confirm")
+    slack.command("/preauth", "new P-1, Aetna, MRI, for A-1")
+    digest_at = datetime(2027, 3, 2, 12, 30, tzinfo=UTC)  # 7:30 AM in New York
+
+    sandbox.move_clock(digest_at - MINUTE)
+    assert [m for m in slack.messages("#cardiology-team") if "Today" in m.text] == []
+    sandbox.move_clock(digest_at)
+    [digest] = [m for m in slack.messages("#cardiology-team") if "Today" in m.text]
+    assert "1 visit today" in digest.text and "A-1 · J.D. (P-1) · MRI" in digest.text
+    assert "Pre-approvals at risk (1)" in digest.text and "PA-1" in digest.text
+    assert "Jane Doe" not in digest.text
+
+    slack.command("/preauth", "approve PA-1 AUTH-5")
+    sandbox.move_clock(digest_at + DAY)  # Wednesday: nothing to say
+    assert len([m for m in slack.messages("#cardiology-team") if "Today" in m.text]) == 1

@@ -1,0 +1,158 @@
+"""One DM per owner per round, however many sweeps run at once and however the rows batch."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+
+from bot.commands import Reply
+from bot.config import Settings
+from bot.core.clock import FakeClock
+from bot.core.reminders import sweep
+from bot.core.timeparse import TimeParser
+from bot.preapproval_reminders import OwnerRound, Renderers, RoundDM
+from bot.preapprovals import ROUND
+from bot.services import Care
+from storage import Database, patients, people, preapprovals, reminders
+from storage.preapproval_models import PreapprovalRow
+from storage.reminders import SqlReminderStore
+from tests.conftest import WorkerDatabase
+from tests.storage.concurrency import together
+
+TEAM = "T1"
+NOW = datetime(2027, 3, 2, 14, 0, tzinfo=UTC)  # Tuesday 9:00 in New York
+OWNERS = [f"U{n:04d}OWN" for n in range(50)]
+ITEMS_PER_OWNER = 20
+
+
+class RecordingSlack:
+    """Stands in for the WebClient: records every DM, answers like chat.postMessage."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def chat_postMessage(self, *, channel: str, text: str, **_: Any) -> dict[str, str]:
+        with self._lock:
+            self.posts.append((channel, text))
+            return {"channel": "D" + channel[1:], "ts": f"{len(self.posts)}.000"}
+
+
+def listed(dm: RoundDM) -> Reply:
+    return Reply(text=f"{len(dm.items) + dm.more} " + ",".join(i.ref for i in dm.items))
+
+
+def seed(db: Database) -> None:
+    """1,000 open requests of 50 owners, all due now, each owner's round due now."""
+    with db.session() as session:
+        patient = patients.find_or_create(session, TEAM, "Jane Doe", None, "U0COORD01", now=NOW)
+        for owner in OWNERS:
+            people.upsert(
+                session,
+                TEAM,
+                owner,
+                name=owner,
+                real_name=owner,
+                timezone="America/New_York",
+                is_bot=False,
+                deleted=False,
+                now=NOW,
+            )
+        opened = NOW - timedelta(days=1)
+        session.execute(
+            insert(PreapprovalRow),
+            [
+                {
+                    "team_id": TEAM,
+                    "number": index + 1,
+                    "patient_id": patient.id,
+                    "payer": "Aetna",
+                    "service": "MRI",
+                    "owner_id": OWNERS[index % len(OWNERS)],
+                    "created_by": "U0COORD01",
+                    "urgency": "standard",
+                    "status": "not_started",
+                    "nudge_at": NOW,
+                    "created_at": opened,
+                    "updated_at": opened,
+                }
+                for index in range(len(OWNERS) * ITEMS_PER_OWNER)
+            ],
+        )
+        for owner in OWNERS:
+            reminders.schedule(session, TEAM, ROUND, owner, NOW, now=NOW)
+
+
+@pytest.fixture
+def pg(postgres_worker_db: WorkerDatabase) -> Iterator[Database]:
+    postgres_worker_db.empty()
+    database = Database(postgres_worker_db.url)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgres
+def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -> None:
+    seed(pg)
+    slack = RecordingSlack()
+    care = Care(
+        settings=Settings(timezone=ZoneInfo("America/New_York")),
+        db=pg,
+        clock=FakeClock(NOW),
+        times=TimeParser(),
+        slack=slack,  # type: ignore[arg-type]
+    )
+    kind = OwnerRound(care, Renderers(round=listed, risk=listed))  # type: ignore[arg-type]
+    store = SqlReminderStore(pg)
+
+    reports = together(3, lambda i: sweep(store, {ROUND: kind}, NOW, owner=f"sweeper-{i}", batch=7))
+
+    per_owner = Counter(channel for channel, _ in slack.posts)
+    assert per_owner == Counter({owner: 1 for owner in OWNERS})
+    assert sum(int(text.split()[0]) for _, text in slack.posts) == 1000
+    assert sum(r.sent for r in reports) == len(OWNERS)
+    with pg.session(read_only=True) as session:
+        due = session.query(PreapprovalRow).filter(PreapprovalRow.nudge_at <= NOW).count()
+        assert due == 0
+        assert all(len(preapprovals.rounds_sent(session, TEAM, o)) == 1 for o in OWNERS)
+        assert reminders.get(session, TEAM, ROUND, OWNERS[0]).next_at == NOW + timedelta(days=1)  # type: ignore[union-attr]
+
+    again = together(3, lambda i: sweep(store, {ROUND: kind}, NOW, owner=f"late-{i}"))
+    assert sum(r.sent for r in again) == 0 and len(slack.posts) == len(OWNERS)
+
+
+@pytest.mark.postgres
+def test_a_round_already_claimed_is_not_sent_again_even_if_its_reminder_comes_back(
+    pg: Database,
+) -> None:
+    seed(pg)
+    with pg.session() as session:
+        claimed = preapprovals.claim_rounds(
+            session, TEAM, [(OWNERS[0], NOW.isoformat())], now=NOW, stale_before=NOW
+        )
+        assert claimed == {OWNERS[0]}
+        again = preapprovals.claim_rounds(
+            session,
+            TEAM,
+            [(OWNERS[0], NOW.isoformat()), (OWNERS[1], NOW.isoformat())],
+            now=NOW,
+            stale_before=NOW - timedelta(minutes=10),
+        )
+        assert again == {OWNERS[1]}
+        # A claim whose DM never went out is taken over once it is stale.
+        later = NOW + timedelta(minutes=11)
+        stale = preapprovals.claim_rounds(
+            session,
+            TEAM,
+            [(OWNERS[0], NOW.isoformat())],
+            now=later,
+            stale_before=later - timedelta(minutes=10),
+        )
+        assert stale == {OWNERS[0]}

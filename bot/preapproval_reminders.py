@@ -263,6 +263,7 @@ class RiskCheck:
         posted: dict[int, Risk] = {}
         shown: list[tuple[str, str, str, list[int]]] = []
         failed: set[int] = set()
+        leads: set[int] = set()
         for channel, items in posts.items():
             ranked = sorted(
                 items, key=lambda r: urgency_key(chase_of(r), now, clinic, rounds, r.number)
@@ -281,6 +282,7 @@ class RiskCheck:
                 (str(answer["channel"]), str(answer["ts"]), "risk", [r.id for r in ranked])
             )
             posted.update({r.id: risk(chase_of(r), now, clinic, rounds) for r in ranked})
+            leads.add(ranked[0].id)  # the report counts messages, not the requests in them
         with care.db.session() as session:
             preapprovals.set_risk_posted(session, [(i, int(level)) for i, level in posted.items()])
             preapprovals.remember_messages(session, team, shown, now=now)
@@ -296,9 +298,7 @@ class RiskCheck:
                 continue
             level = posted.get(row.id, Risk(row.risk_posted))
             next_at = next_risk_check(chase_of(row), now, clinic, rounds, level)
-            outcomes.append(
-                Outcome(reminder.id, sent=1 if row.id in posted else 0, next_at=next_at)
-            )
+            outcomes.append(Outcome(reminder.id, sent=1 if row.id in leads else 0, next_at=next_at))
         return outcomes
 
 

@@ -15,6 +15,7 @@ from bot.preapproval_reminders import RiskPost, RoundDM
 from bot.preapprovals import Item
 
 SECTION_MAX = 3000
+RISK_LINES = 8  # requests per section of a risk post: 8 long lines stay under 3,000
 BLOCK_PREFIX = "preauth:"  # the actions block of one request: preauth:PA-3
 SNOOZES = (("1d", "Snooze 1 day"), ("3d", "Snooze 3 days"), ("1w", "Snooze 1 week"))
 ICONS = {
@@ -182,13 +183,32 @@ def round_dm(dm: RoundDM) -> Reply:
 
 
 def risk_post(post: RiskPost) -> Reply:
-    """The care team's heads-up: visits coming up whose pre-approval is not in."""
+    """The care team's heads-up: visits coming up whose pre-approval is not in.
+
+    One line per request, no buttons (they are in the owner's DM), a few lines per section,
+    so a hundred requests still fit Slack's 50 blocks.
+    """
     urgent = any(i.risk is Risk.URGENT for i in post.items)
     icon = ":rotating_light:" if urgent else ":warning:"
     head = f"{icon} *Pre-approval{'s' if len(post.items) != 1 else ''} at risk*"
     owners = ", ".join(dict.fromkeys(mention(i.owner) for i in post.items))
     head += f" — {owners}, please check:"
-    return _listing(head, post.items, post.zone, 0, "/preauth list at-risk", service=False)
+    lines = []
+    for item in post.items:
+        if item.status in RESOLVED and not item.expires_too_soon:
+            lines.append(outcome(item, post.zone))
+        else:
+            shown = [describe(item, post.zone, service=False), *flags(item, post.zone)]
+            lines.append("\n    ".join(shown))
+    blocks = [section(head)]
+    blocks += [
+        section("\n".join(lines[i : i + RISK_LINES])) for i in range(0, len(lines), RISK_LINES)
+    ]
+    blocks.append(
+        context("`/preauth list at-risk` lists them; the owners have buttons in their DM.")
+    )
+    text = head + "\n" + "\n".join(f"{i.ref} {WORDS[i.status]}" for i in post.items)
+    return Reply(text=truncate(text, 3000), blocks=blocks[:50])
 
 
 def _listing(

@@ -20,10 +20,10 @@ from bot.core.business_days import at_local, daily_at_after
 from bot.core.display import PatientDisplay
 from bot.core.preapproval_timing import Risk
 from bot.core.reminders import DueReminder, Outcome
+from bot.digest_schedule import DIGEST
 from bot.preapproval_reminders import slack_error
 from bot.preapprovals import Item, item_of, rounds_of
 from bot.visits import Visit, visit_of
-from bot.digest_schedule import DIGEST
 from storage import appointments, digest
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ the person is told why.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -59,10 +60,8 @@ def _refused(
     care: Care, client: WebClient, respond: Respond, team: str, ref: str, why: str
 ) -> None:
     """Nothing changed: redraw what shows the request as it stands, and say why."""
-    try:
+    with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
         refresh(care, client, team, changes.show(care, team, ref))
-    except PreauthRefused:
-        pass
     _tell(respond, f":information_source: Nothing changed. {escape(why)}")
 
 
@@ -140,11 +139,12 @@ def on_reassign(
     except PreauthRefused as refused:
         _refused(care, client, respond, team, ref, str(refused))
         return
+    ref = change.item.ref
     if change.item.owner != user:
         try:
             client.chat_postMessage(
                 channel=change.item.owner,
-                text=f"<@{user}> handed you *{change.item.ref}*. `/preauth show {change.item.ref}` shows it.",
+                text=f"<@{user}> handed you *{ref}*. `/preauth show {ref}` shows it.",
             )
         except Exception as error:
             log.info("could not DM a new owner: %s", type(error).__name__)

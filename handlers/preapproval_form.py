@@ -6,8 +6,10 @@ form stays open; a good one closes the modal and the result is shown where it wa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -151,7 +153,7 @@ def on_open(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any, con
 
 
 def values_of(view: dict[str, Any]) -> dict[str, str]:
-    """A submission's state as plain strings, by block id (each input's action id is its block id)."""
+    """A submission's state as plain strings by block id (an input's action id is its block id)."""
     found: dict[str, str] = {}
     for block_id, entries in view["state"]["values"].items():
         entry = entries.get(block_id) or {}
@@ -257,7 +259,7 @@ def decision_view(action: Action, ref: str, channel: str) -> dict[str, Any]:
                 "Decision",
                 {"type": "static_select", "options": kinds, "initial_option": kinds[0]},
                 False,
-            ),  # fmt: skip
+            ),
             _input("units", "Approved units", units, True),
             _input("valid_from", "Valid from", {"type": "datepicker"}, True),
             _input("valid_to", "Valid to", {"type": "datepicker"}, True),
@@ -310,10 +312,8 @@ def on_submit_decision(
     try:
         change = changes.act(care, team, user, meta.get("r", ""), action, details)
     except PreauthRefused as refused:
-        try:
+        with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
             refresh(care, client, team, changes.show(care, team, meta.get("r", "")))
-        except PreauthRefused:
-            pass
         show(
             client,
             channel,
@@ -325,9 +325,8 @@ def on_submit_decision(
     show(client, channel, user, views.changed(change, care.people.timezone(team, user)))
 
 
-def _date(text: str | None) -> Any:
-    from datetime import date
-
+def _date(text: str | None) -> date | None:
+    """A datepicker's YYYY-MM-DD."""
     return date.fromisoformat(text) if text else None
 
 

@@ -176,7 +176,8 @@ def shown(item: Item, zone: ZoneInfo) -> Reply:
 def round_dm(dm: RoundDM) -> Reply:
     """One owner's reminder: what is pending, most urgent first, each with its buttons."""
     count = len(dm.items) + dm.more
-    head = f":clipboard: *{count} pre-approval{'s' if count != 1 else ''} need{'s' if count == 1 else ''} your attention*"
+    noun = "pre-approval needs" if count == 1 else "pre-approvals need"
+    head = f":clipboard: *{count} {noun} your attention*"
     if dm.late:
         head += "\n_Sent late: carebot was down at the usual time. This is the catch-up._"
     return _listing(head, dm.items, dm.zone, dm.more, "/preauth list mine")

@@ -66,7 +66,8 @@ _FROM: dict[Action, frozenset[Status]] = {
         {Status.NOT_STARTED, Status.SUBMITTED, Status.PENDED, Status.APPEALED, Status.EXPIRED}
     ),
     Action.PARTIAL: frozenset({Status.SUBMITTED, Status.PENDED, Status.APPEALED}),
-    Action.DENY: frozenset({Status.SUBMITTED, Status.PENDED, Status.APPEALED}),
+    # Approve and deny from "not started" too: coordinators often record a decision late.
+    Action.DENY: frozenset({Status.NOT_STARTED, Status.SUBMITTED, Status.PENDED, Status.APPEALED}),
     Action.APPEAL: frozenset({Status.DENIED, Status.PARTIAL}),
     Action.CANCEL: frozenset(OPEN | {Status.APPROVED, Status.PARTIAL}),
     Action.NOT_REQUIRED: frozenset(

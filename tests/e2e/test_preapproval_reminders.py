@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from bot.config import quiet_libraries
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
 from storage import audit, preapprovals
-
 
 TEAM = "T0CAREBOT"
 # START is Mon 1 Mar 2027, 2:00 PM in New York (dana); sam.nurse reads Los Angeles time.
@@ -284,3 +287,42 @@ def test_the_daily_digest_lists_todays_visits_and_risks_or_stays_quiet(
     slack.command("/preauth", "approve PA-1 AUTH-5")
     sandbox.move_clock(digest_at + DAY)  # Wednesday: nothing to say
     assert len([m for m in slack.messages("#cardiology-team") if "Today" in m.text]) == 1
+
+
+def test_denied_through_its_form_and_undo_on_a_fresh_one(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    sandbox.move_clock(TUE_9AM_NY)
+    dana = slack.as_user("@dana").in_dm()
+
+    dana.click("Denied...")
+    dana.submit({"Reason for the denial": "not medically necessary"})
+
+    assert status(sandbox, "PA-1") == "denied"
+    assert "is denied by @dana · reason: not medically necessary" in rounds(slack)[0].text
+    slack.in_channel("#cardiology-team").command("/preauth", "new Omar Haddad, Cigna, CT")
+    slack.click("Undo")
+    assert status(sandbox, "PA-2") == "cancelled"
+    assert "Undone: PA-2 is cancelled" in slack.last_reply().text
+
+
+def test_logs_name_refs_and_ids_never_patients_payers_or_notes(
+    sandbox: Sandbox, slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    quiet_libraries("DEBUG")  # as `carebot run` does at LOG_LEVEL=DEBUG
+    slack.command(
+        "/preauth", "new Jane Doe MRN 88123, Aetna, MRI, owner @sam.nurse, needed by wednesday"
+    )
+    slack.command("/preauth", "note PA-1 Jane's sister calls back")
+    space = sandbox.standin.workspace
+    space.users["U0NURSE01"] = replace(space.users["U0NURSE01"], deleted=True)
+    sandbox.standin.fail_next("chat.postMessage", status=500, times=3)
+    sandbox.move_clock(TUE_9AM_NY)
+    sandbox.move_clock(TUE_9AM_LA)
+
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "PA-1" in logged or "pre-approval" in logged
+    for secret in ("Jane", "Doe", "88123", "Aetna", "MRI", "sister"):
+        assert secret not in logged

@@ -115,7 +115,7 @@ def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -
     reports = together(3, lambda i: sweep(store, {ROUND: kind}, NOW, owner=f"sweeper-{i}", batch=7))
 
     per_owner = Counter(channel for channel, _ in slack.posts)
-    assert per_owner == Counter({owner: 1 for owner in OWNERS})
+    assert per_owner == Counter(dict.fromkeys(OWNERS, 1))
     assert sum(int(text.split()[0]) for _, text in slack.posts) == 1000
     assert sum(r.sent for r in reports) == len(OWNERS)
     with pg.session(read_only=True) as session:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.preauth_quickform import parse_quick_request, service_codes
 from bot.core.preapprovals import Urgency
+from bot.core.preauth_quickform import parse_quick_request, service_codes
 from bot.core.quickform import QuickFormError
 
 

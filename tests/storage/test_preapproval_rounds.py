@@ -128,12 +128,10 @@ def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -
     assert sum(r.sent for r in again) == 0 and len(slack.posts) == len(OWNERS)
 
 
-@pytest.mark.postgres
-def test_a_round_already_claimed_is_not_sent_again_even_if_its_reminder_comes_back(
-    pg: Database,
+def test_a_round_already_claimed_is_not_claimed_again_until_its_claim_is_stale(
+    db: Database,
 ) -> None:
-    seed(pg)
-    with pg.session() as session:
+    with db.session() as session:
         claimed = preapprovals.claim_rounds(
             session, TEAM, [(OWNERS[0], NOW.isoformat())], now=NOW, stale_before=NOW
         )
@@ -156,3 +154,33 @@ def test_a_round_already_claimed_is_not_sent_again_even_if_its_reminder_comes_ba
             stale_before=later - timedelta(minutes=10),
         )
         assert stale == {OWNERS[0]}
+
+
+def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
+    db: Database,
+) -> None:
+    seed(db)
+    with db.session() as session:
+        rows = preapprovals.due_for_owners(session, TEAM, OWNERS[:2], NOW)
+        assert len(rows) == 2 * ITEMS_PER_OWNER
+        first, second = rows[0].id, rows[1].id
+        preapprovals.remember_messages(
+            session,
+            TEAM,
+            [("D1", "1.0", "round", [second, first]), ("C1", "2.0", "risk", [first])],
+            now=NOW,
+        )
+        preapprovals.set_nudges(session, [(r.id, NOW + timedelta(days=1)) for r in rows])
+    with db.session(read_only=True) as session:
+        shown = preapprovals.items_in_message(session, TEAM, "D1", "1.0")
+        assert [r.id for r in shown] == [second, first]
+        assert sorted(preapprovals.messages_showing(session, first)) == [
+            ("C1", "2.0", "risk"),
+            ("D1", "1.0", "round"),
+        ]
+        assert preapprovals.due_for_owners(session, TEAM, OWNERS[:2], NOW) == []
+        assert preapprovals.later_nudges(session, TEAM, OWNERS[:2], NOW) == {
+            OWNERS[0]: NOW + timedelta(days=1),
+            OWNERS[1]: NOW + timedelta(days=1),
+        }
+        assert preapprovals.first_nudge(session, TEAM, OWNERS[2]) == NOW

@@ -1,8 +1,8 @@
-"""The daily digest per care-team channel: today's visits and the pre-approvals at risk.
+"""The daily digest per care-team channel: today's visits, pre-approvals at risk, open handoffs.
 
 One reminder row per channel (subject: the channel id), due at the digest time on the
-clinic's wall clock every day. A channel joins when a visit is booked or a pre-approval
-opened there. Nothing is posted on a day with nothing to say.
+clinic's wall clock every day. A channel joins when a visit is booked, a pre-approval
+opened or a handoff posted there. Nothing is posted on a day with nothing to say.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import Reply
 from bot.core.business_days import at_local, daily_at_after
-from bot.core.display import PatientDisplay
+from bot.core.display import PatientDisplay, patient_label
+from bot.core.handoffs import Severity
 from bot.core.preapproval_timing import Risk
 from bot.core.reminders import DueReminder, Outcome
 from bot.digest_schedule import DIGEST
@@ -36,6 +37,18 @@ RISK_HORIZON = timedelta(days=10)
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A handoff nobody has acknowledged yet."""
+
+    ref: str
+    patient: str  # escaped mrkdwn, per the display policy
+    severity: Severity
+    receiver_user: str | None
+    receiver_group: str | None
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
 class Digest:
     channel: str
     day: date
@@ -43,10 +56,11 @@ class Digest:
     visits: tuple[Visit, ...]
     at_risk: tuple[Item, ...]
     policy: PatientDisplay
+    handoffs: tuple[Waiting, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.visits and not self.at_risk
+        return not self.visits and not self.at_risk and not self.handoffs
 
 
 class DailyDigest:
@@ -85,6 +99,21 @@ class DailyDigest:
             needed = digest.requests_needed_between(
                 session, team, channels, now, now + RISK_HORIZON
             )
+            waiting = digest.handoffs_awaiting(session, team, channels)
+        per_handoff: dict[str, list[Waiting]] = defaultdict(list)
+        for handoff in waiting:
+            per_handoff[handoff.channel_id].append(
+                Waiting(
+                    ref=handoff.ref,
+                    patient=patient_label(
+                        policy, handoff.patient.ref, handoff.patient.display_name
+                    ),
+                    severity=Severity(handoff.severity),
+                    receiver_user=handoff.receiver_user,
+                    receiver_group=handoff.receiver_group,
+                    posted_at=handoff.posted_at or now,
+                )
+            )
         per_visit: dict[str, list[Visit]] = defaultdict(list)
         for row in sorted(visits, key=lambda r: (r.start_at, r.number)):
             per_visit[row.channel_id or ""].append(visit_of(row, policy))
@@ -102,7 +131,13 @@ class DailyDigest:
                 outcomes.append(Outcome(reminder.id, next_at=following))
                 continue
             report = Digest(
-                channel, day, zone, tuple(per_visit[channel]), tuple(per_risk[channel]), policy
+                channel,
+                day,
+                zone,
+                tuple(per_visit[channel]),
+                tuple(per_risk[channel]),
+                policy,
+                tuple(per_handoff[channel]),
             )
             if report.empty:
                 outcomes.append(Outcome(reminder.id, next_at=following))

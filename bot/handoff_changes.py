@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot import digest_schedule
 from bot.core.escalation import first_at
 from bot.core.handoff_actions import parse_actions
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused, check_sections, check_synthesis
@@ -126,6 +127,7 @@ def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
                 session, handoff.team_id, ESCALATION, handoff.ref, escalate_at, now=now
             )
         _plan_items(session, handoff, handoff.items, now)
+        digest_schedule.plan(session, care.settings, handoff.team_id, handoff.channel_id, now)
         SqlAuditLog(session).record(
             handoff.team_id,
             handoff.author_id,

@@ -1,4 +1,4 @@
-"""The daily digest post: today's visits in the channel and the pre-approvals at risk."""
+"""The daily digest post: today's visits, pre-approvals at risk, handoffs awaiting a read-back."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot import digest
 from bot.commands import Block, Reply
+from bot.core.mrkdwn import mention
 from bot.core.timeparse import format_date
 from bot.digest import Digest
 from handlers.appointment_views import what
@@ -50,5 +51,19 @@ def render(report: Digest) -> Reply:
             section(f"*Pre-approvals at risk ({len(report.at_risk)})*\n" + "\n".join(rows))
         )
         lines.append(f"{len(report.at_risk)} pre-approval(s) at risk")
-    blocks.append(context("`/preauth list at-risk` · `/appt list today`"))
+    if report.handoffs:
+        rows = []
+        for waiting in report.handoffs:
+            to = mention(waiting.receiver_user) if waiting.receiver_user else ""
+            to = to or (
+                f"<!subteam^{waiting.receiver_group}>" if waiting.receiver_group else "anyone"
+            )
+            rows.append(
+                f"• {waiting.ref} · {waiting.patient} · {waiting.severity.badge} · to {to} · "
+                f"posted {when(waiting.posted_at, zone)}"
+            )
+        count = len(report.handoffs)
+        blocks.append(section(f"*Handoffs awaiting acknowledgement ({count})*\n" + "\n".join(rows)))
+        lines.append(f"{count} handoff(s) awaiting acknowledgement")
+    blocks.append(context("`/preauth list at-risk` · `/appt list today` · `/handoff list`"))
     return Reply(text="\n".join(lines), blocks=blocks)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from storage.handoff_models import HandoffRow
 from storage.models import AppointmentRow
 from storage.preapproval_models import PreapprovalRow
 
@@ -63,5 +64,26 @@ def requests_needed_between(
                 PreapprovalRow.needed_by < end,
             )
             .order_by(PreapprovalRow.needed_by, PreapprovalRow.number)
+        ).scalars()
+    )
+
+
+def handoffs_awaiting(
+    session: Session, team_id: str, channels: Collection[str]
+) -> list[HandoffRow]:
+    """Handoffs posted in these channels that nobody has acknowledged yet, oldest first."""
+    if not channels:
+        return []
+    return list(
+        session.execute(
+            select(HandoffRow)
+            .options(joinedload(HandoffRow.patient, innerjoin=True))
+            .where(
+                HandoffRow.team_id == team_id,
+                HandoffRow.channel_id.in_(list(channels)),
+                HandoffRow.posted_at.is_not(None),
+                HandoffRow.acknowledged_at.is_(None),
+            )
+            .order_by(HandoffRow.posted_at, HandoffRow.number)
         ).scalars()
     )

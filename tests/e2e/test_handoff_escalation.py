@@ -101,7 +101,9 @@ def test_the_ladder_stops_the_moment_the_receiver_acknowledges_from_the_dm(
     assert channel_posts(slack) == []
     assert "*Acknowledged* by @sam.nurse" in slack.messages("#cardiology-team")[0].text
     with sandbox.db.session(read_only=True) as session:
-        assert reminders.pending_count(session, TEAM) == 0
+        # Only the channel's daily digest is left; nothing about the handoff.
+        assert reminders.pending_count(session, TEAM) == 1
+        assert reminders.get(session, TEAM, "digest", "C0CARDIO1") is not None
 
 
 def test_a_bot_down_past_several_rungs_sends_only_the_highest_one_due(

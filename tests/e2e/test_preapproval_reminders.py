@@ -274,6 +274,7 @@ def test_the_daily_digest_lists_todays_visits_and_risks_or_stays_quiet(
     slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
     slack.click("Confirm")
     slack.command("/preauth", "new P-1, Aetna, MRI, for A-1")
+    slack.command("/handoff", "Omar Haddad to @sam.nurse: stable overnight, recheck K+ at 6am")
     digest_at = datetime(2027, 3, 2, 12, 30, tzinfo=UTC)  # 7:30 AM in New York
 
     sandbox.move_clock(digest_at - MINUTE)
@@ -282,9 +283,14 @@ def test_the_daily_digest_lists_todays_visits_and_risks_or_stays_quiet(
     [digest] = [m for m in slack.messages("#cardiology-team") if "Today" in m.text]
     assert "1 visit today" in digest.text and "A-1 · J.D. (P-1) · MRI" in digest.text
     assert "Pre-approvals at risk (1)" in digest.text and "PA-1" in digest.text
-    assert "Jane Doe" not in digest.text
+    assert "Handoffs awaiting acknowledgement (1)" in digest.text
+    assert "H-1 · O.H. (P-2)" in digest.text and "to @sam.nurse" in digest.text
+    assert "Jane Doe" not in digest.text and "Omar" not in digest.text
 
     slack.command("/preauth", "approve PA-1 AUTH-5")
+    sam = slack.as_user("@sam.nurse").in_channel("#cardiology-team")
+    sam.click("Acknowledge")
+    sam.submit({"Your read-back": "stable, K+ at 6am"})
     sandbox.move_clock(digest_at + DAY)  # Wednesday: nothing to say
     assert len([m for m in slack.messages("#cardiology-team") if "Today" in m.text]) == 1
 

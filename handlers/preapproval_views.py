@@ -54,6 +54,15 @@ def when(at: datetime, zone: ZoneInfo) -> str:
     return date_token(at, format_when(at, zone))
 
 
+def needed(at: datetime, zone: ZoneInfo, *, token: bool = True) -> str:
+    """A needed-by time; a day typed without a time (stored as its midnight) stays a plain day,
+    since a time token would show a reader to the west the day before."""
+    local = at.astimezone(zone)
+    if (local.hour, local.minute) == (0, 0):
+        return format_date(local.date())
+    return when(at, zone) if token else format_when(at, zone)
+
+
 def flags(item: Item, zone: ZoneInfo) -> list[str]:
     """What makes a request stand out: risk, the payer's clock, a short approval, a snooze."""
     found = []
@@ -85,7 +94,7 @@ def describe(item: Item, zone: ZoneInfo, *, service: bool = True) -> str:
         parts += [escape(item.payer), shown]
     if item.needed_by is not None:
         visit = f" ({item.appointment})" if item.appointment else ""
-        parts.append(f"needed by {when(item.needed_by, zone)}{visit}")
+        parts.append(f"needed by {needed(item.needed_by, zone)}{visit}")
     parts.append(f"owner {mention(item.owner)}")
     state = WORDS[item.status]
     if item.urgency is Urgency.EXPEDITED:
@@ -259,7 +268,7 @@ def created(item: Item, zone: ZoneInfo) -> Reply:
         lines.append(f"*Diagnosis:* {escape(item.diagnosis_codes)}")
     if item.needed_by is not None:
         visit = f" (visit {item.appointment})" if item.appointment else ""
-        lines.append(f"*Needed by:* {format_when(item.needed_by, zone)}{visit}")
+        lines.append(f"*Needed by:* {needed(item.needed_by, zone, token=False)}{visit}")
     lines.append(f"*Owner:* {mention(item.owner)}")
     lines.append(f"*Urgency:* {item.urgency.value}")
     if item.payer_ref:

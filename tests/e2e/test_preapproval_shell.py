@@ -31,6 +31,7 @@ def test_a_newcomer_opens_one_sees_the_nag_snoozes_and_approves(sandbox: Sandbox
     printed = out.getvalue()
     assert "!" not in "".join(line[:1] for line in printed.splitlines())  # no refusals
     assert "Opened *PA-1*" in printed
+    assert "*Needed by:* Fri 5 Mar 2027\n" in printed  # a day typed without a time stays a day
     assert "preauth-round: 1 sent for 1 reminder(s)" in printed
     assert "DM to @dana · carebot\n  :clipboard: *1 pre-approval needs your attention*" in printed
     assert "Snoozed until" in printed

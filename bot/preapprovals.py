@@ -1,9 +1,4 @@
-"""Pre-approvals: opening one, how readers see one, and planning its reminders.
-
-`plan` runs in the session of every change: it sets when the owner's round should next
-list the request, keeps the owner's round reminder at their earliest nudge, and keeps
-the care team's at-risk check at the next step of the risk ladder.
-"""
+"""Pre-approvals: opening one, and how readers see one; bot.preapproval_plan plans reminders."""
 
 from __future__ import annotations
 
@@ -14,21 +9,18 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import digest_schedule
-from bot.core.business_days import BusinessCalendar
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.people import UnknownPerson
 from bot.core.preapproval_timing import (
-    Chase,
     Risk,
     Rounds,
     expires_too_soon,
-    next_nudge,
-    next_risk_check,
     risk,
 )
 from bot.core.preapprovals import Status, Urgency, past_payer_clock, payer_deadline
 from bot.core.quickform import PatientSpec
-from storage import SqlAuditLog, patients, preapprovals, reminders
+from bot.preapproval_plan import RISK, ROUND, chase_of, plan, plan_round, rounds_of
+from storage import SqlAuditLog, patients, preapprovals
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,8 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ROUND = "preauth-round"  # subject: the owner's user id
-RISK = "preauth-risk"  # subject: the request's PA-ref
+__all__ = ["RISK", "ROUND", "chase_of", "plan", "plan_round", "rounds_of"]
 
 
 class PreauthRefused(ValueError):
@@ -103,22 +94,6 @@ class NewRequest:
     urgency: Urgency = Urgency.STANDARD
     payer_ref: str | None = None
     notes: str | None = None
-
-
-def rounds_of(care: Care) -> Rounds:
-    settings = care.settings
-    return Rounds(settings.preauth_round, BusinessCalendar.of(settings.holidays))
-
-
-def chase_of(row: PreapprovalRow) -> Chase:
-    return Chase(
-        status=Status(row.status),
-        urgency=Urgency(row.urgency),
-        submitted_at=row.submitted_at,
-        snoozed_until=row.snoozed_until,
-        needed_by=row.needed_by,
-        valid_to=row.valid_to,
-    )
 
 
 def item_of(
@@ -265,36 +240,3 @@ def _patient(
         )
     except ValueError as error:
         raise PreauthRefused(str(error)) from None
-
-
-def plan(
-    care: Care, session: Session, row: PreapprovalRow, now: datetime, owner_zone: ZoneInfo
-) -> None:
-    """Set the request's next nudge and keep its owner's round and its risk check in step."""
-    rounds = rounds_of(care)
-    chase = chase_of(row)
-    row.nudge_at = next_nudge(chase, now, owner_zone, rounds)
-    session.flush()
-    plan_round(session, row.team_id, row.owner_id, now)
-    team, ref = row.team_id, row.ref
-    posted = Risk(row.risk_posted)
-    check = next_risk_check(chase, now, care.settings.timezone, rounds, posted)
-    if check is None:
-        reminders.cancel(session, team, RISK, ref, now=now)
-        return
-    earlier = reminders.get(session, team, RISK, ref)
-    if earlier is None or earlier.next_at != check:
-        reminders.schedule(session, team, RISK, ref, check, now=now)
-
-
-def plan_round(session: Session, team_id: str, owner_id: str, now: datetime) -> None:
-    """Keep the owner's round reminder at their earliest nudge (or finished when none)."""
-    first = preapprovals.first_nudge(session, team_id, owner_id)
-    current = reminders.get(session, team_id, ROUND, owner_id)
-    if first is None:
-        if current is not None and current.next_at is not None:
-            reminders.cancel(session, team_id, ROUND, owner_id, now=now)
-        return
-    # Left alone when unchanged: rescheduling drops the lease of a round being sent.
-    if current is None or current.next_at != first:
-        reminders.schedule(session, team_id, ROUND, owner_id, first, now=now)

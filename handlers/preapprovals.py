@@ -18,6 +18,7 @@ from bot.core.preauth_quickform import check_payer_ref, parse_quick_request
 from bot.core.quickform import QuickFormError
 from bot.core.timeparse import TimeParseError
 from bot.preapproval_changes import Details
+from bot.preapproval_expiry import ApprovalExpiry
 from bot.preapproval_reminders import Renderers
 from bot.preapprovals import NewRequest, PreauthRefused
 from handlers import digest, preapproval_buttons, preapproval_form
@@ -75,6 +76,9 @@ def register(app: App, care: Care) -> None:
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
     for kind in preapproval_reminders.kinds(care, renderers):
         care.add_reminder_kind(kind)
+    care.add_reminder_kind(
+        ApprovalExpiry(care, lambda team, item: refresh(care, care.slack, team, item))
+    )
     digest.register_kind(care)
     preapproval_buttons.register(app, care)
     preapproval_form.register(app, care)

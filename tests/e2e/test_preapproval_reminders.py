@@ -332,3 +332,26 @@ def test_logs_name_refs_and_ids_never_patients_payers_or_notes(
     assert "PA-1" in logged or "pre-approval" in logged
     for secret in ("Jane", "Doe", "88123", "Aetna", "MRI", "sister"):
         assert secret not in logged
+
+
+def test_an_approval_ending_before_the_visit_is_flagged_and_expires_by_itself(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, needed by friday 9am")
+
+    slack.command("/preauth", "approve PA-1 AUTH-3 until 2027-03-03")
+
+    assert "The approval ends Wed 3 Mar 2027, before it is needed" in slack.last_reply().text
+    sandbox.move_clock(TUE_9AM_NY)
+    [post] = risk_posts(slack)
+    assert "ends Wed 3 Mar 2027, before it is needed" in post.text
+    assert rounds(slack) == []  # approved: no nudge while the approval lasts
+    sandbox.move_clock(datetime(2027, 3, 4, 5, 0, tzinfo=UTC))  # Thursday, midnight in New York
+    assert status(sandbox, "PA-1") == "expired"
+    sandbox.move_clock(TUE_9AM_NY + 2 * DAY)
+    [dm] = rounds(slack)
+    assert "PA-1" in dm.text and "_expired_" in dm.text
+    with sandbox.db.session(read_only=True) as session:
+        assert ("preapproval.expired", "carebot") in [
+            (r.action, r.actor) for r in audit.recent(session, TEAM)
+        ]

@@ -1,0 +1,73 @@
+"""Approvals run out: the day after an approval's last valid day it becomes expired and open again.
+
+One reminder row per approved request with a valid-to date (subject: its PA-ref), due at
+the start of the following day on the clinic's clock. Expiring reopens the chase: the
+owner's next round lists it, and the messages that showed it are redrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.core.people import zone_or
+from bot.core.preapprovals import Action, Status, TransitionRefused, transition
+from bot.core.reminders import DueReminder, Outcome
+from bot.preapproval_plan import APPROVED, EXPIRY, ends_at, plan, rounds_of
+from bot.preapprovals import Item, item_of
+from storage import SqlAuditLog, preapprovals
+
+if TYPE_CHECKING:
+    from bot.services import Care
+
+log = logging.getLogger(__name__)
+
+
+class ApprovalExpiry:
+    """The `preauth-expiry` kind: approved until a day that has passed becomes expired."""
+
+    name = EXPIRY
+
+    def __init__(self, care: Care, changed: Callable[[str, Item], object]) -> None:
+        self.care, self.changed = care, changed
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        by_team: dict[str, list[DueReminder]] = defaultdict(list)
+        for reminder in due:
+            by_team[reminder.team_id].append(reminder)
+        outcomes: list[Outcome] = []
+        for team, found in by_team.items():
+            outcomes += self._fire_team(team, found, now)
+        return outcomes
+
+    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+        care = self.care
+        clinic = care.settings.timezone
+        rounds = rounds_of(care)
+        policy = care.patient_display(team)
+        expired: list[Item] = []
+        with care.db.session() as session:
+            rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
+            owners = {row.owner_id for row in rows.values()}
+            zones = preapprovals.zones(session, team, owners)
+            for row in rows.values():
+                if Status(row.status) not in APPROVED or row.valid_to is None:
+                    continue
+                if ends_at(row.valid_to, clinic) > now:
+                    continue  # extended since: its check was planned again
+                try:
+                    row.status = transition(Status(row.status), Action.EXPIRE, row.ref).value
+                except TransitionRefused:
+                    continue
+                row.resolved_by = row.resolved_at = None
+                row.updated_at = now
+                plan(care, session, row, now, zone_or(zones.get(row.owner_id), clinic))
+                SqlAuditLog(session).record(team, "carebot", "preapproval.expired", row.ref, at=now)
+                expired.append(item_of(row, policy, now, clinic, rounds))
+        for item in expired:
+            log.info("approval expired team=%s ref=%s", team, item.ref)
+            self.changed(team, item)
+        return [Outcome(r.id, sent=0) for r in due]

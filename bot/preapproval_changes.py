@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from bot.core.business_days import at_local
 from bot.core.people import zone_or
-from bot.core.preapproval_timing import Risk, urgency_key
 from bot.core.preapprovals import (
     MAX_SNOOZE,
     OPEN,
@@ -22,11 +21,11 @@ from bot.core.preapprovals import (
     transition,
 )
 from bot.core.timeparse import TimeParseError, format_when
+from bot.preapproval_lists import request_row
 from bot.preapprovals import (
     Item,
     PreauthRefused,
     add_note_line,
-    chase_of,
     check_owner,
     item_of,
     plan,
@@ -39,11 +38,9 @@ if TYPE_CHECKING:
     from bot.services import Care
     from storage.preapproval_models import PreapprovalRow
 
-LIST_USAGE = "/preauth list [mine|overdue|at-risk|all]"
 SNOOZE_USAGE = "/preauth snooze PA-3 1d  (or 3d, 2w, 4h, until friday)"
 MAX_NOTE_CHARS = 1000
 MAX_REASON_CHARS = 300
-_REF = re.compile(r"^[Pp][Aa]-?\d{1,9}$")
 _SPAN = re.compile(r"^(\d{1,3})\s*(h|hours?|d|days?|w|weeks?)$", re.IGNORECASE)
 _UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
@@ -65,20 +62,6 @@ class Changed:
     item: Item
     before: Status
     note: str | None = None  # something the person should know, e.g. a capped snooze
-
-
-def _row(session: Any, team_id: str, ref: str, *, for_update: bool = True) -> PreapprovalRow:
-    ref = ref.strip()
-    if not _REF.match(ref):
-        raise PreauthRefused(
-            f'"{ref or "?"}" is not a pre-approval ref; they look like PA-3. {LIST_USAGE}'
-        )
-    row = preapprovals.get_by_ref(session, team_id, ref, for_update=for_update)
-    if row is None:
-        raise PreauthRefused(
-            f"There is no pre-approval {ref.upper()} in this workspace. `{LIST_USAGE}` lists them."
-        )
-    return row
 
 
 def act(
@@ -147,11 +130,11 @@ def _change(
     policy = care.patient_display(team_id)
     rounds = rounds_of(care)
     with care.db.session(read_only=True) as session:
-        owner = new_owner or _row(session, team_id, ref, for_update=False).owner_id
+        owner = new_owner or request_row(session, team_id, ref, for_update=False).owner_id
     # Looked up before the write: on a cache miss it asks Slack and writes the answer.
     owner_zone = care.people.timezone(team_id, owner)
     with care.db.session() as session:
-        row = _row(session, team_id, ref)
+        row = request_row(session, team_id, ref)
         before = Status(row.status)
         owner_before = row.owner_id
         try:
@@ -252,86 +235,3 @@ def note(care: Care, team_id: str, user_id: str, ref: str, text: str) -> Changed
         return "preapproval.note"
 
     return _change(care, team_id, user_id, ref, apply)
-
-
-@dataclass(frozen=True)
-class ItemList:
-    title: str
-    items: tuple[Item, ...]
-    zone: ZoneInfo
-    empty: str
-
-
-def list_items(care: Care, team_id: str, user_id: str, which: str) -> ItemList:
-    """`/preauth list [mine|overdue|at-risk|all]`, most urgent first."""
-    now = care.clock.now()
-    word = (which.strip().lower() or "mine").replace("_", "-")
-    if word not in ("mine", "overdue", "at-risk", "all"):
-        raise PreauthRefused(
-            f'I list mine, overdue, at-risk or all, not "{which.strip()}". {LIST_USAGE}'
-        )
-    zone = care.people.timezone(team_id, user_id)
-    policy = care.patient_display(team_id)
-    rounds = rounds_of(care)
-    clinic = care.settings.timezone
-    statuses = [s.value for s in Status] if word == "all" else [s.value for s in OPEN]
-    if word == "at-risk":
-        statuses += [Status.APPROVED.value, Status.PARTIAL.value]
-    with care.db.session(read_only=True) as session:
-        rows = preapprovals.listed(
-            session, team_id, statuses, owner_id=user_id if word == "mine" else None
-        )
-        keyed = [
-            (
-                urgency_key(chase_of(row), now, clinic, rounds, row.number),
-                item_of(row, policy, now, clinic, rounds),
-            )
-            for row in rows
-        ]
-    items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
-    if word == "overdue":
-        items = [i for i in items if i.late]
-    elif word == "at-risk":
-        items = [i for i in items if i.risk is not Risk.NONE]
-    titles = {
-        "mine": ("Your open pre-approvals", "You have no open pre-approvals. :tada:"),
-        "overdue": ("Past the payer's decision clock", "Nothing is past the payer's clock."),
-        "at-risk": ("At risk: needed within 3 business days", "Nothing is at risk."),
-        "all": ("All pre-approvals", "No pre-approvals yet. Start one with `/preauth new`."),
-    }
-    title, empty = titles[word]
-    return ItemList(title, tuple(items), zone, empty)
-
-
-def show(care: Care, team_id: str, ref: str) -> Item:
-    """One request as it stands now."""
-    now = care.clock.now()
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        row = _row(session, team_id, ref, for_update=False)
-        return item_of(row, policy, now, care.settings.timezone, rounds_of(care))
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A Slack message that shows some requests, with how they stand now."""
-
-    channel: str
-    ts: str
-    kind: str
-    items: tuple[Item, ...]
-
-
-def messages_showing(care: Care, team_id: str, item_id: int) -> list[Shown]:
-    """Every message that shows this request, each with all the requests it shows."""
-    now = care.clock.now()
-    policy = care.patient_display(team_id)
-    rounds = rounds_of(care)
-    clinic = care.settings.timezone
-    found = []
-    with care.db.session(read_only=True) as session:
-        for channel, ts, kind in preapprovals.messages_showing(session, item_id):
-            rows = preapprovals.items_in_message(session, team_id, channel, ts)
-            items = tuple(item_of(row, policy, now, clinic, rounds) for row in rows)
-            found.append(Shown(channel, ts, kind, items))
-    return found

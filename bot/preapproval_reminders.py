@@ -25,7 +25,7 @@ from bot.core.preapproval_timing import Risk, next_nudge, next_risk_check, risk,
 from bot.core.preapprovals import OPEN
 from bot.core.reminders import LEASE, DueReminder, Outcome, ReminderKind
 from bot.preapprovals import RISK, ROUND, Item, chase_of, item_of, plan, plan_round, rounds_of
-from storage import SqlAuditLog, preapprovals
+from storage import SqlAuditLog, preapproval_sent, preapprovals
 
 if TYPE_CHECKING:
     from bot.services import Care
@@ -112,7 +112,7 @@ class OwnerRound:
             mine[row.owner_id].append(row)
         keys = {owner: owners[owner].next_at.isoformat() for owner in mine}
         with care.db.session() as session:
-            claimed = preapprovals.claim_rounds(
+            claimed = preapproval_sent.claim_rounds(
                 session, team, list(keys.items()), now=now, stale_before=now - LEASE
             )
         sent: list[tuple[str, str, str, str]] = []
@@ -153,10 +153,10 @@ class OwnerRound:
             for row in ranked:
                 nudges.append((row.id, next_nudge(chase_of(row), now, zone, rounds, nudged=True)))
         with care.db.session() as session:
-            preapprovals.sent_rounds(session, team, sent)
-            preapprovals.remember_messages(session, team, shown, now=now)
+            preapproval_sent.sent_rounds(session, team, sent)
+            preapproval_sent.remember_messages(session, team, shown, now=now)
             preapprovals.set_nudges(session, nudges)
-            preapprovals.release_rounds(
+            preapproval_sent.release_rounds(
                 session, team, [(o, keys[o]) for o in [*failed, *gone] if o in keys]
             )
         for owner in gone:
@@ -285,7 +285,7 @@ class RiskCheck:
             leads.add(ranked[0].id)  # the report counts messages, not the requests in them
         with care.db.session() as session:
             preapprovals.set_risk_posted(session, [(i, int(level)) for i, level in posted.items()])
-            preapprovals.remember_messages(session, team, shown, now=now)
+            preapproval_sent.remember_messages(session, team, shown, now=now)
         outcomes = []
         for reminder in due:
             found = rows.get(reminder.subject_ref.upper())

@@ -12,11 +12,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot import preapproval_changes as changes
+from bot import preapproval_lists as lists
 from bot.core.mrkdwn import escape
 from bot.core.preapprovals import Action, Status, TransitionRefused, transition
 from bot.preapproval_changes import Changed
 from bot.preapprovals import PreauthRefused
-from handlers import preapproval_form
+from handlers import preapproval_decision, preapproval_form
 from handlers import preapproval_views as views
 from handlers.preapproval_cards import refresh
 
@@ -61,7 +62,7 @@ def _refused(
 ) -> None:
     """Nothing changed: redraw what shows the request as it stands, and say why."""
     with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
-        refresh(care, client, team, changes.show(care, team, ref))
+        refresh(care, client, team, lists.show(care, team, ref))
     _tell(respond, f":information_source: Nothing changed. {escape(why)}")
 
 
@@ -85,13 +86,13 @@ def _open_decision(
     care: Care = context["care"]
     team, ref = context.team_id, _ref(body)
     try:
-        item = changes.show(care, team, ref)
+        item = lists.show(care, team, ref)
         transition(item.status, action, item.ref)
     except (PreauthRefused, TransitionRefused) as refused:
         _refused(care, client, respond, team, ref, str(refused))
         return
     channel = (body.get("container") or {}).get("channel_id") or body["user"]["id"]
-    view = preapproval_form.decision_view(action, item.ref, channel)
+    view = preapproval_decision.decision_view(action, item.ref, channel)
     if not preapproval_form.open_view(client, body["trigger_id"], view):
         _tell(respond, preapproval_form.LATE)
 
@@ -159,7 +160,7 @@ def on_undo(
     care: Care = context["care"]
     team, user, ref = context.team_id, body["user"]["id"], _ref(body)
     try:
-        item = changes.show(care, team, ref)
+        item = lists.show(care, team, ref)
         if item.status is not Status.NOT_STARTED:
             raise PreauthRefused(
                 f"{ref} has moved on ({item.status.value}); cancel it with /preauth cancel {ref}."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.preapproval_changes import messages_showing
+from bot.preapproval_lists import messages_showing
 from bot.preapprovals import Item
 from handlers.preapproval_views import redraw
 

@@ -1,4 +1,4 @@
-"""The pre-approval modals: a new request (/preauth new), and the approve and deny decisions.
+"""The new pre-approval modal (/preauth new), and what the pre-approval modals share.
 
 A submission is checked before the ack, so a problem comes back under its field and the
 form stays open; a good one closes the modal and the result is shown where it was opened.
@@ -6,19 +6,16 @@ form stays open; a good one closes the modal and the result is shown where it wa
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import preapproval_changes as changes
 from bot import preapprovals
 from bot.commands import Ask, Block, Reply
 from bot.core.mrkdwn import escape
-from bot.core.preapprovals import Action, Urgency, check_auth_number
+from bot.core.preapprovals import Urgency
 from bot.core.preauth_quickform import (
     check_diagnosis_codes,
     check_payer,
@@ -28,10 +25,8 @@ from bot.core.preauth_quickform import (
 )
 from bot.core.quickform import QuickFormError, read_patient
 from bot.core.timeparse import TimeParseError
-from bot.preapproval_changes import Details
 from bot.preapprovals import NewRequest, PreauthRefused
 from handlers import preapproval_views as views
-from handlers.preapproval_cards import refresh
 from storage import preapprovals as stored
 
 if TYPE_CHECKING:
@@ -43,7 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NEW_FORM = "preauth_new_form"
-DECISION_FORM = "preauth_decision_form"
 OPEN_ACTION = "open_preauth_form"
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
 _STATE_KEYS = ("value", "selected_option", "selected_date", "selected_user")
@@ -64,18 +58,17 @@ _TEXTS: dict[str, tuple[str, str, int, bool, bool]] = {
 def register(app: App, care: Care) -> None:
     app.action(OPEN_ACTION)(on_open)
     app.view(NEW_FORM)(on_submit_new)
-    app.view(DECISION_FORM)(on_submit_decision)
 
 
-def _plain(text: str) -> dict[str, str]:
+def plain_text(text: str) -> dict[str, str]:
     return {"type": "plain_text", "text": text}
 
 
-def _input(block_id: str, label: str, element: Block, optional: bool) -> Block:
+def input_block(block_id: str, label: str, element: Block, optional: bool) -> Block:
     return {
         "type": "input",
         "block_id": block_id,
-        "label": _plain(label),
+        "label": plain_text(label),
         "element": {**element, "action_id": block_id},
         "optional": optional,
     }
@@ -85,15 +78,15 @@ def _text(block_id: str) -> Block:
     label, example, most, optional, multiline = _TEXTS[block_id]
     element = {
         "type": "plain_text_input",
-        "placeholder": _plain(f"e.g. {example}"[:150]),
+        "placeholder": plain_text(f"e.g. {example}"[:150]),
         "max_length": most,
         "multiline": multiline,
     }
-    return _input(block_id, label, element, optional)
+    return input_block(block_id, label, element, optional)
 
 
 def new_view(user: str, channel: str) -> dict[str, Any]:
-    urgency = [{"text": _plain(u.value.capitalize()), "value": u.value} for u in Urgency]
+    urgency = [{"text": plain_text(u.value.capitalize()), "value": u.value} for u in Urgency]
     blocks = [
         _text("patient"),
         _text("payer"),
@@ -102,8 +95,8 @@ def new_view(user: str, channel: str) -> dict[str, Any]:
         _text("diagnosis"),
         _text("appointment"),
         _text("needed_by"),
-        _input("owner", "Owner", {"type": "users_select", "initial_user": user}, False),
-        _input(
+        input_block("owner", "Owner", {"type": "users_select", "initial_user": user}, False),
+        input_block(
             "urgency",
             "Urgency",
             {"type": "static_select", "options": urgency, "initial_option": urgency[0]},
@@ -115,9 +108,9 @@ def new_view(user: str, channel: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": NEW_FORM,
-        "title": _plain("New pre-approval"),
-        "submit": _plain("Open it"),
-        "close": _plain("Cancel"),
+        "title": plain_text("New pre-approval"),
+        "submit": plain_text("Open it"),
+        "close": plain_text("Cancel"),
         "private_metadata": json.dumps({"c": channel}),
         "blocks": blocks,
     }
@@ -139,7 +132,7 @@ def open_form(care: Care, ask: Ask) -> Reply | None:
     if open_view(care.slack, ask.trigger_id, new_view(ask.user_id, ask.channel_id)):
         return None
     text = "Open a pre-approval with the form, or type it: `/preauth new Jane Doe, Aetna, MRI`."
-    button = {"type": "button", "text": _plain("Open the form"), "action_id": OPEN_ACTION}
+    button = {"type": "button", "text": plain_text("Open the form"), "action_id": OPEN_ACTION}
     button |= {"value": ask.channel_id, "style": "primary"}
     actions = {"type": "actions", "block_id": "preauth_form_open", "elements": [button]}
     return Reply(text=text, blocks=[views.section(text), actions])
@@ -237,97 +230,6 @@ def on_submit_new(
     except PreauthRefused as refused:
         reply = Reply(text=escape(str(refused)))
     show(client, channel, user, reply)
-
-
-def decision_view(action: Action, ref: str, channel: str) -> dict[str, Any]:
-    meta = json.dumps({"r": ref, "c": channel, "a": action.value})
-    if action is Action.DENY:
-        reason = {"type": "plain_text_input", "multiline": True, "max_length": 300}
-        reason["placeholder"] = _plain("e.g. not medically necessary; peer-to-peer offered")
-        blocks = [_input("reason", "Reason for the denial", reason, False)]
-        title = f"Deny {ref}"
-    else:
-        kinds = [{"text": _plain("Approved"), "value": "approve"},
-                 {"text": _plain("Partially approved"), "value": "partial"}]  # fmt: skip
-        number = {"type": "plain_text_input", "max_length": 40}
-        number["placeholder"] = _plain("e.g. AUTH-12345")
-        units = {"type": "plain_text_input", "max_length": 6, "placeholder": _plain("e.g. 12")}
-        blocks = [
-            _input("auth_number", "Auth number", number, False),
-            _input(
-                "decision",
-                "Decision",
-                {"type": "static_select", "options": kinds, "initial_option": kinds[0]},
-                False,
-            ),
-            _input("units", "Approved units", units, True),
-            _input("valid_from", "Valid from", {"type": "datepicker"}, True),
-            _input("valid_to", "Valid to", {"type": "datepicker"}, True),
-        ]
-        title = f"Approve {ref}"
-    return {
-        "type": "modal",
-        "callback_id": DECISION_FORM,
-        "title": _plain(title[:24]),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
-        "private_metadata": meta,
-        "blocks": blocks,
-    }
-
-
-def on_submit_decision(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
-) -> None:
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    meta = json.loads(view.get("private_metadata") or "{}")
-    typed = values_of(view)
-    action = Action(meta.get("a", Action.APPROVE.value))
-    errors: dict[str, str] = {}
-    details = Details(reason=typed.get("reason"))
-    if action is not Action.DENY:
-        action = Action.PARTIAL if typed.get("decision") == "partial" else Action.APPROVE
-        try:
-            check_auth_number(typed.get("auth_number", ""))
-        except ValueError as error:
-            errors["auth_number"] = str(error)[:150]
-        units = typed.get("units")
-        if units and not (units.isdigit() and int(units) > 0):
-            errors["units"] = "A whole number of units, like 12."
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        details = Details(
-            auth_number=typed.get("auth_number"),
-            approved_units=int(units) if units else None,
-            valid_from=_date(typed.get("valid_from")),
-            valid_to=_date(typed.get("valid_to")),
-        )
-    if not care.first_time(team, f"view:{view['id']}"):
-        ack()
-        return
-    ack()
-    channel = meta.get("c") or user
-    try:
-        change = changes.act(care, team, user, meta.get("r", ""), action, details)
-    except PreauthRefused as refused:
-        with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
-            refresh(care, client, team, changes.show(care, team, meta.get("r", "")))
-        show(
-            client,
-            channel,
-            user,
-            Reply(text=f":information_source: Nothing changed. {escape(str(refused))}"),
-        )
-        return
-    refresh(care, client, team, change.item)
-    show(client, channel, user, views.changed(change, care.people.timezone(team, user)))
-
-
-def _date(text: str | None) -> date | None:
-    """A datepicker's YYYY-MM-DD."""
-    return date.fromisoformat(text) if text else None
 
 
 def show(client: WebClient, channel: str, user: str, reply: Reply) -> None:

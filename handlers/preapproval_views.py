@@ -10,7 +10,8 @@ from bot.core.mrkdwn import date_token, escape, mention, truncate
 from bot.core.preapproval_timing import Risk
 from bot.core.preapprovals import RESOLVED, WORDS, Status, Urgency
 from bot.core.timeparse import format_date, format_when
-from bot.preapproval_changes import Changed, ItemList
+from bot.preapproval_changes import Changed
+from bot.preapproval_lists import ItemList
 from bot.preapproval_reminders import RiskPost, RoundDM
 from bot.preapprovals import Item
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot import preapproval_changes as changes
+from bot import preapproval_lists as lists
 from bot import preapproval_reminders, preapprovals
 from bot.commands import Ask, Command, Reply
 from bot.core.mrkdwn import escape, extract_user_ids, plain_slack_text
@@ -21,7 +22,7 @@ from bot.preapproval_changes import Details
 from bot.preapproval_expiry import ApprovalExpiry
 from bot.preapproval_reminders import Renderers
 from bot.preapprovals import NewRequest, PreauthRefused
-from handlers import digest, preapproval_buttons, preapproval_form
+from handlers import digest, preapproval_buttons, preapproval_decision, preapproval_form
 from handlers import preapproval_views as views
 from handlers.preapproval_cards import refresh
 
@@ -42,7 +43,7 @@ USAGE = (
     "/preauth cancel PA-3 · /preauth notrequired PA-3 · /preauth expired PA-3",
     "/preauth assign PA-3 @sam.nurse · /preauth note PA-3 <text>",
     changes.SNOOZE_USAGE,
-    changes.LIST_USAGE + " · /preauth show PA-3",
+    lists.LIST_USAGE + " · /preauth show PA-3",
 )
 STATUS_VERBS = {
     "submitted": Action.SUBMIT,
@@ -82,6 +83,7 @@ def register(app: App, care: Care) -> None:
     digest.register_kind(care)
     preapproval_buttons.register(app, care)
     preapproval_form.register(app, care)
+    preapproval_decision.register(app, care)
 
 
 def run(care: Care, ask: Ask) -> Reply | None:
@@ -93,10 +95,10 @@ def run(care: Care, ask: Ask) -> Reply | None:
         if verb == "new":
             return _quick(care, ask, rest)
         if verb == "list":
-            return views.item_list(changes.list_items(care, ask.team_id, ask.user_id, rest))
+            return views.item_list(lists.list_items(care, ask.team_id, ask.user_id, rest))
         if verb == "show":
             zone = care.people.timezone(ask.team_id, ask.user_id)
-            item = changes.show(care, ask.team_id, rest)
+            item = lists.show(care, ask.team_id, rest)
             return views.shown(item, zone)
         ref, _, more = rest.partition(" ")
         more = more.strip()

@@ -11,7 +11,7 @@ import pytest
 from bot.config import quiet_libraries
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import audit, preapprovals
+from storage import audit, preapproval_sent, preapprovals
 
 TEAM = "T0CAREBOT"
 # START is Mon 1 Mar 2027, 2:00 PM in New York (dana); sam.nurse reads Los Angeles time.
@@ -70,7 +70,7 @@ def test_weekends_and_holidays_get_no_round(sandbox: Sandbox, slack: SlackDriver
     sent = [m.ts for m in rounds(slack)]
     assert len(sent) == 5  # Tue, Wed, Thu, Fri and then Tue: not Sat, Sun or the holiday Monday
     with sandbox.db.session(read_only=True) as session:
-        keys = [r.round_key for r in preapprovals.rounds_sent(session, TEAM, "U0COORD01")]
+        keys = [r.round_key for r in preapproval_sent.rounds_sent(session, TEAM, "U0COORD01")]
     assert [k[:10] for k in keys] == [
         "2027-03-02",
         "2027-03-03",

@@ -20,7 +20,7 @@ from bot.core.timeparse import TimeParser
 from bot.preapproval_reminders import OwnerRound, Renderers, RoundDM
 from bot.preapprovals import ROUND
 from bot.services import Care
-from storage import Database, patients, people, preapprovals, reminders
+from storage import Database, patients, people, preapproval_sent, preapprovals, reminders
 from storage.preapproval_models import PreapprovalRow
 from storage.reminders import SqlReminderStore
 from tests.conftest import WorkerDatabase
@@ -121,7 +121,7 @@ def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -
     with pg.session(read_only=True) as session:
         due = session.query(PreapprovalRow).filter(PreapprovalRow.nudge_at <= NOW).count()
         assert due == 0
-        assert all(len(preapprovals.rounds_sent(session, TEAM, o)) == 1 for o in OWNERS)
+        assert all(len(preapproval_sent.rounds_sent(session, TEAM, o)) == 1 for o in OWNERS)
         assert reminders.get(session, TEAM, ROUND, OWNERS[0]).next_at == NOW + timedelta(days=1)  # type: ignore[union-attr]
 
     again = together(3, lambda i: sweep(store, {ROUND: kind}, NOW, owner=f"late-{i}"))
@@ -132,11 +132,11 @@ def test_a_round_already_claimed_is_not_claimed_again_until_its_claim_is_stale(
     db: Database,
 ) -> None:
     with db.session() as session:
-        claimed = preapprovals.claim_rounds(
+        claimed = preapproval_sent.claim_rounds(
             session, TEAM, [(OWNERS[0], NOW.isoformat())], now=NOW, stale_before=NOW
         )
         assert claimed == {OWNERS[0]}
-        again = preapprovals.claim_rounds(
+        again = preapproval_sent.claim_rounds(
             session,
             TEAM,
             [(OWNERS[0], NOW.isoformat()), (OWNERS[1], NOW.isoformat())],
@@ -146,7 +146,7 @@ def test_a_round_already_claimed_is_not_claimed_again_until_its_claim_is_stale(
         assert again == {OWNERS[1]}
         # A claim whose DM never went out is taken over once it is stale.
         later = NOW + timedelta(minutes=11)
-        stale = preapprovals.claim_rounds(
+        stale = preapproval_sent.claim_rounds(
             session,
             TEAM,
             [(OWNERS[0], NOW.isoformat())],
@@ -164,7 +164,7 @@ def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
         rows = preapprovals.due_for_owners(session, TEAM, OWNERS[:2], NOW)
         assert len(rows) == 2 * ITEMS_PER_OWNER
         first, second = rows[0].id, rows[1].id
-        preapprovals.remember_messages(
+        preapproval_sent.remember_messages(
             session,
             TEAM,
             [("D1", "1.0", "round", [second, first]), ("C1", "2.0", "risk", [first])],
@@ -172,9 +172,9 @@ def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
         )
         preapprovals.set_nudges(session, [(r.id, NOW + timedelta(days=1)) for r in rows])
     with db.session(read_only=True) as session:
-        shown = preapprovals.items_in_message(session, TEAM, "D1", "1.0")
+        shown = preapproval_sent.items_in_message(session, TEAM, "D1", "1.0")
         assert [r.id for r in shown] == [second, first]
-        assert sorted(preapprovals.messages_showing(session, first)) == [
+        assert sorted(preapproval_sent.messages_showing(session, first)) == [
             ("C1", "2.0", "risk"),
             ("D1", "1.0", "round"),
         ]

@@ -27,6 +27,7 @@ from bot.core.quickform import QuickFormError, read_patient
 from bot.core.timeparse import TimeParseError
 from bot.preapprovals import NewRequest, PreauthRefused
 from handlers import preapproval_views as views
+from storage import patients
 from storage import preapprovals as stored
 
 if TYPE_CHECKING:
@@ -180,12 +181,17 @@ def read_new(
     diagnosis = check("diagnosis", check_diagnosis_codes)
     payer_ref = check("payer_ref", check_payer_ref)
     appointment = typed.get("appointment")
-    if appointment:
-        with care.db.session(read_only=True) as session:
-            found = stored.appointment_by_ref(session, team, appointment)
-        if found is None:
-            errors["appointment"] = f"No visit {appointment[:12]} here; refs look like A-12."
-        appointment = found.ref if found is not None else None
+    with care.db.session(read_only=True) as session:
+        if (
+            patient is not None
+            and patient.ref
+            and not patients.get_by_ref(session, team, patient.ref)
+        ):
+            errors["patient"] = f"No patient {patient.ref} here; give a name, e.g. Jane Doe."
+        found = stored.appointment_by_ref(session, team, appointment) if appointment else None
+    if appointment and found is None:
+        errors["appointment"] = f"No visit {appointment[:12]} here; refs look like A-12."
+    appointment = found.ref if found is not None else None
     needed_by = None
     if typed.get("needed_by"):
         zone = care.people.timezone(team, user)

@@ -355,3 +355,24 @@ def test_an_approval_ending_before_the_visit_is_flagged_and_expires_by_itself(
         assert ("preapproval.expired", "carebot") in [
             (r.action, r.actor) for r in audit.recent(session, TEAM)
         ]
+
+
+def test_an_approval_form_submitted_after_someone_else_denied_changes_nothing(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    sandbox.move_clock(TUE_9AM_NY)
+    dana = slack.as_user("@dana").in_dm()
+    dana.click("Approved...")
+
+    slack.as_user("@sam.nurse").in_channel("#cardiology-team").command(
+        "/preauth", "deny PA-1 out of network"
+    )
+    dana = slack.as_user("@dana").in_dm()
+    dana.submit({"Auth number": "AUTH-9"})
+
+    assert status(sandbox, "PA-1") == "denied"
+    assert "Nothing changed. PA-1 is denied" in dana.last_reply().text
+    with sandbox.db.session(read_only=True) as session:
+        row = preapprovals.get_by_ref(session, TEAM, "PA-1")
+        assert row is not None and row.auth_number is None

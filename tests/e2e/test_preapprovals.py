@@ -197,3 +197,20 @@ def test_lists_are_ephemeral_and_most_urgent_first(slack: SlackDriver) -> None:
     assert mine.ephemeral
     assert mine.text.index("PA-2") < mine.text.index("PA-1") and "PA-3" not in mine.text
     assert "PA-3" in everyone
+
+
+def test_in_a_dm_without_a_slash_the_form_opens_from_a_button(slack: SlackDriver) -> None:
+    dana = slack.in_dm()
+    dana.message("preauth new")
+
+    assert "Open the form" in dana.last_reply().text
+    dana.click("Open the form")
+    assert dana.modal is not None and dana.modal.title == "New pre-approval"
+    dana.submit({"Patient": "P-4", "Payer": "Aetna", "Service": "CT", "Linked visit": "A-3"})
+    assert dana.modal is not None  # kept open, with what was wrong under each field
+    assert dana.errors == {
+        "patient": "No patient P-4 here; give a name, e.g. Jane Doe.",
+        "appointment": "No visit A-3 here; refs look like A-12.",
+    }
+    dana.submit({"Patient": "Jane Doe", "Linked visit": ""})
+    assert dana.modal is None and "Opened *PA-1*" in dana.last_reply().text

@@ -117,7 +117,7 @@ class OwnerRound:
             )
         sent: list[tuple[str, str, str, str]] = []
         shown: list[tuple[str, str, str, list[int]]] = []
-        nudges: list[tuple[int, datetime | None]] = []
+        nudges: list[tuple[int, datetime | None, datetime | None]] = []
         failed: dict[str, str] = {}
         gone: list[str] = []
         for owner, items in mine.items():
@@ -151,7 +151,8 @@ class OwnerRound:
             sent.append((owner, keys[owner], channel, ts))
             shown.append((channel, ts, "round", [r.id for r in ranked[:SHOWN]]))
             for row in ranked:
-                nudges.append((row.id, next_nudge(chase_of(row), now, zone, rounds, nudged=True)))
+                following = next_nudge(chase_of(row), now, zone, rounds, nudged=True)
+                nudges.append((row.id, row.nudge_at, following))
         with care.db.session() as session:
             preapproval_sent.sent_rounds(session, team, sent)
             preapproval_sent.remember_messages(session, team, shown, now=now)
@@ -161,7 +162,7 @@ class OwnerRound:
             )
         for owner in gone:
             reassign_unreachable(care, team, owner, now)
-        moved = dict(nudges)
+        moved = {item_id: at for item_id, _, at in nudges}
         outcomes = []
         for owner, reminder in owners.items():
             if owner in failed:

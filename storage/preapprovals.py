@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from bot.core.preapprovals import OPEN
 from storage.models import AppointmentRow, PersonRow
 from storage.preapproval_models import PreapprovalRow
 from storage.refs import next_number, parse_ref
@@ -139,6 +140,7 @@ def due_for_owners(
                 PreapprovalRow.owner_id.in_(list(owners)),
                 PreapprovalRow.nudge_at.is_not(None),
                 PreapprovalRow.nudge_at <= now,
+                PreapprovalRow.status.in_([s.value for s in OPEN]),
             )
             .order_by(PreapprovalRow.owner_id, PreapprovalRow.number)
         ).scalars()
@@ -163,14 +165,22 @@ def later_nudges(
     return {owner: utc_now(at) for owner, at in rows if at is not None}
 
 
-def set_nudges(session: Session, nudges: Sequence[tuple[int, datetime | None]]) -> None:
-    """Move many items' next nudge at once (one executemany)."""
+def set_nudges(
+    session: Session, nudges: Sequence[tuple[int, datetime | None, datetime | None]]
+) -> None:
+    """Move many items' next nudge at once: (id, was, next), in one executemany.
+
+    Only items whose nudge is still what the round read move on: one snoozed, resolved or
+    reassigned meanwhile keeps what that change planned.
+    """
     if not nudges:
         return
     table: Any = PreapprovalRow.__table__
     session.connection().execute(
-        table.update().where(table.c.id == bindparam("b_id")).values(nudge_at=bindparam("b_at")),
-        [{"b_id": item_id, "b_at": at} for item_id, at in nudges],
+        table.update()
+        .where(table.c.id == bindparam("b_id"), table.c.nudge_at == bindparam("b_was"))
+        .values(nudge_at=bindparam("b_at")),
+        [{"b_id": item_id, "b_was": was, "b_at": at} for item_id, was, at in nudges],
     )
 
 

@@ -170,7 +170,10 @@ def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
             [("D1", "1.0", "round", [second, first]), ("C1", "2.0", "risk", [first])],
             now=NOW,
         )
-        preapprovals.set_nudges(session, [(r.id, NOW + timedelta(days=1)) for r in rows])
+        snoozed = rows[2]  # snoozed while the round was being sent: its snooze stands
+        snoozed.nudge_at = NOW + timedelta(hours=5)
+        session.flush()
+        preapprovals.set_nudges(session, [(r.id, NOW, NOW + timedelta(days=1)) for r in rows])
     with db.session(read_only=True) as session:
         shown = preapproval_sent.items_in_message(session, TEAM, "D1", "1.0")
         assert [r.id for r in shown] == [second, first]
@@ -180,7 +183,7 @@ def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
         ]
         assert preapprovals.due_for_owners(session, TEAM, OWNERS[:2], NOW) == []
         assert preapprovals.later_nudges(session, TEAM, OWNERS[:2], NOW) == {
-            OWNERS[0]: NOW + timedelta(days=1),
+            OWNERS[0]: NOW + timedelta(hours=5),  # rows[2] is OWNERS[0]'s: 20 rows by owner
             OWNERS[1]: NOW + timedelta(days=1),
         }
         assert preapprovals.first_nudge(session, TEAM, OWNERS[2]) == NOW

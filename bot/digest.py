@@ -22,7 +22,7 @@ from bot.core.handoffs import Severity
 from bot.core.preapproval_timing import Risk
 from bot.core.reminders import DueReminder, Outcome
 from bot.digest_schedule import DIGEST
-from bot.preapproval_reminders import slack_error
+from bot.preapproval_reminders import CHANNEL_GONE, slack_error
 from bot.preapprovals import Item, item_of, rounds_of
 from bot.visits import Visit, visit_of
 from storage import appointments, digest
@@ -146,8 +146,12 @@ class DailyDigest:
             try:
                 care.slack.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
             except Exception as error:
-                log.warning("digest not posted: %s", slack_error(error))
-                outcomes.append(Outcome(reminder.id, error=f"slack_{slack_error(error)}"[:64]))
+                failure = slack_error(error)
+                log.warning("digest not posted: %s", failure)
+                if failure in CHANNEL_GONE:  # retrying will not help today: try tomorrow
+                    outcomes.append(Outcome(reminder.id, next_at=following))
+                else:
+                    outcomes.append(Outcome(reminder.id, error=f"slack_{failure}"[:64]))
                 continue
             outcomes.append(Outcome(reminder.id, sent=1, next_at=following))
         return outcomes

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Reply
+from bot.core.display import PatientDisplay
 from bot.core.people import zone_or
 from bot.core.preapproval_timing import Risk, next_nudge, next_risk_check, risk, urgency_key
 from bot.core.preapprovals import OPEN
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 # A DM shows this many requests with buttons (Slack allows 50 blocks); the rest are counted.
 SHOWN = 15
 # Slack answers that no retry will change: the person cannot be reached any more.
+# The bot cannot post in the care team's channel (removed, archived, gone): owners hear instead.
+CHANNEL_GONE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 UNREACHABLE = frozenset(
     {"channel_not_found", "user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
 )
@@ -269,21 +272,16 @@ class RiskCheck:
             ranked = sorted(
                 items, key=lambda r: urgency_key(chase_of(r), now, clinic, rounds, r.number)
             )
-            views = tuple(item_of(r, policy, now, clinic, rounds) for r in ranked)
-            reply = self.render.risk(RiskPost(channel, views, clinic))
             try:
-                answer = care.slack.chat_postMessage(
-                    channel=channel, text=reply.text, blocks=reply.blocks
-                )
+                messages = self._post(channel, ranked, policy, now)
             except Exception as error:
                 log.warning("at-risk post not sent: %s", slack_error(error))
                 failed.update(r.id for r in ranked)
                 continue
-            shown.append(
-                (str(answer["channel"]), str(answer["ts"]), "risk", [r.id for r in ranked])
-            )
+            shown += messages
             posted.update({r.id: risk(chase_of(r), now, clinic, rounds) for r in ranked})
-            leads.add(ranked[0].id)  # the report counts messages, not the requests in them
+            # The report counts messages, not the requests in them.
+            leads.update(item_ids[0] for _, _, _, item_ids in messages)
         with care.db.session() as session:
             preapprovals.set_risk_posted(session, [(i, int(level)) for i, level in posted.items()])
             preapproval_sent.remember_messages(session, team, shown, now=now)
@@ -301,6 +299,36 @@ class RiskCheck:
             next_at = next_risk_check(chase_of(row), now, clinic, rounds, level)
             outcomes.append(Outcome(reminder.id, sent=1 if row.id in leads else 0, next_at=next_at))
         return outcomes
+
+    def _post(
+        self, channel: str, ranked: list[PreapprovalRow], policy: PatientDisplay, now: datetime
+    ) -> list[tuple[str, str, str, list[int]]]:
+        """Post in the care team's channel; if the bot cannot, tell each owner in a DM instead."""
+        care, clinic, rounds = self.care, self.care.settings.timezone, rounds_of(self.care)
+        views = tuple(item_of(r, policy, now, clinic, rounds) for r in ranked)
+        reply = self.render.risk(RiskPost(channel, views, clinic))
+        try:
+            answer = care.slack.chat_postMessage(
+                channel=channel, text=reply.text, blocks=reply.blocks
+            )
+            return [(str(answer["channel"]), str(answer["ts"]), "risk", [r.id for r in ranked])]
+        except SlackApiError as error:
+            if slack_error(error) not in CHANNEL_GONE:
+                raise
+            log.warning(
+                "at-risk post not possible in its channel (%s); DMing owners", slack_error(error)
+            )
+        shown = []
+        for owner in dict.fromkeys(v.owner for v in views):
+            theirs = tuple(v for v in views if v.owner == owner)
+            reply = self.render.risk(RiskPost(owner, theirs, clinic))
+            answer = care.slack.chat_postMessage(
+                channel=owner, text=reply.text, blocks=reply.blocks
+            )
+            shown.append(
+                (str(answer["channel"]), str(answer["ts"]), "risk", [v.id for v in theirs])
+            )
+        return shown
 
 
 def kinds(care: Care, render: Renderers) -> list[ReminderKind]:

@@ -376,3 +376,22 @@ def test_an_approval_form_submitted_after_someone_else_denied_changes_nothing(
     with sandbox.db.session(read_only=True) as session:
         row = preapprovals.get_by_ref(session, TEAM, "PA-1")
         assert row is not None and row.auth_number is None
+
+
+def test_without_the_bot_in_the_channel_owners_hear_of_the_risk_and_the_digest_waits(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, needed by friday 9am")
+    slack.command("/preauth", "new Ann Bell, Humana, CT, owner @sam.nurse, needed by friday 9am")
+    sandbox.standin.workspace.channels["C0CARDIO1"].members.discard("U0CAREBOT")
+
+    lines = sandbox.move_clock(TUE_9AM_NY)
+
+    assert "digest: 0 sent for 1 reminder(s)" in lines  # no retry storm: tomorrow again
+    assert "preauth-risk: 2 sent for 2 reminder(s)" in lines
+    [dana] = [m for m in slack.dms("@dana") if "please check" in m.text]
+    [sam] = [m for m in slack.dms("@sam.nurse") if "please check" in m.text]
+    assert "PA-1" in dana.text and "PA-2" not in dana.text and "PA-2" in sam.text
+    slack.command("/preauth", "approve PA-1 AUTH-1")
+    [dana] = [m for m in slack.dms("@dana") if "please check" in m.text]
+    assert dana.edited and "is approved" in dana.text

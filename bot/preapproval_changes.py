@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from bot.services import Care
     from storage.preapproval_models import PreapprovalRow
 
-SNOOZE_USAGE = "/preauth snooze PA-3 1d  (or 3d, 2w, 4h, until friday)"
+SNOOZE_USAGE = "/preauth snooze PA-3 1d  (or 3d, 2w, 4h, until friday, until tuesday 2pm)"
 MAX_NOTE_CHARS = 1000
 MAX_REASON_CHARS = 300
 _SPAN = re.compile(r"^(\d{1,3})\s*(h|hours?|d|days?|w|weeks?)$", re.IGNORECASE)
@@ -196,8 +196,12 @@ def _snooze_until(care: Care, text: str, now: datetime, zone: ZoneInfo) -> tuple
     if not words:
         raise PreauthRefused(f"For how long? Example: {SNOOZE_USAGE}")
     span = _SPAN.match(words)
+    rounds = rounds_of(care)
     if span is not None:
-        until = now + int(span[1]) * _UNIT[span[2][0].lower()]
+        unit = span[2][0].lower()
+        until = now + int(span[1]) * _UNIT[unit]
+        if unit != "h" and not rounds.calendar.is_business_day(until.astimezone(zone).date()):
+            until = rounds.on_or_after(until, zone)  # "3 days" from Thursday: Monday's round
     else:
         when = words[len("until") :].strip() if words.lower().startswith("until") else words
         try:
@@ -205,8 +209,11 @@ def _snooze_until(care: Care, text: str, now: datetime, zone: ZoneInfo) -> tuple
         except TimeParseError as error:
             raise PreauthRefused(f"{error} Example: {SNOOZE_USAGE}") from None
         until = parsed.at
-        if not parsed.has_time:  # a day: wake at the round time that morning
-            until = at_local(parsed.at.astimezone(zone).date(), care.settings.preauth_round, zone)
+        if not parsed.has_time:  # a day: its round, or the next business day's
+            day = parsed.at.astimezone(zone).date()
+            until = at_local(day, care.settings.preauth_round, zone)
+            if until > now and not rounds.calendar.is_business_day(day):
+                until = rounds.on_or_after(until, zone)
     if until <= now:
         raise PreauthRefused(
             f"{format_when(until, zone)} has already passed; snooze until a time ahead. "

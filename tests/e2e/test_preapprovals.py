@@ -214,3 +214,21 @@ def test_in_a_dm_without_a_slash_the_form_opens_from_a_button(slack: SlackDriver
     }
     dana.submit({"Patient": "Jane Doe", "Linked visit": ""})
     assert dana.modal is None and "Opened *PA-1*" in dana.last_reply().text
+
+
+def test_a_snooze_in_days_that_lands_on_a_weekend_wakes_at_mondays_round(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", f"new {JANE}")
+
+    slack.command("/preauth", "snooze PA-1 5d")  # Monday 2 PM + 5 days: Saturday
+    assert "Snoozed until Mon 8 Mar 2027, 9:00 AM EST" in slack.last_reply().text
+    slack.command("/preauth", "snooze PA-1 1d")
+    assert "Snoozed until Tue 2 Mar 2027, 2:00 PM EST" in slack.last_reply().text
+    slack.command("/preauth", "snooze PA-1 until saturday")
+
+    assert "Snoozed until Mon 8 Mar 2027, 9:00 AM EST" in slack.last_reply().text
+    slack.command("/preauth", "snooze PA-1 until saturday 4:15pm")  # a time given: to the minute
+    row = stored(sandbox, "PA-1")
+    assert row.snoozed_until is not None
+    assert row.snoozed_until.isoformat() == "2027-03-06T21:15:00+00:00"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRoundRow, PreapprovalRow
 from storage.preapprovals import by_ids
-from storage.sql import insert
+from storage.sql import insert, rowcount
 from storage.stamp import utc_now
 
 # -- messages that show requests ----------------------------------------------------
@@ -175,3 +175,13 @@ def rounds_sent(session: Session, team_id: str, owner_id: str) -> list[Preapprov
             .order_by(PreapprovalRoundRow.round_key)
         ).scalars()
     )
+
+
+def purge_rounds(session: Session, team_id: str, before: datetime) -> int:
+    """Forget rounds claimed before `before`: their keys can never come round again."""
+    result = session.execute(
+        delete(PreapprovalRoundRow).where(
+            PreapprovalRoundRow.team_id == team_id, PreapprovalRoundRow.claimed_at < before
+        )
+    )
+    return rowcount(result)

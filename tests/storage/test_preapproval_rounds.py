@@ -154,6 +154,9 @@ def test_a_round_already_claimed_is_not_claimed_again_until_its_claim_is_stale(
             stale_before=later - timedelta(minutes=10),
         )
         assert stale == {OWNERS[0]}
+        assert preapproval_sent.purge_rounds(session, TEAM, later) == 1  # the one not retaken
+        assert preapproval_sent.purge_rounds(session, TEAM, later + timedelta(seconds=1)) == 1
+        assert preapproval_sent.rounds_sent(session, TEAM, OWNERS[0]) == []
 
 
 def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(

@@ -2,7 +2,8 @@
 
 One reminder row per channel (subject: the channel id), due at the digest time on the
 clinic's wall clock every day. A channel joins when a visit is booked, a pre-approval
-opened or a handoff posted there. Nothing is posted on a day with nothing to say.
+opened or a handoff posted there, and leaves when the bot can no longer post in it.
+Nothing is posted on a day with nothing to say.
 """
 
 from __future__ import annotations
@@ -148,8 +149,9 @@ class DailyDigest:
             except Exception as error:
                 failure = slack_error(error)
                 log.warning("digest not posted: %s", failure)
-                if failure in CHANNEL_GONE:  # retrying will not help today: try tomorrow
-                    outcomes.append(Outcome(reminder.id, next_at=following))
+                if failure in CHANNEL_GONE:
+                    # Not in the channel any more: no digest there until it is used again.
+                    outcomes.append(Outcome(reminder.id))
                 else:
                     outcomes.append(Outcome(reminder.id, error=f"slack_{failure}"[:64]))
                 continue

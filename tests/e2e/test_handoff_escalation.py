@@ -134,7 +134,8 @@ def test_a_channel_the_bot_was_removed_from_does_not_retry_forever(
     # The thread reminder and the channel notice cannot be posted: each is skipped, not retried.
     assert sandbox.move_clock(at(20)) == ["handoff-escalation: 0 sent for 1 reminder(s)"]
     assert sandbox.move_clock(at(60)) == ["handoff-escalation: 0 sent for 1 reminder(s)"]
-    assert sandbox.move_clock(at(24 * 60)) == ["nothing due"]
+    # Next morning the channel's digest cannot be posted either: the channel leaves the digest.
+    assert sandbox.move_clock(at(24 * 60)) == ["digest: 0 sent for 1 reminder(s)"]
     with sandbox.db.session(read_only=True) as session:
         assert reminders.pending_count(session, TEAM) == 0
 

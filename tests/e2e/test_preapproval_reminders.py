@@ -11,7 +11,7 @@ import pytest
 from bot.config import quiet_libraries
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import audit, preapproval_sent, preapprovals
+from storage import audit, preapproval_sent, preapprovals, reminders
 
 TEAM = "T0CAREBOT"
 # START is Mon 1 Mar 2027, 2:00 PM in New York (dana); sam.nurse reads Los Angeles time.
@@ -387,7 +387,10 @@ def test_without_the_bot_in_the_channel_owners_hear_of_the_risk_and_the_digest_w
 
     lines = sandbox.move_clock(TUE_9AM_NY)
 
-    assert "digest: 0 sent for 1 reminder(s)" in lines  # no retry storm: tomorrow again
+    assert "digest: 0 sent for 1 reminder(s)" in lines  # no retry storm: the channel leaves
+    with sandbox.db.session(read_only=True) as session:
+        digest = reminders.get(session, TEAM, "digest", "C0CARDIO1")
+        assert digest is not None and digest.next_at is None
     assert "preauth-risk: 2 sent for 2 reminder(s)" in lines
     [dana] = [m for m in slack.dms("@dana") if "please check" in m.text]
     [sam] = [m for m in slack.dms("@sam.nurse") if "please check" in m.text]

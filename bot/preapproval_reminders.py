@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # A round's key only matters while its reminder can still fire; a week is ample.
 KEEP_ROUNDS = timedelta(days=7)
+# Older reminder DMs and risk posts are no longer redrawn when a request changes.
+KEEP_MESSAGES = timedelta(days=30)
 # A DM shows this many requests with buttons (Slack allows 50 blocks); the rest are counted.
 SHOWN = 15
 # Slack answers that no retry will change: the person cannot be reached any more.
@@ -166,6 +168,7 @@ class OwnerRound:
                 session, team, [(o, keys[o]) for o in [*failed, *gone] if o in keys]
             )
             preapproval_sent.purge_rounds(session, team, now - KEEP_ROUNDS)
+            preapproval_sent.purge_messages(session, team, now - KEEP_MESSAGES)
         for owner in gone:
             reassign_unreachable(care, team, owner, now)
         moved = {item_id: at for item_id, _, at in nudges}

@@ -77,6 +77,7 @@ class PreapprovalMessageRow(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "channel_id", "ts", "preapproval_id"),
         Index(None, "preapproval_id"),
+        Index(None, "team_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -185,3 +185,13 @@ def purge_rounds(session: Session, team_id: str, before: datetime) -> int:
         )
     )
     return rowcount(result)
+
+
+def purge_messages(session: Session, team_id: str, before: datetime) -> int:
+    """Forget which requests messages older than `before` showed: they are redrawn no more."""
+    result = session.execute(
+        delete(PreapprovalMessageRow).where(
+            PreapprovalMessageRow.team_id == team_id, PreapprovalMessageRow.created_at < before
+        )
+    )
+    return rowcount(result)

@@ -190,3 +190,7 @@ def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
             OWNERS[1]: NOW + timedelta(days=1),
         }
         assert preapprovals.first_nudge(session, TEAM, OWNERS[2]) == NOW
+    with db.session() as session:
+        assert preapproval_sent.purge_messages(session, TEAM, NOW) == 0
+        assert preapproval_sent.purge_messages(session, TEAM, NOW + timedelta(seconds=1)) == 3
+        assert preapproval_sent.messages_showing(session, first) == []

@@ -105,6 +105,11 @@ def upgrade() -> None:
     op.create_index(
         "ix_preapproval_messages_preapproval_id", "preapproval_messages", ["preapproval_id"]
     )
+    op.create_index(
+        "ix_preapproval_messages_team_id_created_at",
+        "preapproval_messages",
+        ["team_id", "created_at"],
+    )
     op.create_table(
         "preapproval_rounds",
         sa.Column("team_id", sa.String(32), nullable=False),
@@ -119,6 +124,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("preapproval_rounds")
+    op.drop_index("ix_preapproval_messages_team_id_created_at", table_name="preapproval_messages")
     op.drop_index("ix_preapproval_messages_preapproval_id", table_name="preapproval_messages")
     op.drop_table("preapproval_messages")
     for name in INDEXES:

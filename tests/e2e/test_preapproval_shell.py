@@ -11,10 +11,10 @@ from storage import preapprovals
 # The script the README shows; START is Mon 1 Mar 2027, 2:00 PM in New York, where dana is.
 SCRIPT = """\
 /preauth new Jane Doe, Aetna, MRI lumbar spine 72148, needed by friday
-time 2027-03-02 09:00
+time +3d
 in dm
 click Snooze 1 day
-time 2027-03-03 09:00
+time +3d
 click Approved...
 fill Auth number = AUTH-12345
 submit
@@ -32,7 +32,7 @@ def test_a_newcomer_opens_one_sees_the_nag_snoozes_and_approves(sandbox: Sandbox
     assert "!" not in "".join(line[:1] for line in printed.splitlines())  # no refusals
     assert "Opened *PA-1*" in printed
     assert "*Needed by:* Fri 5 Mar 2027\n" in printed  # a day typed without a time stays a day
-    assert "preauth-round: 1 sent for 1 reminder(s)" in printed
+    assert printed.count("preauth-round: 1 sent for 1 reminder(s)") == 2  # before and after
     assert "DM to @dana · carebot\n  :clipboard: *1 pre-approval needs your attention*" in printed
     assert "Snoozed until" in printed
     assert "modal for @dana:" in printed and "Approve PA-1" in printed

@@ -126,16 +126,12 @@ def detail(item: Item, zone: ZoneInfo) -> str:
     lines = [describe(item, zone), *flags(item, zone)]
     if item.status in RESOLVED:
         lines.insert(0, outcome(item, zone))
-    extra = [
-        ("Diagnosis", item.diagnosis_codes),
-        ("Payer ref", item.payer_ref),
-        ("Submitted", when(item.submitted_at, zone) if item.submitted_at else None),
-    ]
-    lines += [
-        f"{label}: {escape(value) if label != 'Submitted' else value}"
-        for label, value in extra
-        if value
-    ]
+    if item.diagnosis_codes:
+        lines.append(f"Diagnosis: {escape(item.diagnosis_codes)}")
+    if item.payer_ref:
+        lines.append(f"Payer ref: {escape(item.payer_ref)}")
+    if item.submitted_at:
+        lines.append(f"Submitted: {when(item.submitted_at, zone)}")
     for note in item.notes[-3:]:
         lines.append(f"> {escape(note.text)} — {mention(note.author)}, {when(note.at, zone)}")
     return "\n".join(lines)

@@ -98,18 +98,22 @@ def pg(postgres_worker_db: WorkerDatabase) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.mark.postgres
-def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -> None:
-    seed(pg)
+def owner_round(db: Database) -> tuple[OwnerRound, RecordingSlack]:
     slack = RecordingSlack()
     care = Care(
         settings=Settings(timezone=ZoneInfo("America/New_York")),
-        db=pg,
+        db=db,
         clock=FakeClock(NOW),
         times=TimeParser(),
         slack=slack,  # type: ignore[arg-type]
     )
-    kind = OwnerRound(care, Renderers(round=listed, risk=listed))  # type: ignore[arg-type]
+    return OwnerRound(care, Renderers(round=listed, risk=listed)), slack  # type: ignore[arg-type]
+
+
+@pytest.mark.postgres
+def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -> None:
+    seed(pg)
+    kind, slack = owner_round(pg)
     store = SqlReminderStore(pg)
 
     reports = together(3, lambda i: sweep(store, {ROUND: kind}, NOW, owner=f"sweeper-{i}", batch=7))
@@ -126,6 +130,31 @@ def test_three_concurrent_sweeps_send_every_owner_exactly_one_dm(pg: Database) -
 
     again = together(3, lambda i: sweep(store, {ROUND: kind}, NOW, owner=f"late-{i}"))
     assert sum(r.sent for r in again) == 0 and len(slack.posts) == len(OWNERS)
+
+
+@pytest.mark.postgres
+def test_one_dm_per_round_even_when_changes_keep_dropping_the_sweeps_leases(
+    pg: Database,
+) -> None:
+    """Each change to a request plans its owner's round again, which drops a sweep's lease,
+    so two sweeps can hold the same owner's round at once: the round key still lets one send."""
+    seed(pg)
+    kind, slack = owner_round(pg)
+    store = SqlReminderStore(pg)
+
+    def work(index: int) -> object:
+        if index < 3:
+            return sweep(store, {ROUND: kind}, NOW, owner=f"sweeper-{index}", batch=5)
+        for _ in range(3):  # a coordinator's changes, owner after owner, during the sweeps
+            for owner in OWNERS:
+                with pg.session() as session:
+                    reminders.schedule(session, TEAM, ROUND, owner, NOW, now=NOW)
+        return None
+
+    together(4, work)
+    sweep(store, {ROUND: kind}, NOW, owner="afterwards")  # whatever the changes left due
+
+    assert Counter(channel for channel, _ in slack.posts) == Counter(dict.fromkeys(OWNERS, 1))
 
 
 def test_a_round_already_claimed_is_not_claimed_again_until_its_claim_is_stale(

@@ -192,6 +192,11 @@ def read_new(
     if appointment and found is None:
         errors["appointment"] = f"No visit {appointment[:12]} here; refs look like A-12."
     appointment = found.ref if found is not None else None
+    owner = typed.get("owner") or user
+    try:
+        preapprovals.check_owner(care, team, owner)
+    except PreauthRefused as refused:
+        errors["owner"] = str(refused).replace(", e.g. owner @dana", "")[:150]
     needed_by = None
     if typed.get("needed_by"):
         zone = care.people.timezone(team, user)
@@ -208,7 +213,7 @@ def read_new(
         service_codes=codes,
         diagnosis_codes=diagnosis,
         appointment_ref=appointment,
-        owner=typed.get("owner") or user,
+        owner=owner,
         needed_by=needed_by,
         urgency=Urgency(typed.get("urgency", Urgency.STANDARD.value)),
         payer_ref=payer_ref,

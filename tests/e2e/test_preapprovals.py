@@ -69,10 +69,23 @@ def test_the_form_opens_it_with_me_as_owner_and_checks_fields_before_closing(
 
     slack.submit({"Patient": "Jane Doe", "Payer": "  ", "Service": "MRI 72148"})
     assert list(slack.errors) == ["payer"] and "Which payer?" in slack.errors["payer"]
-    slack.submit({"Payer": "Aetna", "Needed by": "blorp", "Diagnosis codes (ICD-10)": "back"})
-    assert set(slack.errors) == {"needed_by", "diagnosis"}
     slack.submit(
-        {"Needed by": "friday", "Diagnosis codes (ICD-10)": "M54.5", "Urgency": "Expedited"}
+        {
+            "Payer": "Aetna",
+            "Needed by": "blorp",
+            "Diagnosis codes (ICD-10)": "back",
+            "Owner": "@pagerbot",
+        }
+    )
+    assert set(slack.errors) == {"needed_by", "diagnosis", "owner"}
+    assert "can't own a pre-approval" in slack.errors["owner"]
+    slack.submit(
+        {
+            "Needed by": "friday",
+            "Diagnosis codes (ICD-10)": "M54.5",
+            "Urgency": "Expedited",
+            "Owner": "@dana",
+        }
     )
 
     assert slack.modal is None

@@ -195,8 +195,8 @@ def read_new(
     owner = typed.get("owner") or user
     try:
         preapprovals.check_owner(care, team, owner)
-    except PreauthRefused as refused:
-        errors["owner"] = str(refused).replace(", e.g. owner @dana", "")[:150]
+    except PreauthRefused:  # its reply mentions them, which a form error cannot show
+        errors["owner"] = "They can't own a pre-approval (a bot, or gone): pick a current member."
     needed_by = None
     if typed.get("needed_by"):
         zone = care.people.timezone(team, user)

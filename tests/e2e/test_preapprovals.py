@@ -78,7 +78,7 @@ def test_the_form_opens_it_with_me_as_owner_and_checks_fields_before_closing(
         }
     )
     assert set(slack.errors) == {"needed_by", "diagnosis", "owner"}
-    assert "can't own a pre-approval" in slack.errors["owner"]
+    assert "can't own a pre-approval (a bot, or gone)" in slack.errors["owner"]
     slack.submit(
         {
             "Needed by": "friday",

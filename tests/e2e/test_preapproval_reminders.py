@@ -97,6 +97,9 @@ def test_a_submitted_request_waits_for_the_payer_clock_then_says_follow_up(
     assert "PA-1" in friday.text and "PA-2" not in friday.text  # standard: 7 days
     assert "Past the payer's decision clock" in friday.text
     assert "follow up with the payer" in friday.text
+    slack.command("/preauth", "list overdue")
+    overdue = slack.last_reply().text
+    assert "PA-1" in overdue and "PA-2" not in overdue
     sandbox.move_clock(datetime(2027, 3, 9, 14, 0, tzinfo=UTC))  # the next Tuesday
     assert "PA-2" in rounds(slack)[-1].text
 
@@ -116,6 +119,10 @@ def test_a_visit_near_without_approval_is_posted_then_marked_urgent(
     sandbox.move_clock(TUE_9AM_NY + 2 * DAY)  # Thursday 9:00: a day before
     [_, urgent] = risk_posts(slack)
     assert "URGENT" in urgent.text
+    slack.command("/preauth", "new Omar Haddad, Cigna, CT")
+    slack.command("/preauth", "list at-risk")
+    at_risk = slack.last_reply().text
+    assert "PA-1" in at_risk and "URGENT" in at_risk and "PA-2" not in at_risk
     sandbox.move_clock(TUE_9AM_NY + 3 * DAY - MINUTE)
     assert len(risk_posts(slack)) == 2
 

@@ -108,15 +108,16 @@ class OwnerRound:
             rows = preapprovals.due_for_owners(session, team, owners, now)
             later = preapprovals.later_nudges(session, team, owners, now)
             known = preapprovals.zones(session, team, owners)
+        mine: dict[str, list[PreapprovalRow]] = defaultdict(list)
+        for row in rows:
+            mine[row.owner_id].append(row)
+        # From the people cache; Slack is asked only about owners it never described.
         zones = {
             owner: zone_or(known[owner], care.settings.timezone)
             if owner in known
             else care.people.timezone(team, owner)
-            for owner in owners
+            for owner in mine
         }
-        mine: dict[str, list[PreapprovalRow]] = defaultdict(list)
-        for row in rows:
-            mine[row.owner_id].append(row)
         keys = {owner: owners[owner].next_at.isoformat() for owner in mine}
         with care.db.session() as session:
             claimed = preapproval_sent.claim_rounds(

@@ -150,6 +150,7 @@ def _change(
             plan_round(session, team_id, owner_before, now)
         SqlAuditLog(session).record(team_id, user_id, action_name, row.ref, at=now)
         item = item_of(row, policy, now, care.settings.timezone, rounds)
+    care.home.changed(team_id, (owner_before, item.owner))
     return Changed(item, before, note)
 
 

@@ -70,4 +70,5 @@ class ApprovalExpiry:
         for item in expired:
             log.info("approval expired team=%s ref=%s", team, item.ref)
             self.changed(team, item)
+        care.home.changed(team, (item.owner for item in expired))
         return [Outcome(r.id, sent=0) for r in due]

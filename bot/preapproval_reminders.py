@@ -225,6 +225,7 @@ def reassign_unreachable(care: Care, team: str, owner: str, now: datetime) -> No
             moved[row.channel_id].append((row.ref, heir))
         plan_round(session, team, owner, now)
     log.info("reassigned %d pre-approval(s) of an unreachable owner team=%s", len(rows), team)
+    care.home.changed(team, heirs)
     for channel, refs in moved.items():
         lines = [
             f"• {ref} → <@{heir}>"

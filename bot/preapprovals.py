@@ -220,6 +220,7 @@ def create(care: Care, team_id: str, user_id: str, channel_id: str, request: New
         )
         item = item_of(row, policy, now, care.settings.timezone, rounds)
     log.info("pre-approval created team=%s ref=%s owner=%s", team_id, item.ref, owner)
+    care.home.changed(team_id, (owner,))
     return item
 
 

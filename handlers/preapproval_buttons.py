@@ -17,7 +17,7 @@ from bot.core.mrkdwn import escape
 from bot.core.preapprovals import Action, Status, TransitionRefused, transition
 from bot.preapproval_changes import Changed
 from bot.preapprovals import PreauthRefused
-from handlers import preapproval_decision, preapproval_form
+from handlers import home, preapproval_decision, preapproval_form
 from handlers import preapproval_views as views
 from handlers.preapproval_cards import refresh
 
@@ -46,24 +46,41 @@ def _ref(body: dict[str, Any]) -> str:
     return str(action.get("block_id", "")).removeprefix(views.BLOCK_PREFIX)
 
 
-def _tell(respond: Respond, text: str) -> None:
+def _tell(care: Care, body: dict[str, Any], respond: Respond, text: str) -> None:
+    """Just to the clicker: ephemeral by the message, or on top of their Home tab."""
+    if home.in_home(body):
+        team = (body.get("team") or {}).get("id") or body["user"].get("team_id") or ""
+        home.notice(care, team, body, text)
+        return
     respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _done(
-    care: Care, client: WebClient, respond: Respond, team: str, user: str, change: Changed
+    care: Care,
+    client: WebClient,
+    respond: Respond,
+    body: dict[str, Any],
+    team: str,
+    change: Changed,
 ) -> None:
     refresh(care, client, team, change.item)
-    _tell(respond, views.changed(change, care.people.timezone(team, user)).text)
+    zone = care.people.timezone(team, body["user"]["id"])
+    _tell(care, body, respond, views.changed(change, zone).text)
 
 
 def _refused(
-    care: Care, client: WebClient, respond: Respond, team: str, ref: str, why: str
+    care: Care,
+    client: WebClient,
+    respond: Respond,
+    body: dict[str, Any],
+    team: str,
+    ref: str,
+    why: str,
 ) -> None:
     """Nothing changed: redraw what shows the request as it stands, and say why."""
     with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
         refresh(care, client, team, lists.show(care, team, ref))
-    _tell(respond, f":information_source: Nothing changed. {escape(why)}")
+    _tell(care, body, respond, f":information_source: Nothing changed. {escape(why)}")
 
 
 def on_submitted(
@@ -75,9 +92,9 @@ def on_submitted(
     try:
         change = changes.act(care, team, user, ref, Action.SUBMIT)
     except PreauthRefused as refused:
-        _refused(care, client, respond, team, ref, str(refused))
+        _refused(care, client, respond, body, team, ref, str(refused))
         return
-    _done(care, client, respond, team, user, change)
+    _done(care, client, respond, body, team, change)
 
 
 def _open_decision(
@@ -89,12 +106,12 @@ def _open_decision(
         item = lists.show(care, team, ref)
         transition(item.status, action, item.ref)
     except (PreauthRefused, TransitionRefused) as refused:
-        _refused(care, client, respond, team, ref, str(refused))
+        _refused(care, client, respond, body, team, ref, str(refused))
         return
     channel = (body.get("container") or {}).get("channel_id") or body["user"]["id"]
     view = preapproval_decision.decision_view(action, item.ref, channel)
     if not preapproval_form.open_view(client, body["trigger_id"], view):
-        _tell(respond, preapproval_form.LATE)
+        _tell(care, body, respond, preapproval_form.LATE)
 
 
 def on_open_approve(
@@ -122,9 +139,9 @@ def on_snooze(
     try:
         change = changes.snooze(care, team, user, ref, span)
     except PreauthRefused as refused:
-        _refused(care, client, respond, team, ref, str(refused))
+        _refused(care, client, respond, body, team, ref, str(refused))
         return
-    _done(care, client, respond, team, user, change)
+    _done(care, client, respond, body, team, change)
 
 
 def on_reassign(
@@ -138,7 +155,7 @@ def on_reassign(
     try:
         change = changes.assign(care, team, user, ref, owner)
     except PreauthRefused as refused:
-        _refused(care, client, respond, team, ref, str(refused))
+        _refused(care, client, respond, body, team, ref, str(refused))
         return
     ref = change.item.ref
     if change.item.owner != user:
@@ -149,7 +166,7 @@ def on_reassign(
             )
         except Exception as error:
             log.info("could not DM a new owner: %s", type(error).__name__)
-    _done(care, client, respond, team, user, change)
+    _done(care, client, respond, body, team, change)
 
 
 def on_undo(
@@ -167,7 +184,7 @@ def on_undo(
             )
         change = changes.act(care, team, user, ref, Action.CANCEL)
     except PreauthRefused as refused:
-        _tell(respond, f":information_source: Nothing changed. {escape(str(refused))}")
+        _tell(care, body, respond, f":information_source: Nothing changed. {escape(str(refused))}")
         return
     refresh(care, client, team, change.item)
     respond(

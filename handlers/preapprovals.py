@@ -22,7 +22,13 @@ from bot.preapproval_changes import Details
 from bot.preapproval_expiry import ApprovalExpiry
 from bot.preapproval_reminders import Renderers
 from bot.preapprovals import NewRequest, PreauthRefused
-from handlers import digest, preapproval_buttons, preapproval_decision, preapproval_form
+from handlers import (
+    digest,
+    preapproval_buttons,
+    preapproval_decision,
+    preapproval_form,
+    preapproval_home,
+)
 from handlers import preapproval_views as views
 from handlers.preapproval_cards import refresh
 
@@ -81,6 +87,7 @@ def register(app: App, care: Care) -> None:
         ApprovalExpiry(care, lambda team, item: refresh(care, care.slack, team, item))
     )
     digest.register_kind(care)
+    preapproval_home.register(care)
     preapproval_buttons.register(app, care)
     preapproval_form.register(app, care)
     preapproval_decision.register(app, care)

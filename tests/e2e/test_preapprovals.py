@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.driver import SlackDriver
+from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox
 from storage import audit, preapprovals
 from storage.preapproval_models import PreapprovalRow
@@ -245,3 +246,27 @@ def test_a_snooze_in_days_that_lands_on_a_weekend_wakes_at_mondays_round(
     row = stored(sandbox, "PA-1")
     assert row.snoozed_until is not None
     assert row.snoozed_until.isoformat() == "2027-03-06T21:15:00+00:00"
+
+
+def test_my_day_lists_my_open_requests_and_a_click_there_acts_and_redraws(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Omar Haddad, Cigna, knee arthroscopy")
+    slack.command("/preauth", f"new {JANE}")
+    slack.command("/preauth", "new Ann Bell, Humana, CT, owner @sam.nurse")
+    slack.open_home()
+
+    def my_day() -> str:
+        view = sandbox.standin.home("U0COORD01")
+        assert view is not None
+        return render_view(view.view, names=sandbox.standin.workspace)
+
+    shown = my_day()
+    assert "Your pending pre-approvals" in shown
+    assert shown.index("PA-2") < shown.index("PA-1") and "PA-3" not in shown
+    slack.click("Submitted", in_message="home")  # PA-2's: the most urgent comes first
+
+    assert stored(sandbox, "PA-2").status == "submitted"
+    assert "owner @dana · _submitted_" in my_day()  # redrawn as it stands now
+    slack.command("/preauth", "cancel PA-1")
+    assert "PA-1" not in my_day().split("Your pending pre-approvals")[1]

@@ -11,12 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.appointments import FINAL
+from bot.core.preapprovals import RESOLVED
 from storage.handoff_models import HandoffActionRow, HandoffRow
 from storage.models import AppointmentRow, PatientRow, ReminderRow
+from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRow
 
 BATCH = 500  # rows per transaction: short locks, bounded memory, on tables of any size
 
@@ -26,7 +28,7 @@ class Closed:
     """A kind of record that may go once closed: its table, ref prefix and what closed means."""
 
     name: str
-    table: type[AppointmentRow] | type[HandoffRow]
+    table: type[AppointmentRow] | type[HandoffRow] | type[PreapprovalRow]
     prefix: str
     closed_before: Callable[[datetime], ColumnElement[bool]]
 
@@ -45,7 +47,18 @@ HANDOFFS = Closed(
     "H",
     lambda cutoff: HandoffRow.acknowledged_at.is_not(None) & (HandoffRow.acknowledged_at < cutoff),
 )
-KINDS: tuple[Closed, ...] = (APPOINTMENTS, HANDOFFS)
+# Resolved, and any approval in it has run out too (it may still be shown to a front desk).
+PREAPPROVALS = Closed(
+    "pre-approvals",
+    PreapprovalRow,
+    "PA",
+    lambda cutoff: (
+        PreapprovalRow.status.in_(sorted(s.value for s in RESOLVED))
+        & (PreapprovalRow.resolved_at < cutoff)
+        & (PreapprovalRow.valid_to.is_(None) | (PreapprovalRow.valid_to < cutoff.date()))
+    ),
+)
+KINDS: tuple[Closed, ...] = (APPOINTMENTS, HANDOFFS, PREAPPROVALS)
 
 
 def teams(session: Session) -> list[str]:
@@ -82,6 +95,16 @@ def remove(session: Session, kind: Closed, team_id: str, found: Sequence[tuple[i
         )
         subjects += [f"H-{number}/{position}" for number, position in items]
         session.execute(delete(HandoffActionRow).where(HandoffActionRow.handoff_id.in_(ids)))
+    if kind is PREAPPROVALS:
+        session.execute(
+            delete(PreapprovalMessageRow).where(PreapprovalMessageRow.preapproval_id.in_(ids))
+        )
+    if kind is APPOINTMENTS:  # a request still open keeps its needed-by, not the gone visit
+        session.execute(
+            update(PreapprovalRow)
+            .where(PreapprovalRow.team_id == team_id, PreapprovalRow.appointment_id.in_(ids))
+            .values(appointment_id=None)
+        )
     for start in range(0, len(subjects), BATCH):
         session.execute(
             delete(ReminderRow).where(

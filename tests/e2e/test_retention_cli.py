@@ -46,8 +46,8 @@ def test_a_dry_run_then_a_real_run(env: dict[str, str], tmp_path: Path) -> None:
     real = carebot("retention", env={**env, "CAREBOT_RETENTION_DAYS": "365"}, cwd=tmp_path)
 
     assert dry.returncode == 0 and real.returncode == 0, dry.stderr + real.stderr
-    assert "T1: would remove 1 appointments, 0 handoffs, 1 patients" in dry.stdout
-    assert "T1: removed 1 appointments, 0 handoffs, 1 patients" in real.stdout
+    assert "T1: would remove 1 appointments, 0 handoffs, 0 pre-approvals, 1 patients" in dry.stdout
+    assert "T1: removed 1 appointments, 0 handoffs, 0 pre-approvals, 1 patients" in real.stdout
     db = Database(env["DATABASE_URL"])
     with db.session(read_only=True) as session:
         assert appointments.get_by_ref(session, "T1", ref) is None

@@ -73,10 +73,12 @@ def test_closed_records_past_the_cutoff_go_and_a_dry_run_says_so_first(db: Datab
     dry = purge(db, CUTOFF, dry_run=True, now=T0)
     real = purge(db, CUTOFF, dry_run=False, now=T0)
 
-    expected = {"appointments": 2, "handoffs": 1, "patients": 1}
+    expected = {"appointments": 2, "handoffs": 1, "pre-approvals": 0, "patients": 1}
     assert dry.removed == real.removed == {"T1": expected}
-    assert dry.lines()[1] == "T1: would remove 2 appointments, 1 handoffs, 1 patients"
-    assert real.lines()[1] == "T1: removed 2 appointments, 1 handoffs, 1 patients"
+    assert (
+        dry.lines()[1] == "T1: would remove 2 appointments, 1 handoffs, 0 pre-approvals, 1 patients"
+    )
+    assert real.lines()[1] == "T1: removed 2 appointments, 1 handoffs, 0 pre-approvals, 1 patients"
     with db.session(read_only=True) as session:
         assert appointments.get_by_ref(session, "T1", done.ref) is None
         assert handoffs.get_by_ref(session, "T1", old_ack) is None
@@ -99,3 +101,54 @@ def test_nothing_to_remove_says_so_and_writes_nothing(db: Database) -> None:
         "nothing to remove (closed before 2026-01-31 09:00 UTC; the audit trail is kept)"
     ]
     assert count(db, AuditRow) == 0
+
+
+def test_resolved_pre_approvals_go_and_open_ones_keep_their_patient_but_not_a_gone_visit(
+    db: Database,
+) -> None:
+    from storage import preapproval_sent, preapprovals
+    from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRow
+
+    resolved_patient, open_patient = patient(db, "Resolved Patient"), patient(db, "Open Patient")
+    visit = book(db, open_patient, OLD, timedelta(hours=1), status="fulfilled")
+    with db.session() as session:
+
+        def request(patient_id: int, status: str, **more: object) -> PreapprovalRow:
+            row = preapprovals.add(
+                session,
+                "T1",
+                now=OLD,
+                patient_id=patient_id,
+                payer="Aetna",
+                service="MRI",
+                owner_id="U1",
+                created_by="U1",
+                urgency="standard",
+                status=status,
+                **more,
+            )
+            reminders.schedule(session, "T1", "preauth-risk", row.ref, OLD, now=OLD)
+            return row
+
+        denied = request(resolved_patient, "denied", resolved_at=OLD, resolved_by="U1")
+        still = request(open_patient, "submitted", appointment_id=visit.id)
+        preapproval_sent.remember_messages(
+            session, "T1", [("D1", "1.0", "round", [denied.id, still.id])], now=OLD
+        )
+
+    report = purge(db, CUTOFF, dry_run=False, now=T0)
+
+    assert report.removed["T1"] == {
+        "appointments": 1,
+        "handoffs": 0,
+        "pre-approvals": 1,
+        "patients": 1,
+    }
+    with db.session(read_only=True) as session:
+        assert preapprovals.get_by_ref(session, "T1", denied.ref) is None
+        kept = preapprovals.get_by_ref(session, "T1", still.ref)
+        assert kept is not None and kept.appointment_id is None
+        assert reminders.get(session, "T1", "preauth-risk", denied.ref) is None
+        assert reminders.get(session, "T1", "preauth-risk", still.ref) is not None
+    assert count(db, PreapprovalMessageRow) == 1
+    assert count(db, PatientRow) == 1  # the open request keeps its patient

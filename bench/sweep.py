@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from bot.preapprovals import RISK, ROUND
+from bot.preapproval_plan import RISK, ROUND
 from bot.sandbox.seed import User
 from bot.sandbox.world import Sandbox, start_sandbox
 from storage import patients, people

@@ -23,8 +23,9 @@ from bot.core.handoffs import Severity
 from bot.core.preapproval_timing import Risk
 from bot.core.reminders import DueReminder, Outcome
 from bot.digest_schedule import DIGEST
+from bot.preapproval_plan import rounds_of
 from bot.preapproval_reminders import CHANNEL_GONE, slack_error
-from bot.preapprovals import Item, item_of, rounds_of
+from bot.preapprovals import Item, item_of
 from bot.visits import Visit, visit_of
 from storage import appointments, digest
 

@@ -22,16 +22,8 @@ from bot.core.preapprovals import (
 )
 from bot.core.timeparse import TimeParseError, format_when
 from bot.preapproval_lists import request_row
-from bot.preapprovals import (
-    Item,
-    PreauthRefused,
-    add_note_line,
-    check_owner,
-    item_of,
-    plan,
-    plan_round,
-    rounds_of,
-)
+from bot.preapproval_plan import plan, plan_round, rounds_of
+from bot.preapprovals import Item, PreauthRefused, add_note_line, check_owner, item_of
 from storage import SqlAuditLog, preapprovals
 
 if TYPE_CHECKING:

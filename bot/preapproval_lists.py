@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.preapproval_timing import Risk, urgency_key
 from bot.core.preapprovals import OPEN, Status
-from bot.preapprovals import Item, PreauthRefused, chase_of, item_of, rounds_of
+from bot.preapproval_plan import chase_of, rounds_of
+from bot.preapprovals import Item, PreauthRefused, item_of
 from storage import preapproval_sent, preapprovals
 
 if TYPE_CHECKING:

@@ -25,7 +25,8 @@ from bot.core.people import zone_or
 from bot.core.preapproval_timing import Risk, next_nudge, next_risk_check, risk, urgency_key
 from bot.core.preapprovals import OPEN
 from bot.core.reminders import LEASE, DueReminder, Outcome, ReminderKind
-from bot.preapprovals import RISK, ROUND, Item, chase_of, item_of, plan, plan_round, rounds_of
+from bot.preapproval_plan import RISK, ROUND, chase_of, plan, plan_round, rounds_of
+from bot.preapprovals import Item, item_of
 from storage import SqlAuditLog, preapproval_sent, preapprovals
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from bot.core.preapproval_timing import (
 )
 from bot.core.preapprovals import Status, Urgency, past_payer_clock, payer_deadline
 from bot.core.quickform import PatientSpec
-from bot.preapproval_plan import RISK, ROUND, chase_of, plan, plan_round, rounds_of
+from bot.preapproval_plan import chase_of, plan, rounds_of
 from storage import SqlAuditLog, patients, preapprovals
 
 if TYPE_CHECKING:
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from storage.preapproval_models import PreapprovalRow
 
 log = logging.getLogger(__name__)
-
-__all__ = ["RISK", "ROUND", "chase_of", "plan", "plan_round", "rounds_of"]
 
 
 class PreauthRefused(ValueError):

@@ -17,8 +17,8 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.reminders import sweep
 from bot.core.timeparse import TimeParser
+from bot.preapproval_plan import ROUND
 from bot.preapproval_reminders import OwnerRound, Renderers, RoundDM
-from bot.preapprovals import ROUND
 from bot.services import Care
 from storage import Database, patients, people, preapproval_sent, preapprovals, reminders
 from storage.preapproval_models import PreapprovalRow

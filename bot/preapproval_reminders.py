@@ -1,4 +1,4 @@
-"""Chasing pre-approvals through the sweep: each owner's round DM and the care team's risk posts.
+"""Each owner's round DM: one per owner per round, listing what is due; see preapproval_risk too.
 
 The round reminder is one row per owner (subject: the owner's id), due at their earliest
 nudge. A claimed batch of owners is served with a handful of queries whatever its size:
@@ -20,12 +20,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.commands import Reply
-from bot.core.display import PatientDisplay
 from bot.core.people import zone_or
-from bot.core.preapproval_timing import Risk, next_nudge, next_risk_check, risk, urgency_key
+from bot.core.preapproval_timing import next_nudge, urgency_key
 from bot.core.preapprovals import OPEN
-from bot.core.reminders import LEASE, DueReminder, Outcome, ReminderKind
-from bot.preapproval_plan import RISK, ROUND, chase_of, plan, plan_round, rounds_of
+from bot.core.reminders import LEASE, DueReminder, Outcome
+from bot.preapproval_plan import ROUND, chase_of, plan, plan_round, rounds_of
 from bot.preapprovals import Item, item_of
 from storage import SqlAuditLog, preapproval_sent, preapprovals
 
@@ -41,9 +40,9 @@ KEEP_ROUNDS = timedelta(days=7)
 KEEP_MESSAGES = timedelta(days=30)
 # A DM shows this many requests with buttons (Slack allows 50 blocks); the rest are counted.
 SHOWN = 15
-# Slack answers that no retry will change: the person cannot be reached any more.
 # The bot cannot post in the care team's channel (removed, archived, gone): owners hear instead.
 CHANNEL_GONE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+# Slack answers that no retry will change: the person cannot be reached any more.
 UNREACHABLE = frozenset(
     {"channel_not_found", "user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
 )
@@ -242,103 +241,3 @@ def reassign_unreachable(care: Care, team: str, owner: str, now: datetime) -> No
             care.slack.chat_postMessage(channel=channel or refs[0][1] or owner, text=text)
         except Exception as error:
             log.warning("could not tell a channel about reassigned work: %s", slack_error(error))
-
-
-class RiskCheck:
-    """The `preauth-risk` kind: tell the care team when a needed request is not approved."""
-
-    name = RISK
-
-    def __init__(self, care: Care, render: Renderers) -> None:
-        self.care, self.render = care, render
-
-    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        by_team: dict[str, list[DueReminder]] = defaultdict(list)
-        for reminder in due:
-            by_team[reminder.team_id].append(reminder)
-        outcomes: list[Outcome] = []
-        for team, reminders_ in by_team.items():
-            outcomes += self._fire_team(team, reminders_, now)
-        return outcomes
-
-    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
-        care = self.care
-        rounds = rounds_of(care)
-        clinic = care.settings.timezone
-        policy = care.patient_display(team)
-        with care.db.session(read_only=True) as session:
-            rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
-        posts: dict[str, list[PreapprovalRow]] = defaultdict(list)
-        for row in rows.values():
-            level = risk(chase_of(row), now, clinic, rounds)
-            if level > Risk(row.risk_posted):
-                posts[row.channel_id or row.owner_id].append(row)
-        posted: dict[int, Risk] = {}
-        shown: list[tuple[str, str, str, list[int]]] = []
-        failed: set[int] = set()
-        leads: set[int] = set()
-        for channel, items in posts.items():
-            ranked = sorted(
-                items, key=lambda r: urgency_key(chase_of(r), now, clinic, rounds, r.number)
-            )
-            try:
-                messages = self._post(channel, ranked, policy, now)
-            except Exception as error:
-                log.warning("at-risk post not sent: %s", slack_error(error))
-                failed.update(r.id for r in ranked)
-                continue
-            shown += messages
-            posted.update({r.id: risk(chase_of(r), now, clinic, rounds) for r in ranked})
-            # The report counts messages, not the requests in them.
-            leads.update(item_ids[0] for _, _, _, item_ids in messages)
-        with care.db.session() as session:
-            preapprovals.set_risk_posted(session, [(i, int(level)) for i, level in posted.items()])
-            preapproval_sent.remember_messages(session, team, shown, now=now)
-        outcomes = []
-        for reminder in due:
-            found = rows.get(reminder.subject_ref.upper())
-            if found is None:
-                outcomes.append(Outcome(reminder.id))
-                continue
-            row = found
-            if row.id in failed:
-                outcomes.append(Outcome(reminder.id, error="slack_post_failed"))
-                continue
-            level = posted.get(row.id, Risk(row.risk_posted))
-            next_at = next_risk_check(chase_of(row), now, clinic, rounds, level)
-            outcomes.append(Outcome(reminder.id, sent=1 if row.id in leads else 0, next_at=next_at))
-        return outcomes
-
-    def _post(
-        self, channel: str, ranked: list[PreapprovalRow], policy: PatientDisplay, now: datetime
-    ) -> list[tuple[str, str, str, list[int]]]:
-        """Post in the care team's channel; if the bot cannot, tell each owner in a DM instead."""
-        care, clinic, rounds = self.care, self.care.settings.timezone, rounds_of(self.care)
-        views = tuple(item_of(r, policy, now, clinic, rounds) for r in ranked)
-        reply = self.render.risk(RiskPost(channel, views, clinic))
-        try:
-            answer = care.slack.chat_postMessage(
-                channel=channel, text=reply.text, blocks=reply.blocks
-            )
-            return [(str(answer["channel"]), str(answer["ts"]), "risk", [r.id for r in ranked])]
-        except SlackApiError as error:
-            if slack_error(error) not in CHANNEL_GONE:
-                raise
-            log.warning(
-                "at-risk post not possible in its channel (%s); DMing owners", slack_error(error)
-            )
-        shown = []
-        for owner in dict.fromkeys(v.owner for v in views):
-            theirs = tuple(v for v in views if v.owner == owner)
-            reply = self.render.risk(RiskPost(owner, theirs, clinic))
-            answer = care.slack.chat_postMessage(
-                channel=owner, text=reply.text, blocks=reply.blocks
-            )
-            shown.append(
-                (str(answer["channel"]), str(answer["ts"]), "risk", [v.id for v in theirs])
-            )
-        return shown
-
-
-def kinds(care: Care, render: Renderers) -> list[ReminderKind]:
-    return [OwnerRound(care, render), RiskCheck(care, render)]

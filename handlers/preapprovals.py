@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot import preapproval_changes as changes
 from bot import preapproval_lists as lists
-from bot import preapproval_reminders, preapprovals
+from bot import preapprovals
 from bot.commands import Ask, Command, Reply
 from bot.core.mrkdwn import escape, extract_user_ids, plain_slack_text
 from bot.core.preapprovals import Action
@@ -20,7 +20,8 @@ from bot.core.quickform import QuickFormError
 from bot.core.timeparse import TimeParseError
 from bot.preapproval_changes import Details
 from bot.preapproval_expiry import ApprovalExpiry
-from bot.preapproval_reminders import Renderers
+from bot.preapproval_reminders import OwnerRound, Renderers
+from bot.preapproval_risk import RiskCheck
 from bot.preapprovals import NewRequest, PreauthRefused
 from handlers import (
     digest,
@@ -81,8 +82,8 @@ def register(app: App, care: Care) -> None:
         Command("preauth", "Track pre-approvals (prior authorizations) until resolved", USAGE, run)
     )
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
-    for kind in preapproval_reminders.kinds(care, renderers):
-        care.add_reminder_kind(kind)
+    care.add_reminder_kind(OwnerRound(care, renderers))
+    care.add_reminder_kind(RiskCheck(care, renderers))
     care.add_reminder_kind(
         ApprovalExpiry(care, lambda team, item: refresh(care, care.slack, team, item))
     )

@@ -58,8 +58,13 @@ ITEMS = (
     Item("equipment", "Equipment checked", "Equipment checked", "Checked"),
     Item("patient", "Patient prepared", "Patient prepared", "Prepared"),
     Item("consent", "Consent signed", "Consent signed", "Signed"),
-    # Pre-approvals are not in carebot yet; the coordinator ticks it once the payer has said yes.
-    Item("preapproval", "Pre-approval — _not tracked yet_", "Pre-approval confirmed", "Confirmed"),
+    # The coordinator ticks it once the payer has said yes; /preauth keeps the request itself.
+    Item(
+        "preapproval",
+        "Pre-approval in hand — `/preauth list` shows what is pending",
+        "Pre-approval confirmed",
+        "Confirmed",
+    ),
 )
 _ITEMS = {item.key: item for item in ITEMS}
 FLAGS = {

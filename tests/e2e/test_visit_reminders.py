@@ -138,7 +138,7 @@ def test_the_checklist_comes_the_day_before_at_nine_for_a_surgery_not_an_mri(
 
     [checklist] = checklists(slack)
     assert "Pre-procedure checklist for A-1* — O.H. (P-1), surgery" in checklist.text
-    for line in ("Equipment checked", "Patient prepared", "Consent signed", "not tracked yet"):
+    for line in ("Equipment checked", "Patient prepared", "Consent signed", "/preauth list"):
         assert line in checklist.text
 
 

@@ -24,3 +24,4 @@ def register_all(app: App, care: Care) -> None:
     for feature in FEATURES:
         feature.register(app, care)
     dispatch.register(app, care)
+    errors.guard_listeners(app)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
+from slack_bolt.listener.custom_listener import CustomListener
 
 from bot.core.failures import describe
 
@@ -21,6 +24,52 @@ log = logging.getLogger("carebot.errors")
 
 def register(app: App, care: Care) -> None:
     app.error(on_error)
+
+
+# What a guarded listener needs from Bolt to apologise, whatever its own arguments are.
+_FOR_APOLOGY = ("ack", "body", "context", "client", "respond")
+
+
+def guard_listeners(app: App) -> None:
+    """Handle a listener's failure after its ack here, not in Bolt.
+
+    When a listener raises after ack(), Bolt's runner sets the ack's response back to
+    None; if that happens before Bolt's request thread has seen the ack (it looks every
+    10 ms), Slack gets a 404 after 3 s on top of the failure. So a listener that has
+    acknowledged keeps its ack and the apology goes out from here.
+    """
+    for listener in app._listeners:  # Bolt keeps no public list of registered listeners
+        if not isinstance(listener, CustomListener) or getattr(
+            listener.ack_function, "_guarded", False
+        ):
+            continue
+        wanted = list(listener.arg_names)
+        listener.ack_function = _guarded(listener.ack_function, wanted)
+        listener.arg_names = list(dict.fromkeys([*wanted, *_FOR_APOLOGY]))
+
+
+def _guarded(function: Callable[..., Any], wanted: list[str]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def run(**given: Any) -> Any:
+        try:
+            return function(**{name: given[name] for name in wanted if name in given})
+        except Exception as error:
+            ack = given.get("ack")
+            if ack is None or ack.response is None:
+                raise  # nothing answered yet: Bolt's error path answers Slack
+            on_error(
+                error,
+                given.get("body") or {},
+                given["context"],
+                given["client"],
+                given.get("respond"),
+                None,
+                ack,
+            )
+            return None
+
+    run._guarded = True  # type: ignore[attr-defined]
+    return run
 
 
 def apology(reference: str) -> str:

@@ -1,7 +1,9 @@
-"""Who is a carebot admin: the user ids in CAREBOT_ADMINS and the members of CAREBOT_ADMIN_GROUP.
+"""Who may do what: admins (CAREBOT_ADMINS, CAREBOT_ADMIN_GROUP) and care-team members.
 
-Group membership is read from Slack on each check, so removing someone from the group
-takes effect at once; admin commands are rare enough that this costs little.
+Admin group membership is read from Slack on each check, so removing someone from the
+group takes effect at once; admin commands are rare enough that this costs little.
+Care-team members are the members of registered care-team channels (bot/care_teams.py).
+An admin is not a care-team member by being an admin.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from storage import SqlAuditLog
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from bot.care_teams import CareTeams
     from bot.services import Care
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,10 @@ HOW_TO_CONFIGURE = (
     "`CAREBOT_ADMIN_GROUP=@carebot-admins`), then restarts carebot."
 )
 NOBODY = f"Nobody is a carebot admin yet. {HOW_TO_CONFIGURE}"
+HOW_TO_JOIN = (
+    "Ask a carebot admin to mark your team's channel as a care-team channel with "
+    "`/carebot settings`, or join that channel, then try again."
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,19 @@ class AdminCheck:
 
 
 class Roles:
-    def __init__(self, slack: WebClient, admins: Collection[str], admin_group: str | None) -> None:
+    def __init__(
+        self,
+        slack: WebClient,
+        admins: Collection[str],
+        admin_group: str | None,
+        care_teams: CareTeams | None = None,
+    ) -> None:
         self.slack, self.admins, self.admin_group = slack, frozenset(admins), admin_group
+        self.care_teams = care_teams
+
+    def in_care_team(self, team_id: str, user_id: str) -> bool:
+        """True when the user is in at least one registered care-team channel."""
+        return self.care_teams is not None and self.care_teams.in_care_team(team_id, user_id)
 
     # team_id: one install serves one workspace today; callers pass it so that can change.
     def is_admin(self, team_id: str, user_id: str) -> bool:
@@ -99,16 +117,57 @@ def refuse_unless_admin(care: Care, ask: Ask, doing: str, ref: str | None = None
     check = care.roles.check(ask.team_id, ask.user_id)
     if check.is_admin:
         return None
-    with care.db.session() as session:
-        SqlAuditLog(session).record(
-            ask.team_id,
-            ask.user_id,
-            "access.refused",
-            ref,
-            ask.channel_id or None,
-            ask.request_id or None,
-            at=care.clock.now(),
-        )
+    record_refusal(care, ask.team_id, ask.user_id, ref, ask.channel_id, ask.request_id)
     text = f"Sorry, only carebot admins can {doing}."
     text += f" {check.problem}" if check.problem else " Ask one of them if you need it."
     return Reply(text=text)
+
+
+def refuse_outside_care_team(
+    care: Care, ask: Ask, doing: str, ref: str | None = None
+) -> Reply | None:
+    """A polite refusal, audited, for someone in no care team; None for a care-team member."""
+    text = care_team_refusal(
+        care, ask.team_id, ask.user_id, doing, ref, ask.channel_id, ask.request_id
+    )
+    return None if text is None else Reply(text=text)
+
+
+def care_team_refusal(
+    care: Care,
+    team_id: str,
+    user_id: str,
+    doing: str,
+    ref: str | None = None,
+    channel_id: str | None = None,
+    request_id: str | None = None,
+) -> str | None:
+    """Why this user may not `doing` (recorded as access.refused), or None for a member."""
+    if care.roles.in_care_team(team_id, user_id):
+        return None
+    record_refusal(care, team_id, user_id, ref, channel_id, request_id)
+    return (
+        f"Sorry, only care-team members can {doing}, and you're not in any care-team "
+        f"channel. {HOW_TO_JOIN}"
+    )
+
+
+def record_refusal(
+    care: Care,
+    team_id: str,
+    user_id: str,
+    ref: str | None,
+    channel_id: str | None,
+    request_id: str | None,
+) -> None:
+    """Audit one refusal: who, which record if any, where, which request; no clinical text."""
+    with care.db.session() as session:
+        SqlAuditLog(session).record(
+            team_id,
+            user_id,
+            "access.refused",
+            ref,
+            channel_id or None,
+            request_id or None,
+            at=care.clock.now(),
+        )

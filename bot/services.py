@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bot.care_teams import CareTeams
 from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
@@ -53,8 +54,9 @@ class Care:
 
     @cached_property
     def roles(self) -> Roles:
-        """Who is a carebot admin: CAREBOT_ADMINS and the members of CAREBOT_ADMIN_GROUP."""
-        return Roles(self.slack, self.settings.admins, self.settings.admin_group)
+        """Admins (CAREBOT_ADMINS, CAREBOT_ADMIN_GROUP) and care-team members (cached briefly)."""
+        care_teams = CareTeams(self.db, self.slack, self.wall)
+        return Roles(self.slack, self.settings.admins, self.settings.admin_group, care_teams)
 
     def add_reminder_kind(self, kind: ReminderKind) -> None:
         if kind.name in self.reminder_kinds:

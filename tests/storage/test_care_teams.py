@@ -1,0 +1,118 @@
+"""Care-team members: who is in a registered care-team channel, read from Slack, kept a minute."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.care_teams import CareTeams
+from bot.core.clock import FakeClock
+from bot.roles import Roles
+from storage import Database, care_teams, channels
+
+T0 = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
+# Two pages for the cardiology channel, to check the cursor is followed.
+PAGES = {
+    ("C0CARDIO1", ""): (["U0DANA001", "U0SAM0001"], "page2"),
+    ("C0CARDIO1", "page2"): (["U0PATEL01"], ""),
+    ("C0ORTHO01", ""): (["U0SAM0001", "U0RILEY01"], ""),
+}
+
+
+class FakeSlack:
+    """Answers conversations.members from PAGES (channel_not_found otherwise), and counts calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def conversations_members(self, channel: str, cursor: str, limit: int) -> SlackResponse:
+        self.calls.append((channel, cursor))
+        page = PAGES.get((channel, cursor))
+        data: dict[str, Any] = {"ok": False, "error": "channel_not_found"}
+        if page is not None:
+            data = {"ok": True, "members": page[0], "response_metadata": {"next_cursor": page[1]}}
+        response = SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="conversations.members",
+            req_args={},
+            data=data,
+            headers={},
+            status_code=200,
+        )
+        if not data["ok"]:
+            raise SlackApiError("refused", response)
+        return response
+
+
+def register(db: Database, *channel_ids: str, team_id: str = "T1") -> None:
+    with db.session() as session:
+        for channel_id in channel_ids:
+            channels.upsert(session, team_id, channel_id, channel_id.lower(), now=T0)
+
+
+def teams(db: Database, slack: FakeSlack, clock: FakeClock) -> CareTeams:
+    return CareTeams(db, cast(WebClient, slack), clock)
+
+
+def test_members_of_any_registered_channel_are_in_a_care_team(db: Database) -> None:
+    register(db, "C0CARDIO1", "C0ORTHO01")
+    care = teams(db, FakeSlack(), FakeClock(T0))
+
+    assert care.in_care_team("T1", "U0PATEL01")  # on the second page
+    assert care.in_care_team("T1", "U0RILEY01")  # only in ortho
+    assert not care.in_care_team("T1", "U0VISIT01")
+    assert not care.in_care_team("T2", "U0DANA001")  # another workspace registered nothing
+
+
+def test_an_unregistered_channel_makes_nobody_a_member(db: Database) -> None:
+    register(db, "C0ORTHO01")
+    care = teams(db, FakeSlack(), FakeClock(T0))
+
+    assert not care.in_care_team("T1", "U0DANA001")  # in cardiology, which is not registered
+    assert care.is_care_channel("T1", "C0ORTHO01")
+    assert not care.is_care_channel("T1", "C0CARDIO1")
+    with db.session(read_only=True) as session:
+        assert care_teams.channel_ids(session, "T1") == ["C0ORTHO01"]
+
+
+def test_members_are_read_once_a_minute_per_channel(db: Database) -> None:
+    register(db, "C0CARDIO1")
+    slack, clock = FakeSlack(), FakeClock(T0)
+    care = teams(db, slack, clock)
+
+    for user in ("U0DANA001", "U0SAM0001", "U0PATEL01", "U0VISIT01"):
+        care.in_care_team("T1", user)
+    assert slack.calls == [("C0CARDIO1", ""), ("C0CARDIO1", "page2")]
+
+    clock.advance(seconds=59)
+    care.in_care_team("T1", "U0DANA001")
+    assert len(slack.calls) == 2
+    clock.advance(seconds=1)
+    care.in_care_team("T1", "U0DANA001")
+    assert len(slack.calls) == 4
+
+
+def test_a_channel_the_bot_cannot_read_counts_as_no_members(db: Database) -> None:
+    register(db, "C0GONE001")
+    slack = FakeSlack()
+    care = teams(db, slack, FakeClock(T0))
+
+    assert care.members("C0GONE001") == frozenset()
+    assert not care.in_care_team("T1", "U0DANA001")
+    assert slack.calls == [("C0GONE001", "")]  # and that answer is kept like any other
+
+
+def test_an_admin_is_not_a_care_team_member_by_being_one(db: Database) -> None:
+    register(db, "C0ORTHO01")
+    slack = cast(WebClient, FakeSlack())
+    roles = Roles(slack, {"U0DANA001"}, None, CareTeams(db, slack, FakeClock(T0)))
+
+    assert roles.is_admin("T1", "U0DANA001")
+    assert not roles.in_care_team("T1", "U0DANA001")
+    assert roles.in_care_team("T1", "U0RILEY01")
+    assert not Roles(slack, {"U0DANA001"}, None).in_care_team("T1", "U0RILEY01")

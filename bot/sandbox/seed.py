@@ -252,6 +252,8 @@ def default_seed() -> Workspace:
         User("U0DRPATEL", "dr.patel", "Dr. Anika Patel", "America/Chicago", "Cardiologist"),
         User("U0NURSE01", "sam.nurse", "Sam Ortiz", "America/Los_Angeles", "RN"),
         User("U0SOCIAL1", "riley.sw", "Riley Morgan", "Europe/London", "Social worker"),
+        # In #general only, so in no care team: lists and patient lookups refuse them.
+        User("U0VISITOR", "visitor", "Vic Itor", "America/New_York", "Volunteer"),
         User("U0FORMER1", "old.locum", "Former Locum", "America/New_York", deleted=True),
         User(
             "U0PAGEBOT",
@@ -268,7 +270,7 @@ def default_seed() -> Workspace:
             "C0CARDIO1", "cardiology-team", {"U0CAREBOT", *humans}, topic="Cardiology care team"
         ),
         Channel("C0ORTHO01", "ortho-team", {"U0CAREBOT", "U0COORD01", "U0NURSE01"}),
-        Channel("C0GENERAL", "general", {*humans, "U0PAGEBOT"}),
+        Channel("C0GENERAL", "general", {*humans, "U0PAGEBOT", "U0VISITOR"}),
         Channel("C0ARCHIVE", "old-team", {"U0CAREBOT", "U0COORD01"}, is_archived=True),
         Channel(
             "G0ICU0001", "icu-private", {"U0CAREBOT", "U0DRPATEL", "U0NURSE01"}, is_private=True

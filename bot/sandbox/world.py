@@ -15,10 +15,16 @@ from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.standin import SlackStandIn
 from bot.server import EVENTS_PATH, HttpServer, wsgi_app
-from storage import Database
+from storage import Database, channels
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105 - the stand-in's own, known to both sides
 ADMINS = frozenset({"U0COORD01"})  # dana, so a newcomer can try the admin commands
+# Registered as care-team channels at start, as an admin would with /carebot settings.
+CARE_CHANNELS = {
+    "C0CARDIO1": "cardiology-team",
+    "C0ORTHO01": "ortho-team",
+    "G0ICU0001": "icu-private",
+}
 
 
 @dataclass
@@ -61,8 +67,13 @@ def start_sandbox(
     timezone: str = "America/New_York",
     admins: frozenset[str] = ADMINS,
     admin_group: str | None = None,
+    care_channels: bool = True,
 ) -> Sandbox:
-    """Start everything on free loopback ports; close() stops it."""
+    """Start everything on free loopback ports; close() stops it.
+
+    With `care_channels`, #cardiology-team, #ortho-team and #icu-private start registered
+    as care-team channels; without, no channel is one until an admin marks it.
+    """
     tmp = None
     if database_url is None:
         tmp = tempfile.TemporaryDirectory(prefix="carebot-sandbox-")
@@ -79,6 +90,8 @@ def start_sandbox(
     )
     db = Database(database_url)
     db.upgrade()
+    if care_channels:
+        _register_care_channels(db, standin.workspace.team.id)
     clock = FakeClock(start or datetime.now(UTC))
     runtime = build(settings, db=db, clock=clock, times=times)
     server = HttpServer(wsgi_app(runtime.app, db), "127.0.0.1", 0).start()
@@ -86,6 +99,12 @@ def start_sandbox(
         standin, server.url + EVENTS_PATH, SIGNING_SECRET, settle=lambda: _settle(runtime)
     )
     return Sandbox(standin, runtime, server, driver, clock, tmp)
+
+
+def _register_care_channels(db: Database, team_id: str) -> None:
+    with db.session() as session:
+        for channel_id, name in CARE_CHANNELS.items():
+            channels.upsert(session, team_id, channel_id, name)
 
 
 def _settle(runtime: Runtime) -> None:

@@ -1,7 +1,8 @@
-"""Care-team channels: the Slack channels a team works in, with their time zone."""
+"""Care-team channels: a row means "a care team works here"; it holds the channel's settings."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -54,3 +55,76 @@ def list_for(session: Session, team_id: str) -> list[CareChannelRow]:
             .order_by(CareChannelRow.name, CareChannelRow.channel_id)
         ).scalars()
     )
+
+
+# The per-channel settings columns, as typed; None means the workspace default.
+SETTINGS = (
+    "timezone",
+    "clinic_opens",
+    "clinic_closes",
+    "clinic_days",
+    "holidays",
+    "digest_time",
+    "handoff_escalation",
+    "preauth_round",
+    "patient_display",
+)
+
+
+def settings_of(row: CareChannelRow) -> dict[str, str | None]:
+    """The channel's own settings by column name."""
+    return {name: getattr(row, name) for name in SETTINGS}
+
+
+def settings_for(
+    session: Session, team_id: str, channel_ids: Collection[str]
+) -> dict[str, dict[str, str | None]]:
+    """The own settings of those channels that are care-team channels, in one query."""
+    wanted = sorted(set(channel_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CareChannelRow).where(
+            CareChannelRow.team_id == team_id, CareChannelRow.channel_id.in_(wanted)
+        )
+    ).scalars()
+    return {row.channel_id: settings_of(row) for row in rows}
+
+
+def save_settings(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    name: str,
+    values: Mapping[str, str | None],
+    *,
+    by: str,
+    now: datetime | None = None,
+) -> CareChannelRow:
+    """Mark the channel as a care-team channel (if it was not) and store its settings."""
+    unknown = set(values) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"not channel settings: {sorted(unknown)}")
+    row = get(session, team_id, channel_id)
+    if row is None:
+        row = CareChannelRow(
+            team_id=team_id, channel_id=channel_id, name=name[:200], created_at=utc_now(now)
+        )
+        session.add(row)
+    elif name:
+        row.name = name[:200]
+    for column in SETTINGS:
+        setattr(row, column, values.get(column))
+    row.updated_at, row.updated_by = utc_now(now), by
+    session.flush()
+    return row
+
+
+def remove(session: Session, team_id: str, channel_id: str) -> bool:
+    """It is no longer a care-team channel: its row and settings go. False if it was not one."""
+    row = get(session, team_id, channel_id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True

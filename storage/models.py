@@ -140,6 +140,17 @@ class CareChannelRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # The channel's own settings, as an admin typed them; NULL: the workspace default.
+    clinic_opens: Mapped[str | None] = mapped_column(String(5))
+    clinic_closes: Mapped[str | None] = mapped_column(String(5))
+    clinic_days: Mapped[str | None] = mapped_column(String(40))
+    holidays: Mapped[str | None] = mapped_column(Text)
+    digest_time: Mapped[str | None] = mapped_column(String(5))  # "07:30" or "off"
+    handoff_escalation: Mapped[str | None] = mapped_column(String(200))
+    preauth_round: Mapped[str | None] = mapped_column(String(5))
+    patient_display: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditRow(Base):

@@ -76,3 +76,22 @@ def test_a_person_refetched_replaces_the_earlier_answer(db: Database) -> None:
             "Asia/Tokyo",
             True,
         )
+
+
+def test_a_channels_own_settings_are_saved_read_in_one_batch_and_go_with_it(
+    db: Database,
+) -> None:
+    values = {"timezone": "Europe/Berlin", "digest_time": "off", "clinic_days": "mon-sat"}
+    with db.session() as session:
+        channels.upsert(session, "T1", "C2", "icu", now=T0)
+        saved = channels.save_settings(session, "T1", "C1", "4-west", values, by="U1", now=T0)
+        assert (saved.updated_by, saved.created_at) == ("U1", T0)
+    with db.session() as session:
+        found = channels.settings_for(session, "T1", ["C1", "C2", "C3"])
+        assert set(found) == {"C1", "C2"}
+        assert found["C1"]["digest_time"] == "off" and found["C1"]["holidays"] is None
+        assert found["C2"] == dict.fromkeys(channels.SETTINGS)
+        assert channels.settings_for(session, "T2", ["C1"]) == {}
+    with db.session() as session:
+        assert channels.remove(session, "T1", "C1") and not channels.remove(session, "T1", "C1")
+        assert [c.channel_id for c in channels.list_for(session, "T1")] == ["C2"]

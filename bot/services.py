@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bot import channel_settings
 from bot.care_teams import CareTeams
 from bot.commands import CommandRegistry
 from bot.config import Settings
+from bot.core.channel_settings import ChannelSettings
 from bot.core.clock import Clock, SystemClock
 from bot.core.display import PatientDisplay
 from bot.core.reminders import ReminderKind, SweepReport, sweep
@@ -67,6 +69,10 @@ class Care:
         """How this workspace shows patients in channels: full, initials or id."""
         with self.db.session(read_only=True) as session:
             return PatientDisplay.parse(workspaces.patient_display(session, team_id))
+
+    def channel_settings(self, team_id: str, channel_id: str | None) -> ChannelSettings:
+        """The settings in force in a channel: workspace defaults, the channel's own over them."""
+        return channel_settings.for_channel(self, team_id, channel_id)
 
     def first_time(self, team_id: str, key: str) -> bool:
         """True only the first time a request key is seen: retries and double clicks get False."""

@@ -69,13 +69,15 @@ class LadderError(ValueError):
     """A ladder setting that could not be read; str() names the problem and an example."""
 
 
-def parse_ladders(text: str) -> dict[Severity, Ladder]:
-    """ "stable=30m/60m, unstable=10m/20m/60m" -> ladders; unnamed severities keep defaults.
+def parse_ladders(
+    text: str, base: Mapping[Severity, Ladder] = DEFAULT_LADDERS
+) -> dict[Severity, Ladder]:
+    """ "stable=30m/60m, unstable=10m/20m/60m" -> ladders; unnamed severities keep `base`.
 
     Each severity lists up to three delays, for the DM, the thread and the channel rungs;
     "off" means no escalation for that severity.
     """
-    ladders = dict(DEFAULT_LADDERS)
+    ladders = dict(base)
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, delays = part.partition("=")
         try:

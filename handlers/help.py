@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands import Ask, Command, Reply
 from bot.core.mrkdwn import escape
-from handlers import carebot_audit
+from handlers import carebot_audit, carebot_settings
 from handlers.blocks import context
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Features answering `/carebot <verb>`, each registering into care.carebot_commands;
 # this order is the order /carebot help lists them in.
-SUBCOMMANDS = (carebot_audit,)
+SUBCOMMANDS = (carebot_audit, carebot_settings)
 HELP_WORDS = {"help", "?", "-h", "--help"}
 
 INTRO = "carebot helps your care team coordinate, right here in Slack. Here is what it can do:"

@@ -1,7 +1,8 @@
 """The daily digest per care-team channel: today's visits, pre-approvals at risk, open handoffs.
 
-One reminder row per channel (subject: the channel id), due at the digest time on the
-clinic's wall clock every day. A channel joins when a visit is booked, a pre-approval
+One reminder row per channel (subject: the channel id), due at the channel's digest time
+on its own wall clock every day but its holidays (settings: the channel's, else the
+workspace's from env). A channel joins when a visit is booked, a pre-approval
 opened or a handoff posted there, and leaves when the bot can no longer post in it.
 Nothing is posted on a day with nothing to say.
 """
@@ -16,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import channel_settings
 from bot.commands import Reply
 from bot.core.business_days import at_local, daily_at_after
 from bot.core.display import PatientDisplay, patient_label
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # Far enough ahead to hold every request that can be at risk today (3 business days + weekends).
 RISK_HORIZON = timedelta(days=10)
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -84,15 +87,19 @@ class DailyDigest:
 
     def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         care = self.care
-        zone = care.settings.timezone
-        clock: time | None = care.settings.digest_time
-        if clock is None:
-            return [Outcome(r.id) for r in due]  # turned off: the rows finish
-        day = now.astimezone(zone).date()
-        start = at_local(day, time(0), zone)
-        end = at_local(day + timedelta(days=1), time(0), zone)
         channels = [r.subject_ref for r in due]
-        policy = care.patient_display(team)
+        # Each channel's own time zone, digest time, holidays and display policy.
+        settings = channel_settings.for_channels(care, team, channels)
+        days = {c: now.astimezone(s.timezone).date() for c, s in settings.items()}
+        windows = {
+            c: (
+                at_local(days[c], time(0), s.timezone),
+                at_local(days[c] + DAY, time(0), s.timezone),
+            )
+            for c, s in settings.items()
+        }
+        start = min(begin for begin, _ in windows.values())
+        end = max(finish for _, finish in windows.values())
         rounds = rounds_of(care)
         with care.db.session(read_only=True) as session:
             visits = digest.visits_between(
@@ -104,6 +111,7 @@ class DailyDigest:
             waiting = digest.handoffs_awaiting(session, team, channels)
         per_handoff: dict[str, list[Waiting]] = defaultdict(list)
         for handoff in waiting:
+            policy = settings[handoff.channel_id].patient_display
             per_handoff[handoff.channel_id].append(
                 Waiting(
                     ref=handoff.ref,
@@ -118,27 +126,37 @@ class DailyDigest:
             )
         per_visit: dict[str, list[Visit]] = defaultdict(list)
         for row in sorted(visits, key=lambda r: (r.start_at, r.number)):
-            per_visit[row.channel_id or ""].append(visit_of(row, policy))
+            channel = row.channel_id or ""
+            if channel in windows and windows[channel][0] <= row.start_at < windows[channel][1]:
+                per_visit[channel].append(visit_of(row, settings[channel].patient_display))
         per_risk: dict[str, list[Item]] = defaultdict(list)
         for request in needed:
-            item = item_of(request, policy, now, zone, rounds)
+            channel = request.channel_id or ""
+            if channel not in settings:
+                continue
+            in_force = settings[channel]
+            item = item_of(request, in_force.patient_display, now, in_force.timezone, rounds)
             if item.risk is not Risk.NONE:
-                per_risk[request.channel_id or ""].append(item)
-        following = daily_at_after(now, zone, clock)
+                per_risk[channel].append(item)
         outcomes = []
         for reminder in due:
             channel = reminder.subject_ref
-            if now - reminder.next_at > timedelta(hours=12):
-                # Down all morning: today's digest is stale news; wait for tomorrow's.
+            in_force = settings[channel]
+            if in_force.digest_time is None:
+                outcomes.append(Outcome(reminder.id))  # turned off: the row finishes
+                continue
+            following = daily_at_after(now, in_force.timezone, in_force.digest_time)
+            if now - reminder.next_at > timedelta(hours=12) or days[channel] in in_force.holidays:
+                # Down all morning, or a clinic holiday: no digest today; wait for the next.
                 outcomes.append(Outcome(reminder.id, next_at=following))
                 continue
             report = Digest(
                 channel,
-                day,
-                zone,
+                days[channel],
+                in_force.timezone,
                 tuple(per_visit[channel]),
                 tuple(per_risk[channel]),
-                policy,
+                in_force.patient_display,
                 tuple(per_handoff[channel]),
             )
             if report.empty:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot import channel_settings, handoffs
 from bot import handoff_changes as changes
-from bot import handoffs
 from bot.commands import Reply
-from bot.core.escalation import Rung, step
+from bot.core.escalation import Ladder, Rung, step
 from bot.core.failures import describe
+from bot.core.handoffs import Severity
 from bot.core.reminders import DueReminder, Outcome
 from bot.handoffs import ACTION_DUE, ESCALATION, Handoff, Item
 
@@ -51,6 +52,7 @@ class Nudge:
 
 RenderNudge = Callable[[Nudge], Reply]
 RenderItem = Callable[[Handoff, Item], Reply]
+Ladders = Mapping[tuple[str, str], Mapping[Severity, Ladder]]  # per (team, channel)
 
 
 class Escalation:
@@ -63,19 +65,25 @@ class Escalation:
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
         found = _load(self.care, due, lambda r: r.subject_ref)
+        ladders = _ladders_of(self.care, found.values())
         return [
             _guarded(
-                self.name, r, partial(self._one, r, found.get((r.team_id, r.subject_ref)), now)
+                self.name,
+                r,
+                partial(self._one, r, found.get((r.team_id, r.subject_ref)), ladders, now),
             )
             for r in due
         ]
 
-    def _one(self, reminder: DueReminder, handoff: Handoff | None, now: datetime) -> Outcome:
+    def _one(
+        self, reminder: DueReminder, handoff: Handoff | None, ladders: Ladders, now: datetime
+    ) -> Outcome:
         if handoff is None:
             return Outcome(reminder.id)  # gone: nothing more to say
         if handoff.acknowledged_at is not None or handoff.posted_at is None:
             return Outcome(reminder.id)
-        ladder = self.care.settings.handoff_ladders[handoff.severity]
+        in_channel = ladders.get((handoff.team_id, handoff.channel_id))
+        ladder = (in_channel or self.care.settings.handoff_ladders)[handoff.severity]
         next_step = step(ladder, handoff.posted_at, handoff.escalated, now)
         if next_step.rung is None:
             return Outcome(reminder.id, next_at=next_step.next_at)
@@ -111,6 +119,18 @@ class Escalation:
                 log.warning("%s escalation in its channel skipped: %s", handoff.ref, code)
         changes.remember_escalated(self.care, handoff, next_step.climbed)
         return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
+
+
+def _ladders_of(care: Care, found: Iterable[Handoff]) -> Ladders:
+    """The ladders in force in each handoff's channel: one read per workspace in the batch."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for handoff in found:
+        wanted[handoff.team_id].add(handoff.channel_id)
+    return {
+        (team, channel): in_force.handoff_ladders
+        for team, channel_ids in wanted.items()
+        for channel, in_force in channel_settings.for_channels(care, team, channel_ids).items()
+    }
 
 
 def _receivers(care: Care, handoff: Handoff) -> list[str]:

@@ -1,0 +1,79 @@
+"""What a channel's settings change: its escalation ladders, its digest, its display policy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.world import Sandbox
+from tests.e2e.conftest import START
+from tests.e2e.test_channel_settings import save
+
+
+def test_a_handoff_escalates_on_its_channels_own_ladder(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    save(slack, {"Handoff escalation delays": "unstable=5m/10m/30m"})
+    slack.command("/handoff", "Jane Doe to @sam.nurse unstable: on heparin drip, recheck aPTT")
+
+    sandbox.move_clock(START + timedelta(minutes=4))
+    assert _nudges(slack) == 0
+    sandbox.move_clock(START + timedelta(minutes=5))
+    assert _nudges(slack) == 1
+    sandbox.move_clock(START + timedelta(minutes=30))
+    notices = [
+        m for m in slack.messages("#cardiology-team") if "without an acknowledgement" in m.text
+    ]
+    assert len(notices) == 1 and "gone 30 min" in notices[0].text
+
+
+def _nudges(slack: SlackDriver) -> int:
+    return len([m for m in slack.dms("@sam.nurse") if "waiting for your acknowledgement" in m.text])
+
+
+def digests(slack: SlackDriver) -> list[str]:
+    return [m.text for m in slack.messages("#cardiology-team") if "Today" in m.text]
+
+
+TUESDAY_730_NY = START + timedelta(hours=17, minutes=30)  # Tue 2 Mar 2027, 12:30 UTC
+
+
+def test_the_digest_moves_to_the_channels_time_zone_and_shows_its_display_policy(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
+    slack.click("Confirm")
+    save(
+        slack,
+        {"Time zone": "America/Los_Angeles", "Patients in posts here": "Full"},
+    )
+
+    sandbox.move_clock(TUESDAY_730_NY)
+    assert digests(slack) == []
+    sandbox.move_clock(TUESDAY_730_NY + timedelta(hours=3))  # 7:30 AM in Los Angeles
+    [digest] = digests(slack)
+    assert "1 visit today" in digest and "Jane Doe (P-1)" in digest
+
+
+def test_a_digest_turned_off_never_posts(sandbox: Sandbox, slack: SlackDriver) -> None:
+    save(slack, {"Daily digest time, or off": "off"})
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
+    slack.click("Confirm")
+
+    sandbox.move_clock(TUESDAY_730_NY + timedelta(hours=12))
+    assert digests(slack) == []
+
+
+def test_no_digest_on_the_channels_holidays(sandbox: Sandbox, slack: SlackDriver) -> None:
+    save(
+        slack, {"Holidays (no digest, no slots)": "2027-03-02", "Daily digest time, or off": "8:00"}
+    )
+    slack.command("/handoff", "Omar Haddad to @sam.nurse: stable overnight, recheck K+ at 6am")
+
+    sandbox.move_clock(TUESDAY_730_NY + timedelta(hours=10))
+    assert digests(slack) == []
+    sandbox.move_clock(TUESDAY_730_NY + timedelta(days=1, minutes=29))
+    assert digests(slack) == []
+    sandbox.move_clock(TUESDAY_730_NY + timedelta(days=1, minutes=30))  # Wed 8:00 AM
+    [digest] = digests(slack)
+    assert "Handoffs awaiting acknowledgement (1)" in digest

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot import channel_settings
 from bot.core.appointments import default_length
 from bot.core.durations import DurationError, format_duration, parse_duration
 from bot.core.people import UnknownPerson
@@ -225,8 +226,13 @@ def preview_of(
         free=free,
         zone=zone,
         rechecked=rechecked,
-        outside_hours=not ClinicHours(tz=care.settings.timezone).contains(proposal.span),
+        outside_hours=not hours_in(care, proposal).contains(proposal.span),
     )
+
+
+def hours_in(care: Care, proposal: Proposal) -> ClinicHours:
+    """The clinic hours, days and holidays of the channel the visit is booked from."""
+    return care.channel_settings(proposal.team_id, proposal.channel_id).clinic_hours
 
 
 def existing_patient(session: Any, proposal: Proposal) -> Any:
@@ -289,7 +295,9 @@ def check(
         location_key=key,
         exclude_id=exclude,
     )
-    hours = ClinicHours(tz=care.settings.timezone)
+    hours = channel_settings.for_channels_in(
+        session, care.settings, proposal.team_id, [proposal.channel_id]
+    )[proposal.channel_id].clinic_hours
     free = next_free_slots(
         [Span(start, end) for start, end in busy],
         proposal.end - proposal.start,

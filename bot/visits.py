@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import visit_reminders
+from bot import channel_settings, visit_reminders
 from bot.core.appointments import Action, Status, TransitionRefused, transition
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.mrkdwn import extract_user_ids
-from bot.core.slots import ClinicHours, Span, next_free_slots
+from bot.core.slots import Span, next_free_slots
 from bot.core.timeparse import TimeParseError, format_span
 from storage import SqlAuditLog, appointments, patients
 
@@ -244,7 +244,9 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
                 [Span(a, b) for a, b in busy],
                 end - start,
                 start,
-                ClinicHours(tz=care.settings.timezone),
+                channel_settings.for_channels_in(
+                    session, care.settings, team_id, [row.channel_id or ""]
+                )[row.channel_id or ""].clinic_hours,
             )
             options = (
                 ", ".join(format_span(s.start, s.end, zone) for s in free) or "none in 14 days"

@@ -43,7 +43,13 @@ class ChannelSettings:
 
     @property
     def clinic_hours(self) -> ClinicHours:
-        return ClinicHours(tz=self.timezone, opens=self.opens, closes=self.closes, days=self.days)
+        return ClinicHours(
+            tz=self.timezone,
+            opens=self.opens,
+            closes=self.closes,
+            days=self.days,
+            holidays=self.holidays,
+        )
 
     def is_day_off(self, day: date) -> bool:
         return day.weekday() not in self.days or day in self.holidays

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 STEP = timedelta(minutes=15)
@@ -44,6 +44,7 @@ class ClinicHours:
     opens: time = time(8, 0)
     closes: time = time(18, 0)
     days: frozenset[int] = field(default=WEEKDAYS)  # date.weekday(): Monday is 0
+    holidays: frozenset[date] = frozenset()  # closed all day
 
     def __post_init__(self) -> None:
         if not self.opens < self.closes:
@@ -51,12 +52,15 @@ class ClinicHours:
         if not self.days or not self.days <= frozenset(range(7)):
             raise ValueError(f"open days are weekday numbers 0 (Mon) to 6 (Sun): {self.days}")
 
+    def is_open_on(self, day: date) -> bool:
+        return day.weekday() in self.days and day not in self.holidays
+
     def contains(self, span: Span) -> bool:
         """Whether the span lies within one open day's hours, in local time."""
         start, end = span.start.astimezone(self.tz), span.end.astimezone(self.tz)
         return (
             start.date() == end.date()
-            and start.weekday() in self.days
+            and self.is_open_on(start.date())
             and self.opens <= start.time()
             and end.time() <= self.closes
         )
@@ -92,7 +96,7 @@ def next_free_slots(
         opening = datetime.combine(day, hours.opens)
         closing = datetime.combine(day, hours.closes)
         wall = _on_grid(max(local_after, opening), opening, step)
-        while day.weekday() in hours.days and wall < closing and len(found) < count:
+        while hours.is_open_on(day) and wall < closing and len(found) < count:
             start = _aware(wall, hours.tz)
             if start is None or start < after:
                 wall += step

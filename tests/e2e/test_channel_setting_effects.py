@@ -77,3 +77,17 @@ def test_no_digest_on_the_channels_holidays(sandbox: Sandbox, slack: SlackDriver
     sandbox.move_clock(TUESDAY_730_NY + timedelta(days=1, minutes=30))  # Wed 8:00 AM
     [digest] = digests(slack)
     assert "Handoffs awaiting acknowledgement (1)" in digest
+
+
+def test_free_slots_follow_the_booking_channels_hours_days_and_holidays(
+    slack: SlackDriver,
+) -> None:
+    save(slack, {"Clinic hours": "08:00-15:45", "Holidays (no digest, no slots)": "2027-03-03"})
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel")
+    slack.click("Confirm")
+
+    slack.command("/appt", "book Sam Lee, consult, tomorrow 3:15pm, with @dr.patel")
+    assert "collides with" in slack.last_reply().text
+    slack.click(1)  # the first free slot: Tuesday is full to closing, Wednesday a holiday
+
+    assert "Thu 4 Mar 2027, 8:00-8:30 AM EST" in slack.last_reply().text

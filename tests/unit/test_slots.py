@@ -181,3 +181,12 @@ def test_bad_arguments_are_refused() -> None:
         next_free_slots([], 30 * MIN, datetime(2027, 3, 3, 9), HOURS)
     with pytest.raises(ValueError, match="length must be positive"):
         next_free_slots([], timedelta(0), at(3, 9), HOURS)
+
+
+def test_a_holiday_is_closed_all_day_and_no_slot_is_offered_on_it() -> None:
+    closed = ClinicHours(tz=NEW_YORK, holidays=frozenset({at(3, 0).date()}))
+    assert not closed.contains(span(3, "9:00", "9:30")) and closed.contains(span(4, "9:00", "9:30"))
+
+    free = next_free_slots([], timedelta(minutes=30), at(2, 17, 45), closed, count=1)
+
+    assert starts(free) == [at(4, 8)]

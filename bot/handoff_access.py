@@ -12,6 +12,7 @@ from bot.core.handoff_actions import ActionItem
 from bot.core.handoffs import HandoffRefused, Receiver, acknowledge_refusal
 from bot.core.people import UnknownPerson
 from bot.handoffs import Handoff, members_of
+from bot.roles import record_refusal
 
 if TYPE_CHECKING:
     from bot.services import Care
@@ -19,8 +20,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def check_channel(care: Care, channel_id: str) -> None:
-    """Refuse a channel a handoff cannot go to: a DM, an archived channel, one without the bot."""
+def check_channel(
+    care: Care, team_id: str, user_id: str, channel_id: str, request_id: str = ""
+) -> None:
+    """Refuse a channel a handoff cannot go to: a DM, an archived channel, one without the bot,
+    one no admin registered as a care-team channel (that refusal is audited)."""
     invite = "Invite me there with `/invite @carebot`, then try again."
     if channel_id.startswith("D"):
         raise HandoffRefused(
@@ -42,6 +46,14 @@ def check_channel(care: Care, channel_id: str) -> None:
         )
     if channel.get("is_member") is False:
         raise HandoffRefused(f"I'm not in <#{channel_id}>. {invite}")
+    care_teams = care.roles.care_teams
+    if care_teams is None or not care_teams.is_care_channel(team_id, channel_id):
+        record_refusal(care, team_id, user_id, None, channel_id, request_id)
+        raise HandoffRefused(
+            f"Handoffs go only to care-team channels, and <#{channel_id}> is not one. Pick "
+            "your team's channel, or ask a carebot admin to mark this one as a care-team "
+            "channel with `/carebot settings`."
+        )
 
 
 def check_receiver(care: Care, team_id: str, author_id: str, receiver: Receiver) -> None:

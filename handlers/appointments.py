@@ -15,6 +15,7 @@ from bot.booking import Booked, BookingRefused
 from bot.commands import Ask, Command, Reply
 from bot.core.appointments import Action
 from bot.core.mrkdwn import escape
+from bot.roles import care_team_refusal, refuse_outside_care_team
 from bot.visits import VisitRefused
 from handlers import appointment_export, appointment_form, appointment_home, visit_reminders
 from handlers import appointment_views as views
@@ -66,9 +67,11 @@ def run(care: Care, ask: Ask) -> Reply | None:
     verb = verb.lower()
     try:
         if verb == "book":
-            return views.preview(
-                booking.propose(care, ask.team_id, ask.user_id, ask.channel_id, rest)
-            )
+            return _book(care, ask, rest)
+        if verb in ("export", "list"):
+            refused = refuse_outside_care_team(care, ask, f"{verb} appointments")
+            if refused is not None:
+                return refused
         if verb == "export":
             return appointment_export.export(care, ask)
         if verb == "list":
@@ -90,6 +93,18 @@ def run(care: Care, ask: Ask) -> Reply | None:
     return Reply(
         text=f"I don't know `/appt {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
     )
+
+
+def _book(care: Care, ask: Ask, text: str) -> Reply:
+    preview = booking.propose(care, ask.team_id, ask.user_id, ask.channel_id, text)
+    if preview.patient_ref is not None:  # an existing patient: the preview would show them
+        refused = refuse_outside_care_team(
+            care, ask, "book for an existing patient", preview.patient_ref
+        )
+        if refused is not None:
+            booking.discard(care, ask.team_id, preview.draft_id)
+            return refused
+    return views.preview(preview)
 
 
 def _draft_of(body: dict[str, Any]) -> str:
@@ -170,6 +185,12 @@ def on_next_page(ack: Ack, body: dict[str, Any], respond: Respond, context: Any)
     ack()
     care: Care = context["care"]
     page = json.loads(body["actions"][0]["value"])
+    user = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id")
+    refusal = care_team_refusal(care, context.team_id, user, "list appointments", None, channel)
+    if refusal is not None:
+        respond(text=refusal, replace_original=True)
+        return
     try:
         reply = views.visit_list(
             visits.list_visits(care, context.team_id, body["user"]["id"], page["q"], int(page["o"]))

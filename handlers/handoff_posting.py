@@ -191,7 +191,7 @@ def _field_errors(
         errors[form.ACTIONS] = _plain_error(str(problem))
     if editing is None and given.channel_id:
         try:
-            access.check_channel(care, given.channel_id)
+            access.check_channel(care, team, user, given.channel_id)
         except HandoffRefused as problem:
             errors[form.CHANNEL] = _plain_error(str(problem))
     try:

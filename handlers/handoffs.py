@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from bot import handoff_access as access
 from bot import handoff_changes as changes
 from bot import handoffs
+from bot.audit_trail import parse_ref
 from bot.commands import Ask, Command, Reply
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused
+from bot.roles import refuse_outside_care_team
 from handlers import handoff_ack, handoff_escalation, handoff_home, home
 from handlers import handoff_cards as cards
 from handlers import handoff_form as form
@@ -51,6 +53,13 @@ def run(care: Care, ask: Ask) -> Reply | None:
     try:
         if not verb:
             return _open_form(care, ask)
+        showing = verb.lower() == "show"
+        if showing or (verb.lower() == "list" and not rest):
+            ref = parse_ref(rest) if showing else None
+            doing = "look up handoffs" if showing else "list handoffs"
+            refused = refuse_outside_care_team(care, ask, doing, ref)
+            if refused is not None:
+                return refused
         if verb.lower() == "list" and not rest:
             mine = handoffs.mine(care, ask.team_id, ask.user_id)
             zone = care.people.timezone(ask.team_id, ask.user_id)

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.commands import Block
 from bot.handoffs import members_of
 from bot.home import HomeSection, Page, Viewer
+from bot.roles import HOW_TO_JOIN, record_refusal
 from handlers.blocks import button, context, plain, section
 from storage import home_visits
 
@@ -80,7 +81,7 @@ def on_home_opened(event: dict[str, Any], context: Any) -> None:
     with care.db.session() as session:
         home_visits.opened(session, team, user, care.wall.now())
     # Slack sends the published view along once there is one: without it, this is a first visit.
-    publish(care, team, user, Layout(welcome=not event.get("view")))
+    publish(care, team, user, Layout(welcome=not event.get("view")), asked=True)
 
 
 def on_show(ack: Ack, body: dict[str, Any], context: Any) -> None:
@@ -92,7 +93,7 @@ def on_show(ack: Ack, body: dict[str, Any], context: Any) -> None:
         layout = Layout(str(chosen["s"]), max(int(chosen["o"]), 0), kept.welcome)
     except (ValueError, KeyError, TypeError):
         layout = Layout(welcome=kept.welcome)
-    publish(care, context.team_id or "", body["user"]["id"], layout)
+    publish(care, context.team_id or "", body["user"]["id"], layout, asked=True)
 
 
 def in_home(body: dict[str, Any]) -> bool:
@@ -109,10 +110,27 @@ def notice(care: Care, team: str, body: dict[str, Any], text: str) -> None:
 # -- publishing ----------------------------------------------------------------------
 
 
-def publish(care: Care, team: str, user: str, layout: Layout, notice: str | None = None) -> None:
-    """Draw this person's Home tab; Slack refusing it (e.g. user_not_found) is only logged."""
+def publish(
+    care: Care,
+    team: str,
+    user: str,
+    layout: Layout,
+    notice: str | None = None,
+    *,
+    asked: bool = False,
+) -> None:
+    """Draw this person's Home tab; Slack refusing it (e.g. user_not_found) is only logged.
+
+    Someone in no care team sees the welcome and how to join, no patients; that is audited
+    as a refusal when they `asked` (opened the tab, clicked in it), not on a redraw.
+    """
     viewer = Viewer(team, user, care.people.timezone(team, user), care.clock.now())
-    view = home_view(care, viewer, layout, notice)
+    if care.roles.in_care_team(team, user):
+        view = home_view(care, viewer, layout, notice)
+    else:
+        if asked:
+            record_refusal(care, team, user, None, None, None)
+        view = outsider_view(care, viewer)
     try:
         care.slack.views_publish(user_id=user, view=view)
     except SlackApiError as error:
@@ -146,6 +164,18 @@ def home_view(care: Care, viewer: Viewer, layout: Layout, notice: str | None = N
         "private_metadata": layout.dump(),
         "blocks": head + body + tail,
     }
+
+
+def outsider_view(care: Care, viewer: Viewer) -> Block:
+    """My day for someone in no care team: the welcome and how to join, no patients."""
+    note = (
+        ":lock: Your appointments, handoffs and pre-approvals show here once you're in a "
+        f"care team, that is a member of a care-team channel. {HOW_TO_JOIN}"
+    )
+    blocks: list[Block] = [{"type": "header", "text": plain("My day")}]
+    blocks += [section(welcome(care)), section(note)]
+    blocks += [{"type": "divider"}, context(_footer(care, viewer))]
+    return {"type": "home", "private_metadata": Layout(welcome=True).dump(), "blocks": blocks}
 
 
 def welcome(care: Care) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot import preapproval_changes as changes
 from bot import preapproval_lists as lists
 from bot import preapprovals
+from bot.audit_trail import parse_ref
 from bot.commands import Ask, Command, Reply
 from bot.core.mrkdwn import escape, extract_user_ids, plain_slack_text
 from bot.core.preapprovals import Action
@@ -23,6 +24,7 @@ from bot.preapproval_expiry import ApprovalExpiry
 from bot.preapproval_reminders import OwnerRound, Renderers
 from bot.preapproval_risk import RiskCheck
 from bot.preapprovals import NewRequest, PreauthRefused
+from bot.roles import refuse_outside_care_team
 from handlers import (
     digest,
     preapproval_buttons,
@@ -102,6 +104,12 @@ def run(care: Care, ask: Ask) -> Reply | None:
             return preapproval_form.open_form(care, ask)
         if verb == "new":
             return _quick(care, ask, rest)
+        if verb in ("list", "show"):
+            doing = "look up pre-approvals" if verb == "show" else "list pre-approvals"
+            ref = parse_ref(rest) if verb == "show" else None
+            refused = refuse_outside_care_team(care, ask, doing, ref)
+            if refused is not None:
+                return refused
         if verb == "list":
             return views.item_list(lists.list_items(care, ask.team_id, ask.user_id, rest))
         if verb == "show":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot import digest_schedule
+from bot import channel_settings, digest_schedule
 from bot.core.escalation import first_at
 from bot.core.handoff_actions import parse_actions
 from bot.core.handoffs import QUICK_USAGE, HandoffRefused, check_sections, check_synthesis
@@ -117,7 +117,9 @@ def _patient(session: Session, team_id: str, typed: str, by: str, now: datetime)
 def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
     """The card is in the channel: remember where, start the escalation clock and item reminders."""
     now = care.clock.now()
-    ladder = care.settings.handoff_ladders[handoff.severity]
+    ladder = care.channel_settings(handoff.team_id, handoff.channel_id).handoff_ladders[
+        handoff.severity
+    ]
     policy = care.patient_display(handoff.team_id)  # read before the write session: one at a time
     with care.db.session() as session:
         handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
@@ -295,7 +297,10 @@ def _retime_escalation(
     care: Care, session: Session, handoff: Handoff, posted_at: datetime, now: datetime
 ) -> None:
     """A new severity climbs its own ladder from the post, past the rungs already sent."""
-    ladder = care.settings.handoff_ladders[handoff.severity]
+    in_force = channel_settings.for_channels_in(
+        session, care.settings, handoff.team_id, [handoff.channel_id]
+    )[handoff.channel_id]
+    ladder = in_force.handoff_ladders[handoff.severity]
     if handoff.escalated >= len(ladder):
         reminders.cancel(session, handoff.team_id, ESCALATION, handoff.ref, now=now)
         return

@@ -56,7 +56,8 @@ def create(
     items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
     check_owners(care, team_id, items)
     check_channel(care, team_id, author_id, given.channel_id, request_id)
-    policy = care.patient_display(team_id)
+    # The card goes to the channel: its patients are shown as that channel says.
+    policy = care.channel_settings(team_id, given.channel_id).patient_display
     with care.db.session() as session:
         patient = _patient(session, team_id, given.patient, author_id, now)
         row = handoffs.add(
@@ -117,10 +118,9 @@ def _patient(session: Session, team_id: str, typed: str, by: str, now: datetime)
 def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
     """The card is in the channel: remember where, start the escalation clock and item reminders."""
     now = care.clock.now()
-    ladder = care.channel_settings(handoff.team_id, handoff.channel_id).handoff_ladders[
-        handoff.severity
-    ]
-    policy = care.patient_display(handoff.team_id)  # read before the write session: one at a time
+    # Read before the write session: one at a time.
+    in_force = care.channel_settings(handoff.team_id, handoff.channel_id)
+    ladder, policy = in_force.handoff_ladders[handoff.severity], in_force.patient_display
     with care.db.session() as session:
         handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
         escalate_at = first_at(ladder, now)
@@ -185,7 +185,7 @@ def acknowledge(
     ):
         raise HandoffRefused(refusal)
     now = care.clock.now()
-    policy = care.patient_display(team_id)
+    policy = care.channel_settings(team_id, handoff.channel_id).patient_display
     with care.db.session() as session:
         first = handoffs.acknowledge(session, team_id, handoff.id, user_id, text, now)
         if first:
@@ -212,7 +212,7 @@ def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -
     if not any(i.position == position for i in handoff.items):
         raise HandoffRefused(f"{handoff.ref} has no action item {position}.")
     now = care.clock.now()
-    policy = care.patient_display(team_id)
+    policy = care.channel_settings(team_id, handoff.channel_id).patient_display
     with care.db.session() as session:
         first = handoffs.mark_done(session, team_id, handoff.id, position, user_id, now)
         if first:
@@ -247,7 +247,7 @@ def edit(
     zone = care.people.timezone(team_id, user_id)
     items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
     check_owners(care, team_id, items)
-    policy = care.patient_display(team_id)
+    policy = care.channel_settings(team_id, handoff.channel_id).patient_display
     with care.db.session() as session:
         row = handoffs.get(session, team_id, handoff.id)
         if row.acknowledged_at is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot import channel_settings
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.handoffs import (
     QUICK_USAGE,
@@ -183,14 +184,21 @@ def item_subject(ref: str, position: int) -> str:
     return f"{ref}/{position}"
 
 
-def get(care: Care, team_id: str, ref: str) -> Handoff:
-    """The handoff with this ref; HandoffRefused (saying so) when there is none."""
+def get(care: Care, team_id: str, ref: str, *, as_posted: bool = False) -> Handoff:
+    """The handoff with this ref; HandoffRefused (saying so) when there is none.
+
+    `as_posted`: patients shown as its channel's policy says, for redrawing its card there.
+    """
     policy = care.patient_display(team_id)  # its own session: never one inside another
     with care.db.session(read_only=True) as session:
         row = handoffs.get_by_ref(session, team_id, ref)
         if row is None:
             typed = escape(" ".join(ref.split())[:40]) or "(none given)"
             raise HandoffRefused(f"There is no handoff {typed} here. Example: H-7")
+        if as_posted:
+            channel = row.channel_id
+            in_force = channel_settings.for_channels_in(session, care.settings, team_id, [channel])
+            policy = in_force[channel].patient_display
         return view_of(row, policy)
 
 

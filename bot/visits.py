@@ -17,7 +17,10 @@ from bot.core.timeparse import TimeParseError, format_span
 from storage import SqlAuditLog, appointments, patients
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.services import Care
+    from storage.models import AppointmentRow
 
 PAGE = 40
 LIST_USAGE = "/appt list [today|tomorrow|week|<date>] [mine|@clinician|P-4]"
@@ -187,7 +190,6 @@ def act(
 ) -> Changed:
     """Check in, close, mark a no-show or cancel a visit, if its state allows it."""
     now = care.clock.now()
-    policy = care.patient_display(team_id)
     with care.db.session() as session:
         row = _row(session, team_id, ref, for_update=True)
         try:
@@ -200,7 +202,7 @@ def act(
         SqlAuditLog(session).record(
             team_id, user_id, f"appointment.{action.value}", row.ref, at=now
         )
-        visit, booker = visit_of(row, policy), row.booked_by
+        visit, booker = visit_of(row, _channel_policy(care, session, row)), row.booked_by
     care.home.changed(team_id, (user_id, booker, visit.clinician))
     return Changed(visit, action, care.people.timezone(team_id, user_id))
 
@@ -219,7 +221,6 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
         raise VisitRefused(
             f'"{when_text}" is not a time from now on. Example: /appt move A-12 tomorrow 3pm'
         )
-    policy = care.patient_display(team_id)
     with care.db.session() as session:
         row = _row(session, team_id, ref, for_update=True)
         try:
@@ -261,9 +262,17 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
             session, row, now, care.settings.timezone, leads=care.settings.reminder_leads
         )
         SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
-        visit, booker = visit_of(row, policy), row.booked_by
+        visit, booker = visit_of(row, _channel_policy(care, session, row)), row.booked_by
     care.home.changed(team_id, (user_id, booker, visit.clinician))
     return Changed(visit, Action.MOVE, zone)
+
+
+def _channel_policy(care: Care, session: Session, row: AppointmentRow) -> PatientDisplay:
+    """How the visit's channel shows patients: its card there is redrawn after a change."""
+    channel = row.message_channel or row.channel_id or ""
+    return channel_settings.for_channels_in(session, care.settings, row.team_id, [channel])[
+        channel
+    ].patient_display
 
 
 def remember_message(care: Care, team_id: str, ref: str, channel: str, ts: str) -> None:

@@ -137,8 +137,10 @@ def on_confirm(
 
 def _announce(care: Care, client: WebClient, team: str, booked: Booked) -> bool:
     """Post the confirmation where it was booked and DM the clinician; False if the post failed."""
-    card = views.confirmation(booked, care.patient_display(team), care.settings.timezone)
     p = booked.proposal
+    # Shown as the booking channel's display policy says (the clinician's DM gets the same card).
+    policy = care.channel_settings(team, p.channel_id).patient_display
+    card = views.confirmation(booked, policy, care.settings.timezone)
     posted = True
     try:
         result = client.chat_postMessage(channel=p.channel_id, text=card.text, blocks=card.blocks)

@@ -213,7 +213,7 @@ def refresh_card(care: Care, client: WebClient, handoff: Handoff) -> None:
         return
     drawn: list[Block] | None = None
     for _ in range(3):
-        current = handoffs.get(care, handoff.team_id, handoff.ref)
+        current = handoffs.get(care, handoff.team_id, handoff.ref, as_posted=True)
         shown = card(current, care.settings.timezone)
         if shown.blocks == drawn:
             return

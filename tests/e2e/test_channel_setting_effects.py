@@ -91,3 +91,23 @@ def test_free_slots_follow_the_booking_channels_hours_days_and_holidays(
     slack.click(1)  # the first free slot: Tuesday is full to closing, Wednesday a holiday
 
     assert "Thu 4 Mar 2027, 8:00-8:30 AM EST" in slack.last_reply().text
+
+
+def test_cards_in_a_channel_follow_its_display_policy(slack: SlackDriver) -> None:
+    save(slack, {"Patients in posts here": "Id"})
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
+    slack.click("Confirm")
+    slack.command("/handoff", "Omar Haddad to @sam.nurse: stable overnight, recheck K+ at 6am")
+    slack.as_user("@sam.nurse").click("Acknowledge")
+    slack.submit({"Your read-back (synthesis)": "Recheck K+ at 6am"})
+    assert slack.modal is None, (slack.errors, slack.modal)
+
+    appointment_card, handoff_card = slack.messages("#cardiology-team")
+    assert "P-1" in appointment_card.text and "J.D." not in appointment_card.text
+    assert "P-2" in handoff_card.text and "O.H." not in handoff_card.text
+    assert "Acknowledged" in handoff_card.text or "acknowledged" in handoff_card.text
+    # Elsewhere the workspace's policy (initials) still applies.
+    sam = slack.as_user("@sam.nurse").in_channel("#ortho-team")
+    sam.command("/handoff", "Ann Bell to @dana: stable, walk twice today")
+    [ortho_card] = sam.messages("#ortho-team")
+    assert "A.B. (P-3)" in ortho_card.text

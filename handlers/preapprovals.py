@@ -146,6 +146,11 @@ def run(care: Care, ask: Ask) -> Reply | None:
 
 def _quick(care: Care, ask: Ask, text: str) -> Reply:
     typed = parse_quick_request(text)
+    if typed.patient.ref:  # what was understood would show the patient behind the ref
+        doing = "open a pre-approval for an existing patient"
+        refused = refuse_outside_care_team(care, ask, doing, parse_ref(typed.patient.ref))
+        if refused is not None:
+            return refused
     zone = care.people.timezone(ask.team_id, ask.user_id)
     needed_by = None
     if typed.needed_by:

@@ -53,6 +53,7 @@ def a_day_of_work(slack: SlackDriver) -> None:
         ("/handoff", "show h1", "look up handoffs", "H-1"),
         ("/preauth", "list all", "list pre-approvals", None),
         ("/preauth", "show PA-1", "look up pre-approvals", "PA-1"),
+        ("/preauth", "new P-1, Cigna, CT", "open a pre-approval for an existing patient", "P-1"),
     ],
 )
 def test_someone_in_no_care_team_is_refused_politely_and_audited_once(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot import channel_settings
 from bot.core.display import PatientDisplay
 from bot.core.preapproval_timing import Risk, next_risk_check, risk, urgency_key
 from bot.core.reminders import DueReminder, Outcome
@@ -51,7 +52,6 @@ class RiskCheck:
         care = self.care
         rounds = rounds_of(care)
         clinic = care.settings.timezone
-        policy = care.patient_display(team)
         with care.db.session(read_only=True) as session:
             rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
         posts: dict[str, list[PreapprovalRow]] = defaultdict(list)
@@ -63,12 +63,14 @@ class RiskCheck:
         shown: list[tuple[str, str, str, list[int]]] = []
         failed: set[int] = set()
         leads: set[int] = set()
+        # Each channel's own display policy (an owner's DM: the workspace's), read at once.
+        in_force = channel_settings.for_channels(care, team, list(posts))
         for channel, items in posts.items():
             ranked = sorted(
                 items, key=lambda r: urgency_key(chase_of(r), now, clinic, rounds, r.number)
             )
             try:
-                messages = self._post(channel, ranked, policy, now)
+                messages = self._post(channel, ranked, in_force[channel].patient_display, now)
             except Exception as error:
                 log.warning("at-risk post not sent: %s", slack_error(error))
                 failed.update(r.id for r in ranked)

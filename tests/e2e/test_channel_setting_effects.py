@@ -111,3 +111,14 @@ def test_cards_in_a_channel_follow_its_display_policy(slack: SlackDriver) -> Non
     sam.command("/handoff", "Ann Bell to @dana: stable, walk twice today")
     [ortho_card] = sam.messages("#ortho-team")
     assert "A.B. (P-3)" in ortho_card.text
+
+
+def test_a_risk_post_follows_its_channels_display_policy(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    save(slack, {"Patients in posts here": "Full"})
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, needed by friday 9am")
+
+    sandbox.move_clock(START + timedelta(hours=19))  # Tuesday 9:00 AM in New York
+    [post] = [m for m in slack.messages("#cardiology-team") if "please check" in m.text]
+    assert "Pre-approval at risk" in post.text and "Jane Doe (P-1)" in post.text

@@ -24,6 +24,7 @@ from bot.core.channel_settings import (
 from bot.core.display import PatientDisplay
 from bot.core.escalation import DEFAULT_LADDERS, Rung
 from bot.core.handoffs import Severity
+from bot.core.settings_form import HOURS, check, read_hours, shown
 
 DEFAULTS = ChannelSettings(timezone=ZoneInfo("America/New_York"), handoff_ladders=DEFAULT_LADDERS)
 
@@ -101,3 +102,18 @@ def test_ladders_are_written_back_in_the_setting_syntax() -> None:
     assert text == "stable=30m/60m, watcher=15m/30m, unstable=10m/20m/60m"
     assert read_ladders(text, {}) == DEFAULT_LADDERS
     assert ladders_text(read_ladders("watcher=off", DEFAULT_LADDERS)).count("watcher=off") == 1
+
+
+def test_the_form_keeps_only_what_differs_from_the_workspace() -> None:
+    typed = shown(DEFAULTS) | {HOURS: "7:00 to 15:00", "digest_time": " OFF "}
+    assert check(typed, DEFAULTS) == Overrides(
+        clinic_opens="07:00", clinic_closes="15:00", digest_time="off"
+    )
+    assert check({}, DEFAULTS) == Overrides()
+
+
+def test_the_form_reports_every_bad_field_at_once() -> None:
+    errors = check({HOURS: "18:00-08:00", "timezone": "Nowhere/Town"}, DEFAULTS)
+    assert isinstance(errors, dict) and set(errors) == {HOURS, "timezone"}
+    with pytest.raises(SettingError, match="end after they start"):
+        read_hours("09:00-09:00")

@@ -7,11 +7,14 @@ step of the risk ladder, and keeps an approval's expiry check at its end.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import channel_settings
 from bot.core.business_days import BusinessCalendar, at_local
+from bot.core.channel_settings import ChannelSettings
 from bot.core.preapproval_timing import Chase, Risk, Rounds, next_nudge, next_risk_check
 from bot.core.preapprovals import Status, Urgency
 from storage import preapprovals, reminders
@@ -33,6 +36,20 @@ def rounds_of(care: Care) -> Rounds:
     return Rounds(settings.preauth_round, BusinessCalendar.of(settings.holidays))
 
 
+def rounds_in(in_force: ChannelSettings) -> Rounds:
+    """The rounds of a channel's requests: its round time, its holidays."""
+    return Rounds(in_force.preauth_round, BusinessCalendar.of(in_force.holidays))
+
+
+def rounds_by_channel(
+    care: Care, session: Session, team_id: str, channel_ids: Iterable[str | None]
+) -> dict[str, Rounds]:
+    """Each channel's rounds (a request opened in a DM: the workspace's), read at once."""
+    wanted = {channel or "" for channel in channel_ids}
+    in_force = channel_settings.for_channels_in(session, care.settings, team_id, wanted)
+    return {channel: rounds_in(settings) for channel, settings in in_force.items()}
+
+
 def chase_of(row: PreapprovalRow) -> Chase:
     return Chase(
         status=Status(row.status),
@@ -47,10 +64,14 @@ def chase_of(row: PreapprovalRow) -> Chase:
 def plan(
     care: Care, session: Session, row: PreapprovalRow, now: datetime, owner_zone: ZoneInfo
 ) -> None:
-    """Set the request's next nudge and keep its owner's round and its risk check in step."""
+    """Set the request's next nudge and keep its owner's round and its risk check in step.
+
+    Its nudges come at the round time of the channel it was opened in (else the workspace's).
+    """
     rounds = rounds_of(care)
     chase = chase_of(row)
-    row.nudge_at = next_nudge(chase, now, owner_zone, rounds)
+    own = rounds_by_channel(care, session, row.team_id, [row.channel_id])[row.channel_id or ""]
+    row.nudge_at = next_nudge(chase, now, owner_zone, own)
     session.flush()
     plan_round(session, row.team_id, row.owner_id, now)
     plan_expiry(session, row, care.settings.timezone, now)

@@ -24,7 +24,14 @@ from bot.core.people import zone_or
 from bot.core.preapproval_timing import next_nudge, urgency_key
 from bot.core.preapprovals import OPEN
 from bot.core.reminders import LEASE, DueReminder, Outcome
-from bot.preapproval_plan import ROUND, chase_of, plan, plan_round, rounds_of
+from bot.preapproval_plan import (
+    ROUND,
+    chase_of,
+    plan,
+    plan_round,
+    rounds_by_channel,
+    rounds_of,
+)
 from bot.preapprovals import Item, item_of
 from storage import SqlAuditLog, preapproval_sent, preapprovals
 
@@ -108,6 +115,7 @@ class OwnerRound:
             rows = preapprovals.due_for_owners(session, team, owners, now)
             later = preapprovals.later_nudges(session, team, owners, now)
             known = preapprovals.zones(session, team, owners)
+            by_channel = rounds_by_channel(care, session, team, [r.channel_id for r in rows])
         mine: dict[str, list[PreapprovalRow]] = defaultdict(list)
         for row in rows:
             mine[row.owner_id].append(row)
@@ -159,7 +167,8 @@ class OwnerRound:
             sent.append((owner, keys[owner], channel, ts))
             shown.append((channel, ts, "round", [r.id for r in ranked[:SHOWN]]))
             for row in ranked:
-                following = next_nudge(chase_of(row), now, zone, rounds, nudged=True)
+                own = by_channel[row.channel_id or ""]
+                following = next_nudge(chase_of(row), now, zone, own, nudged=True)
                 nudges.append((row.id, row.nudge_at, following))
         with care.db.session() as session:
             preapproval_sent.sent_rounds(session, team, sent)

@@ -41,7 +41,7 @@ _TEXTS = {
     form.HOLIDAYS: ("Holidays (no digest, no slots)", "2027-12-24, 2027-12-25", 800),
     form.DIGEST: ("Daily digest time, or off", "07:30", 5),
     form.ESCALATION: ("Handoff escalation delays", "unstable=10m/20m/60m", 200),
-    form.ROUND: ("Pre-approval round (kept; not used yet)", "09:00", 5),
+    form.ROUND: ("Pre-approval reminder round", "09:00", 5),
 }
 
 

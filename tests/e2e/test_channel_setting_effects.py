@@ -122,3 +122,21 @@ def test_a_risk_post_follows_its_channels_display_policy(
     sandbox.move_clock(START + timedelta(hours=19))  # Tuesday 9:00 AM in New York
     [post] = [m for m in slack.messages("#cardiology-team") if "please check" in m.text]
     assert "Pre-approval at risk" in post.text and "Jane Doe (P-1)" in post.text
+
+
+def test_a_request_is_nudged_at_its_channels_round_time(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    save(slack, {"Pre-approval reminder round": "10:30"})
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    tuesday_9am = START + timedelta(hours=19)
+
+    def rounds() -> list[str]:
+        return [m.text for m in slack.dms("@dana") if "need" in m.text and "PA-1" in m.text]
+
+    sandbox.move_clock(tuesday_9am)
+    assert rounds() == []
+    sandbox.move_clock(tuesday_9am + timedelta(minutes=89))
+    assert rounds() == []
+    sandbox.move_clock(tuesday_9am + timedelta(minutes=90))  # 10:30 AM in New York
+    assert len(rounds()) == 1

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot import booking, confirming, visits
+from bot.audit_trail import parse_ref
 from bot.booking import Booked, BookingRefused
 from bot.commands import Ask, Command, Reply
 from bot.core.appointments import Action
@@ -76,6 +77,12 @@ def run(care: Care, ask: Ask) -> Reply | None:
             return appointment_export.export(care, ask)
         if verb == "list":
             return views.visit_list(visits.list_visits(care, ask.team_id, ask.user_id, rest))
+        if verb == "move" or verb in ACTIONS:
+            # A change answers with the patient's name, and only a care team changes visits.
+            typed = rest.strip().partition(" ")[0]
+            refused = refuse_outside_care_team(care, ask, f"{verb} visits", parse_ref(typed))
+            if refused is not None:
+                return refused
         if verb == "move":
             ref, _, when = rest.strip().partition(" ")
             changed = visits.move(care, ask.team_id, ask.user_id, ref, when)

@@ -118,6 +118,11 @@ def run(care: Care, ask: Ask) -> Reply | None:
             return views.shown(item, zone)
         ref, _, more = rest.partition(" ")
         more = more.strip()
+        if verb in STATUS_VERBS or verb in ("assign", "snooze", "note"):
+            # A change answers with the patient, and only a care team changes requests.
+            refused = refuse_outside_care_team(care, ask, "change pre-approvals", parse_ref(ref))
+            if refused is not None:
+                return refused
         if verb in STATUS_VERBS:
             return _status(care, ask, ref, STATUS_VERBS[verb], more)
         if verb == "assign":

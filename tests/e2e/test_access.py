@@ -14,7 +14,7 @@ from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox, start_sandbox
-from storage import AuditRow, audit
+from storage import AuditRow, appointments, audit
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"
@@ -54,6 +54,10 @@ def a_day_of_work(slack: SlackDriver) -> None:
         ("/preauth", "list all", "list pre-approvals", None),
         ("/preauth", "show PA-1", "look up pre-approvals", "PA-1"),
         ("/preauth", "new P-1, Cigna, CT", "open a pre-approval for an existing patient", "P-1"),
+        ("/appt", "cancel a1 not needed", "cancel visits", "A-1"),
+        ("/appt", "move A-1 friday 4pm", "move visits", "A-1"),
+        ("/preauth", "approve PA-1 AUTH123", "change pre-approvals", "PA-1"),
+        ("/preauth", "note PA-1 <!channel> call me", "change pre-approvals", "PA-1"),
     ],
 )
 def test_someone_in_no_care_team_is_refused_politely_and_audited_once(
@@ -71,6 +75,18 @@ def test_someone_in_no_care_team_is_refused_politely_and_audited_once(
     assert refusals(sandbox) == [(VISITOR, ref, "C0GENERAL")]
     assert refused_rows(sandbox)[0].request_id  # the request it answered, as the logs name it
     assert slack.dms("@visitor") == [] and sandbox.standin.files() == []  # no export either
+
+
+def test_someone_in_no_care_team_changes_nothing(sandbox: Sandbox, slack: SlackDriver) -> None:
+    a_day_of_work(slack)
+
+    slack.as_user("@visitor").in_channel("#general").command("/appt", "cancel A-1")
+    slack.command("/preauth", "deny PA-1 not covered")
+
+    with sandbox.db.session(read_only=True) as session:
+        row = appointments.get_by_ref(session, TEAM, "A-1")
+        assert row is not None and row.status == "booked"
+    assert [r.action for r in refused_rows(sandbox)] == ["access.refused", "access.refused"]
 
 
 def test_a_refused_booking_keeps_no_draft_and_a_new_patient_is_booked(

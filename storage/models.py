@@ -157,7 +157,8 @@ class AuditRow(Base):
     """Who did what to which record, when and where: ids only, never clinical text."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index(None, "team_id", "at"),)
+    # By time for exports; by record for /carebot audit H-7.
+    __table_args__ = (Index(None, "team_id", "at"), Index(None, "team_id", "ref", "at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(String(32))

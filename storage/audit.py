@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.handoff_models import HandoffRow
 from storage.models import AppointmentRow, AuditRow, PatientRow
+from storage.preapproval_models import PreapprovalRow
 from storage.stamp import utc_now
 
 ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
@@ -88,7 +89,7 @@ def trail(
 
 
 def records_of_patient(session: Session, team_id: str, number: int) -> list[str]:
-    """The refs of a patient's visits and handoffs here, so the trail of P-12 covers them."""
+    """The refs of a patient's visits, handoffs and pre-approvals, so P-12's trail covers them."""
     patient = select(PatientRow.id).where(
         PatientRow.team_id == team_id, PatientRow.number == number
     )
@@ -102,7 +103,14 @@ def records_of_patient(session: Session, team_id: str, number: int) -> list[str]
             HandoffRow.team_id == team_id, HandoffRow.patient_id.in_(patient)
         )
     )
-    return [f"A-{n}" for n in visits] + [f"H-{n}" for n in handed_off]
+    requests = session.scalars(
+        select(PreapprovalRow.number).where(
+            PreapprovalRow.team_id == team_id, PreapprovalRow.patient_id.in_(patient)
+        )
+    )
+    return (
+        [f"A-{n}" for n in visits] + [f"H-{n}" for n in handed_off] + [f"PA-{n}" for n in requests]
+    )
 
 
 def stream(

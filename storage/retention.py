@@ -45,7 +45,14 @@ HANDOFFS = Closed(
     "handoffs",
     HandoffRow,
     "H",
-    lambda cutoff: HandoffRow.acknowledged_at.is_not(None) & (HandoffRow.acknowledged_at < cutoff),
+    # Acknowledged long ago, and no action item of it still open (its owner still has it).
+    lambda cutoff: (
+        HandoffRow.acknowledged_at.is_not(None)
+        & (HandoffRow.acknowledged_at < cutoff)
+        & ~exists().where(
+            HandoffActionRow.handoff_id == HandoffRow.id, HandoffActionRow.done_at.is_(None)
+        )
+    ),
 )
 # Resolved, and any approval in it has run out too (it may still be shown to a front desk).
 PREAPPROVALS = Closed(

@@ -107,7 +107,7 @@ def read_timezone(typed: str) -> ZoneInfo:
         if not name or name.startswith(("/", ".")) or ".." in name:
             raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
         raise SettingError(
             f"{name[:40]!r} is not a time zone; use a name like America/New_York."
         ) from None

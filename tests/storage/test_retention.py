@@ -24,7 +24,9 @@ def patient(db: Database, name: str) -> int:
         return patients.find_or_create(session, "T1", name, None, "U1", now=OLD).id
 
 
-def handoff(db: Database, patient_id: int, acknowledged: datetime | None) -> str:
+def handoff(
+    db: Database, patient_id: int, acknowledged: datetime | None, *, item_done: bool = True
+) -> str:
     with db.session() as session:
         row = handoffs.add(
             session,
@@ -45,6 +47,8 @@ def handoff(db: Database, patient_id: int, acknowledged: datetime | None) -> str
         reminders.schedule(session, "T1", "handoff-action", f"{row.ref}/1", OLD, now=OLD)
         if acknowledged is not None:
             handoffs.acknowledge(session, "T1", row.id, "U2", "read back", acknowledged)
+        if acknowledged is not None and item_done:
+            handoffs.mark_done(session, "T1", row.id, 1, "U2", acknowledged)
         SqlAuditLog(session).record("T1", "U1", "handoff.create", row.ref, at=OLD)
         return row.ref
 
@@ -66,6 +70,7 @@ def test_closed_records_past_the_cutoff_go_and_a_dry_run_says_so_first(db: Datab
     book(db, mixed, T0 - DAY, status="fulfilled")  # closed, but within the period
     old_ack = handoff(db, gone, OLD)
     waiting = handoff(db, kept, None)
+    still_to_do = handoff(db, kept, OLD, item_done=False)  # read back, but an item is open
     with db.session() as session:
         reminders.schedule(session, "T1", "appt-noshow", done.ref, OLD, now=OLD)
     trail = count(db, AuditRow)
@@ -88,7 +93,9 @@ def test_closed_records_past_the_cutoff_go_and_a_dry_run_says_so_first(db: Datab
         assert reminders.get(session, "T1", "handoff-escalation", waiting) is not None
         names = set(session.scalars(select(PatientRow.display_name)))
     assert names == {"Kept Patient", "Mixed"}
-    assert count(db, HandoffActionRow) == 1
+    assert count(db, HandoffActionRow) == 2
+    with db.session(read_only=True) as session:
+        assert handoffs.get_by_ref(session, "T1", still_to_do) is not None
     assert count(db, AuditRow) == trail + 1  # kept, plus the purge itself
 
 

@@ -26,6 +26,7 @@ from bot.commands import Ask, Block, Reply
 from bot.core.appointments import KINDS, KindChoice
 from bot.core.mrkdwn import escape
 from bot.core.quickform import MAX_LOCATION_CHARS, MAX_MRN_CHARS
+from bot.roles import care_team_refusal
 from handlers import appointment_views as views
 
 if TYPE_CHECKING:
@@ -153,6 +154,14 @@ def on_submit(
     except BookingRefused as refused:
         _show(client, meta, user, Reply(text=escape(str(refused))))
         return
+    if preview.patient_ref is not None:  # an existing patient: the preview would show them
+        refusal = care_team_refusal(
+            care, team, user, "book for an existing patient", preview.patient_ref, meta.channel
+        )
+        if refusal is not None:
+            booking.discard(care, team, preview.draft_id)
+            _show(client, meta, user, Reply(text=refusal))
+            return
     _show(client, meta, user, views.preview(preview))
 
 

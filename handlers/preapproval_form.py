@@ -26,6 +26,7 @@ from bot.core.preauth_quickform import (
 from bot.core.quickform import QuickFormError, read_patient
 from bot.core.timeparse import TimeParseError
 from bot.preapprovals import NewRequest, PreauthRefused
+from bot.roles import care_team_refusal
 from handlers import preapproval_views as views
 from storage import patients
 from storage import preapprovals as stored
@@ -235,6 +236,13 @@ def on_submit_new(
         ack()
         return
     ack()
+    if request.patient.ref:  # what it answers shows the patient behind the ref
+        doing = "open a pre-approval for an existing patient"
+        where = channel if channel[:1] in ("C", "G") else None
+        refusal = care_team_refusal(care, team, user, doing, request.patient.ref, where)
+        if refusal is not None:
+            show(client, channel, user, Reply(text=refusal))
+            return
     try:
         item = preapprovals.create(care, team, user, channel, request)
         reply = views.created(item, care.people.timezone(team, user))

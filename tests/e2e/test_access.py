@@ -14,7 +14,7 @@ from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox, start_sandbox
-from storage import AuditRow, appointments, audit
+from storage import AuditRow, appointments, audit, preapprovals
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"
@@ -202,3 +202,22 @@ def test_until_a_channel_is_registered_nobody_is_in_a_care_team(no_care_channels
     assert dana.last_reply().text.startswith("Sorry, only care-team members can list handoffs")
     dana.command("/handoff", "Jane Doe: stable overnight")
     assert dana.last_reply().text.startswith("Handoffs go only to care-team channels")
+
+
+def test_the_forms_do_not_show_an_existing_patient_to_someone_in_no_care_team(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    a_day_of_work(slack)
+    visitor = slack.as_user("@visitor").in_channel("#general")
+
+    visitor.command("/appt")
+    visitor.submit({"Patient": "P-1", "Kind": "Imaging", "Date": "2027-03-05", "Time": "15:00"})
+    visitor.command("/preauth", "new")
+    visitor.submit({"Patient": "P-1", "Payer": "Cigna", "Service": "CT"})
+
+    shown = [m.raw_text for m in visitor.ephemerals() + visitor.dms("@visitor")]
+    assert shown and all("Jane" not in text and "J.D." not in text for text in shown)
+    assert sum("only care-team members" in text for text in shown) == 2
+    assert refusals(sandbox) == [(VISITOR, "P-1", "C0GENERAL"), (VISITOR, "P-1", "C0GENERAL")]
+    with sandbox.db.session(read_only=True) as session:
+        assert preapprovals.get_by_ref(session, TEAM, "PA-2") is None

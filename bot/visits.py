@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import channel_settings, visit_reminders
+from bot import channel_settings, preapproval_links, visit_reminders
 from bot.core.appointments import Action, Status, TransitionRefused, transition
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.mrkdwn import extract_user_ids
@@ -199,6 +199,7 @@ def act(
         appointments.set_status(session, row, status.value, now=now, reason=reason)
         if status is not Status.BOOKED:  # here, done, gone or cancelled: nothing to remind
             visit_reminders.forget(session, team_id, row.ref, now=now)
+        preapproval_links.follow(care, session, row, now)
         SqlAuditLog(session).record(
             team_id, user_id, f"appointment.{action.value}", row.ref, at=now
         )
@@ -261,6 +262,7 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
         visit_reminders.plan(
             session, row, now, care.settings.timezone, leads=care.settings.reminder_leads
         )
+        preapproval_links.follow(care, session, row, now)
         SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
         visit, booker = visit_of(row, _channel_policy(care, session, row)), row.booked_by
     care.home.changed(team_id, (user_id, booker, visit.clinician))

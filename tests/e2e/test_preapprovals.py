@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from bot.preapproval_plan import RISK
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox
-from storage import audit, preapprovals
+from storage import audit, preapprovals, reminders
 from storage.preapproval_models import PreapprovalRow
 
 TEAM = "T0CAREBOT"
@@ -60,6 +63,25 @@ def test_a_linked_visit_sets_needed_by_and_the_patient_must_match(
     assert "A-1 is for another patient" in slack.last_reply().text
     slack.command("/preauth", "new P-1, Aetna, MRI, for A-9")
     assert "There is no visit A-9" in slack.last_reply().text
+
+
+def test_the_request_follows_its_visit_when_it_moves_or_is_cancelled(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jane Doe, MRI, thursday 3pm")
+    slack.click("Confirm")
+    slack.command("/preauth", "new P-1, Aetna, MRI, for A-1")
+
+    slack.command("/appt", "move A-1 tuesday 10am")
+    assert stored(sandbox, "PA-1").needed_by == datetime(2027, 3, 2, 15, 0, tzinfo=UTC)
+    slack.command("/preauth", "show PA-1")
+    assert "needed by Tue 2 Mar 2027, 10:00 AM EST (A-1)" in slack.last_reply().text
+
+    slack.command("/appt", "cancel A-1")
+    assert stored(sandbox, "PA-1").needed_by is None  # nothing left to be at risk for
+    with sandbox.db.session(read_only=True) as session:
+        risk = reminders.get(session, TEAM, RISK, "PA-1")
+        assert risk is None or risk.next_at is None
 
 
 def test_the_form_opens_it_with_me_as_owner_and_checks_fields_before_closing(

@@ -156,7 +156,7 @@ def assign(care: Care, team_id: str, user_id: str, ref: str, owner: str | None) 
         if Status(row.status) in RESOLVED:
             raise TransitionRefused(f"{row.ref} is resolved; there is nothing left to own.")
         if row.owner_id == owner:
-            raise TransitionRefused(f"{row.ref} is already <@{owner}>'s.")
+            raise TransitionRefused(f"{row.ref} already has that owner; nothing changed.")
         row.owner_id = owner
         return "preapproval.assign"
 

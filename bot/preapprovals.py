@@ -159,7 +159,7 @@ def check_owner(care: Care, team_id: str, user_id: str) -> None:
         ) from None
     if not person.can_be_assigned:
         raise PreauthRefused(
-            f"<@{user_id}> can't own a pre-approval (a bot, or no longer in this workspace). "
+            "That person can't own a pre-approval (a bot, or no longer in this workspace). "
             "Mention a current member, e.g. owner @dana."
         )
 

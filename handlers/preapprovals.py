@@ -196,9 +196,15 @@ def _status(care: Care, ask: Ask, ref: str, action: Action, more: str) -> Reply:
         details = approval_details(care, text, zone)
     elif action is Action.DENY:
         details = Details(reason=text)
+    noted = f"{action.value}: {' '.join(text.split())}"
+    if action in (Action.PEND, Action.CANCEL) and len(noted) > changes.MAX_NOTE_CHARS:
+        # Checked first: the status must not change when its note is then refused.
+        raise PreauthRefused(
+            f"A note is at most {changes.MAX_NOTE_CHARS} characters; that one has {len(noted)}."
+        )
     change = changes.act(care, ask.team_id, ask.user_id, ref, action, details)
     if action in (Action.PEND, Action.CANCEL) and text:
-        changes.note(care, ask.team_id, ask.user_id, ref, f"{action.value}: {text}")
+        changes.note(care, ask.team_id, ask.user_id, ref, noted)
     return _after(care, ask, change)
 
 

@@ -168,6 +168,8 @@ def test_every_status_change_by_command_is_kept_and_audited(
         ("submitted A-1", "is not a pre-approval ref"),
         ("list everything", "I list mine, overdue, at-risk or all"),
         ("frobnicate PA-1", "I don't know `/preauth frobnicate`"),
+        ("pended PA-1 " + "more clinicals " * 100, "A note is at most 1000 characters"),
+        ("assign PA-1 @dana", "already has that owner"),
     ],
 )
 def test_bad_input_gets_a_clear_reply(
@@ -178,6 +180,8 @@ def test_bad_input_gets_a_clear_reply(
     slack.command("/preauth", command)
 
     assert says in slack.last_reply().text
+    assert "&lt;@" not in slack.last_reply().raw_text  # no mention shown as raw text
+    assert stored(sandbox, "PA-1").status == "not_started"  # a refusal changes nothing
     assert stored(sandbox, "PA-1").status == "not_started"
 
 

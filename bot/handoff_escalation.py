@@ -192,7 +192,7 @@ def _load(
     return {
         (team, ref): handoff
         for team, wanted in refs.items()
-        for ref, handoff in handoffs.get_many(care, team, wanted).items()
+        for ref, handoff in handoffs.get_many(care, team, wanted, as_posted=True).items()
     }
 
 

@@ -171,12 +171,23 @@ def members_of(care: Care, group_id: str) -> frozenset[str]:
     return frozenset(answer.get("users") or ())
 
 
-def get_many(care: Care, team_id: str, refs: Collection[str]) -> dict[str, Handoff]:
-    """The handoffs with these refs that exist, by ref: one read however many there are."""
+def get_many(
+    care: Care, team_id: str, refs: Collection[str], *, as_posted: bool = False
+) -> dict[str, Handoff]:
+    """The handoffs with these refs that exist, by ref: one read however many there are.
+
+    `as_posted`: patients shown as each one's channel says, for what is said in the channel.
+    """
     policy = care.patient_display(team_id)
     with care.db.session(read_only=True) as session:
         rows = handoffs.get_many_by_refs(session, team_id, refs)
-        return {ref: view_of(row, policy) for ref, row in rows.items()}
+        if not as_posted:
+            return {ref: view_of(row, policy) for ref, row in rows.items()}
+        channels = sorted({row.channel_id for row in rows.values()})
+        in_force = channel_settings.for_channels_in(session, care.settings, team_id, channels)
+        return {
+            ref: view_of(row, in_force[row.channel_id].patient_display) for ref, row in rows.items()
+        }
 
 
 def item_subject(ref: str, position: int) -> str:

@@ -27,6 +27,18 @@ def test_a_handoff_escalates_on_its_channels_own_ladder(
     assert len(notices) == 1 and "gone 30 min" in notices[0].text
 
 
+def test_an_escalation_in_the_channel_follows_its_display_policy(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    save(slack, {"Patients in posts here": "Id"})
+    slack.command("/handoff", "Jane Doe to @sam.nurse unstable: on heparin drip, recheck aPTT")
+
+    sandbox.move_clock(START + timedelta(minutes=60))  # the notice in the channel is due
+
+    [notice] = [m for m in slack.messages("#cardiology-team") if "without an ack" in m.text]
+    assert "P-1" in notice.text and "J.D." not in notice.text
+
+
 def _nudges(slack: SlackDriver) -> int:
     return len([m for m in slack.dms("@sam.nurse") if "waiting for your acknowledgement" in m.text])
 

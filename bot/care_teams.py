@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# What Slack says when a channel's members can no longer be read by the bot at all.
+GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "missing_scope"})
+
 KEEP_MEMBERS = timedelta(seconds=60)
 
 
@@ -58,6 +61,8 @@ class CareTeams:
         if kept is not None and now - kept[0] < self.keep:
             return kept[1]
         members = self._read(channel_id)
+        if members is None:  # Slack had a hiccup: answer from what was known, cache nothing
+            return kept[1] if kept is not None else frozenset()
         with self._lock:
             self._members[channel_id] = (now, members)
         return members
@@ -67,7 +72,8 @@ class CareTeams:
         with self._lock:
             self._members.clear()
 
-    def _read(self, channel_id: str) -> frozenset[str]:
+    def _read(self, channel_id: str) -> frozenset[str] | None:
+        """The channel's members; empty when it is gone; None when Slack failed for now."""
         members: set[str] = set()
         cursor = ""
         try:
@@ -80,6 +86,8 @@ class CareTeams:
                 if not cursor:
                     return frozenset(members)
         except SlackApiError as error:
-            # Archived, deleted, or the bot was removed from a private channel: nobody counts.
-            log.info("could not read a care channel's members: %s", error.response.get("error"))
-            return frozenset()
+            code = error.response.get("error")
+            log.info("could not read a care channel's members: %s", code)
+            if code in GONE:  # archived, deleted, or the bot removed: nobody counts
+                return frozenset()
+            return None  # rate limited or a Slack error: a minute of refusals would be wrong

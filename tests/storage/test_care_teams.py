@@ -28,12 +28,15 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.failing: str | None = None  # an error every call answers with, e.g. ratelimited
 
     def conversations_members(self, channel: str, cursor: str, limit: int) -> SlackResponse:
         self.calls.append((channel, cursor))
         page = PAGES.get((channel, cursor))
         data: dict[str, Any] = {"ok": False, "error": "channel_not_found"}
-        if page is not None:
+        if self.failing:
+            data = {"ok": False, "error": self.failing}
+        elif page is not None:
             data = {"ok": True, "members": page[0], "response_metadata": {"next_cursor": page[1]}}
         response = SlackResponse(
             client=None,
@@ -105,6 +108,20 @@ def test_a_channel_the_bot_cannot_read_counts_as_no_members(db: Database) -> Non
     assert care.members("C0GONE001") == frozenset()
     assert not care.in_care_team("T1", "U0DANA001")
     assert slack.calls == [("C0GONE001", "")]  # and that answer is kept like any other
+
+
+def test_a_slack_hiccup_keeps_what_was_known_and_is_not_kept_for_a_minute(db: Database) -> None:
+    register(db, "C0ORTHO01")
+    slack, clock = FakeSlack(), FakeClock(T0)
+    care = teams(db, slack, clock)
+    assert care.in_care_team("T1", "U0RILEY01")
+
+    clock.advance(seconds=60)
+    slack.failing = "ratelimited"
+    assert care.in_care_team("T1", "U0RILEY01")  # the last answer stands, not "nobody"
+    slack.failing = None
+    assert care.in_care_team("T1", "U0RILEY01")
+    assert len(slack.calls) == 3  # the failed read was not cached: asked again at once
 
 
 def test_an_admin_is_not_a_care_team_member_by_being_one(db: Database) -> None:

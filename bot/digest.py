@@ -23,7 +23,7 @@ from bot.core.business_days import at_local, daily_at_after
 from bot.core.display import PatientDisplay, patient_label
 from bot.core.handoffs import Severity
 from bot.core.preapproval_timing import Risk
-from bot.core.reminders import DueReminder, Outcome
+from bot.core.reminders import DueReminder, Outcome, by_team
 from bot.digest_schedule import DIGEST
 from bot.preapproval_plan import rounds_of
 from bot.preapproval_reminders import CHANNEL_GONE, slack_error
@@ -77,13 +77,9 @@ class DailyDigest:
         self.care, self.render = care, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        by_team: dict[str, list[DueReminder]] = defaultdict(list)
-        for reminder in due:
-            by_team[reminder.team_id].append(reminder)
-        outcomes: list[Outcome] = []
-        for team, found in by_team.items():
-            outcomes += self._fire_team(team, found, now)
-        return outcomes
+        return [
+            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
+        ]
 
     def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         care = self.care

@@ -22,7 +22,7 @@ from bot.commands import Reply
 from bot.core.escalation import Ladder, Rung, step
 from bot.core.failures import describe
 from bot.core.handoffs import Severity
-from bot.core.reminders import DueReminder, Outcome
+from bot.core.reminders import DueReminder, Outcome, by_team
 from bot.handoffs import ACTION_DUE, ESCALATION, Handoff, Item
 
 if TYPE_CHECKING:
@@ -186,13 +186,12 @@ def _load(
     care: Care, due: Sequence[DueReminder], ref_of: Callable[[DueReminder], str]
 ) -> dict[tuple[str, str], Handoff]:
     """Every handoff a batch of reminders is about, read once per workspace, not once each."""
-    refs: dict[str, set[str]] = defaultdict(set)
-    for reminder in due:
-        refs[reminder.team_id].add(ref_of(reminder))
     return {
         (team, ref): handoff
-        for team, wanted in refs.items()
-        for ref, handoff in handoffs.get_many(care, team, wanted, as_posted=True).items()
+        for team, found in by_team(due).items()
+        for ref, handoff in handoffs.get_many(
+            care, team, {ref_of(r) for r in found}, as_posted=True
+        ).items()
     }
 
 

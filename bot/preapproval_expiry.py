@@ -8,14 +8,13 @@ owner's next round lists it, and the messages that showed it are redrawn.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.people import zone_or
 from bot.core.preapprovals import Action, Status, TransitionRefused, transition
-from bot.core.reminders import DueReminder, Outcome
+from bot.core.reminders import DueReminder, Outcome, by_team
 from bot.preapproval_plan import APPROVED, EXPIRY, ends_at, plan, rounds_of
 from bot.preapprovals import Item, item_of
 from storage import SqlAuditLog, preapprovals
@@ -35,13 +34,9 @@ class ApprovalExpiry:
         self.care, self.changed = care, changed
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        by_team: dict[str, list[DueReminder]] = defaultdict(list)
-        for reminder in due:
-            by_team[reminder.team_id].append(reminder)
-        outcomes: list[Outcome] = []
-        for team, found in by_team.items():
-            outcomes += self._fire_team(team, found, now)
-        return outcomes
+        return [
+            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
+        ]
 
     def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         care = self.care

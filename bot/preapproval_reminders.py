@@ -23,7 +23,7 @@ from bot.commands import Reply
 from bot.core.people import zone_or
 from bot.core.preapproval_timing import next_nudge, urgency_key
 from bot.core.preapprovals import OPEN
-from bot.core.reminders import LEASE, DueReminder, Outcome
+from bot.core.reminders import LEASE, DueReminder, Outcome, by_team
 from bot.preapproval_plan import (
     ROUND,
     chase_of,
@@ -98,13 +98,9 @@ class OwnerRound:
         self.care, self.render = care, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        by_team: dict[str, list[DueReminder]] = defaultdict(list)
-        for reminder in due:
-            by_team[reminder.team_id].append(reminder)
-        outcomes: list[Outcome] = []
-        for team, reminders_ in by_team.items():
-            outcomes += self._fire_team(team, reminders_, now)
-        return outcomes
+        return [
+            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
+        ]
 
     def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         care = self.care

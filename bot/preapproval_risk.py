@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot import channel_settings
 from bot.core.display import PatientDisplay
 from bot.core.preapproval_timing import Risk, next_risk_check, risk, urgency_key
-from bot.core.reminders import DueReminder, Outcome
+from bot.core.reminders import DueReminder, Outcome, by_team
 from bot.preapproval_plan import RISK, chase_of, rounds_of
 from bot.preapproval_reminders import CHANNEL_GONE, Renderers, RiskPost, slack_error
 from bot.preapprovals import item_of
@@ -40,13 +40,9 @@ class RiskCheck:
         self.care, self.render = care, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        by_team: dict[str, list[DueReminder]] = defaultdict(list)
-        for reminder in due:
-            by_team[reminder.team_id].append(reminder)
-        outcomes: list[Outcome] = []
-        for team, reminders_ in by_team.items():
-            outcomes += self._fire_team(team, reminders_, now)
-        return outcomes
+        return [
+            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
+        ]
 
     def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         care = self.care

@@ -9,7 +9,6 @@ it sends nothing and plans again from the visit as it is now.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from bot.core.appointments import PROCEDURAL, Status
 from bot.core.display import PatientDisplay, initials, patient_label
 from bot.core.failures import describe
 from bot.core.mrkdwn import escape
-from bot.core.reminders import DueReminder, Outcome, ReminderKind
+from bot.core.reminders import DueReminder, Outcome, ReminderKind, by_team
 from storage import appointments, reminders
 
 if TYPE_CHECKING:
@@ -174,14 +173,13 @@ class VisitReminder:
 
 def _visits(care: Care, due: Sequence[DueReminder]) -> dict[tuple[str, str], AppointmentRow]:
     """The visits a batch of reminders is about: one read per workspace, not one per reminder."""
-    refs: dict[str, set[str]] = defaultdict(set)
-    for reminder in due:
-        refs[reminder.team_id].add(reminder.subject_ref)
     with care.db.session(read_only=True) as session:
         return {
             (team, ref): row
-            for team, wanted in refs.items()
-            for ref, row in appointments.get_many_by_refs(session, team, wanted).items()
+            for team, found in by_team(due).items()
+            for ref, row in appointments.get_many_by_refs(
+                session, team, {r.subject_ref for r in found}
+            ).items()
         }
 
 

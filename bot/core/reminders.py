@@ -108,6 +108,14 @@ class SweepReport:
         ]
 
 
+def by_team(due: Iterable[DueReminder]) -> dict[str, list[DueReminder]]:
+    """A claimed batch grouped by workspace, so a kind reads each workspace's rows at once."""
+    grouped: dict[str, list[DueReminder]] = defaultdict(list)
+    for reminder in due:
+        grouped[reminder.team_id].append(reminder)
+    return grouped
+
+
 def retry_at(now: datetime, attempts: int) -> datetime:
     """When to try a failed reminder again, backing off with each attempt."""
     step = RETRY_STEPS[attempts] if attempts < len(RETRY_STEPS) else RETRY_MAX

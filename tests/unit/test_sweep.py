@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.reminders import LEASE, DueReminder, Outcome, retry_at, sweep
+from bot.core.reminders import LEASE, DueReminder, Outcome, by_team, retry_at, sweep
 
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -227,3 +227,14 @@ def test_each_batch_is_leased_from_the_time_it_is_claimed_and_a_slow_sweep_yield
             return super().fire(due, now)
 
     assert sweep(store, {"nudge": Glacial()}, NOW, batch=10, wall=lambda: real[0]).sent == 10
+
+
+def test_a_batch_is_grouped_by_workspace_in_the_order_it_came() -> None:
+    due = [DueReminder(i, team, "k", f"A-{i}", NOW, 0, {}) for i, team in enumerate("ABA")]
+
+    grouped = by_team(due)
+
+    assert {team: [r.id for r in found] for team, found in grouped.items()} == {
+        "A": [0, 2],
+        "B": [1],
+    }

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
+from bot.runtime.server import EVENTS_PATH, HEALTH_PATH, HttpServer
 from bot.sandbox.driver import LEGACY_TOKEN, sign
 from bot.sandbox.standin import SlackStandIn
-from bot.server import EVENTS_PATH, HEALTH_PATH, HttpServer
 
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parent.parent

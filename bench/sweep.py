@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from bot.preapproval_plan import RISK, ROUND
+from bot.preapprovals.plan import RISK, ROUND
 from bot.sandbox.seed import User
 from bot.sandbox.world import Sandbox, start_sandbox
 from storage import patients, people
 from storage.models import ReminderRow
-from storage.preapproval_models import PreapprovalRow
+from storage.preapprovals.models import PreapprovalRow
 
 TEAM = "T0CAREBOT"
 CHANNEL = "C0CARDIO1"

@@ -1,0 +1,1 @@
+"""carebot's rules and use cases: one package per feature, one shared, one runtime."""

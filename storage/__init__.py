@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from storage import (
-    appointments,
     audit,
     channels,
     dedup,
     drafts,
-    handoffs,
     patients,
     people,
-    preapproval_sent,
-    preapprovals,
     refs,
     reminders,
     retention,
     workspaces,
 )
+from storage.appointments import queries as appointments
 from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.errors import DatabaseBusy, DatabaseConfigError, DatabaseUnavailable
-from storage.handoff_models import HandoffActionRow, HandoffRow
+from storage.handoffs import queries as handoffs
+from storage.handoffs.models import HandoffActionRow, HandoffRow
 from storage.models import (
     AppointmentRow,
     AuditRow,
@@ -33,7 +31,9 @@ from storage.models import (
     UTCDateTime,
     WorkspaceRow,
 )
-from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRoundRow, PreapprovalRow
+from storage.preapprovals import queries as preapprovals
+from storage.preapprovals import sent as preapproval_sent
+from storage.preapprovals.models import PreapprovalMessageRow, PreapprovalRoundRow, PreapprovalRow
 from storage.reminders import SqlReminderStore
 
 __all__ = [

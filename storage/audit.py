@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.handoff_models import HandoffRow
+from storage.handoffs.models import HandoffRow
 from storage.models import AppointmentRow, AuditRow, PatientRow
-from storage.preapproval_models import PreapprovalRow
+from storage.preapprovals.models import PreapprovalRow
 from storage.stamp import utc_now
 
 ACTION = re.compile(r"[a-z][a-z0-9_.-]{0,63}")

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from storage.handoff_models import HandoffRow
+from storage.handoffs.models import HandoffRow
 from storage.models import AppointmentRow
-from storage.preapproval_models import PreapprovalRow
+from storage.preapprovals.models import PreapprovalRow
 
 
 def visits_between(

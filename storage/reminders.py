@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.core.reminders import DueReminder, Outcome
+from bot.shared.rules.reminders import DueReminder, Outcome
 from storage.db import Database
 from storage.models import ReminderRow
 from storage.sql import insert, rowcount

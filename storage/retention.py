@@ -14,11 +14,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from bot.core.appointments import FINAL
-from bot.core.preapprovals import RESOLVED
-from storage.handoff_models import HandoffActionRow, HandoffRow
+from bot.appointments.rules.appointment import FINAL
+from bot.preapprovals.rules.preapproval import RESOLVED
+from storage.handoffs.models import HandoffActionRow, HandoffRow
 from storage.models import AppointmentRow, PatientRow, ReminderRow
-from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRow
+from storage.preapprovals.models import PreapprovalMessageRow, PreapprovalRow
 
 BATCH = 500  # rows per transaction: short locks, bounded memory, on tables of any size
 

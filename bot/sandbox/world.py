@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import Runtime, build
-from bot.config import Settings
-from bot.core.clock import FakeClock
-from bot.core.timeparse import TimeParser
+from bot.runtime.app import Runtime, build
+from bot.runtime.config import Settings
+from bot.runtime.server import EVENTS_PATH, HttpServer, wsgi_app
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.standin import SlackStandIn
-from bot.server import EVENTS_PATH, HttpServer, wsgi_app
+from bot.shared.rules.clock import FakeClock
+from bot.shared.rules.timeparse import TimeParser
 from storage import Database, channels
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105 - the stand-in's own, known to both sides

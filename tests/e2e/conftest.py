@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox, start_sandbox
+from bot.shared.rules.timeparse import TimeParser
 from tests.conftest import DIALECTS, WorkerDatabase
 
 # A Monday afternoon in New York; tests move the clock from here.

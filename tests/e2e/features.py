@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.app import Runtime
-from bot.commands import Ask, Command, Reply
-from bot.core.reminders import DueReminder, Outcome
-from bot.services import Care
+from bot.runtime.app import Runtime
+from bot.runtime.services import Care
+from bot.shared.commands import Ask, Command, Reply
+from bot.shared.rules.reminders import DueReminder, Outcome
 
 PATIENT = "Jane Doe"
 

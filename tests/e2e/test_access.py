@@ -10,11 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox, start_sandbox
-from storage import AuditRow, appointments, audit, preapprovals
+from bot.shared.rules.timeparse import TimeParser
+from storage import AuditRow, audit
+from storage.appointments import queries as appointments
+from storage.preapprovals import queries as preapprovals
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot import booking
-from bot.booking import BookingRefused
+from bot.appointments import booking
+from bot.appointments.booking import BookingRefused
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import appointments
+from storage.appointments import queries as appointments
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

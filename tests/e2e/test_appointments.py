@@ -9,7 +9,8 @@ import pytest
 
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import appointments, patients
+from storage import patients
+from storage.appointments import queries as appointments
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

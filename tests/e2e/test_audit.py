@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.timeparse import TimeParser
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox, start_sandbox
+from bot.shared.rules.timeparse import TimeParser
 from storage import SqlAuditLog, audit
 from tests.conftest import DIALECTS, WorkerDatabase
 from tests.e2e.conftest import START

@@ -12,7 +12,8 @@ import pytest
 
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import handoffs, reminders
+from storage import reminders
+from storage.handoffs import queries as handoffs
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import audit, handoffs
-from storage.handoff_models import HandoffRow
+from storage import audit
+from storage.handoffs import queries as handoffs
+from storage.handoffs.models import HandoffRow
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.handoff_changes import acknowledge, mark_done
+from bot.handoffs.changes import acknowledge, mark_done
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
-from handlers.handoff_cards import refresh_card
-from storage import audit, handoffs
-from storage.handoff_models import HandoffRow
+from handlers.handoffs.cards import refresh_card
+from storage import audit
+from storage.handoffs import queries as handoffs
+from storage.handoffs.models import HandoffRow
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.home import Viewer
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox
-from handlers.home import Layout, home_view
-from storage import appointments, handoffs, patients
+from bot.shared.home import Viewer
+from handlers.shared.home import Layout, home_view
+from storage import patients
+from storage.appointments import queries as appointments
+from storage.handoffs import queries as handoffs
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.display import PatientDisplay
-from bot.core.people import UnknownPerson
 from bot.sandbox.world import Sandbox
+from bot.shared.rules.display import PatientDisplay
+from bot.shared.rules.people import UnknownPerson
 from storage import workspaces
 
 TEAM = "T0CAREBOT"

@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.config import quiet_libraries
+from bot.runtime.config import quiet_libraries
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import audit, preapproval_sent, preapprovals, reminders
+from storage import audit, reminders
+from storage.preapprovals import queries as preapprovals
+from storage.preapprovals import sent as preapproval_sent
 
 TEAM = "T0CAREBOT"
 # START is Mon 1 Mar 2027, 2:00 PM in New York (dana); sam.nurse reads Los Angeles time.

@@ -6,7 +6,7 @@ import io
 
 from bot.sandbox.shell import SandboxShell
 from bot.sandbox.world import Sandbox
-from storage import preapprovals
+from storage.preapprovals import queries as preapprovals
 
 # The script the README shows; START is Mon 1 Mar 2027, 2:00 PM in New York, where dana is.
 SCRIPT = """\

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.preapproval_plan import RISK
+from bot.preapprovals.plan import RISK
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.render import render_view
 from bot.sandbox.world import Sandbox
-from storage import audit, preapprovals, reminders
-from storage.preapproval_models import PreapprovalRow
+from storage import audit, reminders
+from storage.preapprovals import queries as preapprovals
+from storage.preapprovals.models import PreapprovalRow
 
 TEAM = "T0CAREBOT"
 # START (tests/e2e/conftest.py) is Mon 1 Mar 2027, 2:00 PM in New York, where dana works.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.retention import purge
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
+from bot.shared.retention import purge
 from tests.e2e.conftest import START
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage import Database, appointments, audit, patients
+from storage import Database, audit, patients
+from storage.appointments import queries as appointments
 from tests.e2e.test_cli import carebot, env, one_line
 
 __all__ = ["env"]  # the fixture, used by name

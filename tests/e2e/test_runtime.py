@@ -12,11 +12,11 @@ import pytest
 from slack_bolt.listener import thread_runner
 from slack_bolt.listener.listener_start_handler import DefaultListenerStartHandler
 
-import handlers.help
-from bot.config import quiet_libraries
+import handlers.shared.help
+from bot.runtime.config import quiet_libraries
+from bot.runtime.server import HttpServer, wsgi_app
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
-from bot.server import HttpServer, wsgi_app
 from storage import Database
 from tests.e2e.features import PATIENT, Counter, install_broken_command
 
@@ -113,7 +113,7 @@ def test_a_failed_slash_command_answers_through_its_response_url(
     def broken(care: object, ask: object) -> None:
         raise RuntimeError("help is broken")
 
-    monkeypatch.setattr(handlers.help, "overview", broken)
+    monkeypatch.setattr(handlers.shared.help, "overview", broken)
 
     assert slack.command("/carebot", "help").ok
     assert "Sorry, something went wrong" in slack.last_reply().text
@@ -141,7 +141,7 @@ def test_a_listener_failing_right_after_its_ack_still_answers_slack(
     def broken(care: object, ask: object) -> None:
         raise RuntimeError("help is broken")
 
-    monkeypatch.setattr(handlers.help, "overview", broken)
+    monkeypatch.setattr(handlers.shared.help, "overview", broken)
     # Bolt looks for the ack before the listener starts, then not again until after it
     # failed: a failure after the ack once lost the ack that way (a 404 after 3 s).
     monkeypatch.setattr(thread_runner, "time", _LateLooker)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.appointments.reminders import forget, plan
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from bot.visit_reminders import forget, plan
-from storage import appointments, audit, patients, reminders
+from storage import audit, patients, reminders
+from storage.appointments import queries as appointments
 from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"

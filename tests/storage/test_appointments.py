@@ -11,7 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import Session
 
-from storage import Database, appointments, patients
+from storage import Database, patients
+from storage.appointments import queries as appointments
 from storage.db import MIGRATIONS
 from storage.models import AppointmentRow
 from storage.sql import lock_key

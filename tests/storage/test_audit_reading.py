@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.handoff_actions import ActionItem
-from storage import Database, SqlAuditLog, appointments, audit, handoffs, patients
+from bot.handoffs.rules.actions import ActionItem
+from storage import Database, SqlAuditLog, audit, patients
+from storage.appointments import queries as appointments
+from storage.handoffs import queries as handoffs
 
 T0 = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.care_teams import CareTeams
-from bot.core.clock import FakeClock
-from bot.roles import Roles
+from bot.shared.access import Roles
+from bot.shared.care_teams import CareTeams
+from bot.shared.rules.clock import FakeClock
 from storage import Database, care_teams, channels
 
 T0 = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)

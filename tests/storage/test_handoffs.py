@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.handoff_actions import ActionItem
-from storage import Database, handoffs, patients
-from storage.handoff_models import HandoffRow
+from bot.handoffs.rules.actions import ActionItem
+from storage import Database, patients
+from storage.handoffs import queries as handoffs
+from storage.handoffs.models import HandoffRow
 from tests.storage.concurrency import together
 
 T0 = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)

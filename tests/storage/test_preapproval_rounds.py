@@ -12,16 +12,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from bot.commands import Reply
-from bot.config import Settings
-from bot.core.clock import FakeClock
-from bot.core.reminders import sweep
-from bot.core.timeparse import TimeParser
-from bot.preapproval_plan import ROUND
-from bot.preapproval_reminders import OwnerRound, Renderers, RoundDM
-from bot.services import Care
-from storage import Database, patients, people, preapproval_sent, preapprovals, reminders
-from storage.preapproval_models import PreapprovalRow
+from bot.preapprovals.plan import ROUND
+from bot.preapprovals.reminders import OwnerRound, Renderers, RoundDM
+from bot.runtime.config import Settings
+from bot.runtime.services import Care
+from bot.shared.commands import Reply
+from bot.shared.rules.clock import FakeClock
+from bot.shared.rules.reminders import sweep
+from bot.shared.rules.timeparse import TimeParser
+from storage import Database, patients, people, reminders
+from storage.preapprovals import queries as preapprovals
+from storage.preapprovals import sent as preapproval_sent
+from storage.preapprovals.models import PreapprovalRow
 from storage.reminders import SqlReminderStore
 from tests.conftest import WorkerDatabase
 from tests.storage.concurrency import together

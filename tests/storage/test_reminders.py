@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.core.reminders import Outcome
+from bot.shared.rules.reminders import Outcome
 from storage import Database, reminders
 from storage.models import ReminderRow
 from storage.reminders import SqlReminderStore

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.core.handoff_actions import ActionItem
-from bot.retention import purge
-from storage import Database, SqlAuditLog, appointments, handoffs, patients, reminders
-from storage.handoff_models import HandoffActionRow
+from bot.handoffs.rules.actions import ActionItem
+from bot.shared.retention import purge
+from storage import Database, SqlAuditLog, patients, reminders
+from storage.appointments import queries as appointments
+from storage.handoffs import queries as handoffs
+from storage.handoffs.models import HandoffActionRow
 from storage.models import AuditRow, PatientRow
 from tests.storage.test_appointments import book
 
@@ -113,8 +115,9 @@ def test_nothing_to_remove_says_so_and_writes_nothing(db: Database) -> None:
 def test_resolved_pre_approvals_go_and_open_ones_keep_their_patient_but_not_a_gone_visit(
     db: Database,
 ) -> None:
-    from storage import preapproval_sent, preapprovals
-    from storage.preapproval_models import PreapprovalMessageRow, PreapprovalRow
+    from storage.preapprovals import queries as preapprovals
+    from storage.preapprovals import sent as preapproval_sent
+    from storage.preapprovals.models import PreapprovalMessageRow, PreapprovalRow
 
     resolved_patient, open_patient = patient(db, "Resolved Patient"), patient(db, "Open Patient")
     visit = book(db, open_patient, OLD, timedelta(hours=1), status="fulfilled")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.core.reminders import LEASE, DueReminder, Outcome, ReminderKind, sweep
+from bot.shared.rules.reminders import LEASE, DueReminder, Outcome, ReminderKind, sweep
 from storage import Database, reminders
 from storage.reminders import SqlReminderStore
 from tests.storage.concurrency import together

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.appointments import (
+from bot.appointments.rules.appointment import (
     ACTIVE,
     FINAL,
     HOLDS_SLOT,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.audit_export import COLUMNS, BadDate, parse_bound, write
+from bot.shared.audit_export import COLUMNS, BadDate, parse_bound, write
 
 NEW_YORK = ZoneInfo("America/New_York")
 

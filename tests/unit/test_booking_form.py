@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import booking_form as form
-from bot.booking import Proposal
-from bot.booking_form import FormFields, prefill_of, read_form
-from bot.config import Settings
-from bot.core.appointments import KindChoice
-from bot.core.clock import FakeClock
-from bot.core.people import Person, UnknownPerson
-from bot.core.timeparse import TimeParser
+from bot.appointments import form
+from bot.appointments.booking import Proposal
+from bot.appointments.form import FormFields, prefill_of, read_form
+from bot.appointments.rules.appointment import KindChoice
+from bot.runtime.config import Settings
+from bot.runtime.services import Care
 from bot.sandbox.limits import view_problems
-from bot.services import Care
-from handlers.appointment_form import FormMeta, fields_of, form_view
+from bot.shared.rules.clock import FakeClock
+from bot.shared.rules.people import Person, UnknownPerson
+from bot.shared.rules.timeparse import TimeParser
+from handlers.appointments.form import FormMeta, fields_of, form_view
 from storage import Database, patients
 
 NEW_YORK = ZoneInfo("America/New_York")

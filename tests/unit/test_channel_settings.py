@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.channel_settings import (
+from bot.handoffs.rules.escalation import DEFAULT_LADDERS, Rung
+from bot.handoffs.rules.handoff import Severity
+from bot.shared.rules.channel_settings import (
     ChannelSettings,
     Overrides,
     SettingError,
@@ -21,10 +23,8 @@ from bot.core.channel_settings import (
     read_ladders,
     read_timezone,
 )
-from bot.core.display import PatientDisplay
-from bot.core.escalation import DEFAULT_LADDERS, Rung
-from bot.core.handoffs import Severity
-from bot.core.settings_form import HOURS, check, read_hours, shown
+from bot.shared.rules.display import PatientDisplay
+from bot.shared.rules.settings_form import HOURS, check, read_hours, shown
 
 DEFAULTS = ChannelSettings(timezone=ZoneInfo("America/New_York"), handoff_ladders=DEFAULT_LADDERS)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import Ask, Command, CommandRegistry, Reply
-from handlers.dedup import request_key
+from bot.shared.commands import Ask, Command, CommandRegistry, Reply
+from handlers.kit.dedup import request_key
 
 
 def echo(care: object, ask: Ask) -> Reply:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+from bot.runtime.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
 
 
 def test_defaults_need_nothing(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_the_kinds_of_visit_are_configurable() -> None:
 def test_handoff_escalation_delays_are_configurable_per_severity() -> None:
     from datetime import timedelta
 
-    from bot.core.handoffs import Severity
+    from bot.handoffs.rules.handoff import Severity
 
     settings = load_settings({"CAREBOT_HANDOFF_ESCALATION": "stable=off"}, dotenv=None)
     assert settings.handoff_ladders[Severity.STABLE] == ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.display import PatientDisplay, initials, patient_label
+from bot.shared.rules.display import PatientDisplay, initials, patient_label
 
 
 def test_full_policy_shows_the_name_and_ref() -> None:

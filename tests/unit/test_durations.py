@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.durations import DurationError, format_duration, parse_duration
+from bot.shared.rules.durations import DurationError, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.escalation import (
+from bot.handoffs.rules.escalation import (
     DEFAULT_LADDERS,
     LadderError,
     Rung,
@@ -14,7 +14,7 @@ from bot.core.escalation import (
     parse_ladders,
     step,
 )
-from bot.core.handoffs import Severity
+from bot.handoffs.rules.handoff import Severity
 
 POSTED = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)
 UNSTABLE = DEFAULT_LADDERS[Severity.UNSTABLE]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.core.failures import describe
-from bot.executor import TrackingExecutor
+from bot.runtime.executor import TrackingExecutor
+from bot.shared.rules.failures import describe
 
 
 def book(name: str) -> None:

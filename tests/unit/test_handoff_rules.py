@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.handoff_actions import MAX_ITEMS, ActionItem, parse_actions
-from bot.core.handoffs import (
+from bot.handoffs.rules.actions import MAX_ITEMS, ActionItem, parse_actions
+from bot.handoffs.rules.handoff import (
     HandoffRefused,
     Receiver,
     Template,
@@ -17,7 +17,7 @@ from bot.core.handoffs import (
     check_synthesis,
     split_text,
 )
-from bot.core.timeparse import TimeParser
+from bot.shared.rules.timeparse import TimeParser
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)  # Mon 1 Mar 2027, 2:00 PM in New York

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.home import HomeSection, HomeTab, Page, Viewer
+from bot.shared.home import HomeSection, HomeTab, Page, Viewer
 
 if TYPE_CHECKING:
-    from bot.services import Care
+    from bot.runtime.services import Care
 
 
 def nothing(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.appointments import Status
-from bot.core.ical import (
+from bot.appointments.rules.appointment import Status
+from bot.appointments.rules.ical import (
     EVENT_STATUS,
     Event,
     EventStatus,

@@ -1,39 +1,186 @@
-"""The core's rules import neither Slack nor SQL libraries, so they test with plain values."""
+"""The layout's rules, checked on the import graph: rules stay pure, layers point one way,
+features keep to themselves, and nothing imports in a circle."""
 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = sorted((ROOT / "bot" / "core").glob("*.py"))
-FORBIDDEN = ("slack_bolt", "slack_sdk", "sqlalchemy", "alembic", "storage", "handlers")
+LAYERS = ("bot", "handlers", "storage")
+FEATURES = ("appointments", "handoffs", "preapprovals")
+SLACK_OR_SQL = ("slack_bolt", "slack_sdk", "sqlalchemy", "alembic")
 
 
-def imported_modules(path: Path) -> set[str]:
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def sources() -> list[Path]:
+    found = [p for layer in LAYERS for p in (ROOT / layer).rglob("*.py")]
+    return sorted(p for p in found if "migrations" not in p.parts)
+
+
+def under_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+@cache
+def imports_of(path: Path, *, typing_too: bool = True) -> frozenset[str]:
+    """Modules `path` imports; `from pkg import mod` counts as pkg.mod when mod is a module."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    skipped: set[int] = set()
+    if not typing_too:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and under_type_checking(node):
+                skipped.update(id(n) for child in node.body for n in ast.walk(child))
     names: set[str] = set()
     for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
-    return names
+            names.update(
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if f"{node.module}.{alias.name}" in KNOWN_MODULES
+            )
+    return frozenset(names)
 
 
-@pytest.mark.parametrize("module", CORE, ids=lambda p: p.name)
-def test_core_module_stays_free_of_slack_and_sql(module: Path) -> None:
-    bad = {name for name in imported_modules(module) if name.split(".")[0] in FORBIDDEN}
-    assert not bad, f"{module.name} imports {sorted(bad)}"
+KNOWN_MODULES = {module_name(p) for p in sources()}
 
 
-def test_storage_does_not_reach_up_into_slack_code() -> None:
-    for path in (ROOT / "storage").rglob("*.py"):
-        bad = {
-            n
-            for n in imported_modules(path)
-            if n.split(".")[0] in ("slack_bolt", "slack_sdk", "handlers")
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def feature_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] in LAYERS and parts[1] in FEATURES else None
+
+
+RULES = [p for p in sources() if "rules" in p.relative_to(ROOT).parts]
+
+
+def test_every_feature_has_its_rules_apart() -> None:
+    for feature in FEATURES:
+        assert (ROOT / "bot" / feature / "rules").is_dir(), f"bot/{feature}/rules is missing"
+    assert len(RULES) > 20
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: module_name(p))
+def test_rules_are_pure(path: Path) -> None:
+    """A rule imports no Slack, SQL, storage or handlers, and no code that does I/O."""
+    bad = {
+        name
+        for name in imports_of(path)
+        if top(name) in (*SLACK_OR_SQL, "storage", "handlers")
+        or (top(name) == "bot" and ".rules" not in name and name != "bot")
+    }
+    assert not bad, f"{module_name(path)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in sources() if top(module_name(p)) == "storage"], ids=module_name
+)
+def test_storage_does_not_reach_up(path: Path) -> None:
+    """Storage imports neither Slack nor handlers, and of bot only plain rules."""
+    bad = {
+        name
+        for name in imports_of(path)
+        if top(name) in ("slack_bolt", "slack_sdk", "handlers")
+        or (top(name) == "bot" and ".rules" not in name)
+    }
+    assert not bad, f"{module_name(path)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sources() if top(module_name(p)) == "bot" and ".sandbox" not in module_name(p)],
+    ids=module_name,
+)
+def test_bot_does_not_import_handlers(path: Path) -> None:
+    """Only the composition root knows Slack's listeners; use cases never reach up to them."""
+    if module_name(path) == "bot.runtime.app":
+        return
+    bad = {name for name in imports_of(path) if top(name) == "handlers"}
+    assert not bad, f"{module_name(path)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in sources() if feature_of(module_name(p))], ids=module_name
+)
+def test_a_feature_keeps_out_of_another_features_code(path: Path) -> None:
+    """appointments, handoffs and pre-approvals share through bot.shared and hooks, not imports."""
+    own = feature_of(module_name(path))
+    bad = {name for name in imports_of(path) if feature_of(name) not in (None, own)}
+    assert not bad, f"{module_name(path)} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in sources()
+        if module_name(p).startswith(("bot.shared", "handlers.shared", "handlers.kit"))
+    ],
+    ids=module_name,
+)
+def test_shared_code_knows_no_feature(path: Path) -> None:
+    """What features share sits below them: a feature adds itself to it (registries, hooks)."""
+    bad = {name for name in imports_of(path) if feature_of(name)}
+    assert not bad, f"{module_name(path)} imports {sorted(bad)}"
+
+
+def cycle_in(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle in `graph`, as the modules around it, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_no_import_cycles() -> None:
+    """Walked on the imports that run (a package's own __init__ re-export is not a cycle)."""
+    graph: dict[str, set[str]] = {}
+    for path in sources():
+        name = module_name(path)
+        graph[name] = {
+            imported
+            for imported in imports_of(path, typing_too=False)
+            if imported in KNOWN_MODULES
+            and imported != name
+            and not name.startswith(imported + ".")
+            and not (path.name == "__init__.py" and imported.startswith(name + "."))
         }
-        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+    assert cycle_in(graph) is None, " -> ".join(cycle_in(graph) or [])

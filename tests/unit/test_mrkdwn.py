@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.mrkdwn import (
+from bot.shared.rules.mrkdwn import (
     channel_link,
     date_token,
     escape,

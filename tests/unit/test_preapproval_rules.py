@@ -7,8 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.business_days import BusinessCalendar, daily_at_after, round_after, round_on_or_after
-from bot.core.preapproval_timing import (
+from bot.preapprovals.rules.preapproval import (
+    Action,
+    Status,
+    TransitionRefused,
+    Urgency,
+    check_auth_number,
+    past_payer_clock,
+    transition,
+)
+from bot.preapprovals.rules.timing import (
     Chase,
     Risk,
     Rounds,
@@ -18,14 +26,11 @@ from bot.core.preapproval_timing import (
     risk,
     urgency_key,
 )
-from bot.core.preapprovals import (
-    Action,
-    Status,
-    TransitionRefused,
-    Urgency,
-    check_auth_number,
-    past_payer_clock,
-    transition,
+from bot.shared.rules.business_days import (
+    BusinessCalendar,
+    daily_at_after,
+    round_after,
+    round_on_or_after,
 )
 
 NY = ZoneInfo("America/New_York")

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.runtime.config import ConfigError, load_settings
 
 
 def test_defaults_are_nine_no_holidays_and_a_half_past_seven_digest() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.preapprovals import Urgency
-from bot.core.preauth_quickform import parse_quick_request, service_codes
-from bot.core.quickform import QuickFormError
+from bot.preapprovals.rules.preapproval import Urgency
+from bot.preapprovals.rules.quickform import parse_quick_request, service_codes
+from bot.shared.rules.patients import QuickFormError
 
 
 def test_every_part_is_told_apart_by_its_first_word() -> None:

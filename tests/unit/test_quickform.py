@@ -9,16 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.appointments import KindChoice
-from bot.core.durations import DurationError
-from bot.core.quickform import (
-    USAGE,
-    PatientSpec,
-    QuickBooking,
-    QuickFormError,
-    parse_quick_booking,
-)
-from bot.core.timeparse import TimeParseError, TimeParser
+from bot.appointments.rules.appointment import KindChoice
+from bot.appointments.rules.quickform import USAGE, QuickBooking, parse_quick_booking
+from bot.shared.rules.durations import DurationError
+from bot.shared.rules.patients import PatientSpec, QuickFormError
+from bot.shared.rules.timeparse import TimeParseError, TimeParser
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Monday 1 March 2027, 10:00 in New York.

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.roles import NOBODY, Roles
+from bot.shared.access import NOBODY, Roles
 
 GROUPS = [
     {"id": "S0ADMINS1", "handle": "carebot-admins", "users": ["U0RILEY01"]},

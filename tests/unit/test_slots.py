@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.slots import ClinicHours, Span, next_free_slots
+from bot.appointments.rules.slots import ClinicHours, Span, next_free_slots
 
 NEW_YORK = ZoneInfo("America/New_York")
 HOURS = ClinicHours(tz=NEW_YORK)

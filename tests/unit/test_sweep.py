@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.reminders import LEASE, DueReminder, Outcome, by_team, retry_at, sweep
+from bot.shared.rules.reminders import LEASE, DueReminder, Outcome, by_team, retry_at, sweep
 
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import timeparse
-from bot.core.timeparse import (
+from bot.shared.rules import timeparse
+from bot.shared.rules.timeparse import (
     EXAMPLES,
     ParsedTime,
     TimeParseError,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.visit_reminders import (
+from bot.appointments.rules.reminders import (
     checklist_at,
     checklist_instant,
     firing_lead,
@@ -133,7 +133,7 @@ def test_leads_read_as_people_say_them(lead: timedelta, words: str) -> None:
 
 
 def test_a_late_reminder_promises_only_the_time_that_is_left() -> None:
-    from bot.core.visit_reminders import time_left
+    from bot.appointments.rules.reminders import time_left
 
     start = datetime(2027, 3, 2, 15, 0, tzinfo=UTC)
     day, hour = timedelta(hours=24), timedelta(hours=1)

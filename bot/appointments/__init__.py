@@ -1,0 +1,1 @@
+"""Appointments (/appt): booking with conflict checks, changes, reminders and export."""

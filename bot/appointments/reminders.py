@@ -1,0 +1,287 @@
+"""Visit reminders through the sweep: the clinician's heads-up, the checklist, the no-show check.
+
+`plan` schedules a visit's reminders from its current start and end, in the session that
+books or moves it; `forget` drops them when the visit leaves the schedule. Each kind reads
+the visit again when it fires, so a cancelled or moved visit never gets a stale reminder:
+it sends nothing and plans again from the visit as it is now.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+
+from bot.appointments.rules import reminders as rules
+from bot.appointments.rules.appointment import PROCEDURAL, Status
+from bot.shared.commands import Reply
+from bot.shared.rules.display import PatientDisplay, initials, patient_label
+from bot.shared.rules.failures import describe
+from bot.shared.rules.mrkdwn import escape
+from bot.shared.rules.reminders import DueReminder, Outcome, ReminderKind, by_team
+from storage import reminders
+from storage.appointments import queries as appointments
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.runtime.services import Care
+    from storage.models import AppointmentRow
+
+log = logging.getLogger(__name__)
+
+CLINICIAN = "appt-clinician"
+CHECKLIST = "appt-checklist"
+NOSHOW = "appt-noshow"
+# Slack answers that no retry will change: this DM is skipped, the visit's next one still comes.
+UNREACHABLE = frozenset(
+    {
+        "slack_account_inactive",
+        "slack_user_not_found",
+        "slack_channel_not_found",
+        "slack_cannot_dm_bot",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One reminder DM about a visit, as plain values for the handlers to render."""
+
+    kind: str  # CLINICIAN, CHECKLIST or NOSHOW
+    team_id: str
+    to: str  # the user it is for
+    zone: ZoneInfo  # the reader's, for the plain-text fallback of date tokens
+    ref: str
+    start: datetime
+    what: tuple[str, str]  # kind and label, as typed
+    location: str | None  # as typed
+    patient: str  # "J.D. (P-4)": shaped by the display policy, escaped
+    patient_name: str  # "J.D.": the same without the ref (the ref alone for policy id)
+    lead: timedelta | None = None  # CLINICIAN: how long before the start this one is
+
+
+Render = Callable[[Notice], Reply]
+
+
+def plan(
+    session: Session,
+    row: AppointmentRow,
+    now: datetime,
+    clinic_zone: ZoneInfo,
+    *,
+    leads: Sequence[timedelta] = rules.LEADS,
+) -> None:
+    """Schedule the visit's reminders from its current start and end, replacing earlier plans."""
+    team, ref = row.team_id, row.ref
+    if row.status not in appointments.HOLDS_SLOT:
+        forget(session, team, ref, now=now)
+        return
+    first = rules.next_lead(row.start_at, now, leads) if row.clinician_id else None
+    if first is None:
+        reminders.cancel(session, team, CLINICIAN, ref, now=now)
+    else:
+        reminders.schedule(session, team, CLINICIAN, ref, first[0], now=now)
+    _plan_checklist(session, row, now, clinic_zone)
+    reminders.schedule(session, team, NOSHOW, ref, rules.noshow_check_at(row.end_at), now=now)
+
+
+def _plan_checklist(session: Session, row: AppointmentRow, now: datetime, zone: ZoneInfo) -> None:
+    team, ref = row.team_id, row.ref
+    at = rules.checklist_at(row.start_at, zone, now) if row.kind in PROCEDURAL else None
+    if at is None:
+        reminders.cancel(session, team, CHECKLIST, ref, now=now)
+        return
+    day = row.start_at.astimezone(zone).date().isoformat()
+    earlier = reminders.get(session, team, CHECKLIST, ref)
+    if earlier is not None and earlier.next_at is None and earlier.payload.get("day") == day:
+        return  # already sent for that day: a move within the day keeps the ticked checklist
+    reminders.schedule(session, team, CHECKLIST, ref, at, {"day": day}, now=now)
+
+
+def forget(session: Session, team_id: str, ref: str, *, now: datetime | None = None) -> int:
+    """Drop every pending reminder of a visit that left the schedule; returns how many."""
+    return reminders.cancel_all(session, team_id, ref, now=now)
+
+
+@dataclass(frozen=True)
+class Due:
+    """A kind's decision for one firing: whom to DM (None: nobody) and when to fire next."""
+
+    to: str | None
+    next_at: datetime | None = None
+    lead: timedelta | None = None
+
+
+class VisitReminder:
+    """What the three kinds share: read the visit again, decide, send outside the session."""
+
+    name: str = ""
+
+    def __init__(self, care: Care, render: Render) -> None:
+        self.care, self.render = care, render
+
+    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
+        raise NotImplementedError
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        visits = _visits(self.care, due)
+        policies: dict[str, PatientDisplay] = {}
+        outcomes = []
+        for reminder in due:
+            row = visits.get((reminder.team_id, reminder.subject_ref))
+            try:
+                outcomes.append(self._fire_one(reminder, row, policies, now))
+            except Exception as error:  # one broken reminder must not resend the batch's others
+                log.error("%s reminder %d failed: %s", self.name, reminder.id, describe(error))
+                outcomes.append(Outcome(reminder.id, error="kind_failed"))
+        return outcomes
+
+    def _fire_one(
+        self,
+        reminder: DueReminder,
+        row: AppointmentRow | None,
+        policies: dict[str, PatientDisplay],
+        now: datetime,
+    ) -> Outcome:
+        team = reminder.team_id
+        if row is None or row.status not in appointments.HOLDS_SLOT:
+            return Outcome(reminder.id)  # off the schedule: nothing more to say, ever
+        due = self.decide(row, reminder, now)
+        if due.to is None:
+            return Outcome(reminder.id, next_at=due.next_at)
+        if team not in policies:
+            policies[team] = self.care.patient_display(team)
+        policy = policies[team]
+        zone = self.care.people.timezone(team, due.to)
+        lead = rules.time_left(due.lead, row.start_at, now) if due.lead else None
+        reply = self.render(_notice(self.name, row, due.to, lead, policy, zone))
+        try:
+            self.care.slack.chat_postMessage(channel=due.to, text=reply.text, blocks=reply.blocks)
+        except Exception as error:  # the row stays due and the sweep tries again
+            failure = _failure(error)
+            log.warning("%s reminder %d not sent: %s", self.name, reminder.id, failure)
+            if failure in UNREACHABLE:
+                return Outcome(reminder.id, next_at=due.next_at)
+            return Outcome(reminder.id, error=failure)
+        return Outcome(reminder.id, sent=1, next_at=due.next_at)
+
+
+def _visits(care: Care, due: Sequence[DueReminder]) -> dict[tuple[str, str], AppointmentRow]:
+    """The visits a batch of reminders is about: one read per workspace, not one per reminder."""
+    with care.db.session(read_only=True) as session:
+        return {
+            (team, ref): row
+            for team, found in by_team(due).items()
+            for ref, row in appointments.get_many_by_refs(
+                session, team, {r.subject_ref for r in found}
+            ).items()
+        }
+
+
+class ClinicianReminder(VisitReminder):
+    """A DM to the clinician at each lead before the start (24 h and 1 h by default)."""
+
+    name = CLINICIAN
+
+    def __init__(
+        self, care: Care, render: Render, leads: Sequence[timedelta] = rules.LEADS
+    ) -> None:
+        super().__init__(care, render)
+        self.leads = tuple(leads)
+
+    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
+        if row.clinician_id is None:
+            return Due(None)
+        lead = rules.firing_lead(
+            row.start_at, reminder.next_at, now, self.leads, retry=reminder.attempts > 0
+        )
+        following = rules.next_lead(row.start_at, now, self.leads)
+        next_at = following[0] if following else None
+        # No lead: the visit moved since this was planned (plan again from its start) or began.
+        return Due(None if lead is None else row.clinician_id, next_at, lead)
+
+
+class ChecklistReminder(VisitReminder):
+    """The day before a procedure or surgery, the pre-procedure checklist to who booked it."""
+
+    name = CHECKLIST
+
+    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
+        if row.kind not in PROCEDURAL or row.start_at <= now:
+            return Due(None)
+        instant = rules.checklist_instant(row.start_at, self.care.settings.timezone)
+        if instant > now:
+            return Due(None, instant)  # moved to a later day: wait for that day's 09:00
+        return Due(row.booked_by)
+
+
+class NoShowCheck(VisitReminder):
+    """A day after a visit that is still booked, ask who booked it whether it was a no-show."""
+
+    name = NOSHOW
+
+    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
+        if row.status != Status.BOOKED:
+            return Due(None)
+        check = rules.noshow_check_at(row.end_at)
+        if check > now:
+            return Due(None, check)  # moved later: ask a day after the new end
+        return Due(row.booked_by)
+
+
+def kinds(
+    care: Care, render: Render, *, leads: Sequence[timedelta] = rules.LEADS
+) -> list[ReminderKind]:
+    """The three reminder kinds, ready for care.add_reminder_kind."""
+    return [
+        ClinicianReminder(care, render, leads),
+        ChecklistReminder(care, render),
+        NoShowCheck(care, render),
+    ]
+
+
+def _notice(
+    kind: str,
+    row: AppointmentRow,
+    to: str,
+    lead: timedelta | None,
+    policy: PatientDisplay,
+    zone: ZoneInfo,
+) -> Notice:
+    patient = row.patient  # loaded with the row
+    return Notice(
+        kind=kind,
+        team_id=row.team_id,
+        to=to,
+        zone=zone,
+        ref=row.ref,
+        start=row.start_at,
+        what=(row.kind, row.label if policy is not PatientDisplay.ID else row.kind),
+        location=row.location,
+        patient=patient_label(policy, patient.ref, patient.display_name),
+        patient_name=_patient_name(policy, patient.ref, patient.display_name),
+        lead=lead,
+    )
+
+
+def _patient_name(policy: PatientDisplay, ref: str, name: str) -> str:
+    """The patient in few words: "J.D.", "Jane Doe" or "P-4", as the policy allows; escaped."""
+    if policy == PatientDisplay.ID:
+        return escape(ref)
+    shown = " ".join(name.split()) if policy == PatientDisplay.FULL else initials(name)
+    return escape(shown or ref)
+
+
+def _failure(error: Exception) -> str:
+    """A short code for the reminder row: Slack's error, never the message it was sending."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", None)
+        code = "ratelimited" if status == 429 else error.response.get("error") or f"http_{status}"
+        return f"slack_{code}"[:64]
+    return type(error).__name__[:64]

@@ -1,0 +1,1 @@
+"""Appointments' rules as plain values: kinds, statuses, slots, quick form, iCalendar."""

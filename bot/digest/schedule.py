@@ -1,0 +1,51 @@
+"""Which channels get the daily digest, and when: kept apart so any feature can add a channel.
+
+The time and zone are the channel's own settings (workspace defaults from env otherwise);
+a channel whose digest is off gets none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.runtime.config import Settings
+from bot.shared.channel_settings import for_channels_in
+from bot.shared.rules.business_days import daily_at_after
+from bot.shared.rules.channel_settings import ChannelSettings
+from storage import reminders
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+DIGEST = "digest"  # subject: the channel id
+
+
+def plan(
+    session: Session, settings: Settings, team_id: str, channel_id: str | None, now: datetime
+) -> None:
+    """Make sure this care-team channel gets its daily digest (once scheduled, it repeats)."""
+    if not channel_id or channel_id[:1] not in ("C", "G"):
+        return
+    current = reminders.get(session, team_id, DIGEST, channel_id)
+    if current is not None and current.next_at is not None:
+        return
+    in_force = for_channels_in(session, settings, team_id, [channel_id])[channel_id]
+    if in_force.digest_time is None:
+        return
+    at = daily_at_after(now, in_force.timezone, in_force.digest_time)
+    reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)
+
+
+def replan(
+    session: Session, team_id: str, channel_id: str, in_force: ChannelSettings, now: datetime
+) -> None:
+    """After a settings change: a scheduled digest moves to the new time, or stops when off."""
+    current = reminders.get(session, team_id, DIGEST, channel_id)
+    if current is None or current.next_at is None:
+        return
+    if in_force.digest_time is None:
+        reminders.cancel(session, team_id, DIGEST, channel_id, now=now)
+        return
+    at = daily_at_after(now, in_force.timezone, in_force.digest_time)
+    reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)

@@ -1,0 +1,1 @@
+"""The rules of handoffs as plain values: sections, action items, escalation ladders. No I/O."""

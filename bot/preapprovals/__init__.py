@@ -1,0 +1,1 @@
+"""Pre-approvals (/preauth): prior authorizations chased with reminders until resolved."""

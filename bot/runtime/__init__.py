@@ -1,0 +1,1 @@
+"""The runtime: configuration, the app factory (composition root), server, scheduler and CLI."""

@@ -1,0 +1,293 @@
+"""The carebot command: run, sweep, db upgrade, audit export, retention, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot.runtime.config import ConfigError, Settings, configure_logging, load_settings
+from bot.shared.audit_export import FORMATS, BadDate, parse_bound, write
+from storage import Database
+from storage.errors import DatabaseConfigError, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.runtime.app import Runtime
+
+log = logging.getLogger("carebot")
+TEAM_ID = re.compile(r"[TE][A-Z0-9]{1,31}")
+
+
+class Refused(Exception):
+    """Something outside carebot is not as it should be; the message is one line for the admin."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "verb", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except (ConfigError, DatabaseConfigError, DatabaseUnavailable, Refused) as problem:
+        print(f"carebot: {problem}", file=sys.stderr)
+        return 2 if isinstance(problem, ConfigError | DatabaseConfigError) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
+    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,audit,retention,sandbox}")
+
+    run = verbs.add_parser(
+        "run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP"
+    )
+    run.add_argument(
+        "--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set"
+    )
+    run.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    run.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
+    run.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the reminder sweep here"
+    )
+    run.set_defaults(handler=_run)
+
+    sweep = verbs.add_parser("sweep", help="send the reminders that are due, once, and exit")
+    sweep.add_argument(
+        "--at", help="as of this instant (ISO-8601; local to CAREBOT_TIMEZONE if no offset)"
+    )
+    sweep.set_defaults(handler=_sweep)
+
+    db = verbs.add_parser("db", help="database tasks")
+    db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="{upgrade,current}")
+    db_verbs.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+    db_verbs.add_parser("current", help="show the schema revision").set_defaults(
+        handler=_db_current
+    )
+
+    audit = verbs.add_parser("audit", help="the audit trail")
+    audit_verbs = audit.add_subparsers(dest="audit_verb", required=True, metavar="{export}")
+    export = audit_verbs.add_parser(
+        "export", help="write the audit trail for compliance review (CSV or JSON lines)"
+    )
+    export.add_argument(
+        "--since", required=True, help="from this day or instant (local to CAREBOT_TIMEZONE)"
+    )
+    export.add_argument("--until", help="up to this day (included) or instant (excluded)")
+    export.add_argument("--format", choices=FORMATS, default="csv", help="csv (default) or jsonl")
+    export.add_argument("--out", help="write to this file (default: standard output)")
+    export.add_argument(
+        "--team", action="append", default=[], help="only this workspace (repeat for several)"
+    )
+    export.set_defaults(handler=_audit_export)
+
+    retention = verbs.add_parser(
+        "retention",
+        help="remove closed records past the retention period (the audit trail is kept)",
+    )
+    retention.add_argument(
+        "--older-than",
+        type=int,
+        metavar="DAYS",
+        help="closed more than DAYS days ago (default $CAREBOT_RETENTION_DAYS)",
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed; remove nothing"
+    )
+    retention.add_argument(
+        "--team", action="append", default=[], help="only this workspace (repeatable)"
+    )
+    retention.set_defaults(handler=_retention)
+
+    sandbox = verbs.add_parser(
+        "sandbox", help="talk to carebot in a local Slack stand-in; no Slack needed"
+    )
+    sandbox.add_argument("--db", help="keep the sandbox's SQLite database in this file")
+    sandbox.set_defaults(handler=_sandbox)
+    return parser
+
+
+def _settings() -> Settings:
+    settings = load_settings(os.environ)
+    configure_logging(settings.log_level)
+    return settings
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect and check the schema: SQLite upgrades itself, others must be migrated first."""
+    db = Database(settings.database_url)
+    if db.dialect == "sqlite":
+        db.upgrade()
+    elif not db.is_up_to_date():
+        raise Refused("the database schema is not up to date: run `carebot db upgrade` first")
+    return db
+
+
+def _build(settings: Settings, db: Database) -> Runtime:
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.runtime.app import build
+
+    try:
+        return build(settings, db=db)
+    except SlackApiError as error:
+        raise Refused(
+            f"Slack refused the bot token ({error.response.get('error')}): check SLACK_BOT_TOKEN"
+        ) from None
+    except (SlackClientError, BoltError, OSError) as error:
+        raise Refused(
+            f"could not reach Slack at {settings.slack_api_url} ({type(error).__name__})"
+        ) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    http = args.http or not settings.socket_mode
+    settings.require_slack(http=http)
+    db = open_database(settings)
+    runtime = _build(settings, db)
+    problem = runtime.care.roles.startup_problem()
+    if problem:  # admin commands are refused until fixed; the rest of carebot runs as usual
+        log.warning("%s", problem)
+    if not args.no_scheduler:
+        from bot.runtime.scheduler import start_scheduler
+
+        start_scheduler(runtime.care, settings.sweep_seconds)
+    if http:
+        from bot.runtime.server import HttpServer, wsgi_app
+
+        port = args.port or settings.port
+        try:
+            server = HttpServer(wsgi_app(runtime.app, db), args.host, port)
+        except OSError as error:
+            raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
+        server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("carebot is connecting to Slack in Socket Mode")
+        SocketModeHandler(runtime.app, settings.app_token).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if not settings.bot_token:
+        raise ConfigError("carebot sweep needs SLACK_BOT_TOKEN to send reminders")
+    at = _instant(args.at, settings) if args.at else None
+    runtime = _build(settings, open_database(settings))
+    for line in runtime.care.sweep(at).lines():
+        print(line)
+    return 0
+
+
+def _instant(text: str, settings: Settings) -> datetime:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--at {text!r} is not an ISO-8601 time; example: 2027-03-02T09:00"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=settings.timezone)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    db = Database(_settings().database_url)
+    db.upgrade()
+    print(f"database is at revision {db.current_revision()}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    db = Database(_settings().database_url)
+    state = "up to date" if db.is_up_to_date() else "behind: run `carebot db upgrade`"
+    print(f"revision {db.current_revision() or 'none'} ({state})")
+    return 0
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    from storage import audit
+
+    settings = _settings()
+    since = _bound("--since", args.since, settings)
+    until = _bound("--until", args.until, settings) if args.until else None
+    if until is not None and until <= since:
+        raise ConfigError(
+            "--until must come after --since; example: --since 2027-03-01 --until 2027-03-31"
+        )
+    bad_team = next((team for team in args.team if not TEAM_ID.fullmatch(team)), None)
+    if bad_team is not None:
+        raise ConfigError(f"--team {bad_team!r} is not a workspace id; example: T012AB3CD")
+    db = open_database(settings)
+    try:
+        with _output(args.out) as out, db.session(read_only=True) as session:
+            written = write(audit.stream(session, since, until, args.team), out, args.format)
+    except BrokenPipeError:  # `| head` stopped reading: not an error, and nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    if args.out:
+        rows = "row" if written == 1 else "rows"
+        print(f"wrote {written} audit {rows} to {args.out}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    """Standard output, or a file; a file that can't be written is one line for the admin."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        with Path(path).open("w", newline="", encoding="utf-8") as file:
+            yield file
+    except OSError as error:
+        raise Refused(f"cannot write {path}: {error.strerror}") from None
+
+
+def _bound(flag: str, text: str, settings: Settings) -> datetime:
+    try:
+        return parse_bound(text, settings.timezone, end=flag == "--until")
+    except BadDate as problem:
+        raise ConfigError(f"{flag} {problem}") from None
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from bot.shared.retention import purge
+    from bot.shared.rules.clock import SystemClock
+
+    settings = _settings()
+    days = args.older_than if args.older_than is not None else settings.retention_days
+    if days is None:
+        raise ConfigError(
+            "say how old closed records must be: --older-than 2190 (days), "
+            "or set CAREBOT_RETENTION_DAYS"
+        )
+    if days < 1:
+        raise ConfigError(f"--older-than {days} should be a number of days, at least 1")
+    bad_team = next((team for team in args.team if not TEAM_ID.fullmatch(team)), None)
+    if bad_team is not None:
+        raise ConfigError(f"--team {bad_team!r} is not a workspace id; example: T012AB3CD")
+    db = open_database(settings)
+    now = SystemClock().now()
+    report = purge(
+        db, now - timedelta(days=days), dry_run=args.dry_run, now=now, teams=args.team or None
+    )
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import run_sandbox
+
+    return run_sandbox(db_path=args.db)

@@ -1,0 +1,298 @@
+"""Settings from the environment and an optional .env file, checked before anything starts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from bot.appointments.rules.appointment import KINDS
+from bot.handoffs.rules.escalation import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
+from bot.handoffs.rules.escalation import SETTING_EXAMPLE as LADDER_EXAMPLE
+from bot.handoffs.rules.handoff import Severity
+from bot.shared.rules.durations import DurationError, parse_duration
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///carebot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong; the message is one line an admin can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    port: int = 3000
+    log_level: str = "INFO"
+    sweep_seconds: int = 30
+    # How long before a visit its clinician is reminded, latest first.
+    reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    # The kinds of visit offered, each with its default length.
+    visit_kinds: Mapping[str, timedelta] = field(default_factory=lambda: dict(KINDS))
+    # When an unacknowledged handoff escalates, per severity (DM, thread, channel).
+    handoff_ladders: Mapping[Severity, Ladder] = field(
+        default_factory=lambda: dict(DEFAULT_LADDERS)
+    )
+    # Who may run admin commands: these user ids, and the members of this user group.
+    admins: frozenset[str] = frozenset()
+    admin_group: str | None = None  # a group id (S0123ABCD) or a handle (@carebot-admins)
+    # How many days closed records are kept before `carebot retention` removes them.
+    retention_days: int | None = None
+    # Pre-approval reminder rounds: this time on business days, in each owner's own zone.
+    preauth_round: time = time(9, 0)
+    # Days without rounds besides weekends (clinic holidays).
+    holidays: frozenset[date] = frozenset()
+    # When each care-team channel gets its daily digest (clinic time); None: no digest.
+    digest_time: time | None = time(7, 30)
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+    @property
+    def default_database(self) -> bool:
+        return self.database_url == DEFAULT_DATABASE_URL
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def require_slack(self, *, http: bool) -> None:
+        """Refuse to run without what Slack needs; name every missing variable at once."""
+        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"]
+        values = {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_APP_TOKEN": self.app_token,
+        }
+        missing = [name for name in needed if not values[name]]
+        if missing:
+            raise ConfigError(
+                f"carebot run needs {', '.join(missing)}: set them in the environment or in .env "
+                "(README: Connecting a workspace). "
+                "To try carebot without Slack, run: carebot sandbox"
+            )
+
+
+def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")) -> Settings:
+    """Read settings: the environment wins over .env; unset or empty means the default."""
+    values: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    values.update(environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    return Settings(
+        bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=_api_url(get("SLACK_API_URL") or SLACK_API_URL),
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        timezone=_zone(get("CAREBOT_TIMEZONE") or "UTC"),
+        port=_port(get("PORT") or "3000"),
+        log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
+        reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
+        visit_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
+        handoff_ladders=_ladders(get("CAREBOT_HANDOFF_ESCALATION") or ""),
+        admins=_admins(get("CAREBOT_ADMINS") or ""),
+        admin_group=_admin_group(get("CAREBOT_ADMIN_GROUP")),
+        retention_days=_days(get("CAREBOT_RETENTION_DAYS"), "CAREBOT_RETENTION_DAYS"),
+        preauth_round=_clock(get("CAREBOT_PREAUTH_ROUND") or "09:00", "CAREBOT_PREAUTH_ROUND"),
+        holidays=_holidays(get("CAREBOT_HOLIDAYS")),
+        digest_time=_digest(get("CAREBOT_DIGEST_TIME") or "07:30"),
+    )
+
+
+def _prefixed(value: str | None, name: str, prefix: str) -> str | None:
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(f"{name} should start with {prefix!r} (got a value that does not)")
+    return value
+
+
+def _api_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL {value!r} is not a URL; example: {SLACK_API_URL}")
+    return value if value.endswith("/") else value + "/"
+
+
+def _zone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"CAREBOT_TIMEZONE {value!r} is not a time zone; example: America/New_York"
+        ) from None
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"PORT {value!r} is not a port number; example: 3000")
+    return int(value)
+
+
+def _positive(value: str, name: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise ConfigError(f"{name} {value!r} should be a whole number of seconds; example: 30")
+    return int(value)
+
+
+_LEAD = re.compile(r"^(\d{1,4})\s*(m|min|h|d)$")
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def _leads(value: str) -> tuple[timedelta, ...]:
+    """ "24h,1h" -> (24 h, 1 h); "off" -> no clinician reminders."""
+    if value.strip().lower() in ("off", "none"):
+        return ()
+    leads = []
+    for part in value.split(","):
+        found = _LEAD.match(part.strip().lower())
+        if not found or int(found[1]) == 0:
+            raise ConfigError(
+                f"CAREBOT_CLINICIAN_REMINDERS {value!r} should be lead times like 24h,1h "
+                "(m, h or d), or off"
+            )
+        leads.append(timedelta(**{_UNITS[found[2]]: int(found[1])}))
+    return tuple(sorted(set(leads), reverse=True))
+
+
+def _kinds(value: str | None) -> dict[str, timedelta]:
+    """ "consult=30m, dialysis=4h" -> those kinds and lengths; unset -> the standard list."""
+    if value is None:
+        return dict(KINDS)
+    kinds: dict[str, timedelta] = {}
+    for part in value.split(","):
+        name, _, length = part.partition("=")
+        name = " ".join(name.split()).lower()
+        try:
+            parsed = parse_duration(length.strip())
+        except DurationError:
+            parsed = None
+        if not re.fullmatch(r"[a-z][a-z /-]{0,31}", name) or parsed is None:
+            raise ConfigError(
+                f"CAREBOT_VISIT_KINDS {value!r} should list kind=length pairs, "
+                "e.g. consult=30m,follow-up=20m,surgery=2h (5 min to 12 h each)"
+            )
+        kinds[name] = parsed
+    kinds.setdefault("other", KINDS["other"])  # anything unlisted is booked as "other"
+    return kinds
+
+
+def _ladders(value: str) -> dict[Severity, Ladder]:
+    try:
+        return parse_ladders(value)
+    except LadderError as problem:
+        raise ConfigError(
+            f"CAREBOT_HANDOFF_ESCALATION: {problem}; example: {LADDER_EXAMPLE}"
+        ) from None
+
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,31}")
+_GROUP_HANDLE = re.compile(r"@?[a-z0-9][a-z0-9._-]{0,79}", re.IGNORECASE)
+
+
+def _days(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) == 0:
+        raise ConfigError(f"{name} {value!r} should be a whole number of days; example: 2190")
+    return int(value)
+
+
+def _admins(value: str) -> frozenset[str]:
+    """ "U012AB3CD, U045EF6GH" -> those user ids."""
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(_USER_ID.fullmatch(user_id) for user_id in ids):
+        raise ConfigError(
+            f"CAREBOT_ADMINS {value!r} should list Slack user ids, e.g. U012AB3CD,U045EF6GH "
+            "(in Slack: a profile, then More, then Copy member ID)"
+        )
+    return frozenset(ids)
+
+
+def _admin_group(value: str | None) -> str | None:
+    """A user group id (S0123ABCD) or handle (@carebot-admins), as typed."""
+    if value is None or _GROUP_ID.fullmatch(value) or _GROUP_HANDLE.fullmatch(value):
+        return value
+    raise ConfigError(
+        f"CAREBOT_ADMIN_GROUP {value!r} should be a user group handle like @carebot-admins "
+        "or its id like S0123ABCD"
+    )
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _clock(value: str, name: str) -> time:
+    """ "09:00" -> 09:00; a time of day on the 24-hour clock."""
+    found = _CLOCK.match(value.strip())
+    if not found:
+        raise ConfigError(f"{name} {value!r} should be a time of day like 09:00 (24-hour clock)")
+    return time(int(found[1]), int(found[2]))
+
+
+def _digest(value: str) -> time | None:
+    if value.strip().lower() in ("off", "none"):
+        return None
+    return _clock(value, "CAREBOT_DIGEST_TIME")
+
+
+def _holidays(value: str | None) -> frozenset[date]:
+    """ "2027-12-24,2027-12-25" -> those days; no reminder rounds on them."""
+    if value is None:
+        return frozenset()
+    days = set()
+    for part in value.split(","):
+        try:
+            days.add(date.fromisoformat(part.strip()))
+        except ValueError:
+            raise ConfigError(
+                f"CAREBOT_HOLIDAYS {value!r} should list dates like 2027-12-24,2027-12-25"
+            ) from None
+    return frozenset(days)
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL {value!r} should be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; Slack's libraries stay at WARNING because at DEBUG they log message bodies."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    quiet_libraries(level)
+
+
+def quiet_libraries(level: str) -> None:
+    """Keep libraries that log request and message bodies at WARNING or above."""
+    noisy_libraries = (
+        "slack_bolt",
+        "slack_sdk",
+        "urllib3",
+        "sqlalchemy.engine",
+        "waitress.queue",
+        "alembic",
+    )
+    for noisy in noisy_libraries:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,89 @@
+"""Everything a listener or a reminder needs, handed in rather than imported as globals."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.runtime.config import Settings
+from bot.shared import channel_settings
+from bot.shared.access import Roles
+from bot.shared.care_teams import CareTeams
+from bot.shared.commands import CommandRegistry
+from bot.shared.directory import Directory
+from bot.shared.home import HomeTab
+from bot.shared.rules.channel_settings import ChannelSettings
+from bot.shared.rules.clock import Clock, SystemClock
+from bot.shared.rules.display import PatientDisplay
+from bot.shared.rules.reminders import ReminderKind, SweepReport, sweep
+from bot.shared.rules.timeparse import TimeParser
+from storage import Database, dedup, drafts, workspaces
+from storage.reminders import SqlReminderStore
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+log = logging.getLogger(__name__)
+
+# Slack retries an event for about 5 minutes and a double click lands within seconds;
+# a week of keys is ample and keeps the table small.
+KEEP_KEYS = timedelta(days=7)
+KEEP_DRAFTS = timedelta(days=1)
+
+
+@dataclass
+class Care:
+    """The bot's collaborators: settings, database, clock, time parser, Slack client, features."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    times: TimeParser
+    slack: WebClient
+    wall: Clock = field(default_factory=SystemClock)  # real time, for leases and housekeeping
+    commands: CommandRegistry = field(default_factory=CommandRegistry)
+    carebot_commands: CommandRegistry = field(default_factory=CommandRegistry)  # /carebot <verb>
+    reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
+    home: HomeTab = field(default_factory=HomeTab)  # My day: its sections, its redraw hook
+
+    @cached_property
+    def people(self) -> Directory:
+        """Names and time zones of Slack users, cached from users.info."""
+        return Directory(self.db, self.slack, self.clock, self.settings.timezone)
+
+    @cached_property
+    def roles(self) -> Roles:
+        """Admins (CAREBOT_ADMINS, CAREBOT_ADMIN_GROUP) and care-team members (cached briefly)."""
+        care_teams = CareTeams(self.db, self.slack, self.wall)
+        return Roles(self.slack, self.settings.admins, self.settings.admin_group, care_teams)
+
+    def add_reminder_kind(self, kind: ReminderKind) -> None:
+        if kind.name in self.reminder_kinds:
+            raise ValueError(f"reminder kind {kind.name!r} is registered twice")
+        self.reminder_kinds[kind.name] = kind
+
+    def patient_display(self, team_id: str) -> PatientDisplay:
+        """How this workspace shows patients in channels: full, initials or id."""
+        with self.db.session(read_only=True) as session:
+            return PatientDisplay.parse(workspaces.patient_display(session, team_id))
+
+    def channel_settings(self, team_id: str, channel_id: str | None) -> ChannelSettings:
+        """The settings in force in a channel: workspace defaults, the channel's own over them."""
+        return channel_settings.for_channel(self, team_id, channel_id)
+
+    def first_time(self, team_id: str, key: str) -> bool:
+        """True only the first time a request key is seen: retries and double clicks get False."""
+        return dedup.first_time(self.db, team_id, key, self.wall.now())
+
+    def sweep(self, at: datetime | None = None) -> SweepReport:
+        """One reminder pass as of `at` (default now); safe to run from several processes."""
+        now = at or self.clock.now()
+        report = sweep(SqlReminderStore(self.db), self.reminder_kinds, now, wall=self.wall.now)
+        with self.db.session() as session:
+            dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
+            # Unconfirmed previews hold names and notes: keep them no longer than needed.
+            drafts.purge_older_than(session, self.wall.now() - KEEP_DRAFTS)
+        return report

@@ -1,0 +1,1 @@
+"""What features share: people, care teams and access, channel settings, audit, Home."""

@@ -1,0 +1,173 @@
+"""Who may do what: admins (CAREBOT_ADMINS, CAREBOT_ADMIN_GROUP) and care-team members.
+
+Admin group membership is read from Slack on each check, so removing someone from the
+group takes effect at once; admin commands are rare enough that this costs little.
+Care-team members are the members of registered care-team channels (bot/shared/care_teams.py).
+An admin is not a care-team member by being an admin.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from bot.shared.commands import Ask, Reply
+from storage import SqlAuditLog
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+    from bot.shared.care_teams import CareTeams
+
+log = logging.getLogger(__name__)
+
+_GROUP_ID = re.compile(r"S[A-Z0-9]{2,31}")
+
+HOW_TO_CONFIGURE = (
+    "Your IT admin names admins with CAREBOT_ADMINS (Slack user ids, e.g. "
+    "`CAREBOT_ADMINS=U012AB3CD,U045EF6GH`) or CAREBOT_ADMIN_GROUP (a user group, e.g. "
+    "`CAREBOT_ADMIN_GROUP=@carebot-admins`), then restarts carebot."
+)
+NOBODY = f"Nobody is a carebot admin yet. {HOW_TO_CONFIGURE}"
+HOW_TO_JOIN = (
+    "Ask a carebot admin to mark your team's channel as a care-team channel with "
+    "`/carebot settings`, or join that channel, then try again."
+)
+
+
+@dataclass(frozen=True)
+class AdminCheck:
+    """Whether someone is an admin, and what is wrong with the admin setup if anything."""
+
+    is_admin: bool
+    problem: str | None = None  # one sentence for the person asking; None when all is well
+
+
+class Roles:
+    def __init__(
+        self,
+        slack: WebClient,
+        admins: Collection[str],
+        admin_group: str | None,
+        care_teams: CareTeams | None = None,
+    ) -> None:
+        self.slack, self.admins, self.admin_group = slack, frozenset(admins), admin_group
+        self.care_teams = care_teams
+
+    def in_care_team(self, team_id: str, user_id: str) -> bool:
+        """True when the user is in at least one registered care-team channel."""
+        return self.care_teams is not None and self.care_teams.in_care_team(team_id, user_id)
+
+    # team_id: one install serves one workspace today; callers pass it so that can change.
+    def is_admin(self, team_id: str, user_id: str) -> bool:
+        return self.check(team_id, user_id).is_admin
+
+    def check(self, team_id: str, user_id: str) -> AdminCheck:
+        """Is this user an admin here; a missing group or Slack error comes back as the problem."""
+        if user_id in self.admins:
+            return AdminCheck(True)
+        if self.admin_group is None:
+            return AdminCheck(False, None if self.admins else NOBODY)
+        members, problem = self.admin_group_members()
+        return AdminCheck(user_id in members, problem)
+
+    def admin_group_members(self) -> tuple[frozenset[str], str | None]:
+        """Who is in the admin group, and why nobody is when it can't be read."""
+        group = self.admin_group
+        if group is None:
+            return frozenset(), None
+        try:
+            if _GROUP_ID.fullmatch(group):
+                answer = self.slack.usergroups_users_list(usergroup=group)
+                return frozenset(answer.get("users") or ()), None
+            # A handle: usergroups.list leaves out disabled groups, and brings the members along.
+            listed = self.slack.usergroups_list(include_users=True).get("usergroups") or ()
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or "an error")
+            if reason == "no_such_subteam":
+                return frozenset(), self._missing()
+            log.warning("could not read the admin group from Slack: %s", reason)
+            return frozenset(), f"I couldn't read the admin group from Slack just now ({reason})."
+        handle = group.removeprefix("@").lower()
+        for candidate in listed:
+            if str(candidate.get("handle", "")).lower() == handle:
+                return frozenset(candidate.get("users") or ()), None
+        return frozenset(), self._missing()
+
+    def startup_problem(self) -> str | None:
+        """What is wrong with CAREBOT_ADMIN_GROUP, checked once when carebot starts."""
+        return self.admin_group_members()[1]
+
+    def _missing(self) -> str:
+        return (
+            f"CAREBOT_ADMIN_GROUP {self.admin_group} is not a user group in this workspace, so "
+            "nobody in it is an admin: set it to an existing group's handle, "
+            "e.g. @carebot-admins, or its id, e.g. S0123ABCD."
+        )
+
+
+def refuse_unless_admin(care: Care, ask: Ask, doing: str, ref: str | None = None) -> Reply | None:
+    """A polite refusal, audited as access.refused, for anyone but an admin; None for an admin."""
+    check = care.roles.check(ask.team_id, ask.user_id)
+    if check.is_admin:
+        return None
+    record_refusal(care, ask.team_id, ask.user_id, ref, ask.channel_id, ask.request_id)
+    text = f"Sorry, only carebot admins can {doing}."
+    text += f" {check.problem}" if check.problem else " Ask one of them if you need it."
+    return Reply(text=text)
+
+
+def refuse_outside_care_team(
+    care: Care, ask: Ask, doing: str, ref: str | None = None
+) -> Reply | None:
+    """A polite refusal, audited, for someone in no care team; None for a care-team member."""
+    text = care_team_refusal(
+        care, ask.team_id, ask.user_id, doing, ref, ask.channel_id, ask.request_id
+    )
+    return None if text is None else Reply(text=text)
+
+
+def care_team_refusal(
+    care: Care,
+    team_id: str,
+    user_id: str,
+    doing: str,
+    ref: str | None = None,
+    channel_id: str | None = None,
+    request_id: str | None = None,
+) -> str | None:
+    """Why this user may not `doing` (recorded as access.refused), or None for a member."""
+    if care.roles.in_care_team(team_id, user_id):
+        return None
+    record_refusal(care, team_id, user_id, ref, channel_id, request_id)
+    return (
+        f"Sorry, only care-team members can {doing}, and you're not in any care-team "
+        f"channel. {HOW_TO_JOIN}"
+    )
+
+
+def record_refusal(
+    care: Care,
+    team_id: str,
+    user_id: str,
+    ref: str | None,
+    channel_id: str | None,
+    request_id: str | None,
+) -> None:
+    """Audit one refusal: who, which record if any, where, which request; no clinical text."""
+    with care.db.session() as session:
+        SqlAuditLog(session).record(
+            team_id,
+            user_id,
+            "access.refused",
+            ref,
+            channel_id or None,
+            request_id or None,
+            at=care.clock.now(),
+        )

@@ -1,0 +1,93 @@
+"""Who belongs to a care team: the members of the workspace's registered care-team channels.
+
+Members are read from Slack (conversations.members) and kept for a minute per channel, so
+a list command costs no API calls after the first; joining or leaving a channel shows
+within that minute. Which channels are registered is read from the database each time,
+so registering or removing one takes effect at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from storage import care_teams
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.shared.rules.clock import Clock
+    from storage import Database
+
+log = logging.getLogger(__name__)
+
+# What Slack says when a channel's members can no longer be read by the bot at all.
+GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "missing_scope"})
+
+KEEP_MEMBERS = timedelta(seconds=60)
+
+
+class CareTeams:
+    """Care-team channels and their members, members cached briefly per process."""
+
+    def __init__(
+        self, db: Database, slack: WebClient, wall: Clock, keep: timedelta = KEEP_MEMBERS
+    ) -> None:
+        self.db, self.slack, self.wall, self.keep = db, slack, wall, keep
+        self._members: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def channel_ids(self, team_id: str) -> list[str]:
+        with self.db.session(read_only=True) as session:
+            return care_teams.channel_ids(session, team_id)
+
+    def is_care_channel(self, team_id: str, channel_id: str) -> bool:
+        with self.db.session(read_only=True) as session:
+            return care_teams.is_care_channel(session, team_id, channel_id)
+
+    def in_care_team(self, team_id: str, user_id: str) -> bool:
+        """True when the user is in at least one registered care-team channel."""
+        return any(user_id in self.members(channel) for channel in self.channel_ids(team_id))
+
+    def members(self, channel_id: str) -> frozenset[str]:
+        """Who is in a channel, at most a minute old; nobody when the bot can't read it."""
+        now = self.wall.now()
+        with self._lock:
+            kept = self._members.get(channel_id)
+        if kept is not None and now - kept[0] < self.keep:
+            return kept[1]
+        members = self._read(channel_id)
+        if members is None:  # Slack had a hiccup: answer from what was known, cache nothing
+            return kept[1] if kept is not None else frozenset()
+        with self._lock:
+            self._members[channel_id] = (now, members)
+        return members
+
+    def forget(self) -> None:
+        """Drop what is cached, e.g. after someone joined a channel in a test."""
+        with self._lock:
+            self._members.clear()
+
+    def _read(self, channel_id: str) -> frozenset[str] | None:
+        """The channel's members; empty when it is gone; None when Slack failed for now."""
+        members: set[str] = set()
+        cursor = ""
+        try:
+            while True:
+                page = self.slack.conversations_members(
+                    channel=channel_id, cursor=cursor, limit=1000
+                )
+                members.update(page.get("members") or ())
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    return frozenset(members)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            log.info("could not read a care channel's members: %s", code)
+            if code in GONE:  # archived, deleted, or the bot removed: nobody counts
+                return frozenset()
+            return None  # rate limited or a Slack error: a minute of refusals would be wrong

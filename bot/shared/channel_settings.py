@@ -1,0 +1,61 @@
+"""The settings in force in a channel: workspace defaults from env, the channel's own over them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
+from bot.runtime.config import Settings
+from bot.shared.rules.channel_settings import ChannelSettings, Overrides, effective
+from bot.shared.rules.display import PatientDisplay
+from storage import channels, workspaces
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.runtime.services import Care
+
+
+def workspace_defaults(settings: Settings, patient_display: str) -> ChannelSettings:
+    """What a channel without its own settings follows."""
+    try:
+        policy = PatientDisplay.parse(patient_display)
+    except ValueError:
+        policy = PatientDisplay.INITIALS
+    return ChannelSettings(
+        timezone=settings.timezone,
+        holidays=settings.holidays,
+        digest_time=settings.digest_time,
+        handoff_ladders=settings.handoff_ladders,
+        preauth_round=settings.preauth_round,
+        patient_display=policy,
+    )
+
+
+def overrides_of(stored: Mapping[str, str | None] | None) -> Overrides | None:
+    return Overrides(**stored) if stored is not None else None
+
+
+def for_channel(care: Care, team_id: str, channel_id: str | None) -> ChannelSettings:
+    """One channel's effective settings (the workspace's when there is no channel)."""
+    with care.db.session(read_only=True) as session:
+        return for_channels_in(session, care.settings, team_id, [channel_id or ""])[
+            channel_id or ""
+        ]
+
+
+def for_channels(
+    care: Care, team_id: str, channel_ids: Collection[str]
+) -> dict[str, ChannelSettings]:
+    """Effective settings of many channels of a workspace, read at once (for a sweep's batch)."""
+    with care.db.session(read_only=True) as session:
+        return for_channels_in(session, care.settings, team_id, channel_ids)
+
+
+def for_channels_in(
+    session: Session, settings: Settings, team_id: str, channel_ids: Collection[str]
+) -> dict[str, ChannelSettings]:
+    """The same inside a session the caller holds; every id asked for gets an answer."""
+    defaults = workspace_defaults(settings, workspaces.patient_display(session, team_id))
+    stored = channels.settings_for(session, team_id, [c for c in channel_ids if c])
+    return {c: effective(defaults, overrides_of(stored.get(c))) for c in channel_ids}

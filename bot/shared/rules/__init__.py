@@ -1,0 +1,1 @@
+"""Shared rules as plain values: clock, time parsing, business days, display, sweep."""

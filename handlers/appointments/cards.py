@@ -1,0 +1,30 @@
+"""Keeping a visit's channel card in step with its state."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from bot.appointments.changes import Visit
+from handlers.appointments.views import card
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+
+log = logging.getLogger(__name__)
+
+
+def refresh_card(care: Care, client: WebClient, visit: Visit) -> None:
+    """Update the visit's channel card in place; a card that is gone is not an error."""
+    if visit.message is None:
+        return
+    channel, ts = visit.message
+    reply = card(visit, care.settings.timezone)
+    try:
+        client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+    except SlackApiError as error:
+        log.warning("could not update the card of %s: %s", visit.ref, error.response.get("error"))

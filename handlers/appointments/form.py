@@ -1,0 +1,287 @@
+"""The booking modal: /appt with no text, its "Open the booking form" button, Edit... on a preview.
+
+A submission is read and checked before the ack, so problems come back under their
+fields and the form stays open; a good one closes the modal and its preview is shown
+to the booker in the channel the form was opened from (their DM when that fails).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.appointments import booking, form
+from bot.appointments.booking import BookingRefused
+from bot.appointments.form import FormFields
+from bot.appointments.rules.appointment import KINDS, KindChoice
+from bot.appointments.rules.quickform import MAX_LOCATION_CHARS
+from bot.shared.access import care_team_refusal
+from bot.shared.commands import Ask, Block, Reply
+from bot.shared.rules.mrkdwn import escape
+from bot.shared.rules.patients import MAX_MRN_CHARS
+from handlers.appointments import views
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+
+log = logging.getLogger(__name__)
+
+CALLBACK_ID = "appt_book_form"
+OPEN_ACTION = "open_appt_form"
+EDIT_ACTION = "open_appt_edit"
+# Where each kind of input keeps its value in a submission's state.
+_STATE_KEYS = ("value", "selected_option", "selected_date", "selected_time", "selected_user")
+LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
+MAX_RESPONSE_URL = 1000  # Slack's are ~100 characters; metadata must stay under 3,000
+
+
+def register(app: App, care: Care) -> None:
+    app.action(OPEN_ACTION)(on_open)
+    app.action(EDIT_ACTION)(on_edit)
+    app.view(CALLBACK_ID)(on_submit)
+
+
+@dataclass(frozen=True)
+class FormMeta:
+    """What the modal carries in private_metadata: where to answer, and what it edits."""
+
+    channel: str
+    draft: str | None = None
+    kept: KindChoice | None = None  # the edited draft's kind and label ("MRI")
+    respond: str | None = None  # the edited preview's response_url, to replace it
+
+    def dump(self) -> str:
+        data: dict[str, str] = {"c": self.channel}
+        if self.draft:
+            data["d"] = self.draft
+        if self.kept:
+            data["k"], data["l"] = self.kept.kind, self.kept.label
+        if self.respond and len(self.respond) <= MAX_RESPONSE_URL:
+            data["r"] = self.respond
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, text: str) -> FormMeta:
+        data = json.loads(text or "{}")
+        kept = KindChoice(data["k"], data["l"]) if "k" in data else None
+        return cls(data.get("c", ""), data.get("d"), kept, data.get("r"))
+
+
+def open_form(care: Care, ask: Ask) -> Reply | None:
+    """/appt with no text: the modal at once when Slack gave a trigger, else a button for it."""
+    if ask.trigger_id:
+        zone = care.people.timezone(ask.team_id, ask.user_id)
+        view = form_view(FormFields(), FormMeta(ask.channel_id), zone, care.settings.visit_kinds)
+        if _open(care.slack, ask.trigger_id, view):
+            return None
+    text = "Book a visit with the form: patient, kind, when, clinician, room and notes."
+    button = {"type": "button", "text": _plain("Open the booking form")}
+    button |= {"action_id": OPEN_ACTION, "value": ask.channel_id, "style": "primary"}
+    actions = {"type": "actions", "block_id": "appt_form_open", "elements": [button]}
+    return Reply(text=text, blocks=[_section(text), actions])
+
+
+def on_open(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
+) -> None:
+    ack()
+    care: Care = context["care"]
+    channel = str(body["actions"][0].get("value") or body["container"]["channel_id"])
+    zone = care.people.timezone(context.team_id, body["user"]["id"])
+    view = form_view(FormFields(), FormMeta(channel), zone, care.settings.visit_kinds)
+    if not _open(client, body["trigger_id"], view):
+        respond(text=LATE, replace_original=False)
+
+
+def on_edit(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
+) -> None:
+    ack()
+    care: Care = context["care"]
+    user, draft_id = body["user"]["id"], str(body["actions"][0]["value"])
+    try:
+        proposal = booking.draft(care, context.team_id, user, draft_id)
+    except BookingRefused as refused:
+        respond(text=escape(str(refused)), replace_original=True)
+        return
+    zone = care.people.timezone(context.team_id, user)
+    kept = KindChoice(proposal.kind, proposal.label)
+    meta = FormMeta(proposal.channel_id, draft_id, kept, body.get("response_url"))
+    if not _open(
+        client,
+        body["trigger_id"],
+        form_view(
+            form.prefill_of(proposal, zone, care.settings.visit_kinds),
+            meta,
+            zone,
+            care.settings.visit_kinds,
+        ),
+    ):
+        respond(text=LATE, replace_original=False)
+
+
+def on_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    care: Care = context["care"]
+    team, user = context.team_id, body["user"]["id"]
+    meta = FormMeta.load(view.get("private_metadata", ""))
+    fields = fields_of(view["state"]["values"])
+    outcome = form.read_form(care, team, user, meta.channel, fields, kept=meta.kept)
+    if isinstance(outcome, dict):
+        ack(response_action="errors", errors=outcome)
+        return
+    # Only a valid submission claims the view: one answered with errors comes back.
+    if not care.first_time(team, f"view:{view['id']}"):
+        ack()
+        return
+    ack()
+    if meta.draft:  # the edited preview's draft: its message is replaced below
+        booking.discard(care, team, meta.draft)
+    try:
+        preview = booking.preview_of(care, outcome, care.people.timezone(team, user))
+    except BookingRefused as refused:
+        _show(client, meta, user, Reply(text=escape(str(refused))))
+        return
+    if preview.patient_ref is not None:  # an existing patient: the preview would show them
+        refusal = care_team_refusal(
+            care, team, user, "book for an existing patient", preview.patient_ref, meta.channel
+        )
+        if refusal is not None:
+            booking.discard(care, team, preview.draft_id)
+            _show(client, meta, user, Reply(text=refusal))
+            return
+    _show(client, meta, user, views.preview(preview))
+
+
+def fields_of(values: dict[str, Any]) -> FormFields:
+    """The submitted state as plain values; each input's action_id is its block_id."""
+    typed: dict[str, Any] = {}
+    for name in FormFields.__dataclass_fields__:
+        entry = (values.get(name) or {}).get(name) or {}
+        found = next((entry[key] for key in _STATE_KEYS if entry.get(key)), None)
+        if isinstance(found, dict):  # a menu's selected_option
+            found = found.get("value")
+        if found is not None:
+            typed[name] = str(found)
+    return FormFields(**typed)
+
+
+# The text inputs: label, example, most characters, hint. All but the patient are optional.
+_TEXTS: dict[str, tuple[str, str, int, str]] = {
+    form.PATIENT: ("Patient", form.PATIENT_EXAMPLE, form.MAX_PATIENT_CHARS, ""),
+    form.MRN: ("MRN", "88123", MAX_MRN_CHARS, "For a new patient; leave it empty with a P- ref."),
+    form.WHEN: ("Or type when", "tomorrow 3pm", form.MAX_WHEN_CHARS,
+                "When filled, this wins over the date and time above."),
+    form.DURATION: ("Duration", "45 min or 1h30", 40, "Leave empty for the kind's usual length."),
+    form.LOCATION: ("Location / room", "Radiology 2", MAX_LOCATION_CHARS, ""),
+    form.NOTES: ("Notes", "Fasting from midnight", form.MAX_NOTES_CHARS, ""),
+}  # fmt: skip
+
+
+def form_view(
+    fields: FormFields, meta: FormMeta, zone: ZoneInfo, kinds: Mapping[str, timedelta] = KINDS
+) -> dict[str, Any]:
+    """The modal, prefilled from `fields`; its block ids are booking_form's field names."""
+    options = {kind: {"text": _plain(kind.capitalize()), "value": kind} for kind in kinds}
+    menu = _picker("static_select", "initial_option", options.get(fields.kind or ""))
+    menu |= {"options": list(options.values()), "placeholder": _plain("Pick a kind")}
+    note = f"Times are in your time zone, {zone.key}. Nothing is booked before you confirm."
+    blocks: list[Block] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
+        _text(form.PATIENT, fields.patient),
+        _text(form.MRN, fields.mrn),
+        _input(form.KIND, "Kind of visit", menu),
+        _input(form.DATE, "Date", _picker("datepicker", "initial_date", fields.date)),
+        _input(form.TIME, "Time", _picker("timepicker", "initial_time", fields.time)),
+        _text(form.WHEN, fields.when),
+        _text(form.DURATION, fields.duration),
+        _input(
+            form.CLINICIAN, "Clinician", _picker("users_select", "initial_user", fields.clinician)
+        ),
+        _text(form.LOCATION, fields.location),
+        _text(form.NOTES, fields.notes),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": _plain("Edit the visit" if meta.draft else "Book a visit"),
+        "submit": _plain("Preview"),
+        "close": _plain("Cancel"),
+        "private_metadata": meta.dump(),
+        "blocks": blocks,
+    }
+
+
+def _open(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        log.warning("could not open the booking form: %s", error.response.get("error"))
+        return False
+    return True
+
+
+def _show(client: WebClient, meta: FormMeta, user: str, reply: Reply) -> None:
+    """In place of the edited preview, else ephemeral where the form was opened, else a DM."""
+    if meta.respond:
+        try:
+            answer = WebhookClient(meta.respond, timeout=5).send(
+                text=reply.text, blocks=reply.blocks, replace_original=True
+            )
+            if answer.status_code == 200:
+                return
+            log.info("could not replace the edited preview: %s", answer.body)
+        except OSError as error:
+            log.info("could not replace the edited preview: %s", type(error).__name__)
+    try:
+        client.chat_postEphemeral(
+            channel=meta.channel, user=user, text=reply.text, blocks=reply.blocks
+        )
+    except SlackApiError as error:
+        log.info("could not show the preview in its channel: %s", error.response.get("error"))
+        client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _picker(kind: str, key: str, value: Any) -> Block:
+    return {"type": kind, **({key: value} if value else {})}
+
+
+def _input(block_id: str, label: str, element: Block, hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": {**element, "action_id": block_id},
+        "optional": block_id not in (form.PATIENT, form.KIND),
+    }
+    return block | ({"hint": _plain(hint)} if hint else {})
+
+
+def _text(block_id: str, value: str) -> Block:
+    label, example, most, hint = _TEXTS[block_id]
+    element = _picker("plain_text_input", "initial_value", value) | {
+        "placeholder": _plain(f"e.g. {example}"),
+        "max_length": most,
+        "multiline": block_id == form.NOTES,
+    }
+    return _input(block_id, label, element, hint)

@@ -1,0 +1,215 @@
+"""Block Kit for appointments: previews, confirmations, lists. No Slack calls here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.appointments.booking import Booked, Preview
+from bot.appointments.changes import Changed, Visit, VisitList
+from bot.appointments.rules.appointment import STATUS_WORDS, Status
+from bot.shared.commands import Block, Reply
+from bot.shared.rules.display import PatientDisplay, patient_label
+from bot.shared.rules.durations import format_duration
+from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
+from bot.shared.rules.timeparse import format_span, format_when
+
+SECTION_MAX = 3000
+BUTTON_MAX = 75
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label[:BUTTON_MAX]},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def what(kind: str, label: str) -> str:
+    """ "MRI (imaging)", or just "surgery" when the label is the kind itself."""
+    shown = escape(label)
+    return shown if label.lower() == kind else f"{shown} ({kind})"
+
+
+def preview(view: Preview) -> Reply:
+    """The ephemeral 'book this?' card with Confirm / Cancel, or the clashes and free slots."""
+    p = view.proposal
+    patient = escape(view.patient_name)
+    if view.patient_ref:
+        patient += f" ({view.patient_ref})"
+    else:
+        patient += f" (new patient{', MRN ' + escape(p.patient.mrn) if p.patient.mrn else ''})"
+    lines = [
+        f"*Patient:* {patient}",
+        f"*What:* {what(p.kind, p.label)}",
+        f"*When:* {view.when} ({view.length})",
+    ]
+    if p.clinician:
+        lines.append(f"*With:* {mention(p.clinician)}")
+    if p.location:
+        lines.append(f"*Where:* {escape(p.location)}")
+    if p.notes:
+        lines.append(f"*Notes:* {escape(p.notes)}")
+    head = "*Book this visit?*"
+    blocks: list[Block] = [_section(head + "\n" + "\n".join(lines))]
+    if view.outside_hours:
+        blocks.append(
+            _context(":crescent_moon: This is outside clinic hours (08:00-18:00, Mon-Fri).")
+        )
+    if view.rechecked:
+        blocks.append(_context("Checked again just now against the latest bookings."))
+    if view.clashes:
+        clash_lines = [
+            f"• {c.ref} {format_span(c.start, c.end, view.zone)} (same {', '.join(c.on)})"
+            for c in view.clashes
+        ]
+        blocks.append(_section(":warning: *It collides with:*\n" + "\n".join(clash_lines)))
+        if view.free:
+            blocks.append(_section("*Free slots of the same length:*"))
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": "appt_slots",
+                    "elements": [
+                        _button(
+                            format_when(slot.start, view.zone),
+                            f"appt_slot_{i}",
+                            json.dumps({"d": view.draft_id, "s": slot.start.isoformat()}),
+                        )
+                        for i, slot in enumerate(view.free)
+                    ],
+                }
+            )
+        else:
+            blocks.append(
+                _context("No free slot of that length in the next 14 days of clinic hours.")
+            )
+        buttons = [
+            _button("Edit...", "open_appt_edit", view.draft_id),
+            _button("Cancel", "appt_discard", view.draft_id),
+        ]
+    else:
+        buttons = [
+            _button("Confirm", "appt_confirm", view.draft_id, "primary"),
+            _button("Edit...", "open_appt_edit", view.draft_id),
+            _button("Cancel", "appt_discard", view.draft_id),
+        ]
+    blocks.append({"type": "actions", "block_id": "appt_preview", "elements": buttons})
+    text = f"Book this visit? {escape(p.label)}, {view.when}"
+    text += " (it collides)" if view.clashes else ""
+    return Reply(text=text, blocks=blocks)
+
+
+def _context(text: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}],
+    }
+
+
+def booked_note(booked: Booked, zone: Any) -> Reply:
+    p = booked.proposal
+    text = (
+        f":white_check_mark: Booked *{booked.ref}* for {escape(booked.patient_name)} "
+        f"({booked.patient_ref}): {what(p.kind, p.label)}, {format_span(p.start, p.end, zone)}."
+    )
+    return Reply(text=text, blocks=[_section(text)])
+
+
+def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Reply:
+    """The short channel post: minimum patient detail, time shown in each reader's zone."""
+    p = booked.proposal
+    visit = Visit(
+        ref=booked.ref,
+        start=p.start,
+        end=p.end,
+        status=Status.BOOKED,
+        kind=p.kind,
+        label=p.label if policy is not PatientDisplay.ID else p.kind,
+        patient=patient_label(policy, booked.patient_ref, booked.patient_name),
+        clinician=p.clinician,
+        location=p.location,
+    )
+    return card(visit, zone, by=p.booker)
+
+
+def card(visit: Visit, zone: ZoneInfo, *, by: str | None = None) -> Reply:
+    """A visit's channel card, its time in each reader's zone; reused when its state changes."""
+    when = date_token(visit.start, format_when(visit.start, zone))
+    parts = [
+        f"*{visit.ref}* {visit.patient}",
+        what(visit.kind, visit.label),
+        f"{when} ({format_duration(visit.end - visit.start)})",
+    ]
+    if visit.clinician:
+        parts.append(f"with {mention(visit.clinician)}")
+    if visit.location:
+        parts.append(f"at {escape(visit.location)}")
+    status = STATUS_WORDS[visit.status]
+    icon = {Status.BOOKED: ":calendar:", Status.CANCELLED: ":x:", Status.NOSHOW: ":grey_question:"}
+    text = f"{icon.get(visit.status, ':white_check_mark:')} {status.capitalize()}: " + " · ".join(
+        parts
+    )
+    if by:
+        text += f" — booked by {mention(by)}"
+    return Reply(text=text, blocks=[_section(text)], public=True)
+
+
+def changed_note(changed: Changed) -> Reply:
+    v = changed.visit
+    text = (
+        f"{v.ref} is now {STATUS_WORDS[v.status]}: {v.patient}, "
+        f"{format_span(v.start, v.end, changed.zone)}."
+    )
+    return Reply(text=text, blocks=[_section(text)])
+
+
+def visit_list(page: VisitList) -> Reply:
+    """Visits grouped by day in the reader's zone, one line each, with a button for more."""
+    if not page.visits:
+        text = f"*{page.title}*: no visits."
+        return Reply(text=text, blocks=[_section(text)])
+    blocks: list[Block] = [_section(f"*{page.title}*")]  # mrkdwn: the title may mention someone
+    day_lines: dict[str, list[str]] = {}
+    for v in page.visits:
+        local = v.start.astimezone(page.zone)
+        day = local.strftime("%a %-d %b")
+        line = f"`{local.strftime('%-I:%M %p')}` *{v.ref}* {v.patient} · {what(v.kind, v.label)}"
+        if v.clinician:
+            line += f" · {mention(v.clinician)}"
+        if v.location:
+            line += f" · {escape(v.location)}"
+        if v.status is not Status.BOOKED:
+            line += f" · _{STATUS_WORDS[v.status]}_"
+        day_lines.setdefault(day, []).append(line)
+    for day, lines in day_lines.items():
+        # Sections hold 3,000 characters: split a long day into several.
+        chunk: list[str] = []
+        for line in lines:
+            if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_MAX - 100:
+                blocks.append(_section(f"*{day}*\n" + "\n".join(chunk)))
+                chunk = []
+            chunk.append(line)
+        blocks.append(_section(f"*{day}*\n" + "\n".join(chunk)))
+    shown = f"{page.offset + 1}-{page.offset + len(page.visits)} of {page.total}"
+    blocks.append(_context(f"Showing {shown}. Times in {page.zone.key}."))
+    if page.next_offset is not None:
+        value = json.dumps({"q": page.query[:500], "o": page.next_offset})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "appt_list",
+                "elements": [_button("Next page", "page_appt_list", value)],
+            }
+        )
+    return Reply(text=f"{page.title}: {page.total} visit(s)", blocks=blocks)

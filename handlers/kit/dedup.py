@@ -1,0 +1,61 @@
+"""Recognise a retried event or a double-clicked button and do nothing the second time.
+
+Keys live in the database under a unique constraint, so replicas and restarts agree.
+Modal submissions are not keyed here: a submission answered with field errors is
+legitimately sent again, so a feature claims `view:<id>` once its input is valid.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltResponse
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.runtime.services import Care
+
+log = logging.getLogger(__name__)
+
+# Buttons that only show something (open a modal, turn a page) may be clicked again.
+REPEATABLE_PREFIXES = ("open_", "page_", "show_")
+
+
+def register(app: App, care: Care) -> None:
+    app.middleware(skip_repeats)
+
+
+def request_key(body: dict[str, Any]) -> str | None:
+    """The key that makes this request a repeat of an earlier one, if it can repeat."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("type") != "block_actions" or not body.get("actions"):
+        return None
+    action = body["actions"][0]
+    if action.get("type") != "button" or action.get("action_id", "").startswith(
+        REPEATABLE_PREFIXES
+    ):
+        return None
+    container = body.get("container") or {}
+    # In a modal the same button may be clicked again once the view has changed (new hash).
+    view = body.get("view") or {}
+    where = container.get("message_ts") or f"{container.get('view_id', '')}@{view.get('hash', '')}"
+    block, value = action.get("block_id", ""), action.get("value", "")
+    # A double click is one person's; two people pressing the same button are two requests.
+    user = (body.get("user") or {}).get("id", "")
+    return f"click:{where}:{block}:{action['action_id']}:{value}:{user}"
+
+
+def skip_repeats(
+    body: dict[str, Any], context: Any, next: Callable[[], None]
+) -> BoltResponse | None:
+    key = request_key(body)
+    care: Care = context["care"]
+    if key is not None and not care.first_time(context.team_id or "", key):
+        log.info("ignored a repeat: %s", key.split(":", 1)[0])
+        return BoltResponse(status=200, body="")
+    next()
+    return None

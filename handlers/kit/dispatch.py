@@ -1,0 +1,126 @@
+"""The two roads to a command: its slash command, and a message (DM or mention) to the bot."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from bot.shared.commands import Ask, Command, Reply, Via
+from handlers.shared import help
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+
+log = logging.getLogger(__name__)
+
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>[\s:,]*")
+HELP_WORDS = {"help", "?", "-h", "--help"}
+# Message subtypes that are a person writing something new; edits, joins and bots are not.
+READABLE_SUBTYPES = {None, "thread_broadcast"}
+
+
+# What app.yaml must subscribe to for these listeners to hear anything.
+BOT_EVENTS = ("app_mention", "message.im")
+
+
+def register(app: App, care: Care) -> None:
+    # One listener for every slash command: the registry decides, so a command added
+    # later is answered too, and one not registered gets a pointer to help.
+    app.command(re.compile(r"^/[a-z0-9_-]+$"))(on_slash_command)
+    app.event("app_mention")(on_mention)
+    app.event("message")(on_message)
+
+
+def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
+    """Run a command for one request; `help` is answered here for every command."""
+    if command is None:
+        log.info("not understood via=%s team=%s user=%s", ask.via, ask.team_id, ask.user_id)
+        return help.not_understood(care)
+    log.info(
+        "%s via=%s team=%s user=%s request=%s",
+        command.slash,
+        ask.via,
+        ask.team_id,
+        ask.user_id,
+        ask.request_id,
+    )
+    if ask.text.lower() in HELP_WORDS:
+        return help.overview(care, ask) if command.name == "carebot" else help.command_help(command)
+    return command.run(care, ask)
+
+
+def on_slash_command(ack: Ack, command: dict[str, Any], respond: Respond, context: Any) -> None:
+    ack()
+    care: Care = context["care"]
+    ask = Ask(
+        team_id=command["team_id"],
+        user_id=command["user_id"],
+        channel_id=command["channel_id"],
+        text=command.get("text", "").strip(),
+        via="slash",
+        trigger_id=command.get("trigger_id"),
+        request_id=uuid.uuid4().hex[:12],
+    )
+    reply = answer(care, care.commands.get(command["command"]), ask)
+    if reply is not None:
+        respond(
+            text=reply.text,
+            blocks=reply.blocks,
+            response_type="in_channel" if reply.public else "ephemeral",
+        )
+
+
+def on_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+    if event.get("bot_id"):
+        return
+    text = _LEADING_MENTION.sub("", event.get("text", ""), count=1)
+    _answer_message(context["care"], client, context.team_id, event, text, via="mention")
+
+
+def on_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
+    # Channel messages that mention the bot arrive as app_mention; here only DMs count.
+    if event.get("channel_type") != "im" or event.get("bot_id"):
+        return
+    if event.get("subtype") not in READABLE_SUBTYPES:
+        return
+    text = _LEADING_MENTION.sub("", event.get("text", ""), count=1)  # "@carebot help" in a DM
+    _answer_message(context["care"], client, context.team_id, event, text, via="dm")
+
+
+def _answer_message(
+    care: Care, client: WebClient, team_id: str, event: dict[str, Any], text: str, via: Via
+) -> None:
+    command, rest = care.commands.split(text)
+    thread_ts = event.get("thread_ts") or (event["ts"] if via == "mention" else None)
+    ask = Ask(
+        team_id=team_id,
+        user_id=event["user"],
+        channel_id=event["channel"],
+        text=rest,
+        via=via,
+        thread_ts=thread_ts,
+        request_id=uuid.uuid4().hex[:12],
+    )
+    if text.strip().lower() in HELP_WORDS or not text.strip():
+        reply: Reply | None = help.overview(care, ask)
+    else:
+        reply = answer(care, command, ask)
+    if reply is None:
+        return
+    if via == "mention" and not reply.public:
+        client.chat_postEphemeral(
+            channel=ask.channel_id,
+            user=ask.user_id,
+            text=reply.text,
+            blocks=reply.blocks,
+            thread_ts=thread_ts,
+        )
+    else:
+        client.chat_postMessage(
+            channel=ask.channel_id, text=reply.text, blocks=reply.blocks, thread_ts=thread_ts
+        )

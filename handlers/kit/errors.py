@@ -1,0 +1,136 @@
+"""One error handler: a short apology with a reference for the user, a log line without PHI."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.listener.custom_listener import CustomListener
+
+from bot.shared.rules.failures import describe
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App, Respond
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+
+log = logging.getLogger("carebot.errors")
+
+
+def register(app: App, care: Care) -> None:
+    app.error(on_error)
+
+
+# What a guarded listener needs from Bolt to apologise, whatever its own arguments are.
+_FOR_APOLOGY = ("ack", "body", "context", "client", "respond")
+
+
+def guard_listeners(app: App) -> None:
+    """Handle a listener's failure after its ack here, not in Bolt.
+
+    When a listener raises after ack(), Bolt's runner sets the ack's response back to
+    None; if that happens before Bolt's request thread has seen the ack (it looks every
+    10 ms), Slack gets a 404 after 3 s on top of the failure. So a listener that has
+    acknowledged keeps its ack and the apology goes out from here.
+    """
+    for listener in app._listeners:  # Bolt keeps no public list of registered listeners
+        if not isinstance(listener, CustomListener) or getattr(
+            listener.ack_function, "_guarded", False
+        ):
+            continue
+        wanted = list(listener.arg_names)
+        listener.ack_function = _guarded(listener.ack_function, wanted)
+        listener.arg_names = list(dict.fromkeys([*wanted, *_FOR_APOLOGY]))
+
+
+def _guarded(function: Callable[..., Any], wanted: list[str]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def run(**given: Any) -> Any:
+        try:
+            return function(**{name: given[name] for name in wanted if name in given})
+        except Exception as error:
+            ack = given.get("ack")
+            if ack is None or ack.response is None:
+                raise  # nothing answered yet: Bolt's error path answers Slack
+            on_error(
+                error,
+                given.get("body") or {},
+                given["context"],
+                given["client"],
+                given.get("respond"),
+                None,
+                ack,
+            )
+            return None
+
+    run._guarded = True  # type: ignore[attr-defined]
+    return run
+
+
+def apology(reference: str) -> str:
+    return (
+        ":warning: Sorry, something went wrong on carebot's side and your request did not finish. "
+        f"Please try again; if it keeps happening, give your admin this reference: `{reference}`."
+    )
+
+
+def on_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: Any,
+    client: WebClient,
+    respond: Respond | None,
+    response: BoltResponse | None,
+    ack: Ack | None = None,
+) -> BoltResponse | None:
+    reference = "E-" + uuid.uuid4().hex[:8]
+    log.error(
+        "request failed ref=%s kind=%s team=%s user=%s error=%s",
+        reference,
+        body.get("type") or ("slash_command" if "command" in body else "unknown"),
+        context.team_id,
+        context.user_id,
+        describe(error),
+    )
+    # Events are acknowledged before their listener runs; a failure before that (in a
+    # middleware) has answered nothing yet, and its response is still ours to set.
+    acked = response is None or (ack is not None and ack.response is not None)
+    if not acked and body.get("type") == "event_callback":
+        return BoltResponse(status=500, body="")  # not handled: Slack delivers it again later
+    if body.get("type") == "view_submission" and not acked:
+        # Push the apology over the form, so closing it gives the user back what they typed.
+        return BoltResponse(
+            status=200, body={"response_action": "push", "view": _apology_view(reference)}
+        )
+    try:
+        _tell_user(body, context, client, respond, apology(reference))
+    except Exception as failure:  # the apology is best effort; the log line above is the record
+        log.warning("could not send the apology for ref=%s: %s", reference, type(failure).__name__)
+    if not acked:  # answer Slack so it shows no generic failure on top of ours
+        return BoltResponse(status=200, body="")
+    return None
+
+
+def _apology_view(reference: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Something went wrong"},
+        "close": {"type": "plain_text", "text": "Back to the form"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": apology(reference)}}],
+    }
+
+
+def _tell_user(
+    body: dict[str, Any], context: Any, client: WebClient, respond: Respond | None, text: str
+) -> None:
+    if respond is not None and context.response_url:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    elif context.channel_id and context.user_id:
+        client.chat_postEphemeral(channel=context.channel_id, user=context.user_id, text=text)
+    elif context.user_id:  # a modal already closed: tell the user in their DM with the bot
+        client.chat_postMessage(channel=context.user_id, text=text)

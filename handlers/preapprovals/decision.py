@@ -1,0 +1,121 @@
+"""The decision modals behind Approved... and Denied...: checked before the ack, then recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from bot.preapprovals import changes, lists
+from bot.preapprovals.changes import Details
+from bot.preapprovals.opening import PreauthRefused
+from bot.preapprovals.rules.preapproval import Action, check_auth_number
+from bot.shared.commands import Reply
+from bot.shared.rules.mrkdwn import escape
+from handlers.preapprovals import views
+from handlers.preapprovals.cards import refresh
+from handlers.preapprovals.form import input_block, plain_text, show, values_of
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+
+DECISION_FORM = "preauth_decision_form"
+
+
+def register(app: App, care: Care) -> None:
+    app.view(DECISION_FORM)(on_submit_decision)
+
+
+def decision_view(action: Action, ref: str, channel: str) -> dict[str, Any]:
+    meta = json.dumps({"r": ref, "c": channel, "a": action.value})
+    if action is Action.DENY:
+        reason = {"type": "plain_text_input", "multiline": True, "max_length": 300}
+        reason["placeholder"] = plain_text("e.g. not medically necessary; peer-to-peer offered")
+        blocks = [input_block("reason", "Reason for the denial", reason, False)]
+        title = f"Deny {ref}"
+    else:
+        kinds = [{"text": plain_text("Approved"), "value": "approve"},
+                 {"text": plain_text("Partially approved"), "value": "partial"}]  # fmt: skip
+        number = {"type": "plain_text_input", "max_length": 40}
+        number["placeholder"] = plain_text("e.g. AUTH-12345")
+        units = {"type": "plain_text_input", "max_length": 6, "placeholder": plain_text("e.g. 12")}
+        blocks = [
+            input_block("auth_number", "Auth number", number, False),
+            input_block(
+                "decision",
+                "Decision",
+                {"type": "static_select", "options": kinds, "initial_option": kinds[0]},
+                False,
+            ),
+            input_block("units", "Approved units", units, True),
+            input_block("valid_from", "Valid from", {"type": "datepicker"}, True),
+            input_block("valid_to", "Valid to", {"type": "datepicker"}, True),
+        ]
+        title = f"Approve {ref}"
+    return {
+        "type": "modal",
+        "callback_id": DECISION_FORM,
+        "title": plain_text(title[:24]),
+        "submit": plain_text("Save"),
+        "close": plain_text("Cancel"),
+        "private_metadata": meta,
+        "blocks": blocks,
+    }
+
+
+def on_submit_decision(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    care: Care = context["care"]
+    team, user = context.team_id, body["user"]["id"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    typed = values_of(view)
+    action = Action(meta.get("a", Action.APPROVE.value))
+    errors: dict[str, str] = {}
+    details = Details(reason=typed.get("reason"))
+    if action is not Action.DENY:
+        action = Action.PARTIAL if typed.get("decision") == "partial" else Action.APPROVE
+        try:
+            check_auth_number(typed.get("auth_number", ""))
+        except ValueError as error:
+            errors["auth_number"] = str(error)[:150]
+        units = typed.get("units")
+        if units and not (units.isdigit() and int(units) > 0):
+            errors["units"] = "A whole number of units, like 12."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        details = Details(
+            auth_number=typed.get("auth_number"),
+            approved_units=int(units) if units else None,
+            valid_from=_date(typed.get("valid_from")),
+            valid_to=_date(typed.get("valid_to")),
+        )
+    if not care.first_time(team, f"view:{view['id']}"):
+        ack()
+        return
+    ack()
+    channel = meta.get("c") or user
+    try:
+        change = changes.act(care, team, user, meta.get("r", ""), action, details)
+    except PreauthRefused as refused:
+        with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
+            refresh(care, client, team, lists.show(care, team, meta.get("r", "")))
+        show(
+            client,
+            channel,
+            user,
+            Reply(text=f":information_source: Nothing changed. {escape(str(refused))}"),
+        )
+        return
+    refresh(care, client, team, change.item)
+    show(client, channel, user, views.changed(change, care.people.timezone(team, user)))
+
+
+def _date(text: str | None) -> date | None:
+    """A datepicker's YYYY-MM-DD."""
+    return date.fromisoformat(text) if text else None

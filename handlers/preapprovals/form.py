@@ -1,0 +1,264 @@
+"""The new pre-approval modal (/preauth new), and what the pre-approval modals share.
+
+A submission is checked before the ack, so a problem comes back under its field and the
+form stays open; a good one closes the modal and the result is shown where it was opened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.preapprovals import opening as preapprovals
+from bot.preapprovals.opening import NewRequest, PreauthRefused
+from bot.preapprovals.rules.preapproval import Urgency
+from bot.preapprovals.rules.quickform import (
+    check_diagnosis_codes,
+    check_payer,
+    check_payer_ref,
+    check_service,
+    service_codes,
+)
+from bot.shared.access import care_team_refusal
+from bot.shared.commands import Ask, Block, Reply
+from bot.shared.rules.mrkdwn import escape
+from bot.shared.rules.patients import QuickFormError, read_patient
+from bot.shared.rules.timeparse import TimeParseError
+from handlers.preapprovals import views
+from storage import patients
+from storage.preapprovals import queries as stored
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.runtime.services import Care
+
+log = logging.getLogger(__name__)
+
+NEW_FORM = "preauth_new_form"
+OPEN_ACTION = "open_preauth_form"
+LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
+_STATE_KEYS = ("value", "selected_option", "selected_date", "selected_user")
+# block id: (label, placeholder, max length, optional, multiline)
+_TEXTS: dict[str, tuple[str, str, int, bool, bool]] = {
+    "patient": ("Patient", "Jane Doe, Jane Doe MRN 88123, or P-4", 140, False, False),
+    "payer": ("Payer", "Aetna", 120, False, False),
+    "service": ("Service", "MRI lumbar spine", 200, False, False),
+    "codes": ("CPT / HCPCS codes", "72148", 200, True, False),
+    "diagnosis": ("Diagnosis codes (ICD-10)", "M54.5 M51.26", 200, True, False),
+    "appointment": ("Linked visit", "A-12: its date becomes the needed-by date", 12, True, False),
+    "needed_by": ("Needed by", "friday, or 2027-03-09", 64, True, False),
+    "payer_ref": ("Payer reference", "REF-778812", 64, True, False),
+    "notes": ("Notes", "Clinicals faxed to the payer", 1000, True, True),
+}  # fmt: skip
+
+
+def register(app: App, care: Care) -> None:
+    app.action(OPEN_ACTION)(on_open)
+    app.view(NEW_FORM)(on_submit_new)
+
+
+def plain_text(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+def input_block(block_id: str, label: str, element: Block, optional: bool) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(label),
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+
+
+def _text(block_id: str) -> Block:
+    label, example, most, optional, multiline = _TEXTS[block_id]
+    element = {
+        "type": "plain_text_input",
+        "placeholder": plain_text(f"e.g. {example}"[:150]),
+        "max_length": most,
+        "multiline": multiline,
+    }
+    return input_block(block_id, label, element, optional)
+
+
+def new_view(user: str, channel: str) -> dict[str, Any]:
+    urgency = [{"text": plain_text(u.value.capitalize()), "value": u.value} for u in Urgency]
+    blocks = [
+        _text("patient"),
+        _text("payer"),
+        _text("service"),
+        _text("codes"),
+        _text("diagnosis"),
+        _text("appointment"),
+        _text("needed_by"),
+        input_block("owner", "Owner", {"type": "users_select", "initial_user": user}, False),
+        input_block(
+            "urgency",
+            "Urgency",
+            {"type": "static_select", "options": urgency, "initial_option": urgency[0]},
+            False,
+        ),
+        _text("payer_ref"),
+        _text("notes"),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": NEW_FORM,
+        "title": plain_text("New pre-approval"),
+        "submit": plain_text("Open it"),
+        "close": plain_text("Cancel"),
+        "private_metadata": json.dumps({"c": channel}),
+        "blocks": blocks,
+    }
+
+
+def open_view(client: WebClient, trigger_id: str | None, view: dict[str, Any]) -> bool:
+    if not trigger_id:
+        return False
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        log.warning("could not open a pre-approval form: %s", error.response.get("error"))
+        return False
+    return True
+
+
+def open_form(care: Care, ask: Ask) -> Reply | None:
+    """/preauth new on its own: the form at once when Slack gave a trigger, else a button."""
+    if open_view(care.slack, ask.trigger_id, new_view(ask.user_id, ask.channel_id)):
+        return None
+    text = "Open a pre-approval with the form, or type it: `/preauth new Jane Doe, Aetna, MRI`."
+    button = {"type": "button", "text": plain_text("Open the form"), "action_id": OPEN_ACTION}
+    button |= {"value": ask.channel_id, "style": "primary"}
+    actions = {"type": "actions", "block_id": "preauth_form_open", "elements": [button]}
+    return Reply(text=text, blocks=[views.section(text), actions])
+
+
+def on_open(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any, context: Any) -> None:
+    ack()
+    channel = str(body["actions"][0].get("value") or body["user"]["id"])
+    if not open_view(client, body["trigger_id"], new_view(body["user"]["id"], channel)):
+        respond(text=LATE, replace_original=False)
+
+
+def values_of(view: dict[str, Any]) -> dict[str, str]:
+    """A submission's state as plain strings by block id (an input's action id is its block id)."""
+    found: dict[str, str] = {}
+    for block_id, entries in view["state"]["values"].items():
+        entry = entries.get(block_id) or {}
+        value = next((entry[key] for key in _STATE_KEYS if entry.get(key)), None)
+        if isinstance(value, dict):
+            value = value.get("value")
+        if value is not None and str(value).strip():
+            found[block_id] = str(value).strip()
+    return found
+
+
+def read_new(
+    care: Care, team: str, user: str, typed: dict[str, str]
+) -> NewRequest | dict[str, str]:
+    """The form as a NewRequest, or the errors to show under its fields."""
+    errors: dict[str, str] = {}
+
+    def check(block: str, read: Any) -> Any:
+        try:
+            return read(typed.get(block, ""))
+        except (QuickFormError, ValueError) as error:
+            errors[block] = str(error)[:150]
+            return None
+
+    patient = check("patient", read_patient)
+    payer = check("payer", check_payer)
+    service = check("service", check_service)
+    codes = typed.get("codes") or None
+    if service and not codes:
+        service, codes = service_codes(service)
+    diagnosis = check("diagnosis", check_diagnosis_codes)
+    payer_ref = check("payer_ref", check_payer_ref)
+    appointment = typed.get("appointment")
+    with care.db.session(read_only=True) as session:
+        if (
+            patient is not None
+            and patient.ref
+            and not patients.get_by_ref(session, team, patient.ref)
+        ):
+            errors["patient"] = f"No patient {patient.ref} here; give a name, e.g. Jane Doe."
+        found = stored.appointment_by_ref(session, team, appointment) if appointment else None
+    if appointment and found is None:
+        errors["appointment"] = f"No visit {appointment[:12]} here; refs look like A-12."
+    appointment = found.ref if found is not None else None
+    owner = typed.get("owner") or user
+    try:
+        preapprovals.check_owner(care, team, owner)
+    except PreauthRefused:  # its reply mentions them, which a form error cannot show
+        errors["owner"] = "They can't own a pre-approval (a bot, or gone): pick a current member."
+    needed_by = None
+    if typed.get("needed_by"):
+        zone = care.people.timezone(team, user)
+        try:
+            needed_by = care.times.parse(typed["needed_by"], care.clock.now(), zone).at
+        except TimeParseError as error:
+            errors["needed_by"] = error.problem[:150]
+    if errors:
+        return errors
+    return NewRequest(
+        patient=patient,
+        payer=payer,
+        service=service,
+        service_codes=codes,
+        diagnosis_codes=diagnosis,
+        appointment_ref=appointment,
+        owner=owner,
+        needed_by=needed_by,
+        urgency=Urgency(typed.get("urgency", Urgency.STANDARD.value)),
+        payer_ref=payer_ref,
+        notes=typed.get("notes"),
+    )
+
+
+def on_submit_new(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    care: Care = context["care"]
+    team, user = context.team_id, body["user"]["id"]
+    channel = json.loads(view.get("private_metadata") or "{}").get("c") or user
+    request = read_new(care, team, user, values_of(view))
+    if isinstance(request, dict):
+        ack(response_action="errors", errors=request)
+        return
+    if not care.first_time(team, f"view:{view['id']}"):
+        ack()
+        return
+    ack()
+    if request.patient.ref:  # what it answers shows the patient behind the ref
+        doing = "open a pre-approval for an existing patient"
+        where = channel if channel[:1] in ("C", "G") else None
+        refusal = care_team_refusal(care, team, user, doing, request.patient.ref, where)
+        if refusal is not None:
+            show(client, channel, user, Reply(text=refusal))
+            return
+    try:
+        item = preapprovals.create(care, team, user, channel, request)
+        reply = views.created(item, care.people.timezone(team, user))
+    except PreauthRefused as refused:
+        reply = Reply(text=escape(str(refused)))
+    show(client, channel, user, reply)
+
+
+def show(client: WebClient, channel: str, user: str, reply: Reply) -> None:
+    """Ephemeral where the form was opened; in the DM when that fails (or it was a DM)."""
+    if channel[:1] in ("C", "G"):
+        try:
+            client.chat_postEphemeral(
+                channel=channel, user=user, text=reply.text, blocks=reply.blocks
+            )
+            return
+        except SlackApiError as error:
+            log.info("could not answer in the form's channel: %s", error.response.get("error"))
+    client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)

@@ -1,0 +1,119 @@
+"""/carebot: help generated from the registered commands, and the /carebot subcommands."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.shared.commands import Ask, Command, Reply
+from bot.shared.rules.mrkdwn import escape
+from handlers.kit.blocks import context
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.runtime.services import Care
+
+HELP_WORDS = {"help", "?", "-h", "--help"}
+
+INTRO = "carebot helps your care team coordinate, right here in Slack. Here is what it can do:"
+
+
+def example(care: Care) -> str:
+    """A command line to show as an example: the first feature's, else help itself."""
+    for command in care.commands:
+        if command.name != "carebot" and command.usage:
+            return command.usage[0].lstrip("/")
+    return "carebot help"
+
+
+def ways(care: Care) -> str:
+    sample = example(care)
+    return (
+        f"Use a slash command, send me a DM without the slash (`{sample}`), "
+        f"or mention me in a channel (`@carebot {sample}`)."
+    )
+
+
+def register(app: App, care: Care) -> None:
+    care.commands.add(
+        Command(
+            name="carebot",
+            summary="What carebot can do, and how to ask it",
+            usage=("/carebot help",),
+            run=route,
+        )
+    )
+
+
+def route(care: Care, ask: Ask) -> Reply | None:
+    """`/carebot audit H-7` goes to the audit subcommand; nothing or help gets the overview."""
+    subcommand, rest = care.carebot_commands.split(ask.text)
+    if subcommand is None:
+        reply = overview(care, ask)
+        if ask.text and ask.text.lower() not in HELP_WORDS:
+            note = f"I don't know `/carebot {escape(ask.text.split()[0][:30])}`."
+            reply.text = f"{note} {reply.text}"
+            reply.blocks = [context(note), *(reply.blocks or [])]
+        return reply
+    if rest.lower() in HELP_WORDS:
+        return command_help(subcommand, prefix="/carebot ")
+    return subcommand.run(care, replace(ask, text=rest))
+
+
+def usage_of(care: Care, command: Command) -> tuple[str, ...]:
+    """A command's usage lines; /carebot's include those of its subcommands."""
+    if command.name != "carebot":
+        return command.usage
+    return command.usage + tuple(line for sub in care.carebot_commands for line in sub.usage)
+
+
+def overview(care: Care, ask: Ask) -> Reply:
+    """The whole menu: one section per command with its usage lines."""
+    lines = [f"*{INTRO}*", ways(care), ""]
+    blocks: list[dict[str, object]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{INTRO}*\n{ways(care)}"}}
+    ]
+    for command in care.commands:
+        usage_lines = usage_of(care, command)
+        usage = "\n".join(f"`{line}`" for line in usage_lines)
+        lines += [f"{command.slash} — {command.summary}", *usage_lines, ""]
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{command.slash}* — {command.summary}\n{usage}",
+                },
+            }
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Type `help` after any command for its details. Your day (visits, "
+                    "handoffs, action items) is on carebot's Home tab.",
+                }
+            ],
+        }
+    )
+    return Reply(text="\n".join(lines).strip(), blocks=blocks)
+
+
+def command_help(command: Command, prefix: str = "/") -> Reply:
+    """One command's usage, as `/appt help` (or `/carebot audit help`) shows it."""
+    usage = "\n".join(f"`{line}`" for line in command.usage)
+    text = f"*{prefix}{command.name}* — {command.summary}\n{usage}"
+    return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+
+
+def not_understood(care: Care) -> Reply:
+    """A short pointer for a message carebot could not read as a command."""
+    return Reply(
+        text=(
+            f"I didn't understand that. I answer commands such as `{example(care)}`; "
+            "send `help` to see them all."
+        )
+    )

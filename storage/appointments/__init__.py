@@ -1,0 +1,1 @@
+"""Appointments' queries (their table is in storage.models with the foundation schema)."""

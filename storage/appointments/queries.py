@@ -1,0 +1,363 @@
+"""Appointments: A-refs, the conflict check and its locks, and lists by time window."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from bot.appointments.rules import appointment as core
+from storage.models import AppointmentRow, PatientRow
+from storage.refs import next_number, parse_ref
+from storage.sql import advisory_lock
+from storage.stamp import utc_now
+
+PREFIX = "A"
+# The core's FHIR R4 statuses as stored strings: one list, so the two cannot drift apart.
+HOLDS_SLOT = tuple(sorted(status.value for status in core.HOLDS_SLOT))
+FHIR_STATUSES = frozenset(status.value for status in core.Status)
+_LOCATION_WIDTH = 80
+# Many-to-one and never NULL: an inner join adds the patient without multiplying rows.
+_WITH_PATIENT = joinedload(AppointmentRow.patient, innerjoin=True)
+
+
+def location_key(location: str | None) -> str | None:
+    """A location folded for matching ("OR  4" is "or 4"); None when there is none."""
+    spaced = _spaced(location)
+    return spaced.casefold()[:_LOCATION_WIDTH] if spaced else None
+
+
+def lock_for_booking(
+    session: Session,
+    team_id: str,
+    *,
+    patient_id: int | None,
+    clinician_id: str | None,
+    location_key: str | None,
+) -> None:
+    """Make concurrent bookings of the same patient, clinician or room take turns.
+
+    Call it in a write session (db.session(), not read_only) before `conflicts`, then
+    `add`: the lock holds until that session commits or rolls back.
+    PostgreSQL: one transaction-scoped advisory lock per resource, taken in sorted order
+    so two bookings sharing two resources cannot deadlock; the conflict query that
+    follows runs after the lock and, under READ COMMITTED, sees the previous holder's row.
+    SQLite: nothing to do; the write session's BEGIN IMMEDIATE already lets one writer in.
+    """
+    advisory_lock(session, *_resources(team_id, patient_id, clinician_id, location_key))
+
+
+def conflicts(
+    session: Session,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    patient_id: int | None,
+    clinician_id: str | None,
+    location_key: str | None,
+    exclude_id: int | None = None,
+) -> list[AppointmentRow]:
+    """Slot-holding appointments overlapping [start, end) that share the patient, clinician or room.
+
+    Touching ends (one ends at 10:00, the next starts at 10:00) do not overlap.
+    """
+    same = _same_resources(patient_id, clinician_id, location_key)
+    if same is None:
+        return []
+    query = (
+        select(AppointmentRow)
+        .options(_WITH_PATIENT)
+        .where(*_holding(team_id, start, end, exclude_id), same)
+        .order_by(AppointmentRow.start_at, AppointmentRow.number)
+    )
+    return list(session.execute(query).scalars())
+
+
+def busy_between(
+    session: Session,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    patient_id: int | None,
+    clinician_id: str | None,
+    location_key: str | None,
+    exclude_id: int | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """The spans in [start, end) when the patient, clinician or room is already taken."""
+    same = _same_resources(patient_id, clinician_id, location_key)
+    if same is None:
+        return []
+    rows = session.execute(
+        select(AppointmentRow.start_at, AppointmentRow.end_at)
+        .where(*_holding(team_id, start, end, exclude_id), same)
+        .order_by(AppointmentRow.start_at, AppointmentRow.end_at)
+    )
+    return [(row.start_at, row.end_at) for row in rows]
+
+
+def add(
+    session: Session,
+    team_id: str,
+    *,
+    patient_id: int,
+    kind: str,
+    label: str,
+    start_at: datetime,
+    end_at: datetime,
+    clinician_id: str | None,
+    location: str | None,
+    notes: str | None,
+    booked_by: str,
+    channel_id: str | None,
+    now: datetime,
+) -> AppointmentRow:
+    """Book a new appointment with the next A-ref; its patient is loaded on the row."""
+    if end_at <= start_at:
+        raise ValueError("an appointment must end after it starts, e.g. 09:30-10:15")
+    _check_width("kind", kind, 32, "follow-up")
+    _check_width("label", label, 60, "MRI knee")
+    location = _spaced(location)
+    if location is not None:
+        _check_width("location", location, _LOCATION_WIDTH, "Radiology 2")
+    patient = session.get(PatientRow, patient_id)
+    if patient is None or patient.team_id != team_id:
+        raise ValueError(f"no patient with id {patient_id} in workspace {team_id}")
+    stamp = utc_now(now)
+    appointment = AppointmentRow(
+        team_id=team_id,
+        number=next_number(session, team_id, PREFIX),
+        patient=patient,
+        kind=kind,
+        label=label,
+        status="booked",
+        start_at=start_at,
+        end_at=end_at,
+        clinician_id=clinician_id,
+        location=location,
+        location_key=location_key(location),
+        notes=notes,
+        booked_by=booked_by,
+        channel_id=channel_id,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    session.add(appointment)
+    session.flush()
+    return appointment
+
+
+def get_many_by_refs(
+    session: Session, team_id: str, refs: Collection[str]
+) -> dict[str, AppointmentRow]:
+    """The appointments with these refs, by ref, patients loaded: one query for a whole batch."""
+    numbers = sorted({n for n in (parse_ref(r, PREFIX) for r in refs) if n is not None})
+    if not numbers:
+        return {}
+    rows = session.scalars(
+        select(AppointmentRow)
+        .options(_WITH_PATIENT)
+        .where(AppointmentRow.team_id == team_id, AppointmentRow.number.in_(numbers))
+    )
+    return {row.ref: row for row in rows}
+
+
+def get_by_ref(
+    session: Session, team_id: str, ref: str, *, for_update: bool = False
+) -> AppointmentRow | None:
+    """The appointment a typed ref ("A-12", "a12") points at in this workspace, or None.
+
+    for_update=True also locks the row on PostgreSQL until commit, for a status change
+    that must not race another one (SQLite's write session already serializes).
+    """
+    number = parse_ref(ref, PREFIX)
+    if number is None:
+        return None
+    query = (
+        select(AppointmentRow)
+        .options(_WITH_PATIENT)
+        .where(AppointmentRow.team_id == team_id, AppointmentRow.number == number)
+    )
+    if for_update:
+        query = query.with_for_update(of=AppointmentRow)
+    return session.execute(query).scalar_one_or_none()
+
+
+def between(
+    session: Session,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    clinician_id: str | None = None,
+    patient_id: int | None = None,
+    booked_by: str | None = None,
+    involving: str | None = None,
+    statuses: Collection[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[AppointmentRow]:
+    """Appointments starting in [start, end), by start time then ref, patients loaded."""
+    query = (
+        select(AppointmentRow)
+        .options(_WITH_PATIENT)
+        .where(
+            *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+        )
+        .order_by(AppointmentRow.start_at, AppointmentRow.number)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def count_between(
+    session: Session,
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    clinician_id: str | None = None,
+    patient_id: int | None = None,
+    booked_by: str | None = None,
+    involving: str | None = None,
+    statuses: Collection[str] | None = None,
+) -> int:
+    """How many appointments `between` would list without a limit."""
+    query = (
+        select(func.count())
+        .select_from(AppointmentRow)
+        .where(
+            *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+        )
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def set_status(
+    session: Session, row: AppointmentRow, status: str, *, now: datetime, reason: str | None = None
+) -> None:
+    """Store a FHIR status and why (cut to 200 characters, None clears an earlier reason).
+
+    Whether the change is allowed is the core's rule; this only stores it.
+    """
+    if status not in FHIR_STATUSES:
+        raise ValueError(f"{status!r} is not a FHIR appointment status, like booked or cancelled")
+    if reason is not None:
+        reason = reason.strip()[:200] or None
+    session.add(row)
+    row.status = status
+    row.cancel_reason = reason
+    row.updated_at = utc_now(now)
+    session.flush()
+
+
+def reschedule(
+    session: Session, row: AppointmentRow, start_at: datetime, end_at: datetime, *, now: datetime
+) -> None:
+    """Move the appointment; check `conflicts` with exclude_id=row.id under the lock first."""
+    if end_at <= start_at:
+        raise ValueError("an appointment must end after it starts, e.g. 09:30-10:15")
+    session.add(row)
+    row.start_at = start_at
+    row.end_at = end_at
+    row.updated_at = utc_now(now)
+    session.flush()
+
+
+def set_message(
+    session: Session, row: AppointmentRow, channel: str, ts: str, *, now: datetime
+) -> None:
+    """Remember the confirmation message, so later changes update it in place."""
+    session.add(row)
+    row.message_channel = channel
+    row.message_ts = ts
+    row.updated_at = utc_now(now)
+    session.flush()
+
+
+def _resources(
+    team_id: str, patient_id: int | None, clinician_id: str | None, location_key: str | None
+) -> list[str]:
+    names = []
+    if patient_id is not None:
+        names.append(f"{team_id}:patient:{patient_id}")
+    if clinician_id is not None:
+        names.append(f"{team_id}:clinician:{clinician_id}")
+    if location_key is not None:
+        names.append(f"{team_id}:location:{location_key}")
+    return names
+
+
+def _same_resources(
+    patient_id: int | None, clinician_id: str | None, location_key: str | None
+) -> ColumnElement[bool] | None:
+    same: list[ColumnElement[bool]] = []
+    if patient_id is not None:
+        same.append(AppointmentRow.patient_id == patient_id)
+    if clinician_id is not None:
+        same.append(AppointmentRow.clinician_id == clinician_id)
+    if location_key is not None:
+        same.append(AppointmentRow.location_key == location_key)
+    return or_(*same) if same else None
+
+
+def _holding(
+    team_id: str, start: datetime, end: datetime, exclude_id: int | None
+) -> list[ColumnElement[bool]]:
+    criteria = [
+        AppointmentRow.team_id == team_id,
+        AppointmentRow.status.in_(HOLDS_SLOT),
+        AppointmentRow.start_at < end,
+        AppointmentRow.end_at > start,
+    ]
+    if exclude_id is not None:
+        criteria.append(AppointmentRow.id != exclude_id)
+    return criteria
+
+
+def _listed(
+    team_id: str,
+    start: datetime,
+    end: datetime,
+    clinician_id: str | None,
+    patient_id: int | None,
+    booked_by: str | None,
+    involving: str | None,
+    statuses: Collection[str] | None,
+) -> list[ColumnElement[bool]]:
+    criteria = [
+        AppointmentRow.team_id == team_id,
+        AppointmentRow.start_at >= start,
+        AppointmentRow.start_at < end,
+    ]
+    if clinician_id is not None:
+        criteria.append(AppointmentRow.clinician_id == clinician_id)
+    if patient_id is not None:
+        criteria.append(AppointmentRow.patient_id == patient_id)
+    if booked_by is not None:
+        criteria.append(AppointmentRow.booked_by == booked_by)
+    if involving is not None:  # "mine": as the clinician or as the one who booked it
+        criteria.append(
+            or_(AppointmentRow.clinician_id == involving, AppointmentRow.booked_by == involving)
+        )
+    if statuses is not None:
+        criteria.append(AppointmentRow.status.in_(list(statuses)))
+    return criteria
+
+
+def _spaced(text: str | None) -> str | None:
+    """Runs of whitespace made one space, ends trimmed; None when nothing is left."""
+    if text is None:
+        return None
+    return re.sub(r"\s+", " ", text).strip() or None
+
+
+def _check_width(field: str, value: str, width: int, example: str) -> None:
+    if not value or len(value) > width:
+        raise ValueError(f"a {field} must be 1-{width} characters, like {example}")

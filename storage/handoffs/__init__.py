@@ -1,0 +1,1 @@
+"""Handoffs' tables and queries."""

@@ -1,0 +1,1 @@
+"""Pre-approvals' tables and queries."""

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
 from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
-from bot.appointments.rules.slots import ClinicHours, Span, next_free_slots
+from bot.appointments.rules.slots import next_free_slots
 from bot.shared import channel_settings
+from bot.shared.rules.clinic_hours import ClinicHours, Span
 from bot.shared.rules.durations import DurationError, format_duration, parse_duration
 from bot.shared.rules.patients import PatientSpec, QuickFormError
 from bot.shared.rules.people import UnknownPerson

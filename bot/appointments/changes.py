@@ -9,10 +9,17 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.appointments import reminders as visit_reminders
-from bot.appointments.rules.appointment import Action, Status, TransitionRefused, transition
-from bot.appointments.rules.slots import Span, next_free_slots
-from bot.preapprovals import links as preapproval_links
+from bot.appointments.rules.appointment import (
+    HOLDS_SLOT,
+    Action,
+    Status,
+    TransitionRefused,
+    transition,
+)
+from bot.appointments.rules.slots import next_free_slots
 from bot.shared import channel_settings
+from bot.shared.hooks import AppointmentChanged
+from bot.shared.rules.clinic_hours import Span
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import extract_user_ids
 from bot.shared.rules.timeparse import TimeParseError, format_span
@@ -202,7 +209,7 @@ def act(
         appointments.set_status(session, row, status.value, now=now, reason=reason)
         if status is not Status.BOOKED:  # here, done, gone or cancelled: nothing to remind
             visit_reminders.forget(session, team_id, row.ref, now=now)
-        preapproval_links.follow(care, session, row, now)
+        _announce(care, session, row, now)
         SqlAuditLog(session).record(
             team_id, user_id, f"appointment.{action.value}", row.ref, at=now
         )
@@ -265,7 +272,7 @@ def move(care: Care, team_id: str, user_id: str, ref: str, when_text: str) -> Ch
         visit_reminders.plan(
             session, row, now, care.settings.timezone, leads=care.settings.reminder_leads
         )
-        preapproval_links.follow(care, session, row, now)
+        _announce(care, session, row, now)
         SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
         visit, booker = visit_of(row, _channel_policy(care, session, row)), row.booked_by
     care.home.changed(team_id, (user_id, booker, visit.clinician))
@@ -286,3 +293,11 @@ def remember_message(care: Care, team_id: str, ref: str, channel: str, ts: str) 
         row = appointments.get_by_ref(session, team_id, ref)
         if row is not None:
             appointments.set_message(session, row, channel, ts, now=care.clock.now())
+
+
+def _announce(care: Care, session: Session, row: AppointmentRow, now: datetime) -> None:
+    """Tell the features that follow a visit (its pre-approvals) that it moved or changed."""
+    on_schedule = Status(row.status) in HOLDS_SLOT
+    care.hooks.publish(
+        session, AppointmentChanged(row.team_id, row.id, row.start_at, on_schedule, at=now)
+    )

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from bot.appointments.changes import Visit, visit_of
 from bot.digest.schedule import DIGEST
-from bot.handoffs.rules.handoff import Severity
 from bot.preapprovals.opening import Item, item_of
 from bot.preapprovals.plan import rounds_of
 from bot.preapprovals.reminders import CHANNEL_GONE, slack_error
@@ -29,6 +28,7 @@ from bot.shared.commands import Reply
 from bot.shared.rules.business_days import at_local, daily_at_after
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.rules.severity import Severity
 from storage import digest
 from storage.appointments import queries as appointments
 

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs.lists import Handoff, members_of
+from bot.handoffs.lists import Handoff
 from bot.handoffs.rules.actions import ActionItem
 from bot.handoffs.rules.handoff import HandoffRefused, Receiver, acknowledge_refusal
 from bot.shared.access import record_refusal
+from bot.shared.directory import members_of
 from bot.shared.rules.people import UnknownPerson
 
 if TYPE_CHECKING:

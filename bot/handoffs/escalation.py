@@ -19,12 +19,14 @@ from slack_sdk.errors import SlackApiError
 from bot.handoffs import changes
 from bot.handoffs import lists as handoffs
 from bot.handoffs.lists import ACTION_DUE, ESCALATION, Handoff, Item
-from bot.handoffs.rules.escalation import Ladder, Rung, step
-from bot.handoffs.rules.handoff import Severity
+from bot.handoffs.rules.escalation import step
 from bot.shared import channel_settings
 from bot.shared.commands import Reply
+from bot.shared.directory import members_of
 from bot.shared.rules.failures import describe
+from bot.shared.rules.ladders import Ladder, Rung
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.rules.severity import Severity
 
 if TYPE_CHECKING:
     from bot.runtime.services import Care
@@ -138,7 +140,7 @@ def _receivers(care: Care, handoff: Handoff) -> list[str]:
     if handoff.receiver.user_id:
         return [handoff.receiver.user_id]
     if handoff.receiver.group_id:  # the author may be in the role, but is not its receiver
-        members = sorted(handoffs.members_of(care, handoff.receiver.group_id) - {handoff.author_id})
+        members = sorted(members_of(care, handoff.receiver.group_id) - {handoff.author_id})
         return members[:MAX_ROLE_DMS] if len(members) <= MAX_ROLE_DMS else []
     return []
 

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs.rules.handoff import QUICK_USAGE, HandoffRefused, Receiver, Severity, Template
+from bot.handoffs.rules.handoff import QUICK_USAGE, HandoffRefused, Receiver, Template
 from bot.shared import channel_settings
+from bot.shared.directory import members_of
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import escape, plain_slack_text
 from bot.shared.rules.people import UnknownPerson
+from bot.shared.rules.severity import Severity
 from storage.handoffs import queries as handoffs
 
 if TYPE_CHECKING:
@@ -153,16 +155,6 @@ def plain_message(care: Care, team_id: str, text: str) -> str:
             return found.group(0)
 
     return plain_slack_text(_BARE_MENTION.sub(named, text)).strip()
-
-
-def members_of(care: Care, group_id: str) -> frozenset[str]:
-    """Who is in a Slack user group now; empty when Slack can't say."""
-    try:
-        answer = care.slack.usergroups_users_list(usergroup=group_id)
-    except SlackApiError as error:
-        log.info("could not read a user group's members: %s", error.response.get("error"))
-        return frozenset()
-    return frozenset(answer.get("users") or ())
 
 
 def get_many(

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.appointments.rules.appointment import KINDS
-from bot.handoffs.rules.escalation import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
-from bot.handoffs.rules.escalation import SETTING_EXAMPLE as LADDER_EXAMPLE
-from bot.handoffs.rules.handoff import Severity
 from bot.shared.rules.durations import DurationError, parse_duration
+from bot.shared.rules.ladders import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
+from bot.shared.rules.ladders import SETTING_EXAMPLE as LADDER_EXAMPLE
+from bot.shared.rules.severity import Severity
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///carebot.db"

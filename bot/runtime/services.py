@@ -15,6 +15,7 @@ from bot.shared.care_teams import CareTeams
 from bot.shared.commands import CommandRegistry
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
+from bot.shared.hooks import Hooks
 from bot.shared.rules.channel_settings import ChannelSettings
 from bot.shared.rules.clock import Clock, SystemClock
 from bot.shared.rules.display import PatientDisplay
@@ -48,6 +49,7 @@ class Care:
     carebot_commands: CommandRegistry = field(default_factory=CommandRegistry)  # /carebot <verb>
     reminder_kinds: dict[str, ReminderKind] = field(default_factory=dict)
     home: HomeTab = field(default_factory=HomeTab)  # My day: its sections, its redraw hook
+    hooks: Hooks = field(default_factory=Hooks)  # one feature's reaction to another's change
 
     @cached_property
     def people(self) -> Directory:

@@ -16,6 +16,8 @@ from storage import Database, people
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from bot.runtime.services import Care
+
 log = logging.getLogger(__name__)
 
 # Time zones change rarely; a day-old answer is fine, and Slack's tier-4 limit stays far away.
@@ -78,3 +80,13 @@ class Directory:
         except (UnknownPerson, SlackApiError) as error:
             log.warning("no time zone for a user, using the clinic's: %s", type(error).__name__)
             return self.default_zone
+
+
+def members_of(care: Care, group_id: str) -> frozenset[str]:
+    """Who is in a Slack user group now; empty when Slack can't say."""
+    try:
+        answer = care.slack.usergroups_users_list(usergroup=group_id)
+    except SlackApiError as error:
+        log.info("could not read a user group's members: %s", error.response.get("error"))
+        return frozenset()
+    return frozenset(answer.get("users") or ())

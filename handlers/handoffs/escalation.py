@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from bot.handoffs.escalation import ActionDue, Escalation, Nudge
 from bot.handoffs.lists import Handoff, Item
-from bot.handoffs.rules.escalation import Rung
 from bot.shared.commands import Block, Reply
+from bot.shared.rules.ladders import Rung
 from handlers.handoffs import cards
 from handlers.kit.blocks import section
 

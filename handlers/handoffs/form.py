@@ -17,8 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.handoffs.lists import Handoff
-from bot.handoffs.rules.handoff import Receiver, Severity, Template
+from bot.handoffs.rules.handoff import Receiver, Template
 from bot.shared.commands import Block
+from bot.shared.rules.severity import Severity
 from handlers.kit.blocks import context, mrkdwn, option, plain
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.handoffs.lists import Handoff, HandoffInput
-from bot.handoffs.rules.handoff import Receiver, Severity, Template
+from bot.handoffs.rules.handoff import Receiver, Template
+from bot.shared.rules.severity import Severity
 from handlers.handoffs.form import (
     ACTIONS,
     CHANNEL,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.preapprovals import links
 from handlers.preapprovals import buttons, commands, decision, form, home
 
 if TYPE_CHECKING:
@@ -18,3 +19,4 @@ def register(app: App, care: Care) -> None:
     form.register(app, care)
     decision.register(app, care)
     home.register(care)
+    links.subscribe(care)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs.lists import members_of
 from bot.shared.access import HOW_TO_JOIN, record_refusal
 from bot.shared.commands import Block
+from bot.shared.directory import members_of
 from bot.shared.home import HomeSection, Page, Viewer
 from handlers.kit.blocks import button, context, plain, section
 from storage import home_visits

@@ -7,8 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.handoffs.rules.escalation import DEFAULT_LADDERS, Rung
-from bot.handoffs.rules.handoff import Severity
 from bot.shared.rules.channel_settings import (
     ChannelSettings,
     Overrides,
@@ -24,7 +22,9 @@ from bot.shared.rules.channel_settings import (
     read_timezone,
 )
 from bot.shared.rules.display import PatientDisplay
+from bot.shared.rules.ladders import DEFAULT_LADDERS, Rung
 from bot.shared.rules.settings_form import HOURS, check, read_hours, shown
+from bot.shared.rules.severity import Severity
 
 DEFAULTS = ChannelSettings(timezone=ZoneInfo("America/New_York"), handoff_ladders=DEFAULT_LADDERS)
 

@@ -120,7 +120,7 @@ def test_the_kinds_of_visit_are_configurable() -> None:
 def test_handoff_escalation_delays_are_configurable_per_severity() -> None:
     from datetime import timedelta
 
-    from bot.handoffs.rules.handoff import Severity
+    from bot.shared.rules.severity import Severity
 
     settings = load_settings({"CAREBOT_HANDOFF_ESCALATION": "stable=off"}, dotenv=None)
     assert settings.handoff_ladders[Severity.STABLE] == ()

@@ -6,15 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.handoffs.rules.escalation import (
-    DEFAULT_LADDERS,
-    LadderError,
-    Rung,
-    first_at,
-    parse_ladders,
-    step,
-)
-from bot.handoffs.rules.handoff import Severity
+from bot.handoffs.rules.escalation import first_at, step
+from bot.shared.rules.ladders import DEFAULT_LADDERS, LadderError, Rung, parse_ladders
+from bot.shared.rules.severity import Severity
 
 POSTED = datetime(2027, 3, 1, 19, 0, tzinfo=UTC)
 UNSTABLE = DEFAULT_LADDERS[Severity.UNSTABLE]

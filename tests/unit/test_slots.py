@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.appointments.rules.slots import ClinicHours, Span, next_free_slots
+from bot.appointments.rules.slots import next_free_slots
+from bot.shared.rules.clinic_hours import ClinicHours, Span
 
 NEW_YORK = ZoneInfo("America/New_York")
 HOURS = ClinicHours(tz=NEW_YORK)

@@ -20,28 +20,6 @@ class HandoffRefused(ValueError):
     """A handoff that cannot be posted, edited or acknowledged as asked; the text says why."""
 
 
-class Severity(StrEnum):
-    """I-PASS illness severity."""
-
-    STABLE = "stable"
-    WATCHER = "watcher"
-    UNSTABLE = "unstable"
-
-    @property
-    def badge(self) -> str:
-        """How a card shows it at a glance."""
-        return {"stable": "🟢 Stable", "watcher": "🟡 Watcher", "unstable": "🔴 Unstable"}[self]
-
-    @classmethod
-    def read(cls, text: str) -> Severity:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            raise HandoffRefused(
-                f'"{text}" is not a severity: use stable, watcher or unstable.'
-            ) from None
-
-
 class Template(StrEnum):
     IPASS = "ipass"
     SBAR = "sbar"

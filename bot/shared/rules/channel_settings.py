@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.appointments.rules.slots import WEEKDAYS, ClinicHours
-from bot.handoffs.rules.escalation import SETTING_EXAMPLE, Ladder, LadderError, parse_ladders
-from bot.handoffs.rules.handoff import Severity
+from bot.shared.rules.clinic_hours import WEEKDAYS, ClinicHours
 from bot.shared.rules.display import PatientDisplay
+from bot.shared.rules.ladders import SETTING_EXAMPLE, Ladder, LadderError, parse_ladders
+from bot.shared.rules.severity import Severity
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_HOLIDAYS = 60

@@ -21,6 +21,7 @@ from bot.shared.rules.clinic_hours import ClinicHours, Span
 from bot.shared.rules.durations import DurationError, format_duration, parse_duration
 from bot.shared.rules.patients import PatientSpec, QuickFormError
 from bot.shared.rules.people import UnknownPerson
+from bot.shared.rules.refusals import Refused
 from bot.shared.rules.timeparse import TimeParseError, format_span
 from storage import drafts, patients
 from storage.appointments import queries as appointments
@@ -32,7 +33,7 @@ PURPOSE = "appt.book"
 SEARCH_AHEAD = timedelta(days=14)
 
 
-class BookingRefused(ValueError):
+class BookingRefused(Refused):
     """The booking cannot go ahead; the message says why and what to type instead."""
 
 

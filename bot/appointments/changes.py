@@ -22,6 +22,7 @@ from bot.shared.hooks import AppointmentChanged
 from bot.shared.rules.clinic_hours import Span
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import extract_user_ids
+from bot.shared.rules.refusals import Refused
 from bot.shared.rules.timeparse import TimeParseError, format_span
 from storage import SqlAuditLog, patients
 from storage.appointments import queries as appointments
@@ -42,7 +43,7 @@ SHOWN_IN_A_DAY = tuple(
 )
 
 
-class VisitRefused(ValueError):
+class VisitRefused(Refused):
     """The request about a visit cannot be done; the message says why and what to type."""
 
 

@@ -12,6 +12,7 @@ from bot.appointments.rules import ical
 from bot.appointments.rules.appointment import Status
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import plain_slack_text
+from bot.shared.rules.refusals import Refused
 from bot.shared.rules.timeparse import TimeParseError
 from storage import SqlAuditLog
 from storage.appointments import queries as appointments
@@ -27,7 +28,7 @@ _TO = re.compile(r"\s+to\s+", re.IGNORECASE)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
-class ExportRefused(ValueError):
+class ExportRefused(Refused):
     """The range cannot be exported; the message says why and shows one that works."""
 
 

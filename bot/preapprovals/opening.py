@@ -15,6 +15,7 @@ from bot.preapprovals.rules.timing import Risk, Rounds, expires_too_soon, risk
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.patients import PatientSpec
 from bot.shared.rules.people import UnknownPerson
+from bot.shared.rules.refusals import Refused
 from storage import SqlAuditLog, patients
 from storage.preapprovals import queries as preapprovals
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class PreauthRefused(ValueError):
+class PreauthRefused(Refused):
     """The request cannot be done; the message says why and what to type instead."""
 
 

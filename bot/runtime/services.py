@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.runtime.config import Settings
 from bot.shared import channel_settings
-from bot.shared.access import Roles
+from bot.shared.access import Access, Roles
 from bot.shared.care_teams import CareTeams
 from bot.shared.commands import CommandRegistry
 from bot.shared.directory import Directory
@@ -61,6 +61,11 @@ class Care:
         """Admins (CAREBOT_ADMINS, CAREBOT_ADMIN_GROUP) and care-team members (cached briefly)."""
         care_teams = CareTeams(self.db, self.slack, self.wall)
         return Roles(self.slack, self.settings.admins, self.settings.admin_group, care_teams)
+
+    @cached_property
+    def access(self) -> Access:
+        """Care-team and admin checks on each operation, with refusals audited."""
+        return Access(self.db, self.clock, self.roles)
 
     def add_reminder_kind(self, kind: ReminderKind) -> None:
         if kind.name in self.reminder_kinds:

@@ -1,5 +1,10 @@
 """Who may do what: admins (CAREBOT_ADMINS, CAREBOT_ADMIN_GROUP) and care-team members.
 
+Access is decided here, on the operation: every use case that reads or changes a patient's
+record takes the acting person (an `Actor`) and asks `Access` before it touches anything,
+whichever way it was reached. A refusal is a `Refused` (audited as access.refused), turned
+into the reply by handlers.kit.refusals.
+
 Admin group membership is read from Slack on each check, so removing someone from the
 group takes effect at once; admin commands are rare enough that this costs little.
 Care-team members are the members of registered care-team channels (bot/shared/care_teams.py).
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from bot.shared.commands import Ask, Reply
+from bot.shared.rules.refusals import Refused
 from storage import SqlAuditLog
 
 if TYPE_CHECKING:
@@ -24,6 +30,8 @@ if TYPE_CHECKING:
 
     from bot.runtime.services import Care
     from bot.shared.care_teams import CareTeams
+    from bot.shared.rules.clock import Clock
+    from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,38 @@ HOW_TO_JOIN = (
     "Ask a carebot admin to mark your team's channel as a care-team channel with "
     "`/carebot settings`, or join that channel, then try again."
 )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and where: the workspace, the user, the channel they acted in (if any)."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    request_id: str | None = None  # the request the logs name, kept with a refusal
+
+    @classmethod
+    def of(cls, ask: Ask) -> Actor:
+        return cls(ask.team_id, ask.user_id, ask.channel_id or None, ask.request_id or None)
+
+
+class NotInCareTeam(Refused):
+    """Only care-team members may read or change patients' records."""
+
+    def __init__(self, doing: str) -> None:
+        super().__init__(
+            f"Sorry, only care-team members can {doing}, and you're not in any care-team "
+            f"channel. {HOW_TO_JOIN}"
+        )
+
+
+class NotAnAdmin(Refused):
+    """Only carebot admins may change settings or read the audit trail."""
+
+    def __init__(self, doing: str, problem: str | None) -> None:
+        text = f"Sorry, only carebot admins can {doing}."
+        super().__init__(text + (f" {problem}" if problem else " Ask one of them if you need it."))
 
 
 @dataclass(frozen=True)
@@ -110,6 +150,41 @@ class Roles:
             "nobody in it is an admin: set it to an existing group's handle, "
             "e.g. @carebot-admins, or its id, e.g. S0123ABCD."
         )
+
+
+class Access:
+    """The one place that decides access to records and audits every refusal."""
+
+    def __init__(self, db: Database, clock: Clock, roles: Roles) -> None:
+        self.db, self.clock, self.roles = db, clock, roles
+
+    def in_care_team(self, actor: Actor) -> bool:
+        return self.roles.in_care_team(actor.team_id, actor.user_id)
+
+    def require_care_team(self, actor: Actor, doing: str, ref: str | None = None) -> None:
+        """Go on only for a care-team member; anyone else gets NotInCareTeam, audited."""
+        if not self.in_care_team(actor):
+            raise self.refused(actor, NotInCareTeam(doing), ref)
+
+    def require_admin(self, actor: Actor, doing: str, ref: str | None = None) -> None:
+        """Go on only for a carebot admin; anyone else gets NotAnAdmin, audited."""
+        check = self.roles.check(actor.team_id, actor.user_id)
+        if not check.is_admin:
+            raise self.refused(actor, NotAnAdmin(doing, check.problem), ref)
+
+    def refused(self, actor: Actor, refusal: Refused, ref: str | None = None) -> Refused:
+        """Audit a refusal (who, which record, where; no clinical text) and hand it back."""
+        with self.db.session() as session:
+            SqlAuditLog(session).record(
+                actor.team_id,
+                actor.user_id,
+                "access.refused",
+                ref,
+                actor.channel_id,
+                actor.request_id,
+                at=self.clock.now(),
+            )
+        return refusal
 
 
 def refuse_unless_admin(care: Care, ask: Ask, doing: str, ref: str | None = None) -> Reply | None:

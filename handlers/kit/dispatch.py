@@ -8,6 +8,8 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from bot.shared.commands import Ask, Command, Reply, Via
+from bot.shared.rules.refusals import Refused
+from handlers.kit import refusals
 from handlers.shared import help
 
 if TYPE_CHECKING:
@@ -51,7 +53,13 @@ def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
     )
     if ask.text.lower() in HELP_WORDS:
         return help.overview(care, ask) if command.name == "carebot" else help.command_help(command)
-    return command.run(care, ask)
+    try:
+        return command.run(care, ask)
+    except Refused as refused:
+        log.info(
+            "refused %s kind=%s request=%s", command.slash, type(refused).__name__, ask.request_id
+        )
+        return refusals.reply_for(refused)
 
 
 def on_slash_command(ack: Ack, command: dict[str, Any], respond: Respond, context: Any) -> None:

@@ -12,6 +12,8 @@ from slack_bolt import BoltResponse
 from slack_bolt.listener.custom_listener import CustomListener
 
 from bot.shared.rules.failures import describe
+from bot.shared.rules.refusals import Refused
+from handlers.kit import refusals
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
@@ -88,6 +90,8 @@ def on_error(
     response: BoltResponse | None,
     ack: Ack | None = None,
 ) -> BoltResponse | None:
+    if isinstance(error, Refused):
+        return _refuse(error, body, context, client, respond, response, ack)
     reference = "E-" + uuid.uuid4().hex[:8]
     log.error(
         "request failed ref=%s kind=%s team=%s user=%s error=%s",
@@ -114,6 +118,29 @@ def on_error(
     if not acked:  # answer Slack so it shows no generic failure on top of ours
         return BoltResponse(status=200, body="")
     return None
+
+
+def _refuse(
+    refused: Refused,
+    body: dict[str, Any],
+    context: Any,
+    client: WebClient,
+    respond: Respond | None,
+    response: BoltResponse | None,
+    ack: Ack | None,
+) -> BoltResponse | None:
+    """A refusal is an answer, not a failure: its text to the person, an INFO line, no retry."""
+    refusals.note(refused, body, context)
+    acked = response is None or (ack is not None and ack.response is not None)
+    if body.get("type") == "view_submission" and not acked:
+        return BoltResponse(
+            status=200, body={"response_action": "push", "view": refusals.view(refused)}
+        )
+    try:
+        _tell_user(body, context, client, respond, str(refused))
+    except Exception as failure:  # best effort, like the apology
+        log.warning("could not send a refusal: %s", type(failure).__name__)
+    return None if acked else BoltResponse(status=200, body="")
 
 
 def _apology_view(reference: str) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.shared.rules.refusals import Refused
+
 KINDS: Mapping[str, timedelta] = MappingProxyType(
     {
         "consult": timedelta(minutes=30),
@@ -190,7 +192,7 @@ _STANDING = {
 }
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refused):
     """An action the visit's status does not allow; str() is the reply, with what to do."""
 
 

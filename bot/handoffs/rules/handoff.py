@@ -10,13 +10,15 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.shared.rules.refusals import Refused
+
 MAX_SECTION_CHARS = 40_000  # what one Slack message can carry; longer text is trimmed on cards
 MIN_SYNTHESIS_CHARS = 10
 MAX_SYNTHESIS_CHARS = 2_000
 QUICK_USAGE = "/handoff Jane Doe to @sam.nurse: stable overnight, recheck K+ at 6am"
 
 
-class HandoffRefused(ValueError):
+class HandoffRefused(Refused):
     """A handoff that cannot be posted, edited or acknowledged as asked; the text says why."""
 
 

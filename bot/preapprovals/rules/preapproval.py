@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.shared.rules.refusals import Refused
+
 
 class Status(StrEnum):
     NOT_STARTED = "not_started"
@@ -101,7 +103,7 @@ AUTH_EXAMPLE = "Example: /preauth approve PA-3 AUTH-12345 until 2027-06-30"
 MAX_SNOOZE = timedelta(days=30)
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refused):
     """The change does not fit the request's state; str() explains and suggests."""
 
 

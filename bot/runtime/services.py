@@ -9,9 +9,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.runtime.config import Settings
-from bot.shared import channel_settings
 from bot.shared.access import Access, Roles
 from bot.shared.care_teams import CareTeams
+from bot.shared.channel_settings import SettingsResolver
 from bot.shared.commands import CommandRegistry
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
@@ -21,7 +21,7 @@ from bot.shared.rules.clock import Clock, SystemClock
 from bot.shared.rules.display import PatientDisplay
 from bot.shared.rules.reminders import ReminderKind, SweepReport, sweep
 from bot.shared.rules.timeparse import TimeParser
-from storage import Database, dedup, drafts, workspaces
+from storage import Database, dedup, drafts
 from storage.reminders import SqlReminderStore
 
 if TYPE_CHECKING:
@@ -72,14 +72,18 @@ class Care:
             raise ValueError(f"reminder kind {kind.name!r} is registered twice")
         self.reminder_kinds[kind.name] = kind
 
+    @cached_property
+    def in_force(self) -> SettingsResolver:
+        """The settings in force where something happens: the channel's over the workspace's."""
+        return SettingsResolver(self.db, self.settings)
+
     def patient_display(self, team_id: str) -> PatientDisplay:
         """How this workspace shows patients in channels: full, initials or id."""
-        with self.db.session(read_only=True) as session:
-            return PatientDisplay.parse(workspaces.patient_display(session, team_id))
+        return self.in_force.patient_display(team_id)
 
     def channel_settings(self, team_id: str, channel_id: str | None) -> ChannelSettings:
         """The settings in force in a channel: workspace defaults, the channel's own over them."""
-        return channel_settings.for_channel(self, team_id, channel_id)
+        return self.in_force.for_channel(team_id, channel_id)
 
     def first_time(self, team_id: str, key: str) -> bool:
         """True only the first time a request key is seen: retries and double clicks get False."""

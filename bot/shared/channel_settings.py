@@ -1,4 +1,9 @@
-"""The settings in force in a channel: workspace defaults from env, the channel's own over them."""
+"""The settings in force in a channel: workspace defaults from env, the channel's own over them.
+
+`SettingsResolver` is the one reader of the overridable workspace settings (time zone,
+holidays, digest time, escalation ladders, round time, patient display): a service asks it
+for the settings where it acts, and never reads those fields from `Settings` itself.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime.services import Care
+    from storage import Database
 
 
 def workspace_defaults(settings: Settings, patient_display: str) -> ChannelSettings:
@@ -59,3 +65,36 @@ def for_channels_in(
     defaults = workspace_defaults(settings, workspaces.patient_display(session, team_id))
     stored = channels.settings_for(session, team_id, [c for c in channel_ids if c])
     return {c: effective(defaults, overrides_of(stored.get(c))) for c in channel_ids}
+
+
+class SettingsResolver:
+    """Settings in force in a workspace's channels, read per call (a save shows at once)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db, self.settings = db, settings
+
+    def for_channel(self, team_id: str, channel_id: str | None) -> ChannelSettings:
+        """One channel's effective settings; the workspace's when there is no channel."""
+        return self.for_channels(team_id, [channel_id or ""])[channel_id or ""]
+
+    def for_workspace(self, team_id: str) -> ChannelSettings:
+        """What applies where no channel is involved (a DM, an export, a person's own list)."""
+        return self.for_channel(team_id, None)
+
+    def for_channels(
+        self, team_id: str, channel_ids: Collection[str]
+    ) -> dict[str, ChannelSettings]:
+        """Many channels' settings, read at once (for a sweep's batch)."""
+        with self.db.session(read_only=True) as session:
+            return self.in_session(session, team_id, channel_ids)
+
+    def in_session(
+        self, session: Session, team_id: str, channel_ids: Collection[str]
+    ) -> dict[str, ChannelSettings]:
+        """The same inside a session the caller holds; every id asked for gets an answer."""
+        return for_channels_in(session, self.settings, team_id, channel_ids)
+
+    def patient_display(self, team_id: str) -> PatientDisplay:
+        """How this workspace shows patients where no channel says otherwise."""
+        with self.db.session(read_only=True) as session:
+            return PatientDisplay.parse(workspaces.patient_display(session, team_id))

@@ -52,7 +52,7 @@ class Command:
     name: str
     summary: str
     usage: tuple[str, ...]
-    run: Callable[[Any, Ask], Reply | None] = field(compare=False)
+    run: Callable[[Ask], Reply | None] = field(compare=False)  # bound to its services
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -2,14 +2,14 @@
 
 A feature adds a section once, at registration, the way it adds a command:
 
-    care.home.add_section(HomeSection("preauth", "Your pending pre-approvals", load))
+    home.add_section(HomeSection("preauth", "Your pending pre-approvals", load))
 
-where `load(care, viewer, offset, limit)` returns a `Page` of rows (Block Kit, one list of
-blocks per row) and how many rows there are in all. Sections show in the order they were
-added. A change that touches someone's day calls `care.home.changed(team_id, user_ids)`
-(and `groups=` for a role):
-the Home tabs are redrawn in the background, and a failure there is logged (no patient
-data) without touching the change itself.
+where `load(viewer, offset, limit)`, bound to the feature's services, returns a `Page`
+of rows (Block Kit, one list of blocks per row) and how many rows there are in all.
+Sections show in the order they were added. A change that touches someone's day calls
+`home.changed(team_id, user_ids)` (and `groups=` for a role): the Home tabs are redrawn
+in the background, and a failure there is logged (no patient data) without touching the
+change itself.
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.shared.commands import Block
 from bot.shared.rules.failures import describe
-
-if TYPE_CHECKING:
-    from bot.runtime.services import Care
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +50,7 @@ class Page:
 
 
 class Load(Protocol):
-    def __call__(self, care: Care, viewer: Viewer, offset: int, limit: int) -> Page: ...
+    def __call__(self, viewer: Viewer, offset: int, limit: int) -> Page: ...
 
 
 @dataclass(frozen=True)

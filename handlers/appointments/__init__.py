@@ -16,4 +16,4 @@ def register(app: App, care: Care) -> None:
     commands.register(app, care)
     form.register(app, care)
     reminders.register(app, care)
-    care.home.add_section(home.SECTION)
+    care.home.add_section(home.home_section(care))

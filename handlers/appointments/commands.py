@@ -52,7 +52,12 @@ ACTIONS = {
 
 def register(app: App, care: Care) -> None:
     care.commands.add(
-        Command("appt", "Book and manage appointments, surgeries and procedures", USAGE, run)
+        Command(
+            "appt",
+            "Book and manage appointments, surgeries and procedures",
+            USAGE,
+            lambda ask: run(care, ask),
+        )
     )
     app.action("appt_confirm")(on_confirm)
     app.action("appt_discard")(on_discard)

@@ -41,12 +41,13 @@ def load(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
     return Page(tuple(row(visit, viewer) for visit in found), total)
 
 
-SECTION = HomeSection(
-    "appointments",
-    "Your appointments today and tomorrow",
-    load,
-    empty="No appointments today or tomorrow with you as clinician or booker.",
-)
+def home_section(care: Care) -> HomeSection:
+    return HomeSection(
+        "appointments",
+        "Your appointments today and tomorrow",
+        lambda viewer, offset, limit: load(care, viewer, offset, limit),
+        empty="No appointments today or tomorrow with you as clinician or booker.",
+    )
 
 
 def row(visit: Visit, viewer: Viewer) -> Row:

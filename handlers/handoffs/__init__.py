@@ -17,5 +17,5 @@ def register(app: App, care: Care) -> None:
     posting.register(app, care)
     ack.register(app, care)
     escalation.register(app, care)
-    care.home.add_section(home.WAITING)
-    care.home.add_section(home.ITEMS)
+    for section in home.sections(care):
+        care.home.add_section(section)

@@ -35,7 +35,12 @@ USAGE = (
 
 def register(app: App, care: Care) -> None:
     care.commands.add(
-        Command("handoff", "Hand a patient over to a care team, I-PASS or SBAR", USAGE, run)
+        Command(
+            "handoff",
+            "Hand a patient over to a care team, I-PASS or SBAR",
+            USAGE,
+            lambda ask: run(care, ask),
+        )
     )
     app.action(cards.DONE_ACTION)(on_done)
 

@@ -30,13 +30,21 @@ def load_items(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
     return Page(rows, len(found))
 
 
-WAITING = HomeSection(
-    "handoffs",
-    "Handoffs waiting for your acknowledgement",
-    load_waiting,
-    empty="No handoffs waiting for you.",
-)
-ITEMS = HomeSection("actions", "Your open action items", load_items, empty="No open action items.")
+def sections(care: Care) -> tuple[HomeSection, HomeSection]:
+    """Handoffs waiting for the viewer's read-back, and the viewer's open action items."""
+    waiting = HomeSection(
+        "handoffs",
+        "Handoffs waiting for your acknowledgement",
+        lambda viewer, offset, limit: load_waiting(care, viewer, offset, limit),
+        empty="No handoffs waiting for you.",
+    )
+    items = HomeSection(
+        "actions",
+        "Your open action items",
+        lambda viewer, offset, limit: load_items(care, viewer, offset, limit),
+        empty="No open action items.",
+    )
+    return waiting, items
 
 
 def waiting_row(handoff: Handoff, viewer: Viewer) -> Row:

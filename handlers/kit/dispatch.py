@@ -54,7 +54,7 @@ def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
     if ask.text.lower() in HELP_WORDS:
         return help.overview(care, ask) if command.name == "carebot" else help.command_help(command)
     try:
-        return command.run(care, ask)
+        return command.run(ask)
     except Refused as refused:
         log.info(
             "refused %s kind=%s request=%s", command.slash, type(refused).__name__, ask.request_id

@@ -74,7 +74,12 @@ _APPROVAL = re.compile(
 
 def register(app: App, care: Care) -> None:
     care.commands.add(
-        Command("preauth", "Track pre-approvals (prior authorizations) until resolved", USAGE, run)
+        Command(
+            "preauth",
+            "Track pre-approvals (prior authorizations) until resolved",
+            USAGE,
+            lambda ask: run(care, ask),
+        )
     )
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
     care.add_reminder_kind(OwnerRound(care, renderers))

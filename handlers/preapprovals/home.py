@@ -14,7 +14,12 @@ if TYPE_CHECKING:
 
 def register(care: Care) -> None:
     care.home.add_section(
-        HomeSection("preauth", "Your pending pre-approvals", load, "No pending pre-approvals.")
+        HomeSection(
+            "preauth",
+            "Your pending pre-approvals",
+            lambda viewer, offset, limit: load(care, viewer, offset, limit),
+            "No pending pre-approvals.",
+        )
     )
 
 

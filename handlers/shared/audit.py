@@ -33,7 +33,7 @@ def register(app: App, care: Care) -> None:
             usage=(
                 "/carebot audit P-12|A-12|H-7|PA-31: who did what to a record, and when (admins)",
             ),
-            run=on_audit,
+            run=lambda ask: on_audit(care, ask),
         )
     )
 

@@ -41,7 +41,7 @@ def register(app: App, care: Care) -> None:
             name="carebot",
             summary="What carebot can do, and how to ask it",
             usage=("/carebot help",),
-            run=route,
+            run=lambda ask: route(care, ask),
         )
     )
 
@@ -58,7 +58,7 @@ def route(care: Care, ask: Ask) -> Reply | None:
         return reply
     if rest.lower() in HELP_WORDS:
         return command_help(subcommand, prefix="/carebot ")
-    return subcommand.run(care, replace(ask, text=rest))
+    return subcommand.run(replace(ask, text=rest))
 
 
 def usage_of(care: Care, command: Command) -> tuple[str, ...]:

@@ -228,9 +228,9 @@ class _Part:
 def _part(care: Care, viewer: Viewer, s: HomeSection, layout: Layout) -> _Part:
     opened = layout.opened == s.key
     offset = layout.offset if opened else 0
-    page = s.load(care, viewer, offset, PAGE if opened else FEW)
+    page = s.load(viewer, offset, PAGE if opened else FEW)
     if opened and offset and not page.rows and page.total:  # the list got shorter: start over
-        offset, page = 0, s.load(care, viewer, 0, PAGE)
+        offset, page = 0, s.load(viewer, 0, PAGE)
     return _Part(s, page, offset, opened, [list(row) for row in page.rows])
 
 

@@ -51,7 +51,7 @@ def register(app: App, care: Care) -> None:
             name="settings",
             summary="Set up this channel: care team, hours, digest, escalations (admins only)",
             usage=(f"{USAGE}: this channel's care team, clinic hours, digest and more (admins)",),
-            run=on_settings,
+            run=lambda ask: on_settings(care, ask),
         )
     )
     app.view(CALLBACK_ID)(on_submit)

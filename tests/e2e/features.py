@@ -25,7 +25,7 @@ class Counter:
         runtime.care.commands.add(Command("bump", "Count clicks", ("bump",), self.offer))
         runtime.app.action("bump_count")(self.on_click)
 
-    def offer(self, care: Care, ask: Ask) -> Reply:
+    def offer(self, ask: Ask) -> Reply:
         button = {
             "type": "button",
             "action_id": "bump_count",
@@ -49,7 +49,7 @@ class Counter:
 def install_broken_command(runtime: Runtime) -> None:
     """A `boom` command that fails with patient data in the exception, as a bug might."""
 
-    def boom(care: Care, ask: Ask) -> Reply:
+    def boom(ask: Ask) -> Reply:
         raise ValueError(f"could not book {PATIENT} MRN 88123")
 
     runtime.care.commands.add(Command("boom", "Always fails", ("boom",), boom))

@@ -8,7 +8,7 @@ from bot.shared.commands import Ask, Command, CommandRegistry, Reply
 from handlers.kit.dedup import request_key
 
 
-def echo(care: object, ask: Ask) -> Reply:
+def echo(ask: Ask) -> Reply:
     return Reply(text=ask.text)
 
 

@@ -11,10 +11,10 @@ import pytest
 from bot.shared.home import HomeSection, HomeTab, Page, Viewer
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    pass
 
 
-def nothing(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
+def nothing(viewer: Viewer, offset: int, limit: int) -> Page:
     return Page((), 0)
 
 
@@ -70,7 +70,3 @@ def test_redraws_run_in_the_pool_and_a_closed_pool_is_not_an_error() -> None:
     home.changed("T1", ["U2"])
 
     assert redraw.calls == [("T1", frozenset({"U1"}), frozenset())]
-
-
-def test_without_a_republisher_a_change_does_nothing() -> None:
-    HomeTab().changed("T1", ["U1"])

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.shared.commands import Ask
 from storage import SqlAuditLog, audit
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.shared.access import Access, Actor
+    from bot.shared.rules.clock import Clock
+    from storage import Database
 
 # A patient's ref is P-12, so PA must be tried before P.
 _REF = re.compile(r"(PA|P|A|H)-?(\d{1,9})", re.IGNORECASE)
@@ -49,26 +50,37 @@ def parse_ref(text: str) -> str | None:
     return f"{found[1].upper()}-{int(found[2])}"
 
 
-def read(care: Care, team_id: str, ref: str, limit: int = SHOWN) -> Trail:
-    """This workspace's history of `ref`; a patient's includes its visits and handoffs."""
-    with care.db.session(read_only=True) as session:
-        refs = [ref]
-        if ref.startswith("P-"):
-            refs += audit.records_of_patient(session, team_id, int(ref[2:]))
-        rows, total = audit.trail(session, team_id, refs, limit)
-        entries = tuple(Entry(r.at, r.actor, r.action, r.ref, r.channel_id) for r in rows)
-    return Trail(ref, entries, total)
+class AuditTrail:
+    """One record's history, for admins only; reading it is itself audited."""
 
+    def __init__(self, db: Database, clock: Clock, access: Access) -> None:
+        self.db, self.clock, self.access = db, clock, access
 
-def record_view(care: Care, ask: Ask, ref: str) -> None:
-    """Reading a record's history is itself an access worth keeping."""
-    with care.db.session() as session:
-        SqlAuditLog(session).record(
-            ask.team_id,
-            ask.user_id,
-            "audit.view",
-            ref,
-            ask.channel_id or None,
-            ask.request_id or None,
-            at=care.clock.now(),
-        )
+    def read(self, actor: Actor, ref: str | None, limit: int = SHOWN) -> Trail | None:
+        """This workspace's history of `ref` (a patient's includes its visits and handoffs);
+        None when nothing names a record. Anyone but an admin is refused, audited."""
+        self.access.require_admin(actor, "read the audit trail", ref)
+        if ref is None:
+            return None
+        with self.db.session(read_only=True) as session:
+            refs = [ref]
+            if ref.startswith("P-"):
+                refs += audit.records_of_patient(session, actor.team_id, int(ref[2:]))
+            rows, total = audit.trail(session, actor.team_id, refs, limit)
+            entries = tuple(Entry(r.at, r.actor, r.action, r.ref, r.channel_id) for r in rows)
+        if entries:
+            self._record_view(actor, ref)
+        return Trail(ref, entries, total)
+
+    def _record_view(self, actor: Actor, ref: str) -> None:
+        """Reading a record's history is itself an access worth keeping."""
+        with self.db.session() as session:
+            SqlAuditLog(session).record(
+                actor.team_id,
+                actor.user_id,
+                "audit.view",
+                ref,
+                actor.channel_id,
+                actor.request_id,
+                at=self.clock.now(),
+            )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-from bot.shared import audit_trail
-from bot.shared.access import refuse_unless_admin
-from bot.shared.audit_trail import Entry, Trail
+from bot.shared.access import Actor
+from bot.shared.audit_trail import AuditTrail, Entry, Trail, parse_ref
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import date_token, escape
 from handlers.kit.blocks import Block, context, section
@@ -26,6 +25,7 @@ EXAMPLE = (
 
 
 def register(app: App, care: Care) -> None:
+    trail = AuditTrail(db=care.db, clock=care.clock, access=care.access)
     care.carebot_commands.add(
         Command(
             name="audit",
@@ -33,24 +33,20 @@ def register(app: App, care: Care) -> None:
             usage=(
                 "/carebot audit P-12|A-12|H-7|PA-31: who did what to a record, and when (admins)",
             ),
-            run=lambda ask: on_audit(care, ask),
+            run=lambda ask: on_audit(trail, ask),
         )
     )
 
 
-def on_audit(care: Care, ask: Ask) -> Reply:
-    ref = audit_trail.parse_ref(ask.text)
-    refused = refuse_unless_admin(care, ask, "read the audit trail", ref)
-    if refused is not None:
-        return refused
-    if ref is None:
+def on_audit(audit_trail: AuditTrail, ask: Ask) -> Reply:
+    ref = parse_ref(ask.text)
+    trail = audit_trail.read(Actor.of(ask), ref)
+    if trail is None:
         typed = escape(" ".join(ask.text.split())[:40])
         said = f"`{typed}` is not a record ref. " if typed else ""
         return Reply(text=f"{said}{EXAMPLE}")
-    trail = audit_trail.read(care, ask.team_id, ref)
     if not trail.entries:
         return Reply(text=f"There is no record of {ref} in this workspace's audit trail.")
-    audit_trail.record_view(care, ask, ref)
     return render(trail)
 
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.shared import channel_setup
-from bot.shared.access import refuse_unless_admin
+from bot.shared.access import Actor
+from bot.shared.channel_setup import ChannelSetup
 from bot.shared.commands import Ask, Block, Command, Reply
 from bot.shared.rules import settings_form as form
 from bot.shared.rules.channel_settings import ChannelSettings, Overrides
@@ -46,30 +46,34 @@ _TEXTS = {
 
 
 def register(app: App, care: Care) -> None:
+    setup = ChannelSetup(db=care.db, clock=care.clock, access=care.access, in_force=care.in_force)
+    slack = care.slack
     care.carebot_commands.add(
         Command(
             name="settings",
             summary="Set up this channel: care team, hours, digest, escalations (admins only)",
             usage=(f"{USAGE}: this channel's care team, clinic hours, digest and more (admins)",),
-            run=lambda ask: on_settings(care, ask),
+            run=lambda ask: on_settings(setup, slack, ask),
         )
     )
+
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        submit(setup, ack, body, view, client)
+
     app.view(CALLBACK_ID)(on_submit)
 
 
-def on_settings(care: Care, ask: Ask) -> Reply | None:
-    refused = refuse_unless_admin(care, ask, "change a channel's settings")
-    if refused is not None:
-        return refused
+def on_settings(setup: ChannelSetup, slack: WebClient, ask: Ask) -> Reply | None:
+    actor = Actor.of(ask)
     if not ask.channel_id or ask.channel_id[:1] not in ("C", "G"):
+        setup.access.require_admin(actor, "change a channel's settings")  # admins hear why
         return Reply(text=IN_A_CHANNEL)
+    registered, in_force = setup.current(actor, ask.channel_id)
     if not ask.trigger_id:
         return Reply(text=f"A form opens only from the slash command: type `{USAGE}` here.")
-    registered = channel_setup.is_care_team(care, ask.team_id, ask.channel_id)
-    in_force = care.channel_settings(ask.team_id, ask.channel_id)
     view = settings_view(ask.channel_id, registered, in_force)
     try:
-        care.slack.views_open(trigger_id=ask.trigger_id, view=view)
+        slack.views_open(trigger_id=ask.trigger_id, view=view)
     except SlackApiError as error:
         log.warning("could not open the settings form: %s", error.response.get("error"))
         return Reply(text=LATE)
@@ -144,23 +148,22 @@ def typed_values(view: dict[str, Any]) -> tuple[dict[str, str], bool]:
     return typed, care_team
 
 
-def on_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+def submit(
+    setup: ChannelSetup, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    care: Care = context["care"]
     meta = json.loads(view.get("private_metadata") or "{}")
     team, user, channel = body["team"]["id"], body["user"]["id"], str(meta.get("c") or "")
     typed, care_team = typed_values(view)
-    defaults = care.channel_settings(team, None)
-    checked = form.check(typed, defaults)
+    checked = form.check(typed, setup.workspace_defaults(team))
     if isinstance(checked, dict):
         ack(response_action="errors", errors=checked)
         return
     ack()
-    if not channel or not care.roles.is_admin(team, user):
+    if not channel:
         return
     saved: Overrides | None = checked if care_team else None
-    in_force = channel_setup.save(care, team, channel, _name(client, channel), user, saved)
+    actor = Actor(team, user, channel)
+    in_force = setup.save(actor, channel, _name(client, channel), saved)
     try:
         client.chat_postEphemeral(
             channel=channel, user=user, text=confirmation(channel, care_team, in_force)

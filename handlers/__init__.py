@@ -28,8 +28,8 @@ BOT_EVENTS = dispatch.BOT_EVENTS + shared.BOT_EVENTS
 def register_all(app: App, care: Care) -> None:
     """Wire every feature into the Bolt app, then the paths that reach their commands."""
     errors.register(app, care)
-    dedup.register(app, care)
+    dedup.register(app, lambda team, key: care.first_time(team, key))
     for register in FEATURES:
         register(app, care)
-    dispatch.register(app, care)
+    dispatch.register(app, shared.help.Menu(care.commands, care.carebot_commands))
     errors.guard_listeners(app)

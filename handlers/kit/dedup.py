@@ -16,16 +16,21 @@ from slack_bolt import BoltResponse
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime.services import Care
-
 log = logging.getLogger(__name__)
 
 # Buttons that only show something (open a modal, turn a page) may be clicked again.
 REPEATABLE_PREFIXES = ("open_", "page_", "show_")
 
 
-def register(app: App, care: Care) -> None:
-    app.middleware(skip_repeats)
+# True only the first time a workspace's request key is seen (storage's unique constraint).
+FirstTime = Callable[[str, str], bool]
+
+
+def register(app: App, first_time: FirstTime) -> None:
+    def skip(body: dict[str, Any], context: Any, next: Callable[[], None]) -> BoltResponse | None:
+        return skip_repeats(first_time, body, context, next)
+
+    app.middleware(skip)
 
 
 def request_key(body: dict[str, Any]) -> str | None:
@@ -50,11 +55,10 @@ def request_key(body: dict[str, Any]) -> str | None:
 
 
 def skip_repeats(
-    body: dict[str, Any], context: Any, next: Callable[[], None]
+    first_time: FirstTime, body: dict[str, Any], context: Any, next: Callable[[], None]
 ) -> BoltResponse | None:
     key = request_key(body)
-    care: Care = context["care"]
-    if key is not None and not care.first_time(context.team_id or "", key):
+    if key is not None and not first_time(context.team_id or "", key):
         log.info("ignored a repeat: %s", key.split(":", 1)[0])
         return BoltResponse(status=200, body="")
     next()

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +29,29 @@ READABLE_SUBTYPES = {None, "thread_broadcast"}
 BOT_EVENTS = ("app_mention", "message.im")
 
 
-def register(app: App, care: Care) -> None:
-    # One listener for every slash command: the registry decides, so a command added
-    # later is answered too, and one not registered gets a pointer to help.
-    app.command(re.compile(r"^/[a-z0-9_-]+$"))(on_slash_command)
-    app.event("app_mention")(on_mention)
-    app.event("message")(on_message)
+def register(app: App, menu: help.Menu) -> None:
+    """One listener for every slash command: the registry decides, so a command added later
+    is answered too, and one not registered gets a pointer to help."""
+
+    def on_slash(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        on_slash_command(menu, ack, command, respond)
+
+    def on_app_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+        on_mention(menu, event, client, context)
+
+    def on_any_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
+        on_message(menu, event, client, context)
+
+    app.command(re.compile(r"^/[a-z0-9_-]+$"))(on_slash)
+    app.event("app_mention")(on_app_mention)
+    app.event("message")(on_any_message)
 
 
-def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
+def answer(menu: help.Menu, command: Command | None, ask: Ask) -> Reply | None:
     """Run a command for one request; `help` is answered here for every command."""
     if command is None:
         log.info("not understood via=%s team=%s user=%s", ask.via, ask.team_id, ask.user_id)
-        return help.not_understood(care)
+        return help.not_understood(menu)
     log.info(
         "%s via=%s team=%s user=%s request=%s",
         command.slash,
@@ -52,7 +61,7 @@ def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
         ask.request_id,
     )
     if ask.text.lower() in HELP_WORDS:
-        return help.overview(care, ask) if command.name == "carebot" else help.command_help(command)
+        return help.overview(menu, ask) if command.name == "carebot" else help.command_help(command)
     try:
         return command.run(ask)
     except Refused as refused:
@@ -62,9 +71,8 @@ def answer(care: Care, command: Command | None, ask: Ask) -> Reply | None:
         return refusals.reply_for(refused)
 
 
-def on_slash_command(ack: Ack, command: dict[str, Any], respond: Respond, context: Any) -> None:
+def on_slash_command(menu: help.Menu, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
     ack()
-    care: Care = context["care"]
     ask = Ask(
         team_id=command["team_id"],
         user_id=command["user_id"],
@@ -74,7 +82,7 @@ def on_slash_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         trigger_id=command.get("trigger_id"),
         request_id=uuid.uuid4().hex[:12],
     )
-    reply = answer(care, care.commands.get(command["command"]), ask)
+    reply = answer(menu, menu.commands.get(command["command"]), ask)
     if reply is not None:
         respond(
             text=reply.text,
@@ -83,27 +91,27 @@ def on_slash_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         )
 
 
-def on_mention(event: dict[str, Any], client: WebClient, context: Any) -> None:
+def on_mention(menu: help.Menu, event: dict[str, Any], client: WebClient, context: Any) -> None:
     if event.get("bot_id"):
         return
     text = _LEADING_MENTION.sub("", event.get("text", ""), count=1)
-    _answer_message(context["care"], client, context.team_id, event, text, via="mention")
+    _answer_message(menu, client, context.team_id, event, text, via="mention")
 
 
-def on_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
+def on_message(menu: help.Menu, event: dict[str, Any], client: WebClient, context: Any) -> None:
     # Channel messages that mention the bot arrive as app_mention; here only DMs count.
     if event.get("channel_type") != "im" or event.get("bot_id"):
         return
     if event.get("subtype") not in READABLE_SUBTYPES:
         return
     text = _LEADING_MENTION.sub("", event.get("text", ""), count=1)  # "@carebot help" in a DM
-    _answer_message(context["care"], client, context.team_id, event, text, via="dm")
+    _answer_message(menu, client, context.team_id, event, text, via="dm")
 
 
 def _answer_message(
-    care: Care, client: WebClient, team_id: str, event: dict[str, Any], text: str, via: Via
+    menu: help.Menu, client: WebClient, team_id: str, event: dict[str, Any], text: str, via: Via
 ) -> None:
-    command, rest = care.commands.split(text)
+    command, rest = menu.commands.split(text)
     thread_ts = event.get("thread_ts") or (event["ts"] if via == "mention" else None)
     ask = Ask(
         team_id=team_id,
@@ -115,9 +123,9 @@ def _answer_message(
         request_id=uuid.uuid4().hex[:12],
     )
     if text.strip().lower() in HELP_WORDS or not text.strip():
-        reply: Reply | None = help.overview(care, ask)
+        reply: Reply | None = help.overview(menu, ask)
     else:
-        reply = answer(care, command, ask)
+        reply = answer(menu, command, ask)
     if reply is None:
         return
     if via == "mention" and not reply.public:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.shared.commands import Ask, Command, Reply
+from bot.shared.commands import Ask, Command, CommandRegistry, Reply
 from bot.shared.rules.mrkdwn import escape
 from handlers.kit.blocks import context
 
@@ -16,19 +16,28 @@ if TYPE_CHECKING:
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
 
+
+@dataclass(frozen=True)
+class Menu:
+    """What carebot answers: the commands features registered, and /carebot's own verbs."""
+
+    commands: CommandRegistry
+    carebot_commands: CommandRegistry
+
+
 INTRO = "carebot helps your care team coordinate, right here in Slack. Here is what it can do:"
 
 
-def example(care: Care) -> str:
+def example(menu: Menu) -> str:
     """A command line to show as an example: the first feature's, else help itself."""
-    for command in care.commands:
+    for command in menu.commands:
         if command.name != "carebot" and command.usage:
             return command.usage[0].lstrip("/")
     return "carebot help"
 
 
-def ways(care: Care) -> str:
-    sample = example(care)
+def ways(menu: Menu) -> str:
+    sample = example(menu)
     return (
         f"Use a slash command, send me a DM without the slash (`{sample}`), "
         f"or mention me in a channel (`@carebot {sample}`)."
@@ -36,21 +45,22 @@ def ways(care: Care) -> str:
 
 
 def register(app: App, care: Care) -> None:
-    care.commands.add(
+    menu = Menu(care.commands, care.carebot_commands)
+    menu.commands.add(
         Command(
             name="carebot",
             summary="What carebot can do, and how to ask it",
             usage=("/carebot help",),
-            run=lambda ask: route(care, ask),
+            run=lambda ask: route(menu, ask),
         )
     )
 
 
-def route(care: Care, ask: Ask) -> Reply | None:
+def route(menu: Menu, ask: Ask) -> Reply | None:
     """`/carebot audit H-7` goes to the audit subcommand; nothing or help gets the overview."""
-    subcommand, rest = care.carebot_commands.split(ask.text)
+    subcommand, rest = menu.carebot_commands.split(ask.text)
     if subcommand is None:
-        reply = overview(care, ask)
+        reply = overview(menu, ask)
         if ask.text and ask.text.lower() not in HELP_WORDS:
             note = f"I don't know `/carebot {escape(ask.text.split()[0][:30])}`."
             reply.text = f"{note} {reply.text}"
@@ -61,21 +71,21 @@ def route(care: Care, ask: Ask) -> Reply | None:
     return subcommand.run(replace(ask, text=rest))
 
 
-def usage_of(care: Care, command: Command) -> tuple[str, ...]:
+def usage_of(menu: Menu, command: Command) -> tuple[str, ...]:
     """A command's usage lines; /carebot's include those of its subcommands."""
     if command.name != "carebot":
         return command.usage
-    return command.usage + tuple(line for sub in care.carebot_commands for line in sub.usage)
+    return command.usage + tuple(line for sub in menu.carebot_commands for line in sub.usage)
 
 
-def overview(care: Care, ask: Ask) -> Reply:
+def overview(menu: Menu, ask: Ask) -> Reply:
     """The whole menu: one section per command with its usage lines."""
-    lines = [f"*{INTRO}*", ways(care), ""]
+    lines = [f"*{INTRO}*", ways(menu), ""]
     blocks: list[dict[str, object]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{INTRO}*\n{ways(care)}"}}
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{INTRO}*\n{ways(menu)}"}}
     ]
-    for command in care.commands:
-        usage_lines = usage_of(care, command)
+    for command in menu.commands:
+        usage_lines = usage_of(menu, command)
         usage = "\n".join(f"`{line}`" for line in usage_lines)
         lines += [f"{command.slash} — {command.summary}", *usage_lines, ""]
         blocks.append(
@@ -109,11 +119,11 @@ def command_help(command: Command, prefix: str = "/") -> Reply:
     return Reply(text=text, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
 
 
-def not_understood(care: Care) -> Reply:
+def not_understood(menu: Menu) -> Reply:
     """A short pointer for a message carebot could not read as a command."""
     return Reply(
         text=(
-            f"I didn't understand that. I answer commands such as `{example(care)}`; "
+            f"I didn't understand that. I answer commands such as `{example(menu)}`; "
             "send `help` to see them all."
         )
     )

@@ -110,7 +110,7 @@ def test_a_failure_gives_an_apology_with_a_reference_and_logs_no_patient_data(
 def test_a_failed_slash_command_answers_through_its_response_url(
     slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(care: object, ask: object) -> None:
+    def broken(menu: object, ask: object) -> None:
         raise RuntimeError("help is broken")
 
     monkeypatch.setattr(handlers.shared.help, "overview", broken)
@@ -138,7 +138,7 @@ def _starting_late(self: object, request: object, response: object) -> None:
 def test_a_listener_failing_right_after_its_ack_still_answers_slack(
     slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(care: object, ask: object) -> None:
+    def broken(menu: object, ask: object) -> None:
         raise RuntimeError("help is broken")
 
     monkeypatch.setattr(handlers.shared.help, "overview", broken)

@@ -14,17 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.shared.access import HOW_TO_JOIN, record_refusal
+from bot.shared.access import HOW_TO_JOIN, Actor, NotInCareTeam
 from bot.shared.commands import Block
-from bot.shared.directory import members_of
+from bot.shared.directory import group_members
 from bot.shared.home import HomeSection, Page, Viewer
 from handlers.kit.blocks import button, context, plain, section
 from storage import home_visits
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from slack_bolt import Ack, App
+    from slack_sdk import WebClient
 
     from bot.runtime.services import Care
+    from bot.shared.access import Access
+    from bot.shared.commands import CommandRegistry
+    from bot.shared.directory import Directory
+    from bot.shared.home import HomeTab
+    from bot.shared.rules.clock import Clock
+    from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +53,28 @@ WELCOME = (
 
 
 def register(app: App, care: Care) -> None:
+    screen = HomeScreen(
+        db=care.db,
+        clock=care.clock,
+        wall=care.wall,
+        slack=care.slack,
+        people=care.people,
+        access=care.access,
+        tab=care.home,
+        commands=care.commands,
+    )
+
+    def on_home_opened(event: dict[str, Any], context: Any) -> None:
+        screen.on_opened(context.team_id or "", event)
+
+    def on_show(ack: Ack, body: dict[str, Any], context: Any) -> None:
+        ack()
+        screen.on_show(context.team_id or "", body)
+
     app.event("app_home_opened")(on_home_opened)
     app.action(SHOW_MORE)(on_show)
     app.action(SHOW_LESS)(on_show)
-    care.home.attach(lambda team, users, groups: republish(care, team, users, groups))
+    care.home.attach(screen.republish)
 
 
 @dataclass(frozen=True)
@@ -70,32 +97,6 @@ class Layout:
             return cls()
 
 
-# -- listeners -----------------------------------------------------------------------
-
-
-def on_home_opened(event: dict[str, Any], context: Any) -> None:
-    if event.get("tab") != "home" or not event.get("user"):
-        return
-    care: Care = context["care"]
-    team, user = context.team_id or "", str(event["user"])
-    with care.db.session() as session:
-        home_visits.opened(session, team, user, care.wall.now())
-    # Slack sends the published view along once there is one: without it, this is a first visit.
-    publish(care, team, user, Layout(welcome=not event.get("view")), asked=True)
-
-
-def on_show(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    ack()
-    care: Care = context["care"]
-    kept = Layout.load((body.get("view") or {}).get("private_metadata"))
-    try:
-        chosen = json.loads(body["actions"][0]["value"])
-        layout = Layout(str(chosen["s"]), max(int(chosen["o"]), 0), kept.welcome)
-    except (ValueError, KeyError, TypeError):
-        layout = Layout(welcome=kept.welcome)
-    publish(care, context.team_id or "", body["user"]["id"], layout, asked=True)
-
-
 def in_home(body: dict[str, Any]) -> bool:
     """True when the click came from the Home tab, where there is no response_url."""
     return (body.get("view") or {}).get("type") == "home"
@@ -103,59 +104,111 @@ def in_home(body: dict[str, Any]) -> bool:
 
 def notice(care: Care, team: str, body: dict[str, Any], text: str) -> None:
     """Answer a click in the Home tab on the tab itself: redrawn with `text` on top."""
-    layout = Layout.load((body.get("view") or {}).get("private_metadata"))
-    publish(care, team, body["user"]["id"], layout, notice=text)
+    HomeScreen(
+        db=care.db,
+        clock=care.clock,
+        wall=care.wall,
+        slack=care.slack,
+        people=care.people,
+        access=care.access,
+        tab=care.home,
+        commands=care.commands,
+    ).notice(team, body, text)
 
 
-# -- publishing ----------------------------------------------------------------------
+class HomeScreen:
+    """Drawing people's Home tabs: on opening, on a click in them, and after a change."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        wall: Clock,
+        slack: WebClient,
+        people: Directory,
+        access: Access,
+        tab: HomeTab,
+        commands: CommandRegistry,
+    ) -> None:
+        self.db, self.clock, self.wall, self.slack = db, clock, wall, slack
+        self.people, self.access, self.tab, self.commands = people, access, tab, commands
+
+    def on_opened(self, team: str, event: dict[str, Any]) -> None:
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        user = str(event["user"])
+        with self.db.session() as session:
+            home_visits.opened(session, team, user, self.wall.now())
+        # Slack sends the published view along once there is one: without it, a first visit.
+        self.publish(team, user, Layout(welcome=not event.get("view")), asked=True)
+
+    def on_show(self, team: str, body: dict[str, Any]) -> None:
+        kept = Layout.load((body.get("view") or {}).get("private_metadata"))
+        try:
+            chosen = json.loads(body["actions"][0]["value"])
+            layout = Layout(str(chosen["s"]), max(int(chosen["o"]), 0), kept.welcome)
+        except (ValueError, KeyError, TypeError):
+            layout = Layout(welcome=kept.welcome)
+        self.publish(team, body["user"]["id"], layout, asked=True)
+
+    def notice(self, team: str, body: dict[str, Any], text: str) -> None:
+        """Answer a click in the Home tab on the tab itself: redrawn with `text` on top."""
+        layout = Layout.load((body.get("view") or {}).get("private_metadata"))
+        self.publish(team, body["user"]["id"], layout, notice=text)
+
+    def publish(
+        self,
+        team: str,
+        user: str,
+        layout: Layout,
+        notice: str | None = None,
+        *,
+        asked: bool = False,
+    ) -> None:
+        """Draw this person's Home tab; Slack refusing it (e.g. user_not_found) is only logged.
+
+        Someone in no care team sees the welcome and how to join, no patients; that is audited
+        as a refusal when they `asked` (opened the tab, clicked in it), not on a redraw.
+        """
+        viewer = Viewer(team, user, self.people.timezone(team, user), self.clock.now())
+        actor = Actor(team, user)
+        if self.access.in_care_team(actor):
+            view = home_view(self.tab.sections, self.commands, viewer, layout, notice)
+        else:
+            if asked:
+                self.access.refused(actor, NotInCareTeam("see patients on the Home tab"))
+            view = outsider_view(self.commands, viewer)
+        try:
+            self.slack.views_publish(user_id=user, view=view)
+        except SlackApiError as error:
+            log.warning("could not publish a Home tab: %s", error.response.get("error"))
+
+    def republish(self, team: str, users: frozenset[str], groups: frozenset[str]) -> None:
+        """Redraw the Home tabs of these people and groups' members who have opened theirs."""
+        everyone = set(users)
+        for group in groups:
+            everyone |= group_members(self.slack, group)
+        with self.db.session(read_only=True) as session:
+            looking = home_visits.visitors(session, team, everyone)
+        for user in sorted(looking):
+            self.publish(team, user, Layout())
 
 
-def publish(
-    care: Care,
-    team: str,
-    user: str,
+def home_view(
+    sections: Sequence[HomeSection],
+    commands: CommandRegistry,
+    viewer: Viewer,
     layout: Layout,
     notice: str | None = None,
-    *,
-    asked: bool = False,
-) -> None:
-    """Draw this person's Home tab; Slack refusing it (e.g. user_not_found) is only logged.
-
-    Someone in no care team sees the welcome and how to join, no patients; that is audited
-    as a refusal when they `asked` (opened the tab, clicked in it), not on a redraw.
-    """
-    viewer = Viewer(team, user, care.people.timezone(team, user), care.clock.now())
-    if care.roles.in_care_team(team, user):
-        view = home_view(care, viewer, layout, notice)
-    else:
-        if asked:
-            record_refusal(care, team, user, None, None, None)
-        view = outsider_view(care, viewer)
-    try:
-        care.slack.views_publish(user_id=user, view=view)
-    except SlackApiError as error:
-        log.warning("could not publish a Home tab: %s", error.response.get("error"))
-
-
-def republish(care: Care, team: str, users: frozenset[str], groups: frozenset[str]) -> None:
-    """Redraw the Home tabs of these people and groups' members who have opened theirs."""
-    everyone = set(users)
-    for group in groups:
-        everyone |= members_of(care, group)
-    with care.db.session(read_only=True) as session:
-        looking = home_visits.visitors(session, team, everyone)
-    for user in sorted(looking):
-        publish(care, team, user, Layout())
-
-
-def home_view(care: Care, viewer: Viewer, layout: Layout, notice: str | None = None) -> Block:
+) -> Block:
     head: list[Block] = [{"type": "header", "text": plain("My day")}]
     if notice:
         head.append(section(notice))
     if layout.welcome:
-        head.append(section(welcome(care)))
-    parts = [_part(care, viewer, s, layout) for s in care.home.sections]
-    tail = [{"type": "divider"}, context(_footer(care, viewer))]
+        head.append(section(welcome(commands)))
+    parts = [_part(viewer, s, layout) for s in sections]
+    tail = [{"type": "divider"}, context(_footer(commands, viewer))]
     room = MAX_BLOCKS - len(head) - len(tail)
     _fit(parts, room)
     body = [block for part in parts for block in part.blocks()]
@@ -166,22 +219,20 @@ def home_view(care: Care, viewer: Viewer, layout: Layout, notice: str | None = N
     }
 
 
-def outsider_view(care: Care, viewer: Viewer) -> Block:
+def outsider_view(commands: CommandRegistry, viewer: Viewer) -> Block:
     """My day for someone in no care team: the welcome and how to join, no patients."""
     note = (
         ":lock: Your appointments, handoffs and pre-approvals show here once you're in a "
         f"care team, that is a member of a care-team channel. {HOW_TO_JOIN}"
     )
     blocks: list[Block] = [{"type": "header", "text": plain("My day")}]
-    blocks += [section(welcome(care)), section(note)]
-    blocks += [{"type": "divider"}, context(_footer(care, viewer))]
+    blocks += [section(welcome(commands)), section(note)]
+    blocks += [{"type": "divider"}, context(_footer(commands, viewer))]
     return {"type": "home", "private_metadata": Layout(welcome=True).dump(), "blocks": blocks}
 
 
-def welcome(care: Care) -> str:
-    lines = [
-        f"• `/{name}`: {words}" for name, words in WELCOME if care.commands.get(name) is not None
-    ]
+def welcome(commands: CommandRegistry) -> str:
+    lines = [f"• `/{name}`: {words}" for name, words in WELCOME if commands.get(name) is not None]
     return (
         ":wave: *Welcome to carebot.* This tab is your day: your appointments, the handoffs "
         "waiting for you and your open action items. Start with:\n"
@@ -190,8 +241,8 @@ def welcome(care: Care) -> str:
     )
 
 
-def _footer(care: Care, viewer: Viewer) -> str:
-    names = " · ".join(f"`/{n}`" for n, _ in WELCOME if care.commands.get(n) is not None)
+def _footer(commands: CommandRegistry, viewer: Viewer) -> str:
+    names = " · ".join(f"`/{n}`" for n, _ in WELCOME if commands.get(n) is not None)
     return f"Times in {viewer.zone.key}. {names} · `/carebot help`"
 
 
@@ -225,7 +276,7 @@ class _Part:
         return out
 
 
-def _part(care: Care, viewer: Viewer, s: HomeSection, layout: Layout) -> _Part:
+def _part(viewer: Viewer, s: HomeSection, layout: Layout) -> _Part:
     opened = layout.opened == s.key
     offset = layout.offset if opened else 0
     page = s.load(viewer, offset, PAGE if opened else FEW)

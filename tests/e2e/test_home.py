@@ -286,10 +286,10 @@ def test_drawing_my_day_reads_the_same_few_queries_however_long_it_is(
     viewer = Viewer(TEAM, PATEL, care.people.timezone(TEAM, PATEL), START)
     seed_visits(sandbox, 2)
     with counted(sandbox) as few:
-        home_view(care, viewer, Layout())
+        home_view(care.home.sections, care.commands, viewer, Layout())
     seed_visits(sandbox, 30)
     with counted(sandbox) as many:
-        home_view(care, viewer, Layout(opened="appointments"))
+        home_view(care.home.sections, care.commands, viewer, Layout(opened="appointments"))
 
     assert len(many) == len(few)
 

@@ -27,7 +27,7 @@ BOT_EVENTS = dispatch.BOT_EVENTS + shared.BOT_EVENTS
 
 def register_all(app: App, care: Care) -> None:
     """Wire every feature into the Bolt app, then the paths that reach their commands."""
-    errors.register(app, care)
+    errors.register(app)
     dedup.register(app, lambda team, key: care.first_time(team, key))
     for register in FEATURES:
         register(app, care)

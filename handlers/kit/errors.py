@@ -19,12 +19,11 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
 
 log = logging.getLogger("carebot.errors")
 
 
-def register(app: App, care: Care) -> None:
+def register(app: App) -> None:
     app.error(on_error)
 
 

@@ -7,14 +7,12 @@ from typing import TYPE_CHECKING
 
 from bot.shared.access import Actor
 from bot.shared.audit_trail import AuditTrail, Entry, Trail, parse_ref
-from bot.shared.commands import Ask, Command, Reply
+from bot.shared.commands import Ask, Command, CommandRegistry, Reply
 from bot.shared.rules.mrkdwn import date_token, escape
 from handlers.kit.blocks import Block, context, section
 
 if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.runtime.services import Care
+    pass
 
 USAGE = "/carebot audit H-7"
 SECTION_CHARS = 2900  # Slack's limit is 3,000 per section; keep a margin
@@ -24,9 +22,8 @@ EXAMPLE = (
 )
 
 
-def register(app: App, care: Care) -> None:
-    trail = AuditTrail(db=care.db, clock=care.clock, access=care.access)
-    care.carebot_commands.add(
+def register(verbs: CommandRegistry, trail: AuditTrail) -> None:
+    verbs.add(
         Command(
             name="audit",
             summary="Who did what and when to a record (admins only)",

@@ -10,9 +10,7 @@ from bot.shared.rules.mrkdwn import escape
 from handlers.kit.blocks import context
 
 if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.runtime.services import Care
+    pass
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
 
@@ -44,8 +42,7 @@ def ways(menu: Menu) -> str:
     )
 
 
-def register(app: App, care: Care) -> None:
-    menu = Menu(care.commands, care.carebot_commands)
+def register(menu: Menu) -> None:
     menu.commands.add(
         Command(
             name="carebot",

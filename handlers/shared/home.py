@@ -52,18 +52,7 @@ WELCOME = (
 )
 
 
-def register(app: App, care: Care) -> None:
-    screen = HomeScreen(
-        db=care.db,
-        clock=care.clock,
-        wall=care.wall,
-        slack=care.slack,
-        people=care.people,
-        access=care.access,
-        tab=care.home,
-        commands=care.commands,
-    )
-
+def register(app: App, screen: HomeScreen) -> None:
     def on_home_opened(event: dict[str, Any], context: Any) -> None:
         screen.on_opened(context.team_id or "", event)
 
@@ -74,7 +63,7 @@ def register(app: App, care: Care) -> None:
     app.event("app_home_opened")(on_home_opened)
     app.action(SHOW_MORE)(on_show)
     app.action(SHOW_LESS)(on_show)
-    care.home.attach(screen.republish)
+    screen.tab.attach(screen.republish)
 
 
 @dataclass(frozen=True)
@@ -104,16 +93,9 @@ def in_home(body: dict[str, Any]) -> bool:
 
 def notice(care: Care, team: str, body: dict[str, Any], text: str) -> None:
     """Answer a click in the Home tab on the tab itself: redrawn with `text` on top."""
-    HomeScreen(
-        db=care.db,
-        clock=care.clock,
-        wall=care.wall,
-        slack=care.slack,
-        people=care.people,
-        access=care.access,
-        tab=care.home,
-        commands=care.commands,
-    ).notice(team, body, text)
+    from handlers.shared import home_screen  # features hand a HomeScreen in once they hold one
+
+    home_screen(care).notice(team, body, text)
 
 
 class HomeScreen:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.shared.access import Actor
 from bot.shared.channel_setup import ChannelSetup
-from bot.shared.commands import Ask, Block, Command, Reply
+from bot.shared.commands import Ask, Block, Command, CommandRegistry, Reply
 from bot.shared.rules import settings_form as form
 from bot.shared.rules.channel_settings import ChannelSettings, Overrides
 from bot.shared.rules.display import PatientDisplay
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +44,8 @@ _TEXTS = {
 }
 
 
-def register(app: App, care: Care) -> None:
-    setup = ChannelSetup(db=care.db, clock=care.clock, access=care.access, in_force=care.in_force)
-    slack = care.slack
-    care.carebot_commands.add(
+def register(app: App, verbs: CommandRegistry, setup: ChannelSetup, slack: WebClient) -> None:
+    verbs.add(
         Command(
             name="settings",
             summary="Set up this channel: care team, hours, digest, escalations (admins only)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
@@ -15,7 +16,9 @@ from bot.runtime.executor import TrackingExecutor
 from bot.runtime.services import Care
 from bot.runtime.slack import make_client
 from bot.shared.rules.clock import Clock, SystemClock
+from bot.shared.rules.reminders import SweepReport
 from bot.shared.rules.timeparse import TimeParser
+from bot.shared.sweeper import Sweeper
 from handlers import register_all
 from storage import Database
 
@@ -29,6 +32,20 @@ class Runtime:
     care: Care
     app: App
     executor: TrackingExecutor
+
+    @property
+    def db(self) -> Database:
+        return self.care.db
+
+    def sweep(self, at: datetime | None = None) -> SweepReport:
+        """One reminder pass as of `at` (default now): the scheduler's tick, `carebot sweep`."""
+        return Sweeper(
+            self.care.db, self.care.reminder_kinds, self.care.clock, self.care.wall
+        ).sweep(at)
+
+    def startup_problem(self) -> str | None:
+        """What is wrong with the admin setup, logged at start; admin commands refuse till fixed."""
+        return self.care.roles.startup_problem()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every listener started so far has finished (used by the sandbox and tests)."""

@@ -156,13 +156,13 @@ def _run(args: argparse.Namespace) -> int:
     settings.require_slack(http=http)
     db = open_database(settings)
     runtime = _build(settings, db)
-    problem = runtime.care.roles.startup_problem()
+    problem = runtime.startup_problem()
     if problem:  # admin commands are refused until fixed; the rest of carebot runs as usual
         log.warning("%s", problem)
     if not args.no_scheduler:
         from bot.runtime.scheduler import start_scheduler
 
-        start_scheduler(runtime.care, settings.sweep_seconds)
+        start_scheduler(runtime.sweep, settings.sweep_seconds)
     if http:
         from bot.runtime.server import HttpServer, wsgi_app
 
@@ -186,7 +186,7 @@ def _sweep(args: argparse.Namespace) -> int:
         raise ConfigError("carebot sweep needs SLACK_BOT_TOKEN to send reminders")
     at = _instant(args.at, settings) if args.at else None
     runtime = _build(settings, open_database(settings))
-    for line in runtime.care.sweep(at).lines():
+    for line in runtime.sweep(at).lines():
         print(line)
     return 0
 

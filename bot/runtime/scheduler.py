@@ -7,19 +7,23 @@ tick at once and the sweep's leases keep them from sending the same nag twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.runtime.services import Care
 from bot.shared.rules.failures import describe
+from bot.shared.rules.reminders import SweepReport
 
 log = logging.getLogger(__name__)
 
 
-def tick(care: Care) -> None:
+Sweep = Callable[[], SweepReport]
+
+
+def tick(sweep: Sweep) -> None:
     """One sweep; failures are logged and the next tick tries again."""
     try:
-        report = care.sweep()
+        report = sweep()
     except Exception as error:
         log.error("reminder sweep failed: %s", describe(error))
         return
@@ -28,12 +32,12 @@ def tick(care: Care) -> None:
             log.info("sweep %s", line)
 
 
-def start_scheduler(care: Care, every_seconds: int) -> BackgroundScheduler:
+def start_scheduler(sweep: Sweep, every_seconds: int) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
         tick,
         "interval",
-        args=[care],
+        args=[sweep],
         seconds=every_seconds,
         id="carebot-sweep",
         max_instances=1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -19,20 +19,15 @@ from bot.shared.hooks import Hooks
 from bot.shared.rules.channel_settings import ChannelSettings
 from bot.shared.rules.clock import Clock, SystemClock
 from bot.shared.rules.display import PatientDisplay
-from bot.shared.rules.reminders import ReminderKind, SweepReport, sweep
+from bot.shared.rules.reminders import ReminderKind, SweepReport
 from bot.shared.rules.timeparse import TimeParser
-from storage import Database, dedup, drafts
-from storage.reminders import SqlReminderStore
+from bot.shared.sweeper import Dedup, Sweeper
+from storage import Database
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
-
-# Slack retries an event for about 5 minutes and a double click lands within seconds;
-# a week of keys is ample and keeps the table small.
-KEEP_KEYS = timedelta(days=7)
-KEEP_DRAFTS = timedelta(days=1)
 
 
 @dataclass
@@ -87,14 +82,8 @@ class Care:
 
     def first_time(self, team_id: str, key: str) -> bool:
         """True only the first time a request key is seen: retries and double clicks get False."""
-        return dedup.first_time(self.db, team_id, key, self.wall.now())
+        return Dedup(self.db, self.wall).first_time(team_id, key)
 
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now); safe to run from several processes."""
-        now = at or self.clock.now()
-        report = sweep(SqlReminderStore(self.db), self.reminder_kinds, now, wall=self.wall.now)
-        with self.db.session() as session:
-            dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
-            # Unconfirmed previews hold names and notes: keep them no longer than needed.
-            drafts.purge_older_than(session, self.wall.now() - KEEP_DRAFTS)
-        return report
+        return Sweeper(self.db, self.reminder_kinds, self.clock, self.wall).sweep(at)

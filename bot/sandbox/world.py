@@ -40,12 +40,12 @@ class Sandbox:
 
     @property
     def db(self) -> Database:
-        return self.runtime.care.db
+        return self.runtime.db
 
     def move_clock(self, to: datetime) -> list[str]:
         """Move the bot's clock forward to `to` and run the reminder sweep, as `time +2d` does."""
         self.clock.set(to)
-        report = self.runtime.care.sweep()
+        report = self.runtime.sweep()
         self.runtime.wait_idle()
         return report.lines()
 

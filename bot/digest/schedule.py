@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.digest.rules.day import next_due
 from bot.runtime.config import Settings
 from bot.shared.channel_settings import for_channels_in
-from bot.shared.rules.business_days import daily_at_after
 from bot.shared.rules.channel_settings import ChannelSettings
 from storage import reminders
 
@@ -31,9 +31,9 @@ def plan(
     if current is not None and current.next_at is not None:
         return
     in_force = for_channels_in(session, settings, team_id, [channel_id])[channel_id]
-    if in_force.digest_time is None:
+    at = next_due(now, in_force)
+    if at is None:
         return
-    at = daily_at_after(now, in_force.timezone, in_force.digest_time)
     reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)
 
 
@@ -44,8 +44,8 @@ def replan(
     current = reminders.get(session, team_id, DIGEST, channel_id)
     if current is None or current.next_at is None:
         return
-    if in_force.digest_time is None:
+    at = next_due(now, in_force)
+    if at is None:
         reminders.cancel(session, team_id, DIGEST, channel_id, now=now)
         return
-    at = daily_at_after(now, in_force.timezone, in_force.digest_time)
     reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.digest.rules.day import next_due
 from bot.runtime.config import Settings
-from bot.shared.channel_settings import for_channels_in
-from bot.shared.rules.business_days import daily_at_after
+from bot.shared.channel_settings import SettingsResolver, for_channels_in
 from bot.shared.rules.channel_settings import ChannelSettings
 from storage import reminders
 
@@ -22,18 +22,28 @@ DIGEST = "digest"  # subject: the channel id
 
 
 def plan(
-    session: Session, settings: Settings, team_id: str, channel_id: str | None, now: datetime
+    session: Session,
+    settings: Settings | SettingsResolver,
+    team_id: str,
+    channel_id: str | None,
+    now: datetime,
 ) -> None:
-    """Make sure this care-team channel gets its daily digest (once scheduled, it repeats)."""
+    """Make sure this care-team channel gets its daily digest (once scheduled, it repeats).
+
+    `settings`: the resolver a service holds, or (as before) the runtime's `Settings`.
+    """
     if not channel_id or channel_id[:1] not in ("C", "G"):
         return
     current = reminders.get(session, team_id, DIGEST, channel_id)
     if current is not None and current.next_at is not None:
         return
-    in_force = for_channels_in(session, settings, team_id, [channel_id])[channel_id]
-    if in_force.digest_time is None:
+    if isinstance(settings, SettingsResolver):
+        in_force = settings.in_session(session, team_id, [channel_id])[channel_id]
+    else:
+        in_force = for_channels_in(session, settings, team_id, [channel_id])[channel_id]
+    at = next_due(now, in_force)
+    if at is None:
         return
-    at = daily_at_after(now, in_force.timezone, in_force.digest_time)
     reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)
 
 
@@ -44,8 +54,8 @@ def replan(
     current = reminders.get(session, team_id, DIGEST, channel_id)
     if current is None or current.next_at is None:
         return
-    if in_force.digest_time is None:
+    at = next_due(now, in_force)
+    if at is None:
         reminders.cancel(session, team_id, DIGEST, channel_id, now=now)
         return
-    at = daily_at_after(now, in_force.timezone, in_force.digest_time)
     reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)

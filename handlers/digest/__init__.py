@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.digest.daily import DailyDigest
 from handlers.digest import post
 
 if TYPE_CHECKING:
@@ -13,4 +14,7 @@ if TYPE_CHECKING:
 
 
 def register(app: App, care: Care) -> None:
-    post.register_kind(care)
+    """The digest has no listener: it is a reminder kind the sweep fires, posting `post.render`."""
+    care.add_reminder_kind(
+        DailyDigest(db=care.db, slack=care.slack, in_force=care.in_force, render=post.render)
+    )

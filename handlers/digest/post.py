@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.digest import daily as digest
-from bot.digest.daily import Digest
+from bot.digest.daily import TodaysDigest
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import mention
 from bot.shared.rules.timeparse import format_date
 from handlers.appointments.views import what
 from handlers.preapprovals.views import context, describe, flags, section, when
 
-if TYPE_CHECKING:
-    from bot.runtime.services import Care
-
 SHOWN_VISITS = 30
 
 
-def register_kind(care: Care) -> None:
-    care.add_reminder_kind(digest.DailyDigest(care, render))
-
-
-def render(report: Digest) -> Reply:
+def render(report: TodaysDigest) -> Reply:
     zone = report.zone
     head = f":sunrise: *Today, {format_date(report.day)}*"
     blocks: list[Block] = [section(head)]

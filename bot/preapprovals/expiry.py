@@ -1,8 +1,9 @@
 """Approvals run out: the day after an approval's last valid day it becomes expired and open again.
 
 One reminder row per approved request with a valid-to date (subject: its PA-ref), due at
-the start of the following day on the clinic's clock. Expiring reopens the chase: the
-owner's next round lists it, and the messages that showed it are redrawn.
+the start of the following day on the clock of the channel it was opened in. Expiring
+reopens the chase: the owner's next round lists it, and the messages that showed it are
+redrawn. Which approvals ended is decided in bot.preapprovals.rules.expiry.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.preapprovals.opening import Item, item_of
-from bot.preapprovals.plan import APPROVED, EXPIRY, ends_at, plan, rounds_of
-from bot.preapprovals.rules.preapproval import Action, Status, TransitionRefused, transition
-from bot.shared.rules.people import zone_or
+from bot.preapprovals.items import Item, item_in
+from bot.preapprovals.plan import EXPIRY, channels_of, owners_zones, plan
+from bot.preapprovals.rules.expiry import Approval, expired
+from bot.preapprovals.rules.preapproval import Status
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team
 from storage import SqlAuditLog
 from storage.preapprovals import queries as preapprovals
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.home import HomeTab
+    from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +34,15 @@ class ApprovalExpiry:
 
     name = EXPIRY
 
-    def __init__(self, care: Care, changed: Callable[[str, Item], object]) -> None:
-        self.care, self.changed = care, changed
+    def __init__(
+        self,
+        *,
+        db: Database,
+        in_force: SettingsResolver,
+        home: HomeTab,
+        changed: Callable[[str, Item], object],
+    ) -> None:
+        self.db, self.in_force, self.home, self.changed = db, in_force, home, changed
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
         return [
@@ -40,31 +50,28 @@ class ApprovalExpiry:
         ]
 
     def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
-        care = self.care
-        clinic = care.settings.timezone
-        rounds = rounds_of(care)
-        policy = care.patient_display(team)
-        expired: list[Item] = []
-        with care.db.session() as session:
+        policy = self.in_force.patient_display(team)
+        ended: list[Item] = []
+        with self.db.session() as session:
             rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
-            owners = {row.owner_id for row in rows.values()}
-            zones = preapprovals.zones(session, team, owners)
+            wanted = [r.channel_id for r in rows.values()]
+            channels = channels_of(self.in_force, session, team, wanted)
+            approvals = [
+                Approval(r.ref, Status(r.status), r.valid_to, channels[r.channel_id or ""].timezone)
+                for r in rows.values()
+            ]
+            refs = expired(approvals, now)
+            rows = {ref: row for ref, row in rows.items() if row.ref in refs}
+            zones = owners_zones(session, team, {row.owner_id for row in rows.values()})
             for row in rows.values():
-                if Status(row.status) not in APPROVED or row.valid_to is None:
-                    continue
-                if ends_at(row.valid_to, clinic) > now:
-                    continue  # extended since: its check was planned again
-                try:
-                    row.status = transition(Status(row.status), Action.EXPIRE, row.ref).value
-                except TransitionRefused:
-                    continue
+                row.status = Status.EXPIRED.value
                 row.resolved_by = row.resolved_at = None
                 row.updated_at = now
-                plan(care, session, row, now, zone_or(zones.get(row.owner_id), clinic))
+                plan(self.in_force, session, row, now, zones.get(row.owner_id))
                 SqlAuditLog(session).record(team, "carebot", "preapproval.expired", row.ref, at=now)
-                expired.append(item_of(row, policy, now, clinic, rounds))
-        for item in expired:
+                ended.append(item_in(row, policy, now, channels))
+        for item in ended:
             log.info("approval expired team=%s ref=%s", team, item.ref)
             self.changed(team, item)
-        care.home.changed(team, (item.owner for item in expired))
+        self.home.changed(team, (item.owner for item in ended))
         return [Outcome(r.id, sent=0) for r in due]

@@ -7,19 +7,32 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.preapprovals.opening import Item, PreauthRefused, item_of
-from bot.preapprovals.plan import chase_of, rounds_of
+from bot.preapprovals.items import Item, PreauthRefused, item_in
+from bot.preapprovals.plan import channels_of, chase_of, rounds_in
 from bot.preapprovals.rules.preapproval import OPEN, Status
 from bot.preapprovals.rules.timing import Risk, urgency_key
+from bot.shared.audit_trail import parse_ref
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.shared.access import Access, Actor
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.directory import Directory
+    from bot.shared.rules.clock import Clock
+    from storage import Database
     from storage.preapprovals.models import PreapprovalRow
 
 LIST_USAGE = "/preauth list [mine|overdue|at-risk|all]"
+LOOK_UP = "look up pre-approvals"
+LIST = "list pre-approvals"
 _REF = re.compile(r"^[Pp][Aa]-?\d{1,9}$")
+_TITLES = {
+    "mine": ("Your open pre-approvals", "You have no open pre-approvals. :tada:"),
+    "overdue": ("Past the payer's decision clock", "Nothing is past the payer's clock."),
+    "at-risk": ("At risk: needed within 3 business days", "Nothing is at risk."),
+    "all": ("All pre-approvals", "No pre-approvals yet. Start one with `/preauth new`."),
+}
 
 
 def request_row(session: Any, team_id: str, ref: str, *, for_update: bool = True) -> PreapprovalRow:
@@ -45,56 +58,6 @@ class ItemList:
     empty: str
 
 
-def list_items(care: Care, team_id: str, user_id: str, which: str) -> ItemList:
-    """`/preauth list [mine|overdue|at-risk|all]`, most urgent first."""
-    now = care.clock.now()
-    word = (which.strip().lower() or "mine").replace("_", "-")
-    if word not in ("mine", "overdue", "at-risk", "all"):
-        raise PreauthRefused(
-            f'I list mine, overdue, at-risk or all, not "{which.strip()}". {LIST_USAGE}'
-        )
-    zone = care.people.timezone(team_id, user_id)
-    policy = care.patient_display(team_id)
-    rounds = rounds_of(care)
-    clinic = care.settings.timezone
-    statuses = [s.value for s in Status] if word == "all" else [s.value for s in OPEN]
-    if word == "at-risk":
-        statuses += [Status.APPROVED.value, Status.PARTIAL.value]
-    with care.db.session(read_only=True) as session:
-        rows = preapprovals.listed(
-            session, team_id, statuses, owner_id=user_id if word == "mine" else None
-        )
-        keyed = [
-            (
-                urgency_key(chase_of(row), now, clinic, rounds, row.number),
-                item_of(row, policy, now, clinic, rounds),
-            )
-            for row in rows
-        ]
-    items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
-    if word == "overdue":
-        items = [i for i in items if i.late]
-    elif word == "at-risk":
-        items = [i for i in items if i.risk is not Risk.NONE]
-    titles = {
-        "mine": ("Your open pre-approvals", "You have no open pre-approvals. :tada:"),
-        "overdue": ("Past the payer's decision clock", "Nothing is past the payer's clock."),
-        "at-risk": ("At risk: needed within 3 business days", "Nothing is at risk."),
-        "all": ("All pre-approvals", "No pre-approvals yet. Start one with `/preauth new`."),
-    }
-    title, empty = titles[word]
-    return ItemList(title, tuple(items), zone, empty)
-
-
-def show(care: Care, team_id: str, ref: str) -> Item:
-    """One request as it stands now."""
-    now = care.clock.now()
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        row = request_row(session, team_id, ref, for_update=False)
-        return item_of(row, policy, now, care.settings.timezone, rounds_of(care))
-
-
 @dataclass(frozen=True)
 class Shown:
     """A Slack message that shows some requests, with how they stand now."""
@@ -103,18 +66,82 @@ class Shown:
     ts: str
     kind: str
     items: tuple[Item, ...]
+    zone: ZoneInfo  # of the channel the changed request was opened in
 
 
-def messages_showing(care: Care, team_id: str, item_id: int) -> list[Shown]:
-    """Every message that shows this request, each with all the requests it shows."""
-    now = care.clock.now()
-    policy = care.patient_display(team_id)
-    rounds = rounds_of(care)
-    clinic = care.settings.timezone
-    found = []
-    with care.db.session(read_only=True) as session:
-        for channel, ts, kind in preapproval_sent.messages_showing(session, item_id):
-            rows = preapproval_sent.items_in_message(session, team_id, channel, ts)
-            items = tuple(item_of(row, policy, now, clinic, rounds) for row in rows)
-            found.append(Shown(channel, ts, kind, items))
-    return found
+class Lists:
+    """Looking requests up: for care-team members only, in the zone of their channels."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        people: Directory,
+        access: Access,
+        in_force: SettingsResolver,
+    ) -> None:
+        self.db, self.clock, self.people = db, clock, people
+        self.access, self.in_force = access, in_force
+
+    def list_items(self, actor: Actor, which: str) -> ItemList:
+        """`/preauth list [mine|overdue|at-risk|all]`, most urgent first."""
+        self.access.require_care_team(actor, LIST)
+        team_id, user_id = actor.team_id, actor.user_id
+        now = self.clock.now()
+        word = (which.strip().lower() or "mine").replace("_", "-")
+        if word not in _TITLES:
+            raise PreauthRefused(
+                f'I list mine, overdue, at-risk or all, not "{which.strip()}". {LIST_USAGE}'
+            )
+        zone = self.people.timezone(team_id, user_id)
+        policy = self.in_force.patient_display(team_id)
+        statuses = [s.value for s in Status] if word == "all" else [s.value for s in OPEN]
+        if word == "at-risk":
+            statuses += [Status.APPROVED.value, Status.PARTIAL.value]
+        with self.db.session(read_only=True) as session:
+            rows = preapprovals.listed(
+                session, team_id, statuses, owner_id=user_id if word == "mine" else None
+            )
+            channels = channels_of(self.in_force, session, team_id, [r.channel_id for r in rows])
+            keyed = []
+            for row in rows:
+                own = channels[row.channel_id or ""]
+                key = urgency_key(chase_of(row), now, own.timezone, rounds_in(own), row.number)
+                keyed.append((key, item_in(row, policy, now, channels)))
+        items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
+        if word == "overdue":
+            items = [i for i in items if i.late]
+        elif word == "at-risk":
+            items = [i for i in items if i.risk is not Risk.NONE]
+        title, empty = _TITLES[word]
+        return ItemList(title, tuple(items), zone, empty)
+
+    def show(self, actor: Actor, ref: str) -> Item:
+        """One request as it stands now."""
+        self.access.require_care_team(actor, LOOK_UP, parse_ref(ref))
+        return self.current(actor.team_id, ref)
+
+    def current(self, team_id: str, ref: str) -> Item:
+        """One request as it stands now, for redrawing what shows it (no person reads it here)."""
+        now = self.clock.now()
+        policy = self.in_force.patient_display(team_id)
+        with self.db.session(read_only=True) as session:
+            row = request_row(session, team_id, ref, for_update=False)
+            channels = channels_of(self.in_force, session, team_id, [row.channel_id])
+            return item_in(row, policy, now, channels)
+
+    def messages_showing(self, team_id: str, item: Item) -> list[Shown]:
+        """Every message that shows this request, each with all the requests it shows."""
+        now = self.clock.now()
+        policy = self.in_force.patient_display(team_id)
+        found = []
+        with self.db.session(read_only=True) as session:
+            for channel, ts, kind in preapproval_sent.messages_showing(session, item.id):
+                rows = preapproval_sent.items_in_message(session, team_id, channel, ts)
+                wanted = [r.channel_id for r in rows] + [item.channel_id]
+                channels = channels_of(self.in_force, session, team_id, wanted)
+                items = tuple(item_in(row, policy, now, channels) for row in rows)
+                zone = channels[item.channel_id or ""].timezone
+                found.append(Shown(channel, ts, kind, items, zone))
+        return found

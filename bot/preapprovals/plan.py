@@ -3,38 +3,51 @@
 `plan` sets when the owner's round should next list the request, keeps the owner's
 round reminder at their earliest nudge, keeps the care team's risk check at the next
 step of the risk ladder, and keeps an approval's expiry check at its end.
+
+Settings: a request follows the channel it was opened in (the workspace's when it was
+opened in a DM): its round time and holidays, and the zone of its risk ladder and expiry.
+Its nudges come at that round time on the owner's own wall clock (the channel's zone when
+the owner's is unknown).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.preapprovals.rules.expiry import APPROVED, ends_at
 from bot.preapprovals.rules.preapproval import Status, Urgency
 from bot.preapprovals.rules.timing import Chase, Risk, Rounds, next_nudge, next_risk_check
-from bot.shared import channel_settings
-from bot.shared.rules.business_days import BusinessCalendar, at_local
-from bot.shared.rules.channel_settings import ChannelSettings
+from bot.shared.rules.business_days import BusinessCalendar
 from storage import reminders
 from storage.preapprovals import queries as preapprovals
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.runtime.services import Care
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.rules.channel_settings import ChannelSettings
     from storage.preapprovals.models import PreapprovalRow
+
+__all__ = ["APPROVED", "EXPIRY", "RISK", "ROUND", "ends_at", "plan", "plan_round", "rounds_of"]
 
 ROUND = "preauth-round"  # subject: the owner's user id
 RISK = "preauth-risk"  # subject: the request's PA-ref
 EXPIRY = "preauth-expiry"  # subject: the request's PA-ref
-APPROVED = frozenset({Status.APPROVED, Status.PARTIAL})
 
 
-def rounds_of(care: Care) -> Rounds:
-    settings = care.settings
-    return Rounds(settings.preauth_round, BusinessCalendar.of(settings.holidays))
+class Resolves(Protocol):
+    """Anything that carries the settings resolver (the runtime's collaborators do)."""
+
+    @property
+    def in_force(self) -> SettingsResolver: ...
+
+
+def rounds_of(source: Resolves, team_id: str = "") -> Rounds:
+    """The workspace's rounds: its round time, its holidays."""
+    return rounds_in(source.in_force.for_workspace(team_id))
 
 
 def rounds_in(in_force: ChannelSettings) -> Rounds:
@@ -42,13 +55,19 @@ def rounds_in(in_force: ChannelSettings) -> Rounds:
     return Rounds(in_force.preauth_round, BusinessCalendar.of(in_force.holidays))
 
 
-def rounds_by_channel(
-    care: Care, session: Session, team_id: str, channel_ids: Iterable[str | None]
-) -> dict[str, Rounds]:
-    """Each channel's rounds (a request opened in a DM: the workspace's), read at once."""
-    wanted = {channel or "" for channel in channel_ids}
-    in_force = channel_settings.for_channels_in(session, care.settings, team_id, wanted)
-    return {channel: rounds_in(settings) for channel, settings in in_force.items()}
+def channels_of(
+    in_force: SettingsResolver, session: Session, team_id: str, channel_ids: Iterable[str | None]
+) -> dict[str, ChannelSettings]:
+    """Each channel's settings, by id ("" for a request opened in a DM), read at once."""
+    return in_force.in_session(session, team_id, {channel or "" for channel in channel_ids})
+
+
+def cached_zone(name: str | None) -> ZoneInfo | None:
+    """A zone the people cache named, or None when it named none (or one zoneinfo lacks)."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def chase_of(row: PreapprovalRow) -> Chase:
@@ -63,22 +82,22 @@ def chase_of(row: PreapprovalRow) -> Chase:
 
 
 def plan(
-    care: Care, session: Session, row: PreapprovalRow, now: datetime, owner_zone: ZoneInfo
+    in_force: SettingsResolver,
+    session: Session,
+    row: PreapprovalRow,
+    now: datetime,
+    owner_zone: ZoneInfo | None,
 ) -> None:
-    """Set the request's next nudge and keep its owner's round and its risk check in step.
-
-    Its nudges come at the round time of the channel it was opened in (else the workspace's).
-    """
-    rounds = rounds_of(care)
+    """Set the request's next nudge and keep its owner's round and its risk check in step."""
+    own = channels_of(in_force, session, row.team_id, [row.channel_id])[row.channel_id or ""]
+    rounds = rounds_in(own)
     chase = chase_of(row)
-    own = rounds_by_channel(care, session, row.team_id, [row.channel_id])[row.channel_id or ""]
-    row.nudge_at = next_nudge(chase, now, owner_zone, own)
+    row.nudge_at = next_nudge(chase, now, owner_zone or own.timezone, rounds)
     session.flush()
     plan_round(session, row.team_id, row.owner_id, now)
-    plan_expiry(session, row, care.settings.timezone, now)
+    plan_expiry(session, row, own.timezone, now)
     team, ref = row.team_id, row.ref
-    posted = Risk(row.risk_posted)
-    check = next_risk_check(chase, now, care.settings.timezone, rounds, posted)
+    check = next_risk_check(chase, now, own.timezone, rounds, Risk(row.risk_posted))
     if check is None:
         reminders.cancel(session, team, RISK, ref, now=now)
         return
@@ -100,15 +119,16 @@ def plan_round(session: Session, team_id: str, owner_id: str, now: datetime) -> 
         reminders.schedule(session, team_id, ROUND, owner_id, first, now=now)
 
 
-def ends_at(valid_to: date, zone: ZoneInfo) -> datetime:
-    """The first instant after an approval's last valid day."""
-    return at_local(valid_to + timedelta(days=1), time(0), zone)
-
-
-def plan_expiry(session: Session, row: PreapprovalRow, clinic: ZoneInfo, now: datetime) -> None:
+def plan_expiry(session: Session, row: PreapprovalRow, zone: ZoneInfo, now: datetime) -> None:
     """Keep the request's expiry check at the end of its approval, or drop it."""
     if Status(row.status) in APPROVED and row.valid_to is not None:
-        at = ends_at(row.valid_to, clinic)
+        at = ends_at(row.valid_to, zone)
         reminders.schedule(session, row.team_id, EXPIRY, row.ref, at, now=now)
     else:
         reminders.cancel(session, row.team_id, EXPIRY, row.ref, now=now)
+
+
+def owners_zones(session: Session, team_id: str, owners: Collection[str]) -> dict[str, ZoneInfo]:
+    """Owners' zones the people cache knows: no Slack call inside a write session."""
+    known = preapprovals.zones(session, team_id, owners)
+    return {owner: zone for owner, name in known.items() if (zone := cached_zone(name))}

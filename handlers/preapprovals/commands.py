@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from bot.preapprovals import changes, lists
-from bot.preapprovals import opening as preapprovals
-from bot.preapprovals.changes import Details
-from bot.preapprovals.expiry import ApprovalExpiry
-from bot.preapprovals.opening import NewRequest, PreauthRefused
-from bot.preapprovals.reminders import OwnerRound, Renderers
-from bot.preapprovals.risk import RiskCheck
+from bot.preapprovals.changes import Changed, Changes
+from bot.preapprovals.items import PreauthRefused
+from bot.preapprovals.lists import LIST_USAGE, Lists
+from bot.preapprovals.opening import Opening
 from bot.preapprovals.rules.preapproval import Action
 from bot.preapprovals.rules.quickform import USAGE as QUICK_USAGE
-from bot.preapprovals.rules.quickform import check_payer_ref, parse_quick_request
-from bot.shared.access import refuse_outside_care_team
-from bot.shared.audit_trail import parse_ref
+from bot.preapprovals.typed import SNOOZE_USAGE
+from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, extract_user_ids, plain_slack_text
 from bot.shared.rules.patients import QuickFormError
-from bot.shared.rules.timeparse import TimeParseError
-from handlers.preapprovals import form as preapproval_form
 from handlers.preapprovals import views
-from handlers.preapprovals.cards import refresh
+from handlers.preapprovals.form import open_form
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.shared.directory import Directory
+    from handlers.preapprovals.cards import Cards
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +36,8 @@ USAGE = (
     "/preauth deny PA-3 not medically necessary · /preauth appeal PA-3",
     "/preauth cancel PA-3 · /preauth notrequired PA-3 · /preauth expired PA-3",
     "/preauth assign PA-3 @sam.nurse · /preauth note PA-3 faxed the clinicals",
-    changes.SNOOZE_USAGE,
-    lists.LIST_USAGE + " · /preauth show PA-3",
+    SNOOZE_USAGE,
+    LIST_USAGE + " · /preauth show PA-3",
 )
 STATUS_VERBS = {
     "submitted": Action.SUBMIT,
@@ -64,202 +56,86 @@ STATUS_VERBS = {
     "not-required": Action.NOT_REQUIRED,
     "expired": Action.EXPIRE,
 }
-# approve PA-3 AUTH-1 units 12 from 2027-03-01 until 2027-06-30: the auth number runs to a keyword.
-_APPROVAL = re.compile(
-    r"^(?P<auth>.*?)(?:\s+units?\s+(?P<units>\S+))?(?:\s+from\s+(?P<start>.+?))?"
-    r"(?:\s+(?:until|to|valid to)\s+(?P<end>.+?))?$",
-    re.IGNORECASE,
-)
 
 
-def register(app: App, care: Care) -> None:
-    care.commands.add(
-        Command(
-            "preauth",
-            "Track pre-approvals (prior authorizations) until resolved",
-            USAGE,
-            lambda ask: run(care, ask),
+class PreauthCommand:
+    """`/preauth <verb> ...`, bound to the services it calls; they check who may do what."""
+
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        people: Directory,
+        opening: Opening,
+        changes: Changes,
+        lists: Lists,
+        cards: Cards,
+    ) -> None:
+        self.slack, self.people, self.cards = slack, people, cards
+        self.opening, self.changes, self.lists = opening, changes, lists
+
+    def command(self) -> Command:
+        return Command(
+            "preauth", "Track pre-approvals (prior authorizations) until resolved", USAGE, self.run
         )
-    )
-    renderers = Renderers(round=views.round_dm, risk=views.risk_post)
-    care.add_reminder_kind(OwnerRound(care, renderers))
-    care.add_reminder_kind(RiskCheck(care, renderers))
-    care.add_reminder_kind(
-        ApprovalExpiry(care, lambda team, item: refresh(care, care.slack, team, item))
-    )
 
-
-def run(care: Care, ask: Ask) -> Reply | None:
-    verb, _, rest = ask.text.strip().partition(" ")
-    verb, rest = verb.lower(), rest.strip()
-    try:
-        if verb in ("", "new") and not rest:
-            return preapproval_form.open_form(care, ask)
-        if verb == "new":
-            return _quick(care, ask, rest)
-        if verb in ("list", "show"):
-            doing = "look up pre-approvals" if verb == "show" else "list pre-approvals"
-            ref = parse_ref(rest) if verb == "show" else None
-            refused = refuse_outside_care_team(care, ask, doing, ref)
-            if refused is not None:
-                return refused
-        if verb == "list":
-            return views.item_list(lists.list_items(care, ask.team_id, ask.user_id, rest))
-        if verb == "show":
-            zone = care.people.timezone(ask.team_id, ask.user_id)
-            item = lists.show(care, ask.team_id, rest)
-            return views.shown(item, zone)
-        ref, _, more = rest.partition(" ")
-        more = more.strip()
-        if verb in STATUS_VERBS or verb in ("assign", "snooze", "note"):
-            # A change answers with the patient, and only a care team changes requests.
-            refused = refuse_outside_care_team(care, ask, "change pre-approvals", parse_ref(ref))
-            if refused is not None:
-                return refused
-        if verb in STATUS_VERBS:
-            return _status(care, ask, ref, STATUS_VERBS[verb], more)
-        if verb == "assign":
-            users = extract_user_ids(more)
-            change = changes.assign(
-                care, ask.team_id, ask.user_id, ref, users[0] if users else None
-            )
-            _tell_new_owner(care, ask.user_id, change)
-            return _after(care, ask, change)
-        if verb == "snooze":
-            return _after(
-                care,
-                ask,
-                changes.snooze(care, ask.team_id, ask.user_id, ref, plain_slack_text(more)),
-            )
-        if verb == "note":
-            return _after(
-                care, ask, changes.note(care, ask.team_id, ask.user_id, ref, plain_slack_text(more))
-            )
-    except (PreauthRefused, QuickFormError) as refused:
-        return Reply(text=escape(str(refused)))
-    return Reply(
-        text=f"I don't know `/preauth {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
-    )
-
-
-def _quick(care: Care, ask: Ask, text: str) -> Reply:
-    typed = parse_quick_request(text)
-    if typed.patient.ref:  # what was understood would show the patient behind the ref
-        doing = "open a pre-approval for an existing patient"
-        refused = refuse_outside_care_team(care, ask, doing, parse_ref(typed.patient.ref))
-        if refused is not None:
-            return refused
-    zone = care.people.timezone(ask.team_id, ask.user_id)
-    needed_by = None
-    if typed.needed_by:
+    def run(self, ask: Ask) -> Reply | None:
+        verb, _, rest = ask.text.strip().partition(" ")
+        verb, rest = verb.lower(), rest.strip()
+        actor = Actor.of(ask)
         try:
-            needed_by = care.times.parse(typed.needed_by, care.clock.now(), zone).at
-        except TimeParseError as error:
-            raise PreauthRefused(f"Needed by: {error}") from None
-    request = NewRequest(
-        patient=typed.patient,
-        payer=typed.payer,
-        service=typed.service,
-        service_codes=typed.service_codes,
-        diagnosis_codes=typed.diagnosis_codes,
-        appointment_ref=typed.appointment_ref,
-        owner=typed.owner,
-        needed_by=needed_by,
-        urgency=typed.urgency,
-        payer_ref=typed.payer_ref,
-    )
-    item = preapprovals.create(care, ask.team_id, ask.user_id, ask.channel_id, request)
-    if item.owner != ask.user_id:
-        _dm(
-            care,
-            item.owner,
-            f"<@{ask.user_id}> opened *{item.ref}* and made you its owner. "
-            f"`/preauth show {item.ref}` shows it; reminders come on business-day mornings.",
+            if verb in ("", "new") and not rest:
+                return open_form(self.slack, ask)
+            if verb == "new":
+                return self._new(actor, rest)
+            if verb == "list":
+                return views.item_list(self.lists.list_items(actor, rest))
+            if verb == "show":
+                item = self.lists.show(actor, rest)
+                return views.shown(item, self.people.timezone(ask.team_id, ask.user_id))
+            ref, _, more = rest.partition(" ")
+            more = more.strip()
+            if verb in STATUS_VERBS:
+                return self._after(actor, self.changes.record(actor, ref, STATUS_VERBS[verb], more))
+            if verb == "assign":
+                users = extract_user_ids(more)
+                change = self.changes.assign(actor, ref, users[0] if users else None)
+                if change.item.owner != actor.user_id:
+                    item = change.item
+                    self._dm(
+                        item.owner,
+                        f"<@{actor.user_id}> handed you *{item.ref}*. "
+                        f"`/preauth show {item.ref}` shows it.",
+                    )
+                return self._after(actor, change)
+            if verb == "snooze":
+                return self._after(actor, self.changes.snooze(actor, ref, plain_slack_text(more)))
+            if verb == "note":
+                return self._after(actor, self.changes.note(actor, ref, plain_slack_text(more)))
+        except (PreauthRefused, QuickFormError) as refused:
+            return Reply(text=escape(str(refused)))
+        return Reply(
+            text=f"I don't know `/preauth {escape(verb)}`. Try:\n"
+            + "\n".join(f"`{u}`" for u in USAGE)
         )
-    return views.created(item, zone)
 
+    def _new(self, actor: Actor, text: str) -> Reply:
+        item = self.opening.quick(actor, text)
+        if item.owner != actor.user_id:
+            self._dm(
+                item.owner,
+                f"<@{actor.user_id}> opened *{item.ref}* and made you its owner. "
+                f"`/preauth show {item.ref}` shows it; reminders come on business-day mornings.",
+            )
+        return views.created(item, self.people.timezone(actor.team_id, actor.user_id))
 
-def _status(care: Care, ask: Ask, ref: str, action: Action, more: str) -> Reply:
-    zone = care.people.timezone(ask.team_id, ask.user_id)
-    details = Details()
-    text = plain_slack_text(more)
-    if action is Action.SUBMIT:
-        details = Details(payer_ref=_payer_ref(text))
-    elif action in (Action.APPROVE, Action.PARTIAL):
-        details = approval_details(care, text, zone)
-    elif action is Action.DENY:
-        details = Details(reason=text)
-    noted = f"{action.value}: {' '.join(text.split())}"
-    if action in (Action.PEND, Action.CANCEL) and len(noted) > changes.MAX_NOTE_CHARS:
-        # Checked first: the status must not change when its note is then refused.
-        raise PreauthRefused(
-            f"A note is at most {changes.MAX_NOTE_CHARS} characters; that one has {len(noted)}."
-        )
-    change = changes.act(care, ask.team_id, ask.user_id, ref, action, details)
-    if action in (Action.PEND, Action.CANCEL) and text:
-        changes.note(care, ask.team_id, ask.user_id, ref, noted)
-    return _after(care, ask, change)
+    def _after(self, actor: Actor, change: Changed) -> Reply:
+        """Redraw what showed the request, and tell the person what happened."""
+        self.cards.refresh(self.slack, actor.team_id, change.item)
+        return views.changed(change, self.people.timezone(actor.team_id, actor.user_id))
 
-
-def _payer_ref(text: str) -> str | None:
-    try:
-        return check_payer_ref(text)
-    except QuickFormError as error:
-        raise PreauthRefused(str(error)) from None
-
-
-def approval_details(care: Care, text: str, zone: ZoneInfo) -> Details:
-    """ "AUTH-1 units 12 from 2027-03-01 until 2027-06-30" as the approval's details."""
-    found = _APPROVAL.match(text.strip())
-    if found is None or not found["auth"]:
-        raise PreauthRefused(
-            "Give the auth number. Example: /preauth approve PA-3 AUTH-12345 until 2027-06-30"
-        )
-    units = None
-    if found["units"]:
-        if not found["units"].isdigit() or not 0 < int(found["units"]) < 100000:
-            raise PreauthRefused(f'"{found["units"]}" is not a number of units. Example: units 12')
-        units = int(found["units"])
-    return Details(
-        auth_number=found["auth"].strip(),
-        approved_units=units,
-        valid_from=_day(care, found["start"], zone),
-        valid_to=_day(care, found["end"], zone),
-    )
-
-
-def _day(care: Care, text: str | None, zone: ZoneInfo) -> date | None:
-    if not text:
-        return None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+    def _dm(self, user: str, text: str) -> None:
         try:
-            return date.fromisoformat(text.strip())
-        except ValueError:
-            raise PreauthRefused(f'"{text}" is not a date. Example: until 2027-06-30') from None
-    try:
-        return care.times.parse(text, care.clock.now(), zone).at.astimezone(zone).date()
-    except TimeParseError as error:
-        raise PreauthRefused(str(error)) from None
-
-
-def _after(care: Care, ask: Ask, change: changes.Changed) -> Reply:
-    """Redraw what showed the request, and tell the person what happened."""
-    refresh(care, care.slack, ask.team_id, change.item)
-    return views.changed(change, care.people.timezone(ask.team_id, ask.user_id))
-
-
-def _tell_new_owner(care: Care, by: str, change: changes.Changed) -> None:
-    item = change.item
-    if item.owner != by:
-        _dm(
-            care,
-            item.owner,
-            f"<@{by}> handed you *{item.ref}*. `/preauth show {item.ref}` shows it.",
-        )
-
-
-def _dm(care: Care, user: str, text: str) -> None:
-    try:
-        care.slack.chat_postMessage(channel=user, text=text)
-    except Exception as error:  # a courtesy; the rounds will reach them anyway
-        log.info("could not DM a new owner: %s", type(error).__name__)
+            self.slack.chat_postMessage(channel=user, text=text)
+        except Exception as error:  # a courtesy; the rounds will reach them anyway
+            log.info("could not DM a new owner: %s", type(error).__name__)

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.preapprovals import changes, lists
-from bot.preapprovals.changes import Details
-from bot.preapprovals.opening import PreauthRefused
+from bot.preapprovals.items import PreauthRefused
 from bot.preapprovals.rules.preapproval import Action, check_auth_number
+from bot.preapprovals.typed import Details
+from bot.shared.access import Actor
 from bot.shared.commands import Reply
 from bot.shared.rules.mrkdwn import escape
 from handlers.preapprovals import views
-from handlers.preapprovals.cards import refresh
 from handlers.preapprovals.form import input_block, plain_text, show, values_of
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.preapprovals.changes import Changes
+    from bot.shared.directory import Directory
+    from handlers.preapprovals.cards import Cards
 
 DECISION_FORM = "preauth_decision_form"
-
-
-def register(app: App, care: Care) -> None:
-    app.view(DECISION_FORM)(on_submit_decision)
 
 
 def decision_view(action: Action, ref: str, channel: str) -> dict[str, Any]:
@@ -67,53 +64,66 @@ def decision_view(action: Action, ref: str, channel: str) -> dict[str, Any]:
     }
 
 
-def on_submit_decision(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
-) -> None:
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    meta = json.loads(view.get("private_metadata") or "{}")
-    typed = values_of(view)
-    action = Action(meta.get("a", Action.APPROVE.value))
-    errors: dict[str, str] = {}
-    details = Details(reason=typed.get("reason"))
-    if action is not Action.DENY:
-        action = Action.PARTIAL if typed.get("decision") == "partial" else Action.APPROVE
-        try:
-            check_auth_number(typed.get("auth_number", ""))
-        except ValueError as error:
-            errors["auth_number"] = str(error)[:150]
-        units = typed.get("units")
-        if units and not (units.isdigit() and int(units) > 0):
-            errors["units"] = "A whole number of units, like 12."
-        if errors:
-            ack(response_action="errors", errors=errors)
+class DecisionForm:
+    """The Approved... / Denied... modal's submission, bound to the services it calls."""
+
+    def __init__(
+        self,
+        *,
+        changes: Changes,
+        cards: Cards,
+        people: Directory,
+        first_time: Callable[[str, str], bool],
+    ) -> None:
+        self.changes, self.cards, self.people = changes, cards, people
+        self.first_time = first_time
+
+    def register(self, app: App) -> None:
+        app.view(DECISION_FORM)(self.on_submit)
+
+    def on_submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        team, user = context.team_id, body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        typed = values_of(view)
+        action = Action(meta.get("a", Action.APPROVE.value))
+        errors: dict[str, str] = {}
+        details = Details(reason=typed.get("reason"))
+        if action is not Action.DENY:
+            action = Action.PARTIAL if typed.get("decision") == "partial" else Action.APPROVE
+            try:
+                check_auth_number(typed.get("auth_number", ""))
+            except ValueError as error:
+                errors["auth_number"] = str(error)[:150]
+            units = typed.get("units")
+            if units and not (units.isdigit() and int(units) > 0):
+                errors["units"] = "A whole number of units, like 12."
+            if errors:
+                ack(response_action="errors", errors=errors)
+                return
+            details = Details(
+                auth_number=typed.get("auth_number"),
+                approved_units=int(units) if units else None,
+                valid_from=_date(typed.get("valid_from")),
+                valid_to=_date(typed.get("valid_to")),
+            )
+        if not self.first_time(team, f"view:{view['id']}"):
+            ack()
             return
-        details = Details(
-            auth_number=typed.get("auth_number"),
-            approved_units=int(units) if units else None,
-            valid_from=_date(typed.get("valid_from")),
-            valid_to=_date(typed.get("valid_to")),
-        )
-    if not care.first_time(team, f"view:{view['id']}"):
         ack()
-        return
-    ack()
-    channel = meta.get("c") or user
-    try:
-        change = changes.act(care, team, user, meta.get("r", ""), action, details)
-    except PreauthRefused as refused:
-        with contextlib.suppress(PreauthRefused):  # no such request: nothing to redraw
-            refresh(care, client, team, lists.show(care, team, meta.get("r", "")))
-        show(
-            client,
-            channel,
-            user,
-            Reply(text=f":information_source: Nothing changed. {escape(str(refused))}"),
-        )
-        return
-    refresh(care, client, team, change.item)
-    show(client, channel, user, views.changed(change, care.people.timezone(team, user)))
+        channel = meta.get("c") or user
+        actor = Actor(team, user, channel if channel != user else None)
+        ref = meta.get("r", "")
+        try:
+            change = self.changes.act(actor, ref, action, details)
+        except PreauthRefused as refused:
+            self.cards.refresh_ref(client, team, ref)
+            text = f":information_source: Nothing changed. {escape(str(refused))}"
+            show(client, channel, user, Reply(text=text))
+            return
+        self.cards.refresh(client, team, change.item)
+        show(client, channel, user, views.changed(change, self.people.timezone(team, user)))
 
 
 def _date(text: str | None) -> date | None:

@@ -8,34 +8,25 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.preapprovals import opening as preapprovals
-from bot.preapprovals.opening import NewRequest, PreauthRefused
+from bot.preapprovals.items import PreauthRefused
 from bot.preapprovals.rules.preapproval import Urgency
-from bot.preapprovals.rules.quickform import (
-    check_diagnosis_codes,
-    check_payer,
-    check_payer_ref,
-    check_service,
-    service_codes,
-)
-from bot.shared.access import care_team_refusal
+from bot.shared.access import Actor
 from bot.shared.commands import Ask, Block, Reply
 from bot.shared.rules.mrkdwn import escape
-from bot.shared.rules.patients import QuickFormError, read_patient
-from bot.shared.rules.timeparse import TimeParseError
+from bot.shared.rules.refusals import Refused
 from handlers.preapprovals import views
-from storage import patients
-from storage.preapprovals import queries as stored
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.preapprovals.opening import Opening
+    from bot.shared.directory import Directory
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +46,6 @@ _TEXTS: dict[str, tuple[str, str, int, bool, bool]] = {
     "payer_ref": ("Payer reference", "REF-778812", 64, True, False),
     "notes": ("Notes", "Clinicals faxed to the payer", 1000, True, True),
 }  # fmt: skip
-
-
-def register(app: App, care: Care) -> None:
-    app.action(OPEN_ACTION)(on_open)
-    app.view(NEW_FORM)(on_submit_new)
 
 
 def plain_text(text: str) -> dict[str, str]:
@@ -129,9 +115,9 @@ def open_view(client: WebClient, trigger_id: str | None, view: dict[str, Any]) -
     return True
 
 
-def open_form(care: Care, ask: Ask) -> Reply | None:
+def open_form(slack: WebClient, ask: Ask) -> Reply | None:
     """/preauth new on its own: the form at once when Slack gave a trigger, else a button."""
-    if open_view(care.slack, ask.trigger_id, new_view(ask.user_id, ask.channel_id)):
+    if open_view(slack, ask.trigger_id, new_view(ask.user_id, ask.channel_id)):
         return None
     text = "Open a pre-approval with the form, or type it: `/preauth new Jane Doe, Aetna, MRI`."
     button = {"type": "button", "text": plain_text("Open the form"), "action_id": OPEN_ACTION}
@@ -160,95 +146,44 @@ def values_of(view: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def read_new(
-    care: Care, team: str, user: str, typed: dict[str, str]
-) -> NewRequest | dict[str, str]:
-    """The form as a NewRequest, or the errors to show under its fields."""
-    errors: dict[str, str] = {}
+class NewForm:
+    """The new pre-approval modal's listeners, bound to the service that opens requests."""
 
-    def check(block: str, read: Any) -> Any:
-        try:
-            return read(typed.get(block, ""))
-        except (QuickFormError, ValueError) as error:
-            errors[block] = str(error)[:150]
-            return None
+    def __init__(
+        self,
+        *,
+        opening: Opening,
+        people: Directory,
+        first_time: Callable[[str, str], bool],
+    ) -> None:
+        self.opening, self.people, self.first_time = opening, people, first_time
 
-    patient = check("patient", read_patient)
-    payer = check("payer", check_payer)
-    service = check("service", check_service)
-    codes = typed.get("codes") or None
-    if service and not codes:
-        service, codes = service_codes(service)
-    diagnosis = check("diagnosis", check_diagnosis_codes)
-    payer_ref = check("payer_ref", check_payer_ref)
-    appointment = typed.get("appointment")
-    with care.db.session(read_only=True) as session:
-        if (
-            patient is not None
-            and patient.ref
-            and not patients.get_by_ref(session, team, patient.ref)
-        ):
-            errors["patient"] = f"No patient {patient.ref} here; give a name, e.g. Jane Doe."
-        found = stored.appointment_by_ref(session, team, appointment) if appointment else None
-    if appointment and found is None:
-        errors["appointment"] = f"No visit {appointment[:12]} here; refs look like A-12."
-    appointment = found.ref if found is not None else None
-    owner = typed.get("owner") or user
-    try:
-        preapprovals.check_owner(care, team, owner)
-    except PreauthRefused:  # its reply mentions them, which a form error cannot show
-        errors["owner"] = "They can't own a pre-approval (a bot, or gone): pick a current member."
-    needed_by = None
-    if typed.get("needed_by"):
-        zone = care.people.timezone(team, user)
-        try:
-            needed_by = care.times.parse(typed["needed_by"], care.clock.now(), zone).at
-        except TimeParseError as error:
-            errors["needed_by"] = error.problem[:150]
-    if errors:
-        return errors
-    return NewRequest(
-        patient=patient,
-        payer=payer,
-        service=service,
-        service_codes=codes,
-        diagnosis_codes=diagnosis,
-        appointment_ref=appointment,
-        owner=owner,
-        needed_by=needed_by,
-        urgency=Urgency(typed.get("urgency", Urgency.STANDARD.value)),
-        payer_ref=payer_ref,
-        notes=typed.get("notes"),
-    )
+    def register(self, app: App) -> None:
+        app.action(OPEN_ACTION)(on_open)
+        app.view(NEW_FORM)(self.on_submit)
 
-
-def on_submit_new(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
-) -> None:
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    channel = json.loads(view.get("private_metadata") or "{}").get("c") or user
-    request = read_new(care, team, user, values_of(view))
-    if isinstance(request, dict):
-        ack(response_action="errors", errors=request)
-        return
-    if not care.first_time(team, f"view:{view['id']}"):
-        ack()
-        return
-    ack()
-    if request.patient.ref:  # what it answers shows the patient behind the ref
-        doing = "open a pre-approval for an existing patient"
-        where = channel if channel[:1] in ("C", "G") else None
-        refusal = care_team_refusal(care, team, user, doing, request.patient.ref, where)
-        if refusal is not None:
-            show(client, channel, user, Reply(text=refusal))
+    def on_submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        team, user = context.team_id, body["user"]["id"]
+        channel = json.loads(view.get("private_metadata") or "{}").get("c") or user
+        actor = Actor(team, user, channel if channel != user else None)
+        request = self.opening.read_form(actor, values_of(view))
+        if isinstance(request, dict):
+            ack(response_action="errors", errors=request)
             return
-    try:
-        item = preapprovals.create(care, team, user, channel, request)
-        reply = views.created(item, care.people.timezone(team, user))
-    except PreauthRefused as refused:
-        reply = Reply(text=escape(str(refused)))
-    show(client, channel, user, reply)
+        if not self.first_time(team, f"view:{view['id']}"):
+            ack()
+            return
+        ack()
+        try:
+            item = self.opening.create(actor, request)
+            reply = views.created(item, self.people.timezone(team, user))
+        except PreauthRefused as refused:
+            reply = Reply(text=escape(str(refused)))
+        except Refused as refused:  # shown where the form was opened, like any other answer
+            reply = Reply(text=str(refused))
+        show(client, channel, user, reply)
 
 
 def show(client: WebClient, channel: str, user: str, reply: Reply) -> None:

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.preapprovals import lists
-from bot.shared.home import HomeSection, Page, Viewer
+from bot.shared.access import Actor
+from bot.shared.home import HomeSection, HomeTab, Page, Viewer
 from handlers.preapprovals import views
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.preapprovals.lists import Lists
 
 
-def register(care: Care) -> None:
-    care.home.add_section(
-        HomeSection(
-            "preauth",
-            "Your pending pre-approvals",
-            lambda viewer, offset, limit: load(care, viewer, offset, limit),
-            "No pending pre-approvals.",
-        )
+def register(home: HomeTab, lists: Lists) -> None:
+    def load(viewer: Viewer, offset: int, limit: int) -> Page:
+        # The viewer's own list, checked like any other: the Home tab is one more way in.
+        mine = lists.list_items(Actor(viewer.team_id, viewer.user_id), "mine").items
+        rows = tuple(views.item_blocks(i, viewer.zone) for i in mine[offset : offset + limit])
+        return Page(rows, len(mine))
+
+    home.add_section(
+        HomeSection("preauth", "Your pending pre-approvals", load, "No pending pre-approvals.")
     )
-
-
-def load(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
-    mine = lists.list_items(care, viewer.team_id, viewer.user_id, "mine").items
-    rows = tuple(views.item_blocks(item, viewer.zone) for item in mine[offset : offset + limit])
-    return Page(rows, len(mine))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from bot.sandbox.world import Sandbox
 from storage import audit, reminders
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
+from tests.e2e.test_channel_settings import save
 
 TEAM = "T0CAREBOT"
 # START is Mon 1 Mar 2027, 2:00 PM in New York (dana); sam.nurse reads Los Angeles time.
@@ -62,8 +63,8 @@ def test_each_owner_gets_one_dm_per_round_at_nine_their_time(
 
 
 def test_weekends_and_holidays_get_no_round(sandbox: Sandbox, slack: SlackDriver) -> None:
-    care = sandbox.runtime.care
-    care.settings = care.settings.with_changes(holidays=frozenset({date(2027, 3, 8)}))
+    # The holidays of the channel the request is opened in (settings are read per channel).
+    save(slack, {"Holidays (no digest, no slots)": "2027-03-08"})
     slack.command("/preauth", "new Jane Doe, Aetna, MRI")
 
     for day in range(8):  # Tue 2 Mar .. Tue 9 Mar, at 9:00 in New York

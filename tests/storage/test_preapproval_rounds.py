@@ -109,7 +109,15 @@ def owner_round(db: Database) -> tuple[OwnerRound, RecordingSlack]:
         times=TimeParser(),
         slack=slack,  # type: ignore[arg-type]
     )
-    return OwnerRound(care, Renderers(round=listed, risk=listed)), slack  # type: ignore[arg-type]
+    kind = OwnerRound(
+        db=db,
+        slack=slack,  # type: ignore[arg-type]
+        people=care.people,
+        in_force=care.in_force,
+        home=care.home,
+        render=Renderers(round=listed, risk=listed),  # type: ignore[arg-type]
+    )
+    return kind, slack
 
 
 @pytest.mark.postgres

@@ -84,8 +84,13 @@ class Directory:
 
 def members_of(care: Care, group_id: str) -> frozenset[str]:
     """Who is in a Slack user group now; empty when Slack can't say."""
+    return group_members(care.slack, group_id)
+
+
+def group_members(slack: WebClient, group_id: str) -> frozenset[str]:
+    """Who is in a Slack user group now; empty when Slack can't say."""
     try:
-        answer = care.slack.usergroups_users_list(usergroup=group_id)
+        answer = slack.usergroups_users_list(usergroup=group_id)
     except SlackApiError as error:
         log.info("could not read a user group's members: %s", error.response.get("error"))
         return frozenset()

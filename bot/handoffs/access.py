@@ -50,7 +50,13 @@ class HandoffAccess:
         channel, may read it; anyone else is refused (audited), without the patient."""
         if self.named(actor.user_id, handoff):
             return  # handed to them: they read it in a care team or not
+        self.require_team_reader(actor, handoff, doing)
+
+    def require_team_reader(self, actor: Actor, handoff: Handoff, doing: str) -> None:
+        """A care-team member named on the handoff or in its channel; anyone else is refused."""
         self.access.require_care_team(actor, doing, handoff.ref)
+        if self.named(actor.user_id, handoff):
+            return
         if actor.user_id in self.channel_members(handoff.channel_id):
             return
         raise self.access.refused(
@@ -77,11 +83,11 @@ class HandoffAccess:
             raise self.access.refused(actor, HandoffRefused(refusal), handoff.ref)
 
     def require_ticker(self, actor: Actor, handoff: Handoff, position: int) -> None:
-        """An action item's owner ticks it off (from the DM reminder, in a care team or not);
-        anyone who may read the handoff may tick it too."""
+        """A care-team member who may read the handoff ticks its items off."""
         item = handoff.item(position)
-        if item is None or item.owner != actor.user_id:
-            self.require_reader(actor, handoff, "tick off action items")
+        if item is not None and item.owner == actor.user_id:
+            return  # their own item (DMed to them when due): in a care team or not
+        self.require_team_reader(actor, handoff, "tick off action items")
         if item is None:
             raise HandoffRefused(f"{handoff.ref} has no action item {position}.")
 

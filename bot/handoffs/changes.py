@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from bot.handoffs.access import HandoffAccess
 from bot.handoffs.lists import ACTION_DUE, ESCALATION, HandoffReader, view_of
 from bot.handoffs.patients import existing_patient, stored_patient
+from bot.handoffs.planning import as_typed, plan_items, retime_escalation
 from bot.handoffs.rules.actions import ActionItem, parse_actions
 from bot.handoffs.rules.escalation import first_at
 from bot.handoffs.rules.handoff import HandoffRefused, check_sections, check_synthesis
-from bot.handoffs.rules.records import Handoff, HandoffInput, Item, concerned, item_subject
+from bot.handoffs.rules.records import Handoff, HandoffInput, concerned, item_subject
 from bot.shared.access import Actor
 from bot.shared.rules.clock import Clock
-from bot.shared.rules.ladders import Ladder
 from storage import SqlAuditLog, reminders
 from storage.handoffs import queries as handoffs
 
@@ -166,7 +166,7 @@ class HandoffChanges:
                 reminders.schedule(
                     session, handoff.team_id, ESCALATION, handoff.ref, escalate_at, now=now
                 )
-            _plan_items(session, handoff, handoff.items, now)
+            plan_items(session, handoff, handoff.items, now)
             self.plan_digest(session, handoff.team_id, handoff.channel_id, now)
             SqlAuditLog(session).record(
                 handoff.team_id,
@@ -248,7 +248,7 @@ class HandoffChanges:
                     f"{handoff.ref} was acknowledged a moment ago; it stays as read."
                 )
             gone = {item_subject(row.ref, a.position) for a in row.actions}
-            as_was = {_as_typed(a.position, a.text, a.owner_id, a.due_at) for a in row.actions}
+            as_was = {as_typed(a.position, a.text, a.owner_id, a.due_at) for a in row.actions}
             handoffs.replace_content(
                 session,
                 row,
@@ -268,12 +268,12 @@ class HandoffChanges:
                 changed = tuple(
                     i
                     for i in edited.items
-                    if _as_typed(i.position, i.text, i.owner, i.due) not in as_was
+                    if as_typed(i.position, i.text, i.owner, i.due) not in as_was
                 )
-                _plan_items(session, edited, changed, now)
+                plan_items(session, edited, changed, now)
                 if edited.severity is not handoff.severity:
                     ladder = in_force.handoff_ladders[edited.severity]
-                    _retime_escalation(session, edited, ladder, edited.posted_at, now)
+                    retime_escalation(session, edited, ladder, edited.posted_at, now)
             SqlAuditLog(session).record(
                 team, user, "handoff.edit", row.ref, row.channel_id, actor.request_id, at=now
             )
@@ -301,32 +301,3 @@ class HandoffChanges:
             people |= found_people
             groups |= found_groups
         self.home.changed(versions[0].team_id, people, groups)
-
-
-def _plan_items(session: Session, handoff: Handoff, items: tuple[Item, ...], now: datetime) -> None:
-    for item in items:
-        subject = item_subject(handoff.ref, item.position)
-        if item.owner and item.due and item.done_at is None:
-            reminders.schedule(
-                session, handoff.team_id, ACTION_DUE, subject, max(item.due, now), now=now
-            )
-        else:
-            reminders.cancel(session, handoff.team_id, ACTION_DUE, subject, now=now)
-
-
-def _as_typed(
-    position: int, text: str, owner: str | None, due: datetime | None
-) -> tuple[int, str, str | None, datetime | None]:
-    """An action item as the edit form writes it back: its due time to the minute."""
-    return position, text, owner, due.replace(second=0, microsecond=0) if due else None
-
-
-def _retime_escalation(
-    session: Session, handoff: Handoff, ladder: Ladder, posted_at: datetime, now: datetime
-) -> None:
-    """A new severity climbs its own ladder from the post, past the rungs already sent."""
-    if handoff.escalated >= len(ladder):
-        reminders.cancel(session, handoff.team_id, ESCALATION, handoff.ref, now=now)
-        return
-    due = max(posted_at + ladder[handoff.escalated][1], now)
-    reminders.schedule(session, handoff.team_id, ESCALATION, handoff.ref, due, now=now)

@@ -1,4 +1,10 @@
-"""Where a handoff may go and who may read or acknowledge it: Slack's answers, checked."""
+"""Who may read or change a handoff, and where one may go: decided here, on each operation.
+
+The rule: a care-team member may act on a handoff of a channel they are in; someone named
+on it (its author, receiver, a member of its role, an action item's owner) may act on it
+too, in a care team or not, since it was handed to them. Every refusal of a person is
+audited once, as access.refused.
+"""
 
 from __future__ import annotations
 
@@ -8,131 +14,192 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs.lists import Handoff
 from bot.handoffs.rules.actions import ActionItem
 from bot.handoffs.rules.handoff import HandoffRefused, Receiver, acknowledge_refusal
-from bot.shared.access import record_refusal
-from bot.shared.directory import members_of
+from bot.handoffs.rules.records import Handoff
+from bot.shared.access import Access, Actor
+from bot.shared.directory import group_members
 from bot.shared.rules.people import UnknownPerson
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from slack_sdk import WebClient
+
+    from bot.shared.care_teams import CareTeams
+    from bot.shared.directory import Directory
 
 log = logging.getLogger(__name__)
 
-
-def check_channel(
-    care: Care, team_id: str, user_id: str, channel_id: str, request_id: str = ""
-) -> None:
-    """Refuse a channel a handoff cannot go to: a DM, an archived channel, one without the bot,
-    one no admin registered as a care-team channel (that refusal is audited)."""
-    invite = "Invite me there with `/invite @carebot`, then try again."
-    if channel_id.startswith("D"):
-        raise HandoffRefused(
-            "Handoffs go to a care-team channel, not a direct message. Run `/handoff` in the "
-            "team's channel, or pick the channel in the form."
-        )
-    try:
-        channel = care.slack.conversations_info(channel=channel_id)["channel"]
-    except SlackApiError as error:
-        if error.response.get("error") == "channel_not_found":
-            raise HandoffRefused(f"I can't see <#{channel_id}>. {invite}") from None
-        raise
-    if channel.get("is_im") or channel.get("is_mpim"):
-        raise HandoffRefused("Handoffs go to a care-team channel, not a direct message.")
-    if channel.get("is_archived"):
-        raise HandoffRefused(
-            f"<#{channel_id}> is archived, so nobody would see the handoff there. "
-            "Pick the team's current channel."
-        )
-    if channel.get("is_member") is False:
-        raise HandoffRefused(f"I'm not in <#{channel_id}>. {invite}")
-    care_teams = care.roles.care_teams
-    if care_teams is None or not care_teams.is_care_channel(team_id, channel_id):
-        record_refusal(care, team_id, user_id, None, channel_id, request_id)
-        raise HandoffRefused(
-            f"Handoffs go only to care-team channels, and <#{channel_id}> is not one. Pick "
-            "your team's channel, or ask a carebot admin to mark this one as a care-team "
-            "channel with `/carebot settings`."
-        )
+INVITE = "Invite me there with `/invite @carebot`, then try again."
 
 
-def check_receiver(care: Care, team_id: str, author_id: str, receiver: Receiver) -> None:
-    if receiver.user_id:
-        if receiver.user_id == author_id:
+class HandoffAccess:
+    """Slack's answers about people and channels, checked against the handoff rules."""
+
+    def __init__(
+        self, slack: WebClient, people: Directory, access: Access, care_teams: CareTeams | None
+    ) -> None:
+        self.slack, self.people, self.access, self.care_teams = slack, people, access, care_teams
+
+    # -- who may act on a handoff ---------------------------------------------------------
+
+    def require_care_team(self, actor: Actor, doing: str, ref: str | None = None) -> None:
+        self.access.require_care_team(actor, doing, ref)
+
+    def require_reader(self, actor: Actor, handoff: Handoff, doing: str) -> None:
+        """Its author, receiver, role members and item owners, and a care-team member in its
+        channel, may read it; anyone else is refused (audited), without the patient."""
+        if self.named(actor.user_id, handoff):
+            return  # handed to them: they read it in a care team or not
+        self.require_team_reader(actor, handoff, doing)
+
+    def require_team_reader(self, actor: Actor, handoff: Handoff, doing: str) -> None:
+        """A care-team member named on the handoff or in its channel; anyone else is refused."""
+        self.access.require_care_team(actor, doing, handoff.ref)
+        if self.named(actor.user_id, handoff):
+            return
+        if actor.user_id in self.channel_members(handoff.channel_id):
+            return
+        raise self.access.refused(
+            actor,
+            HandoffRefused(
+                f"{handoff.ref} was posted in <#{handoff.channel_id}>, which you're not in, so I "
+                f"can't show it to you. Ask <@{handoff.author_id}>, who wrote it."
+            ),
+            handoff.ref,
+        )
+
+    def require_acknowledger(self, actor: Actor, handoff: Handoff) -> None:
+        """Only its receiver (or a member of its role, not its author) reads it back; with
+        no receiver named, any care-team member but its author."""
+        user, receiver = actor.user_id, handoff.receiver
+        in_role = bool(receiver.group_id) and user in self.role_members(receiver)
+        if user != receiver.user_id and not (in_role and user != handoff.author_id):
+            # The receiver named on it may act from outside any care team; nobody else.
+            self.access.require_care_team(actor, "acknowledge handoffs", handoff.ref)
+        if handoff.acknowledged_at is not None:
+            return  # the first read-back stands: the caller says so
+        refusal = acknowledge_refusal(user, handoff.author_id, receiver, in_role)
+        if refusal:
+            raise self.access.refused(actor, HandoffRefused(refusal), handoff.ref)
+
+    def require_ticker(self, actor: Actor, handoff: Handoff, position: int) -> None:
+        """A care-team member who may read the handoff ticks its items off."""
+        item = handoff.item(position)
+        if item is not None and item.owner == actor.user_id:
+            return  # their own item (DMed to them when due): in a care team or not
+        self.require_team_reader(actor, handoff, "tick off action items")
+        if item is None:
+            raise HandoffRefused(f"{handoff.ref} has no action item {position}.")
+
+    def require_author(self, actor: Actor, handoff: Handoff, doing: str, what: str) -> None:
+        """Only its author, while in a care team, changes what a handoff says or reposts it."""
+        self.access.require_care_team(actor, doing, handoff.ref)
+        if actor.user_id != handoff.author_id:
+            raise self.access.refused(
+                actor,
+                HandoffRefused(
+                    f"Only <@{handoff.author_id}>, who wrote {handoff.ref}, can {what}."
+                ),
+                handoff.ref,
+            )
+
+    def named(self, user_id: str, handoff: Handoff) -> bool:
+        """On the handoff by name, or in the role it is addressed to."""
+        if handoff.named(user_id):
+            return True
+        return bool(handoff.receiver.group_id) and user_id in self.role_members(handoff.receiver)
+
+    def role_members(self, receiver: Receiver) -> frozenset[str]:
+        return group_members(self.slack, receiver.group_id) if receiver.group_id else frozenset()
+
+    def channel_members(self, channel_id: str) -> frozenset[str]:
+        """Who is in a channel now; empty when Slack can't say (so nobody extra reads it)."""
+        members: set[str] = set()
+        cursor = ""
+        try:
+            while True:
+                page = self.slack.conversations_members(
+                    channel=channel_id, cursor=cursor, limit=1000
+                )
+                members.update(page.get("members") or ())
+                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+                if not cursor:
+                    return frozenset(members)
+        except SlackApiError as error:
+            log.info("could not read a channel's members: %s", error.response.get("error"))
+            return frozenset()
+
+    # -- where a handoff may go, and whom it may name -------------------------------------
+
+    def check_channel(self, actor: Actor, channel_id: str) -> None:
+        """Refuse a channel a handoff cannot go to: a DM, an archived channel, one without the
+        bot, one no admin registered as a care-team channel (that refusal is audited)."""
+        if channel_id.startswith("D"):
             raise HandoffRefused(
-                "You can't hand off to yourself: name who takes over, or leave the receiver "
-                "empty so anyone in the channel can acknowledge."
+                "Handoffs go to a care-team channel, not a direct message. Run `/handoff` in the "
+                "team's channel, or pick the channel in the form."
             )
         try:
-            person = care.people.person(team_id, receiver.user_id)
-        except UnknownPerson:
-            raise HandoffRefused("I can't find that receiver in this workspace.") from None
-        if not person.can_be_assigned:
+            channel = self.slack.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError as error:
+            if error.response.get("error") == "channel_not_found":
+                raise HandoffRefused(f"I can't see <#{channel_id}>. {INVITE}") from None
+            raise
+        if channel.get("is_im") or channel.get("is_mpim"):
+            raise HandoffRefused("Handoffs go to a care-team channel, not a direct message.")
+        if channel.get("is_archived"):
             raise HandoffRefused(
-                f"<@{receiver.user_id}> can't receive handoffs (a bot or a deactivated "
-                "account). Name someone on the team."
+                f"<#{channel_id}> is archived, so nobody would see the handoff there. "
+                "Pick the team's current channel."
             )
-    if receiver.group_id and not members_of(care, receiver.group_id) - {author_id}:
-        raise HandoffRefused(
-            f"The group <!subteam^{receiver.group_id}> has nobody in it but you (or I can't "
-            "read it), so nobody could acknowledge. Name a person, or a group with members."
-        )
+        if channel.get("is_member") is False:
+            raise HandoffRefused(f"I'm not in <#{channel_id}>. {INVITE}")
+        if self.care_teams is None or not self.care_teams.is_care_channel(
+            actor.team_id, channel_id
+        ):
+            where = Actor(actor.team_id, actor.user_id, channel_id, actor.request_id)
+            raise self.access.refused(
+                where,
+                HandoffRefused(
+                    f"Handoffs go only to care-team channels, and <#{channel_id}> is not one. "
+                    "Pick your team's channel, or ask a carebot admin to mark this one as a "
+                    "care-team channel with `/carebot settings`."
+                ),
+            )
 
-
-def check_owners(care: Care, team_id: str, items: Sequence[ActionItem]) -> None:
-    """Refuse an action item owned by a bot, a deactivated account or nobody Slack knows."""
-    for owner in dict.fromkeys(item.owner for item in items if item.owner):
-        try:
-            person = care.people.person(team_id, owner)
-        except UnknownPerson:
-            raise HandoffRefused(f"I can't find <@{owner}>, named in the action list.") from None
-        if not person.can_be_assigned:
+    def check_receiver(self, team_id: str, author_id: str, receiver: Receiver) -> None:
+        if receiver.user_id:
+            if receiver.user_id == author_id:
+                raise HandoffRefused(
+                    "You can't hand off to yourself: name who takes over, or leave the receiver "
+                    "empty so anyone in the channel can acknowledge."
+                )
+            try:
+                person = self.people.person(team_id, receiver.user_id)
+            except UnknownPerson:
+                raise HandoffRefused("I can't find that receiver in this workspace.") from None
+            if not person.can_be_assigned:
+                raise HandoffRefused(
+                    f"<@{receiver.user_id}> can't receive handoffs (a bot or a deactivated "
+                    "account). Name someone on the team."
+                )
+        if receiver.group_id and not self.role_members(receiver) - {author_id}:
             raise HandoffRefused(
-                f"<@{owner}> can't own an action item (a bot or a deactivated account). "
-                "Name someone on the team, or leave the item without an owner."
+                f"The group <!subteam^{receiver.group_id}> has nobody in it but you (or I can't "
+                "read it), so nobody could acknowledge. Name a person, or a group with members."
             )
 
-
-def check_can_read(care: Care, handoff: Handoff, user_id: str) -> None:
-    """Refuse someone the handoff was not for: patient details stay with the care team.
-
-    Its author, receiver (or a member of its role), an action item's owner and anyone in
-    its channel may read it.
-    """
-    named = {handoff.author_id, handoff.receiver.user_id, *(i.owner for i in handoff.items)}
-    if user_id in named:
-        return
-    if handoff.receiver.group_id and user_id in members_of(care, handoff.receiver.group_id):
-        return
-    if user_id in _channel_members(care, handoff.channel_id):
-        return
-    raise HandoffRefused(
-        f"{handoff.ref} was posted in <#{handoff.channel_id}>, which you're not in, so I can't "
-        f"show it to you. Ask <@{handoff.author_id}>, who wrote it."
-    )
-
-
-def _channel_members(care: Care, channel_id: str) -> frozenset[str]:
-    """Who is in a channel now; empty when Slack can't say (so nobody extra reads it)."""
-    members: set[str] = set()
-    cursor = ""
-    try:
-        while True:
-            page = care.slack.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
-            members.update(page.get("members") or ())
-            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
-            if not cursor:
-                return frozenset(members)
-    except SlackApiError as error:
-        log.info("could not read a channel's members: %s", error.response.get("error"))
-        return frozenset()
-
-
-def acknowledge_refusal_for(care: Care, team_id: str, user_id: str, handoff: Handoff) -> str | None:
-    """Why this user may not acknowledge this handoff now, or None when they may."""
-    if handoff.acknowledged_at is not None:
-        return f"{handoff.ref} was already acknowledged by <@{handoff.acknowledged_by}>."
-    receiver = handoff.receiver
-    in_role = bool(receiver.group_id) and user_id in members_of(care, receiver.group_id or "")
-    return acknowledge_refusal(user_id, handoff.author_id, receiver, in_role)
+    def check_owners(self, team_id: str, items: Sequence[ActionItem]) -> None:
+        """Refuse an action item owned by a bot, a deactivated account or nobody Slack knows."""
+        for owner in dict.fromkeys(item.owner for item in items if item.owner):
+            try:
+                person = self.people.person(team_id, owner)
+            except UnknownPerson:
+                raise HandoffRefused(
+                    f"I can't find <@{owner}>, named in the action list."
+                ) from None
+            if not person.can_be_assigned:
+                raise HandoffRefused(
+                    f"<@{owner}> can't own an action item (a bot or a deactivated account). "
+                    "Name someone on the team, or leave the item without an owner."
+                )

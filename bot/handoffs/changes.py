@@ -1,166 +1,44 @@
 """Changing handoffs: create and post, acknowledge, tick items off, edit; each audited.
 
-A handoff is stored before it is posted, so a post Slack refuses loses nothing. Every
-change reads what it needs from Slack first and only then opens its write session.
+Each operation takes the person acting and checks access first (bot.handoffs.access). A
+handoff is stored before it is posted, so a post Slack refuses loses nothing. Every change
+reads what it needs from Slack first and only then opens its write session.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.digest import schedule as digest_schedule
-from bot.handoffs.access import acknowledge_refusal_for, check_channel, check_owners, check_receiver
-from bot.handoffs.lists import (
-    ACTION_DUE,
-    ESCALATION,
-    Handoff,
-    HandoffInput,
-    Item,
-    concerned,
-    get,
-    item_subject,
-    view_of,
-)
-from bot.handoffs.rules.actions import parse_actions
+from bot.handoffs.access import HandoffAccess
+from bot.handoffs.lists import ACTION_DUE, ESCALATION, HandoffReader, view_of
+from bot.handoffs.patients import existing_patient, stored_patient
+from bot.handoffs.planning import as_typed, plan_items, retime_escalation
+from bot.handoffs.rules.actions import ActionItem, parse_actions
 from bot.handoffs.rules.escalation import first_at
-from bot.handoffs.rules.handoff import QUICK_USAGE, HandoffRefused, check_sections, check_synthesis
-from bot.shared import channel_settings
-from bot.shared.rules.mrkdwn import escape
-from bot.shared.rules.patients import PatientSpec, QuickFormError, read_patient
-from storage import SqlAuditLog, patients, reminders
+from bot.handoffs.rules.handoff import HandoffRefused, check_sections, check_synthesis
+from bot.handoffs.rules.records import Handoff, HandoffInput, concerned, item_subject
+from bot.shared.access import Actor
+from bot.shared.rules.clock import Clock
+from storage import SqlAuditLog, reminders
 from storage.handoffs import queries as handoffs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.runtime.services import Care
-    from storage.models import PatientRow
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.directory import Directory
+    from bot.shared.home import HomeTab
+    from bot.shared.rules.timeparse import TimeParser
+    from storage import Database
 
 log = logging.getLogger(__name__)
 
-
-def create(
-    care: Care, team_id: str, author_id: str, given: HandoffInput, request_id: str
-) -> Handoff:
-    """Check and store a handoff (not yet posted); raises HandoffRefused with the reason."""
-    sections = check_sections(given.template, given.sections)
-    check_receiver(care, team_id, author_id, given.receiver)
-    zone = care.people.timezone(team_id, author_id)
-    now = care.clock.now()
-    items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
-    check_owners(care, team_id, items)
-    check_channel(care, team_id, author_id, given.channel_id, request_id)
-    # The card goes to the channel: its patients are shown as that channel says.
-    policy = care.channel_settings(team_id, given.channel_id).patient_display
-    with care.db.session() as session:
-        patient = _patient(session, team_id, given.patient, author_id, now)
-        row = handoffs.add(
-            session,
-            team_id,
-            patient_id=patient.id,
-            template=given.template.value,
-            severity=given.severity.value,
-            sections=sections,
-            channel_id=given.channel_id,
-            author_id=author_id,
-            receiver_user=given.receiver.user_id,
-            receiver_group=given.receiver.group_id,
-            actions=items,
-            now=now,
-        )
-        SqlAuditLog(session).record(
-            team_id,
-            author_id,
-            "handoff.create",
-            row.ref,
-            given.channel_id,
-            request_id or None,
-            at=now,
-        )
-        return view_of(row, policy)
-
-
-def check_patient(care: Care, team_id: str, typed: str) -> None:
-    """Refuse a patient that can't be read, or a P-ref nobody has in this workspace."""
-    with care.db.session(read_only=True) as session:
-        _existing(session, team_id, typed)
-
-
-def _existing(session: Session, team_id: str, typed: str) -> tuple[PatientSpec, PatientRow | None]:
-    """The typed patient read, and the stored one it names (None for a new name)."""
-    try:
-        spec = read_patient(typed)
-    except QuickFormError as problem:
-        raise HandoffRefused(escape(str(problem))) from None
-    if not spec.ref:
-        return spec, None
-    found = patients.get_by_ref(session, team_id, spec.ref)
-    if found is None:
-        raise HandoffRefused(
-            f"There is no patient {spec.ref} here. Give the name instead, as in `{QUICK_USAGE}`."
-        )
-    return spec, found
-
-
-def _patient(session: Session, team_id: str, typed: str, by: str, now: datetime) -> PatientRow:
-    spec, found = _existing(session, team_id, typed)
-    if found is not None:
-        return found
-    return patients.find_or_create(session, team_id, spec.name or "", spec.mrn, by, now=now)
-
-
-def record_posted(care: Care, handoff: Handoff, message_ts: str) -> Handoff:
-    """The card is in the channel: remember where, start the escalation clock and item reminders."""
-    now = care.clock.now()
-    # Read before the write session: one at a time.
-    in_force = care.channel_settings(handoff.team_id, handoff.channel_id)
-    ladder, policy = in_force.handoff_ladders[handoff.severity], in_force.patient_display
-    with care.db.session() as session:
-        handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
-        escalate_at = first_at(ladder, now)
-        if escalate_at is not None and handoff.acknowledged_at is None:
-            reminders.schedule(
-                session, handoff.team_id, ESCALATION, handoff.ref, escalate_at, now=now
-            )
-        _plan_items(session, handoff, handoff.items, now)
-        digest_schedule.plan(session, care.settings, handoff.team_id, handoff.channel_id, now)
-        SqlAuditLog(session).record(
-            handoff.team_id,
-            handoff.author_id,
-            "handoff.post",
-            handoff.ref,
-            handoff.channel_id,
-            at=now,
-        )
-        row = handoffs.get(session, handoff.team_id, handoff.id)
-        posted = view_of(row, policy)
-    _redraw_homes(care, posted)
-    return posted
-
-
-def _redraw_homes(care: Care, *versions: Handoff) -> None:
-    """Redraw the Home tabs of everyone a handoff (before and after a change) concerns."""
-    people: set[str] = set()
-    groups: set[str] = set()
-    for handoff in versions:
-        found_people, found_groups = concerned(handoff)
-        people |= found_people
-        groups |= found_groups
-    care.home.changed(versions[0].team_id, people, groups)
-
-
-def _plan_items(session: Session, handoff: Handoff, items: tuple[Item, ...], now: datetime) -> None:
-    for item in items:
-        subject = item_subject(handoff.ref, item.position)
-        if item.owner and item.due and item.done_at is None:
-            reminders.schedule(
-                session, handoff.team_id, ACTION_DUE, subject, max(item.due, now), now=now
-            )
-        else:
-            reminders.cancel(session, handoff.team_id, ACTION_DUE, subject, now=now)
+# Make sure a channel that gets handoffs gets its daily digest: (session, team, channel, now).
+PlanDigest = Callable[["Session", str, str, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -171,140 +49,255 @@ class Changed:
     first: bool
 
 
-def acknowledge(
-    care: Care, team_id: str, user_id: str, ref: str, synthesis: str, request_id: str = ""
-) -> Changed:
-    """The receiver's read-back closes the loop and stops the escalation; only one counts."""
-    text = check_synthesis(synthesis)
-    handoff = get(care, team_id, ref)
-    if handoff.acknowledged_at is None and (
-        refusal := acknowledge_refusal_for(care, team_id, user_id, handoff)
-    ):
-        raise HandoffRefused(refusal)
-    now = care.clock.now()
-    policy = care.channel_settings(team_id, handoff.channel_id).patient_display
-    with care.db.session() as session:
-        first = handoffs.acknowledge(session, team_id, handoff.id, user_id, text, now)
-        if first:
-            reminders.cancel(session, team_id, ESCALATION, handoff.ref, now=now)
+@dataclass(frozen=True)
+class FormProblems:
+    """What is wrong in a handoff form, by field, to show under each before the ack."""
+
+    patient: str | None = None
+    sections: str | None = None
+    actions: str | None = None
+    channel: str | None = None
+    receiver: str | None = None
+
+
+class HandoffChanges:
+    """Create, post, acknowledge, tick off and edit handoffs, for whoever may."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        times: TimeParser,
+        people: Directory,
+        in_force: SettingsResolver,
+        who: HandoffAccess,
+        reader: HandoffReader,
+        home: HomeTab,
+        plan_digest: PlanDigest,
+    ) -> None:
+        self.db, self.clock, self.times, self.people = db, clock, times, people
+        self.in_force, self.who, self.reader, self.home = in_force, who, reader, home
+        self.plan_digest = plan_digest
+
+    def may_write(self, actor: Actor) -> None:
+        """Opening the handoff form (command, button, shortcut): care-team members only."""
+        self.who.require_care_team(actor, "write handoffs")
+
+    def check_form(
+        self, actor: Actor, given: HandoffInput, editing: Handoff | None
+    ) -> FormProblems:
+        """Problems to show under their fields, checked before the ack (the channel's refusal
+        is audited, as when posting)."""
+        problems: dict[str, str] = {}
+        if editing is None:
+            try:
+                existing_patient(self.db, actor.team_id, given.patient)
+            except HandoffRefused as problem:
+                problems["patient"] = str(problem)
+        try:
+            check_sections(given.template, given.sections)
+        except HandoffRefused as problem:
+            problems["sections"] = str(problem)
+        try:
+            self.who.check_owners(actor.team_id, self._items(actor, given))
+        except HandoffRefused as problem:
+            problems["actions"] = str(problem)
+        if editing is None and given.channel_id:
+            try:
+                self.who.check_channel(actor, given.channel_id)
+            except HandoffRefused as problem:
+                problems["channel"] = str(problem)
+        try:
+            self.who.check_receiver(actor.team_id, actor.user_id, given.receiver)
+        except HandoffRefused as problem:
+            problems["receiver"] = str(problem)
+        return FormProblems(**problems)
+
+    def create(self, actor: Actor, given: HandoffInput) -> Handoff:
+        """Check and store a handoff (not yet posted); raises HandoffRefused with the reason."""
+        team, author = actor.team_id, actor.user_id
+        sections = check_sections(given.template, given.sections)
+        self.who.check_receiver(team, author, given.receiver)
+        now = self.clock.now()
+        items = self._items(actor, given)
+        self.who.check_owners(team, items)
+        # Where first: with no care-team channel yet, saying how to register one helps most.
+        self.who.check_channel(actor, given.channel_id)
+        self.who.require_care_team(actor, "write handoffs")
+        # The card goes to the channel: its patients are shown as that channel says.
+        policy = self.in_force.for_channel(team, given.channel_id).patient_display
+        with self.db.session() as session:
+            patient = stored_patient(session, team, given.patient, author, now)
+            row = handoffs.add(
+                session,
+                team,
+                patient_id=patient.id,
+                template=given.template.value,
+                severity=given.severity.value,
+                sections=sections,
+                channel_id=given.channel_id,
+                author_id=author,
+                receiver_user=given.receiver.user_id,
+                receiver_group=given.receiver.group_id,
+                actions=items,
+                now=now,
+            )
             SqlAuditLog(session).record(
-                team_id,
-                user_id,
-                "handoff.acknowledge",
+                team, author, "handoff.create", row.ref, given.channel_id, actor.request_id, at=now
+            )
+            return view_of(row, policy)
+
+    def repostable(self, actor: Actor, ref: str) -> Handoff:
+        """A handoff Slack refused to post, for its author to post again."""
+        return self.reader.authored(actor, ref, "post handoffs", "post it again")
+
+    def record_posted(self, handoff: Handoff, message_ts: str) -> Handoff:
+        """The card is in the channel: remember where, start the escalation clock and the item
+        reminders (the bot's own step after a post its author asked for)."""
+        now = self.clock.now()
+        # Read before the write session: one at a time.
+        in_force = self.in_force.for_channel(handoff.team_id, handoff.channel_id)
+        ladder, policy = in_force.handoff_ladders[handoff.severity], in_force.patient_display
+        with self.db.session() as session:
+            handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
+            escalate_at = first_at(ladder, now)
+            if escalate_at is not None and handoff.acknowledged_at is None:
+                reminders.schedule(
+                    session, handoff.team_id, ESCALATION, handoff.ref, escalate_at, now=now
+                )
+            plan_items(session, handoff, handoff.items, now)
+            self.plan_digest(session, handoff.team_id, handoff.channel_id, now)
+            SqlAuditLog(session).record(
+                handoff.team_id,
+                handoff.author_id,
+                "handoff.post",
                 handoff.ref,
                 handoff.channel_id,
-                request_id or None,
                 at=now,
             )
-        row = handoffs.get(session, team_id, handoff.id)
-        changed = Changed(view_of(row, policy), first)
-    if first:
-        _redraw_homes(care, changed.handoff)
-    return changed
+            posted = view_of(handoffs.get(session, handoff.team_id, handoff.id), policy)
+        self._redraw_homes(posted)
+        return posted
 
-
-def mark_done(care: Care, team_id: str, user_id: str, ref: str, position: int) -> Changed:
-    """Tick one action item off; a second tick (or a double click) changes nothing."""
-    handoff = get(care, team_id, ref)
-    if not any(i.position == position for i in handoff.items):
-        raise HandoffRefused(f"{handoff.ref} has no action item {position}.")
-    now = care.clock.now()
-    policy = care.channel_settings(team_id, handoff.channel_id).patient_display
-    with care.db.session() as session:
-        first = handoffs.mark_done(session, team_id, handoff.id, position, user_id, now)
+    def acknowledge(self, actor: Actor, ref: str, synthesis: str) -> Changed:
+        """The receiver's read-back closes the loop and stops the escalation; only one counts."""
+        handoff = self.reader.found(actor, ref, "acknowledge handoffs")
+        self.who.require_acknowledger(actor, handoff)
+        text = check_synthesis(synthesis)
+        team, user = actor.team_id, actor.user_id
+        now = self.clock.now()
+        policy = self.in_force.for_channel(team, handoff.channel_id).patient_display
+        with self.db.session() as session:
+            first = handoffs.acknowledge(session, team, handoff.id, user, text, now)
+            if first:
+                reminders.cancel(session, team, ESCALATION, handoff.ref, now=now)
+                SqlAuditLog(session).record(
+                    team,
+                    user,
+                    "handoff.acknowledge",
+                    handoff.ref,
+                    handoff.channel_id,
+                    actor.request_id,
+                    at=now,
+                )
+            changed = Changed(view_of(handoffs.get(session, team, handoff.id), policy), first)
         if first:
-            reminders.cancel(
-                session, team_id, ACTION_DUE, item_subject(handoff.ref, position), now=now
+            self._redraw_homes(changed.handoff)
+        return changed
+
+    def mark_done(self, actor: Actor, ref: str, position: int) -> Changed:
+        """Tick one action item off; a second tick (or a double click) changes nothing."""
+        handoff = self.reader.found(actor, ref, "tick off action items")
+        self.who.require_ticker(actor, handoff, position)
+        team, user = actor.team_id, actor.user_id
+        now = self.clock.now()
+        policy = self.in_force.for_channel(team, handoff.channel_id).patient_display
+        with self.db.session() as session:
+            first = handoffs.mark_done(session, team, handoff.id, position, user, now)
+            if first:
+                subject = item_subject(handoff.ref, position)
+                reminders.cancel(session, team, ACTION_DUE, subject, now=now)
+                SqlAuditLog(session).record(
+                    team, user, "handoff.action_done", handoff.ref, handoff.channel_id, at=now
+                )
+            changed = Changed(view_of(handoffs.get(session, team, handoff.id), policy), first)
+        if first:
+            self._redraw_homes(changed.handoff)
+        return changed
+
+    def edit(self, actor: Actor, ref: str, given: HandoffInput) -> Handoff:
+        """The author completes or corrects a handoff that nobody has acknowledged yet."""
+        handoff = self.reader.for_edit(actor, ref)
+        if handoff.acknowledged_at is not None:
+            raise HandoffRefused(
+                f"{handoff.ref} was acknowledged by <@{handoff.acknowledged_by}>, so it stays as "
+                "they read it. Post a new handoff for what changed."
             )
+        team, user = actor.team_id, actor.user_id
+        sections = check_sections(handoff.template, given.sections)
+        self.who.check_receiver(team, user, given.receiver)
+        now = self.clock.now()
+        items = self._items(actor, given)
+        self.who.check_owners(team, items)
+        in_force = self.in_force.for_channel(team, handoff.channel_id)
+        with self.db.session() as session:
+            row = handoffs.get(session, team, handoff.id)
+            if row.acknowledged_at is not None:
+                raise HandoffRefused(
+                    f"{handoff.ref} was acknowledged a moment ago; it stays as read."
+                )
+            gone = {item_subject(row.ref, a.position) for a in row.actions}
+            as_was = {as_typed(a.position, a.text, a.owner_id, a.due_at) for a in row.actions}
+            handoffs.replace_content(
+                session,
+                row,
+                severity=given.severity.value,
+                sections=sections,
+                receiver_user=given.receiver.user_id,
+                receiver_group=given.receiver.group_id,
+                actions=items,
+                now=now,
+            )
+            row = handoffs.get(session, team, handoff.id)
+            edited = view_of(row, in_force.patient_display)
+            for subject in gone - {item_subject(row.ref, i.position) for i in edited.items}:
+                reminders.cancel(session, team, ACTION_DUE, subject, now=now)
+            if edited.posted_at is not None:
+                # An item typed back unchanged keeps its plan: its owner was reminded once already.
+                changed = tuple(
+                    i
+                    for i in edited.items
+                    if as_typed(i.position, i.text, i.owner, i.due) not in as_was
+                )
+                plan_items(session, edited, changed, now)
+                if edited.severity is not handoff.severity:
+                    ladder = in_force.handoff_ladders[edited.severity]
+                    retime_escalation(session, edited, ladder, edited.posted_at, now)
             SqlAuditLog(session).record(
-                team_id, user_id, "handoff.action_done", handoff.ref, handoff.channel_id, at=now
+                team, user, "handoff.edit", row.ref, row.channel_id, actor.request_id, at=now
             )
-        row = handoffs.get(session, team_id, handoff.id)
-        changed = Changed(view_of(row, policy), first)
-    if first:
-        _redraw_homes(care, changed.handoff)
-    return changed
+        if edited.posted_at is not None:  # before it is posted it waits for nobody
+            self._redraw_homes(handoff, edited)
+        return edited
 
+    def remember_escalated(self, handoff: Handoff, rungs: int) -> None:
+        with self.db.session() as session:
+            handoffs.set_escalated(session, handoff.team_id, handoff.id, rungs)
 
-def edit(
-    care: Care, team_id: str, user_id: str, ref: str, given: HandoffInput, request_id: str = ""
-) -> Handoff:
-    """The author completes or corrects a handoff that nobody has acknowledged yet."""
-    handoff = get(care, team_id, ref)
-    if user_id != handoff.author_id:
-        raise HandoffRefused(f"Only <@{handoff.author_id}>, who wrote {handoff.ref}, can edit it.")
-    if handoff.acknowledged_at is not None:
-        raise HandoffRefused(
-            f"{handoff.ref} was acknowledged by <@{handoff.acknowledged_by}>, so it stays as they "
-            "read it. Post a new handoff for what changed."
-        )
-    sections = check_sections(handoff.template, given.sections)
-    check_receiver(care, team_id, user_id, given.receiver)
-    now = care.clock.now()
-    zone = care.people.timezone(team_id, user_id)
-    items = parse_actions(given.actions, care.times, now, zone) if given.actions else []
-    check_owners(care, team_id, items)
-    policy = care.channel_settings(team_id, handoff.channel_id).patient_display
-    with care.db.session() as session:
-        row = handoffs.get(session, team_id, handoff.id)
-        if row.acknowledged_at is not None:
-            raise HandoffRefused(f"{handoff.ref} was acknowledged a moment ago; it stays as read.")
-        gone = {item_subject(row.ref, a.position) for a in row.actions}
-        as_was = {_as_typed(a.position, a.text, a.owner_id, a.due_at) for a in row.actions}
-        handoffs.replace_content(
-            session,
-            row,
-            severity=given.severity.value,
-            sections=sections,
-            receiver_user=given.receiver.user_id,
-            receiver_group=given.receiver.group_id,
-            actions=items,
-            now=now,
-        )
-        row = handoffs.get(session, team_id, handoff.id)
-        edited = view_of(row, policy)
-        for subject in gone - {item_subject(row.ref, i.position) for i in edited.items}:
-            reminders.cancel(session, team_id, ACTION_DUE, subject, now=now)
-        if edited.posted_at is not None:
-            # An item typed back unchanged keeps its plan: its owner was reminded once already.
-            changed = tuple(
-                i
-                for i in edited.items
-                if _as_typed(i.position, i.text, i.owner, i.due) not in as_was
-            )
-            _plan_items(session, edited, changed, now)
-            if edited.severity is not handoff.severity:
-                _retime_escalation(care, session, edited, edited.posted_at, now)
-        SqlAuditLog(session).record(
-            team_id, user_id, "handoff.edit", row.ref, row.channel_id, request_id or None, at=now
-        )
-    if edited.posted_at is not None:  # before it is posted it waits for nobody
-        _redraw_homes(care, handoff, edited)
-    return edited
+    def _items(self, actor: Actor, given: HandoffInput) -> list[ActionItem]:
+        """The action list as typed, its times read in the author's zone."""
+        if not given.actions:
+            return []
+        zone = self.people.timezone(actor.team_id, actor.user_id)
+        return parse_actions(given.actions, self.times, self.clock.now(), zone)
 
-
-def _as_typed(
-    position: int, text: str, owner: str | None, due: datetime | None
-) -> tuple[int, str, str | None, datetime | None]:
-    """An action item as the edit form writes it back: its due time to the minute."""
-    return position, text, owner, due.replace(second=0, microsecond=0) if due else None
-
-
-def _retime_escalation(
-    care: Care, session: Session, handoff: Handoff, posted_at: datetime, now: datetime
-) -> None:
-    """A new severity climbs its own ladder from the post, past the rungs already sent."""
-    in_force = channel_settings.for_channels_in(
-        session, care.settings, handoff.team_id, [handoff.channel_id]
-    )[handoff.channel_id]
-    ladder = in_force.handoff_ladders[handoff.severity]
-    if handoff.escalated >= len(ladder):
-        reminders.cancel(session, handoff.team_id, ESCALATION, handoff.ref, now=now)
-        return
-    due = max(posted_at + ladder[handoff.escalated][1], now)
-    reminders.schedule(session, handoff.team_id, ESCALATION, handoff.ref, due, now=now)
-
-
-def remember_escalated(care: Care, handoff: Handoff, rungs: int) -> None:
-    with care.db.session() as session:
-        handoffs.set_escalated(session, handoff.team_id, handoff.id, rungs)
+    def _redraw_homes(self, *versions: Handoff) -> None:
+        """Redraw the Home tabs of everyone a handoff (before and after a change) concerns."""
+        people: set[str] = set()
+        groups: set[str] = set()
+        for handoff in versions:
+            found_people, found_groups = concerned(handoff)
+            people |= found_people
+            groups |= found_groups
+        self.home.changed(versions[0].team_id, people, groups)

@@ -1,7 +1,8 @@
 """Reminder kinds of handoffs: the escalation ladder, and action items that come due.
 
 Both read the handoff again when they fire, so an acknowledged handoff or a ticked item
-never gets a stale nudge.
+never gets a stale nudge. What to do is decided in bot.handoffs.rules.escalation; these
+executors only read, send and record.
 """
 
 from __future__ import annotations
@@ -16,24 +17,24 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs import changes
-from bot.handoffs import lists as handoffs
-from bot.handoffs.lists import ACTION_DUE, ESCALATION, Handoff, Item
-from bot.handoffs.rules.escalation import step
-from bot.shared import channel_settings
+from bot.handoffs.lists import ACTION_DUE, ESCALATION, HandoffReader
+from bot.handoffs.rules.escalation import dm_receivers, escalation_step, item_due, waited_minutes
+from bot.handoffs.rules.records import Handoff, Item, item_of_subject
 from bot.shared.commands import Reply
-from bot.shared.directory import members_of
 from bot.shared.rules.failures import describe
 from bot.shared.rules.ladders import Ladder, Rung
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team
 from bot.shared.rules.severity import Severity
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from slack_sdk import WebClient
+
+    from bot.handoffs.access import HandoffAccess
+    from bot.handoffs.changes import HandoffChanges
+    from bot.shared.channel_settings import SettingsResolver
 
 log = logging.getLogger(__name__)
 
-MAX_ROLE_DMS = 15  # a role is a handful of people; a huge group gets the thread nudge instead
 # Slack answers that no retry will change: that DM is skipped, the ladder goes on.
 UNREACHABLE = frozenset(
     {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "channel_not_found"}
@@ -59,16 +60,27 @@ Ladders = Mapping[tuple[str, str], Mapping[Severity, Ladder]]  # per (team, chan
 
 
 class Escalation:
-    """While a posted handoff waits for its read-back, climb its severity's ladder."""
+    """While a posted handoff waits for its read-back, climb its channel's ladder for its
+    severity."""
 
     name = ESCALATION
 
-    def __init__(self, care: Care, render: RenderNudge) -> None:
-        self.care, self.render = care, render
+    def __init__(
+        self,
+        *,
+        slack: WebClient,
+        reader: HandoffReader,
+        changes: HandoffChanges,
+        who: HandoffAccess,
+        in_force: SettingsResolver,
+        render: RenderNudge,
+    ) -> None:
+        self.slack, self.reader, self.changes, self.who = slack, reader, changes, who
+        self.in_force, self.render = in_force, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        found = _load(self.care, due, lambda r: r.subject_ref)
-        ladders = _ladders_of(self.care, found.values())
+        found = _load(self.reader, due, lambda r: r.subject_ref)
+        ladders = self._ladders_of(found.values())
         return [
             _guarded(
                 self.name,
@@ -81,68 +93,59 @@ class Escalation:
     def _one(
         self, reminder: DueReminder, handoff: Handoff | None, ladders: Ladders, now: datetime
     ) -> Outcome:
-        if handoff is None:
-            return Outcome(reminder.id)  # gone: nothing more to say
-        if handoff.acknowledged_at is not None or handoff.posted_at is None:
-            return Outcome(reminder.id)
-        in_channel = ladders.get((handoff.team_id, handoff.channel_id))
-        ladder = (in_channel or self.care.settings.handoff_ladders)[handoff.severity]
-        next_step = step(ladder, handoff.posted_at, handoff.escalated, now)
+        ladder = ladders[(handoff.team_id, handoff.channel_id)][handoff.severity] if handoff else ()
+        next_step = escalation_step(handoff, ladder, now)
+        if handoff is None or next_step is None:
+            return Outcome(reminder.id)  # gone, acknowledged or never posted: nothing to say
         if next_step.rung is None:
             return Outcome(reminder.id, next_at=next_step.next_at)
-        waited = int((now - handoff.posted_at).total_seconds() // 60)
-        reply = self.render(Nudge(next_step.rung, handoff, waited))
-        sent = 0
-        slack = self.care.slack
+        reply = self.render(Nudge(next_step.rung, handoff, waited_minutes(handoff, now)))
         if next_step.rung is Rung.DM:
-            for user in _receivers(self.care, handoff):
-                try:
-                    slack.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
-                    sent += 1
-                except SlackApiError as error:
-                    code = str(error.response.get("error") or "")
-                    if code not in UNREACHABLE:
-                        raise
-                    log.info("%s escalation DM skipped: %s", handoff.ref, code)
+            role = self.who.role_members(handoff.receiver)
+            sent = self._dm(handoff, dm_receivers(handoff.receiver, handoff.author_id, role), reply)
         else:
-            thread = handoff.message_ts if next_step.rung is Rung.THREAD else None
-            try:
-                slack.chat_postMessage(
-                    channel=handoff.channel_id,
-                    thread_ts=thread,
-                    text=reply.text,
-                    blocks=reply.blocks,
-                )
-                sent = 1
-            except SlackApiError as error:
-                code = str(error.response.get("error") or "")
-                if code not in CHANNEL_GONE:
-                    raise
-                # Retrying cannot help; the next rung (or the DM already sent) still may.
-                log.warning("%s escalation in its channel skipped: %s", handoff.ref, code)
-        changes.remember_escalated(self.care, handoff, next_step.climbed)
+            sent = self._post(handoff, next_step.rung, reply)
+        self.changes.remember_escalated(handoff, next_step.climbed)
         return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
 
+    def _dm(self, handoff: Handoff, users: Sequence[str], reply: Reply) -> int:
+        sent = 0
+        for user in users:
+            try:
+                self.slack.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+                sent += 1
+            except SlackApiError as error:
+                code = str(error.response.get("error") or "")
+                if code not in UNREACHABLE:
+                    raise
+                log.info("%s escalation DM skipped: %s", handoff.ref, code)
+        return sent
 
-def _ladders_of(care: Care, found: Iterable[Handoff]) -> Ladders:
-    """The ladders in force in each handoff's channel: one read per workspace in the batch."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for handoff in found:
-        wanted[handoff.team_id].add(handoff.channel_id)
-    return {
-        (team, channel): in_force.handoff_ladders
-        for team, channel_ids in wanted.items()
-        for channel, in_force in channel_settings.for_channels(care, team, channel_ids).items()
-    }
+    def _post(self, handoff: Handoff, rung: Rung, reply: Reply) -> int:
+        thread = handoff.message_ts if rung is Rung.THREAD else None
+        try:
+            self.slack.chat_postMessage(
+                channel=handoff.channel_id, thread_ts=thread, text=reply.text, blocks=reply.blocks
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "")
+            if code not in CHANNEL_GONE:
+                raise
+            # Retrying cannot help; the next rung (or the DM already sent) still may.
+            log.warning("%s escalation in its channel skipped: %s", handoff.ref, code)
+            return 0
+        return 1
 
-
-def _receivers(care: Care, handoff: Handoff) -> list[str]:
-    if handoff.receiver.user_id:
-        return [handoff.receiver.user_id]
-    if handoff.receiver.group_id:  # the author may be in the role, but is not its receiver
-        members = sorted(members_of(care, handoff.receiver.group_id) - {handoff.author_id})
-        return members[:MAX_ROLE_DMS] if len(members) <= MAX_ROLE_DMS else []
-    return []
+    def _ladders_of(self, found: Iterable[Handoff]) -> Ladders:
+        """The ladders in force in each handoff's channel: one read per workspace in the batch."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for handoff in found:
+            wanted[handoff.team_id].add(handoff.channel_id)
+        return {
+            (team, channel): in_force.handoff_ladders
+            for team, channel_ids in wanted.items()
+            for channel, in_force in self.in_force.for_channels(team, channel_ids).items()
+        }
 
 
 class ActionDue:
@@ -150,28 +153,23 @@ class ActionDue:
 
     name = ACTION_DUE
 
-    def __init__(self, care: Care, render: RenderItem) -> None:
-        self.care, self.render = care, render
+    def __init__(self, *, slack: WebClient, reader: HandoffReader, render: RenderItem) -> None:
+        self.slack, self.reader, self.render = slack, reader, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        found = _load(self.care, due, _ref_of_item)
+        found = _load(self.reader, due, _ref_of_item)
         return [
             _guarded(self.name, r, partial(self._one, r, found.get((r.team_id, _ref_of_item(r)))))
             for r in due
         ]
 
     def _one(self, reminder: DueReminder, handoff: Handoff | None) -> Outcome:
-        if handoff is None:
-            return Outcome(reminder.id)
-        position = reminder.subject_ref.partition("/")[2]
-        item = next((i for i in handoff.items if str(i.position) == position), None)
-        if item is None or item.done_at is not None or not item.owner:
+        item = item_due(handoff, item_of_subject(reminder.subject_ref)[1])
+        if handoff is None or item is None or not item.owner:
             return Outcome(reminder.id)
         reply = self.render(handoff, item)
         try:
-            self.care.slack.chat_postMessage(
-                channel=item.owner, text=reply.text, blocks=reply.blocks
-            )
+            self.slack.chat_postMessage(channel=item.owner, text=reply.text, blocks=reply.blocks)
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
             if code in UNREACHABLE:
@@ -182,19 +180,17 @@ class ActionDue:
 
 
 def _ref_of_item(reminder: DueReminder) -> str:
-    return reminder.subject_ref.partition("/")[0]  # "H-7/2" -> "H-7"
+    return item_of_subject(reminder.subject_ref)[0]  # "H-7/2" -> "H-7"
 
 
 def _load(
-    care: Care, due: Sequence[DueReminder], ref_of: Callable[[DueReminder], str]
+    reader: HandoffReader, due: Sequence[DueReminder], ref_of: Callable[[DueReminder], str]
 ) -> dict[tuple[str, str], Handoff]:
     """Every handoff a batch of reminders is about, read once per workspace, not once each."""
     return {
         (team, ref): handoff
         for team, found in by_team(due).items()
-        for ref, handoff in handoffs.get_many(
-            care, team, {ref_of(r) for r in found}, as_posted=True
-        ).items()
+        for ref, handoff in reader.get_many(team, {ref_of(r) for r in found}).items()
     }
 
 

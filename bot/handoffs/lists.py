@@ -1,7 +1,7 @@
-"""Handoffs as plain values, read from storage: one by its ref, and what waits for a person.
+"""Reading handoffs: one by its ref (for whoever may read it), and what waits for a person.
 
-Slack rendering stays in handlers; changes are in bot.handoffs.changes and the checks of
-where a handoff may go and who may read it in bot.handoffs.access.
+Slack rendering stays in handlers; changes are in bot.handoffs.changes and who may read
+what in bot.handoffs.access.
 """
 
 from __future__ import annotations
@@ -9,15 +9,23 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
+from bot.handoffs.access import HandoffAccess
 from bot.handoffs.rules.handoff import QUICK_USAGE, HandoffRefused, Receiver, Template
-from bot.shared import channel_settings
-from bot.shared.directory import members_of
+from bot.handoffs.rules.records import (
+    Handoff,
+    HandoffInput,
+    Item,
+    concerned,
+    item_subject,
+)
+from bot.shared.access import Actor
+from bot.shared.audit_trail import parse_ref
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import escape, plain_slack_text
 from bot.shared.rules.people import UnknownPerson
@@ -25,69 +33,23 @@ from bot.shared.rules.severity import Severity
 from storage.handoffs import queries as handoffs
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.directory import Directory
+    from storage import Database
     from storage.handoffs.models import HandoffRow
+
+__all__ = ["Handoff", "HandoffInput", "Item", "concerned", "item_subject"]
 
 log = logging.getLogger(__name__)
 
 ESCALATION = "handoff-escalation"
 ACTION_DUE = "handoff-action"
+MOST = 20  # what /handoff list reads of each list
 _RECEIVER = re.compile(
     r"\bto\s+(<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>|<!subteam\^([A-Z0-9]+)(?:\|[^<>]*)?>)"
 )
 _BARE_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 _SEVERITY = re.compile(r"\b(stable|watcher|unstable)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class HandoffInput:
-    """A handoff as the author gave it, from the quick form or the modal."""
-
-    patient: str  # as typed: "Jane Doe", "Jane Doe MRN 88123" or "P-4"
-    channel_id: str
-    template: Template = Template.IPASS
-    severity: Severity = Severity.STABLE
-    sections: dict[str, str] = field(default_factory=dict)  # plain text by section key
-    actions: str = ""  # Slack-formatted lines: "Call family <@U1> by 5pm"
-    receiver: Receiver = field(default_factory=Receiver)
-
-
-@dataclass(frozen=True)
-class Item:
-    position: int
-    text: str
-    owner: str | None
-    due: datetime | None
-    done_by: str | None
-    done_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Handoff:
-    """A stored handoff as plain values, for cards, lists and reminders."""
-
-    id: int
-    team_id: str
-    ref: str
-    template: Template
-    severity: Severity
-    sections: dict[str, str]
-    patient: str  # shaped by the display policy, escaped: "J.D. (P-4)"
-    patient_ref: str
-    channel_id: str
-    author_id: str
-    receiver: Receiver
-    items: tuple[Item, ...]
-    message_ts: str | None
-    posted_at: datetime | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-    synthesis: str | None
-    escalated: int
-
-    @property
-    def open_items(self) -> tuple[Item, ...]:
-        return tuple(i for i in self.items if i.done_at is None)
 
 
 def view_of(row: HandoffRow, policy: PatientDisplay, *, with_items: bool = True) -> Handoff:
@@ -145,60 +107,6 @@ def read_quick(text: str, channel_id: str) -> HandoffInput:
     )
 
 
-def plain_message(care: Care, team_id: str, text: str) -> str:
-    """A Slack message's text as plain text for a summary: mentions read back, no pings."""
-
-    def named(found: re.Match[str]) -> str:  # a message carries <@U123>, without the name
-        try:
-            return f"<@{found.group(1)}|{care.people.person(team_id, found.group(1)).name}>"
-        except (UnknownPerson, SlackApiError):
-            return found.group(0)
-
-    return plain_slack_text(_BARE_MENTION.sub(named, text)).strip()
-
-
-def get_many(
-    care: Care, team_id: str, refs: Collection[str], *, as_posted: bool = False
-) -> dict[str, Handoff]:
-    """The handoffs with these refs that exist, by ref: one read however many there are.
-
-    `as_posted`: patients shown as each one's channel says, for what is said in the channel.
-    """
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        rows = handoffs.get_many_by_refs(session, team_id, refs)
-        if not as_posted:
-            return {ref: view_of(row, policy) for ref, row in rows.items()}
-        channels = sorted({row.channel_id for row in rows.values()})
-        in_force = channel_settings.for_channels_in(session, care.settings, team_id, channels)
-        return {
-            ref: view_of(row, in_force[row.channel_id].patient_display) for ref, row in rows.items()
-        }
-
-
-def item_subject(ref: str, position: int) -> str:
-    """The reminder subject of one action item: "H-7/2"."""
-    return f"{ref}/{position}"
-
-
-def get(care: Care, team_id: str, ref: str, *, as_posted: bool = False) -> Handoff:
-    """The handoff with this ref; HandoffRefused (saying so) when there is none.
-
-    `as_posted`: patients shown as its channel's policy says, for redrawing its card there.
-    """
-    policy = care.patient_display(team_id)  # its own session: never one inside another
-    with care.db.session(read_only=True) as session:
-        row = handoffs.get_by_ref(session, team_id, ref)
-        if row is None:
-            typed = escape(" ".join(ref.split())[:40]) or "(none given)"
-            raise HandoffRefused(f"There is no handoff {typed} here. Example: H-7")
-        if as_posted:
-            channel = row.channel_id
-            in_force = channel_settings.for_channels_in(session, care.settings, team_id, [channel])
-            policy = in_force[channel].patient_display
-        return view_of(row, policy)
-
-
 @dataclass(frozen=True)
 class MyHandoffs:
     """What /handoff list shows one person."""
@@ -208,43 +116,151 @@ class MyHandoffs:
     items: tuple[tuple[Handoff, Item], ...]  # my open action items
 
 
-def waiting(care: Care, team_id: str, user_id: str, limit: int = 20) -> tuple[Handoff, ...]:
-    """Posted handoffs waiting for this person's acknowledgement, as receiver or in a role."""
-    with care.db.session(read_only=True) as session:
-        groups = handoffs.open_groups(session, team_id)
-    my_groups = [g for g in groups if user_id in members_of(care, g)]
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        rows = handoffs.waiting_for(session, team_id, user_id, my_groups, limit)
-        return tuple(view_of(r, policy) for r in rows)
+class HandoffReader:
+    """Handoffs as plain values, each read for a person who may read it."""
 
+    def __init__(
+        self, db: Database, in_force: SettingsResolver, people: Directory, who: HandoffAccess
+    ) -> None:
+        self.db, self.in_force, self.people, self.who = db, in_force, people, who
 
-def open_items(
-    care: Care, team_id: str, user_id: str, limit: int = 20
-) -> tuple[tuple[Handoff, Item], ...]:
-    """This person's action items not yet done, soonest due first, with their handoffs."""
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        return tuple(
-            (
-                view_of(a.handoff, policy, with_items=False),
-                Item(a.position, a.text, a.owner_id, a.due_at, None, None),
+    # -- operations: each takes the person acting and checks access first ---------------
+
+    def show(self, actor: Actor, typed: str) -> Handoff:
+        """/handoff show: for whoever may read it (see HandoffAccess.require_reader)."""
+        return self.readable(actor, typed, "look up handoffs")
+
+    def readable(self, actor: Actor, typed: str, doing: str) -> Handoff:
+        """The handoff `typed` names, when the actor may read it; someone in no care team
+        learns nothing, not even whether it exists."""
+        found = self.found(actor, typed, doing)
+        self.who.require_reader(actor, found, doing)
+        return found
+
+    def found(self, actor: Actor, typed: str, doing: str) -> Handoff:
+        """The handoff `typed` names; when there is none, someone in no care team is refused
+        (audited) rather than told so. Access to the handoff found is the caller's to check."""
+        handoff = self.find(actor.team_id, typed)
+        if handoff is None:
+            self.who.require_care_team(actor, doing, parse_ref(typed))
+            raise _missing(typed)
+        return handoff
+
+    def for_read_back(self, actor: Actor, ref: str) -> Handoff:
+        """The handoff whose read-back form the actor opens: only someone who may acknowledge
+        it, and only while nobody has."""
+        handoff = self.found(actor, ref, "acknowledge handoffs")
+        self.who.require_acknowledger(actor, handoff)
+        if handoff.acknowledged_at is not None:
+            raise HandoffRefused(
+                f"{handoff.ref} was already acknowledged by <@{handoff.acknowledged_by}>."
             )
-            for a in handoffs.open_actions_of(session, team_id, user_id, limit)
-        )
+        return handoff
+
+    def for_edit(self, actor: Actor, ref: str) -> Handoff:
+        """The handoff its author opens (or submits) the edit form for."""
+        return self.authored(actor, ref, "edit handoffs", "edit it")
+
+    def authored(self, actor: Actor, ref: str, doing: str, what: str) -> Handoff:
+        handoff = self.found(actor, ref, doing)
+        self.who.require_author(actor, handoff, doing, what)
+        return handoff
+
+    def mine(self, actor: Actor) -> MyHandoffs:
+        """/handoff list: for care-team members."""
+        self.who.require_care_team(actor, "list handoffs")
+        team, user = actor.team_id, actor.user_id
+        policy = self.in_force.patient_display(team)
+        with self.db.session(read_only=True) as session:
+            sent = tuple(view_of(r, policy) for r in handoffs.sent_by(session, team, user))
+        return MyHandoffs(self._waiting(team, user, MOST), sent, self._open_items(team, user, MOST))
+
+    def waiting(self, actor: Actor, limit: int) -> tuple[Handoff, ...]:
+        """Posted handoffs waiting for this person's read-back (Home): for care-team members."""
+        self.who.require_care_team(actor, "list handoffs")
+        return self._waiting(actor.team_id, actor.user_id, limit)
+
+    def open_items(self, actor: Actor, limit: int) -> tuple[tuple[Handoff, Item], ...]:
+        """This person's open action items (Home): for care-team members."""
+        self.who.require_care_team(actor, "list handoffs")
+        return self._open_items(actor.team_id, actor.user_id, limit)
+
+    # -- reads for the bot itself (cards, reminders): no person is acting ----------------
+
+    def find(self, team_id: str, ref: str, *, as_posted: bool = False) -> Handoff | None:
+        """The handoff with this ref, or None.
+
+        `as_posted`: patients shown as its channel's policy says, for redrawing its card there.
+        """
+        policy = self.in_force.patient_display(team_id)  # its own session: never one in another
+        with self.db.session(read_only=True) as session:
+            row = handoffs.get_by_ref(session, team_id, ref)
+            if row is None:
+                return None
+            if as_posted:
+                channel = row.channel_id
+                policy = self.in_force.in_session(session, team_id, [channel])[
+                    channel
+                ].patient_display
+            return view_of(row, policy)
+
+    def get(self, team_id: str, ref: str, *, as_posted: bool = False) -> Handoff:
+        """The handoff with this ref; HandoffRefused (saying so) when there is none."""
+        found = self.find(team_id, ref, as_posted=as_posted)
+        if found is None:
+            raise _missing(ref)
+        return found
+
+    def get_many(self, team_id: str, refs: Collection[str]) -> dict[str, Handoff]:
+        """The handoffs with these refs that exist, by ref, patients shown as each one's channel
+        says (for what is said in the channel): one read however many there are."""
+        with self.db.session(read_only=True) as session:
+            rows = handoffs.get_many_by_refs(session, team_id, refs)
+            channels = sorted({row.channel_id for row in rows.values()})
+            in_force = self.in_force.in_session(session, team_id, channels)
+            return {
+                ref: view_of(row, in_force[row.channel_id].patient_display)
+                for ref, row in rows.items()
+            }
+
+    def card_zone(self, handoff: Handoff) -> ZoneInfo:
+        """The zone a handoff's card shows its times in: its channel's."""
+        return self.in_force.for_channel(handoff.team_id, handoff.channel_id).timezone
+
+    def plain_message(self, team_id: str, text: str) -> str:
+        """A Slack message's text as plain text for a summary: mentions read back, no pings."""
+
+        def named(found: re.Match[str]) -> str:  # a message carries <@U123>, without the name
+            try:
+                return f"<@{found.group(1)}|{self.people.person(team_id, found.group(1)).name}>"
+            except (UnknownPerson, SlackApiError):
+                return found.group(0)
+
+        return plain_slack_text(_BARE_MENTION.sub(named, text)).strip()
+
+    def _waiting(self, team_id: str, user_id: str, limit: int) -> tuple[Handoff, ...]:
+        with self.db.session(read_only=True) as session:
+            groups = handoffs.open_groups(session, team_id)
+        my_groups = [g for g in groups if user_id in self.who.role_members(Receiver(None, g))]
+        policy = self.in_force.patient_display(team_id)
+        with self.db.session(read_only=True) as session:
+            rows = handoffs.waiting_for(session, team_id, user_id, my_groups, limit)
+            return tuple(view_of(r, policy) for r in rows)
+
+    def _open_items(
+        self, team_id: str, user_id: str, limit: int
+    ) -> tuple[tuple[Handoff, Item], ...]:
+        policy = self.in_force.patient_display(team_id)
+        with self.db.session(read_only=True) as session:
+            return tuple(
+                (
+                    view_of(a.handoff, policy, with_items=False),
+                    Item(a.position, a.text, a.owner_id, a.due_at, None, None),
+                )
+                for a in handoffs.open_actions_of(session, team_id, user_id, limit)
+            )
 
 
-def mine(care: Care, team_id: str, user_id: str) -> MyHandoffs:
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        sent = tuple(view_of(r, policy) for r in handoffs.sent_by(session, team_id, user_id))
-    return MyHandoffs(waiting(care, team_id, user_id), sent, open_items(care, team_id, user_id))
-
-
-def concerned(handoff: Handoff) -> tuple[set[str], set[str]]:
-    """Whose day a change to this handoff touches: people, and user groups to expand."""
-    people = {handoff.author_id, *(i.owner for i in handoff.items if i.owner)}
-    if handoff.receiver.user_id:
-        people.add(handoff.receiver.user_id)
-    groups = {handoff.receiver.group_id} if handoff.receiver.group_id else set()
-    return people, groups
+def _missing(typed: str) -> HandoffRefused:
+    shown = escape(" ".join(typed.split())[:40]) or "(none given)"
+    return HandoffRefused(f"There is no handoff {shown} here. Example: H-7")

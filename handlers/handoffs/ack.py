@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs import access, changes
-from bot.handoffs import lists as handoffs
-from bot.handoffs.lists import Handoff
+from bot.handoffs.changes import HandoffChanges
+from bot.handoffs.lists import Handoff, HandoffReader
 from bot.handoffs.rules.handoff import MAX_SYNTHESIS_CHARS, MIN_SYNTHESIS_CHARS, HandoffRefused
 from bot.shared.rules.mrkdwn import truncate
+from bot.shared.rules.refusals import Refused
 from handlers.handoffs import cards
+from handlers.handoffs.actors import actor_of
 from handlers.kit.blocks import context, mrkdwn, plain
 from handlers.shared import home
 
@@ -21,81 +23,78 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
-
 log = logging.getLogger(__name__)
 
 ACK_CALLBACK_ID = "handoff_ack_form"
 SYNTHESIS = "synthesis"
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please try again."
+# Answer a click in the Home tab on the tab itself: (team, body, text).
+Notice = Callable[[str, dict[str, Any], str], None]
 
 
-def register(app: App, care: Care) -> None:
-    app.action(cards.ACK_ACTION)(on_ack)
-    app.view(ACK_CALLBACK_ID)(on_ack_submit)
+class ReadBacks:
+    """The Acknowledge button (card, DM nudge, Home) and the read-back form it opens."""
 
+    def __init__(self, *, reader: HandoffReader, changes: HandoffChanges, notice: Notice) -> None:
+        self.reader, self.changes, self.notice = reader, changes, notice
 
-def on_ack(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
-) -> None:
-    """Acknowledge: only the receiver (or their role) gets the read-back form."""
-    ack()
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    try:
-        handoff = handoffs.get(care, team, str(body["actions"][0]["value"]))
-    except HandoffRefused as refused:
-        _tell(care, body, respond, context, str(refused))
-        return
-    refusal = access.acknowledge_refusal_for(care, team, user, handoff)
-    if refusal:
-        _tell(care, body, respond, context, refusal)
-        return
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=ack_view(handoff))
-    except SlackApiError as error:
-        log.warning("could not open the read-back form: %s", error.response.get("error"))
-        _tell(care, body, respond, context, LATE)
+    def register(self, app: App) -> None:
+        app.action(cards.ACK_ACTION)(self.on_ack)
+        app.view(ACK_CALLBACK_ID)(self.on_ack_submit)
 
+    def on_ack(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
+    ) -> None:
+        """Acknowledge: only the receiver (or their role) gets the read-back form."""
+        ack()
+        actor = actor_of(body, context.team_id)
+        try:
+            handoff = self.reader.for_read_back(actor, str(body["actions"][0]["value"]))
+        except Refused as refused:  # said where it was clicked, the Home tab included
+            self._tell(body, respond, actor.team_id, str(refused))
+            return
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=ack_view(handoff))
+        except SlackApiError as error:
+            log.warning("could not open the read-back form: %s", error.response.get("error"))
+            self._tell(body, respond, actor.team_id, LATE)
 
-def _tell(care: Care, body: dict[str, Any], respond: Respond, context: Any, text: str) -> None:
-    """Only to the one who clicked: ephemeral under the message, or on their Home tab."""
-    if home.in_home(body):  # the Home tab has no response_url
-        home.notice(care, context.team_id, body, text)
-    else:
-        respond(text=text, replace_original=False, response_type="ephemeral")
-
-
-def on_ack_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
-) -> None:
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    ref = json.loads(view.get("private_metadata") or "{}").get("h", "")
-    typed = str(
-        ((view["state"]["values"].get(SYNTHESIS) or {}).get(SYNTHESIS) or {}).get("value") or ""
-    )
-    try:
-        changed = changes.acknowledge(care, team, user, ref, typed)
-    except HandoffRefused as refused:
-        if "read the handoff back" in str(refused) or "short synthesis" in str(refused):
-            ack(response_action="errors", errors={SYNTHESIS: str(refused)})
+    def _tell(self, body: dict[str, Any], respond: Respond, team: str, text: str) -> None:
+        """Only to the one who clicked: ephemeral under the message, or on their Home tab."""
+        if home.in_home(body):  # the Home tab has no response_url
+            self.notice(team, body, text)
         else:
-            ack(response_action="update", view=notice_view("Not acknowledged", str(refused)))
-        return
-    if not changed.first:
-        handoff = changed.handoff
-        ack(
-            response_action="update",
-            view=notice_view(
-                "Already acknowledged",
-                f"<@{handoff.acknowledged_by}> acknowledged {handoff.ref} first; "
-                "their read-back stands.",
-            ),
+            respond(text=text, replace_original=False, response_type="ephemeral")
+
+    def on_ack_submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        actor = actor_of(body, context.team_id)
+        ref = json.loads(view.get("private_metadata") or "{}").get("h", "")
+        typed = str(
+            ((view["state"]["values"].get(SYNTHESIS) or {}).get(SYNTHESIS) or {}).get("value") or ""
         )
-        return
-    ack()
-    cards.refresh_card(care, client, changed.handoff)
+        try:
+            changed = self.changes.acknowledge(actor, ref, typed)
+        except HandoffRefused as refused:
+            if "read the handoff back" in str(refused) or "short synthesis" in str(refused):
+                ack(response_action="errors", errors={SYNTHESIS: str(refused)})
+            else:
+                ack(response_action="update", view=notice_view("Not acknowledged", str(refused)))
+            return
+        if not changed.first:
+            handoff = changed.handoff
+            ack(
+                response_action="update",
+                view=notice_view(
+                    "Already acknowledged",
+                    f"<@{handoff.acknowledged_by}> acknowledged {handoff.ref} first; "
+                    "their read-back stands.",
+                ),
+            )
+            return
+        ack()
+        cards.refresh_card(self.reader, client, changed.handoff)
 
 
 def ack_view(handoff: Handoff) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs import lists as handoffs
-from bot.handoffs.lists import Handoff, Item
+from bot.handoffs.lists import Handoff, HandoffReader, Item
 from bot.handoffs.rules.handoff import Template, split_text
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, truncate
@@ -24,8 +23,6 @@ from handlers.kit.blocks import button, context, plain, section
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
-
-    from bot.runtime.services import Care
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +199,7 @@ def _list_line(handoff: Handoff, zone: ZoneInfo) -> str:
     )
 
 
-def refresh_card(care: Care, client: WebClient, handoff: Handoff) -> None:
+def refresh_card(reader: HandoffReader, client: WebClient, handoff: Handoff) -> None:
     """Redraw the channel card from the handoff as stored now; a card that is gone is fine.
 
     A Done and an Acknowledge at the same moment may each render before the other's write
@@ -213,8 +210,8 @@ def refresh_card(care: Care, client: WebClient, handoff: Handoff) -> None:
         return
     drawn: list[Block] | None = None
     for _ in range(3):
-        current = handoffs.get(care, handoff.team_id, handoff.ref, as_posted=True)
-        shown = card(current, care.settings.timezone)
+        current = reader.get(handoff.team_id, handoff.ref, as_posted=True)
+        shown = card(current, reader.card_zone(current))
         if shown.blocks == drawn:
             return
         try:

@@ -6,20 +6,23 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.handoffs import access, changes
-from bot.handoffs import lists as handoffs
-from bot.handoffs.rules.handoff import QUICK_USAGE, HandoffRefused
-from bot.shared.access import refuse_outside_care_team
-from bot.shared.audit_trail import parse_ref
-from bot.shared.commands import Ask, Command, Reply
-from handlers.handoffs import cards, form, posting
+from bot.handoffs.changes import HandoffChanges
+from bot.handoffs.lists import HandoffReader, read_quick
+from bot.handoffs.rules.handoff import QUICK_USAGE
+from bot.shared.access import Actor
+from bot.shared.commands import Ask, Command, CommandRegistry, Reply
+from bot.shared.rules.refusals import Refused
+from handlers.handoffs import cards, form
+from handlers.handoffs.ack import Notice
+from handlers.handoffs.actors import actor_of
+from handlers.handoffs.posting import OPEN_ACTION, Posting
 from handlers.shared import home
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.shared.directory import Directory
 
 log = logging.getLogger(__name__)
 
@@ -33,94 +36,94 @@ USAGE = (
 )
 
 
-def register(app: App, care: Care) -> None:
-    care.commands.add(
-        Command(
-            "handoff",
-            "Hand a patient over to a care team, I-PASS or SBAR",
-            USAGE,
-            lambda ask: run(care, ask),
+class HandoffCommand:
+    """/handoff and its verbs, and the Done button of an action item (card, DM or Home)."""
+
+    def __init__(
+        self,
+        *,
+        reader: HandoffReader,
+        changes: HandoffChanges,
+        people: Directory,
+        posting: Posting,
+        notice: Notice,
+    ) -> None:
+        self.reader, self.changes, self.people = reader, changes, people
+        self.posting, self.notice = posting, notice
+
+    def register(self, app: App, commands: CommandRegistry) -> None:
+        commands.add(
+            Command(
+                "handoff", "Hand a patient over to a care team, I-PASS or SBAR", USAGE, self.run
+            )
         )
-    )
-    app.action(cards.DONE_ACTION)(on_done)
+        app.action(cards.DONE_ACTION)(self.on_done)
 
-
-def run(care: Care, ask: Ask) -> Reply | None:
-    verb, _, rest = ask.text.strip().partition(" ")
-    try:
+    def run(self, ask: Ask) -> Reply | None:
+        actor = Actor.of(ask)
+        verb, _, rest = ask.text.strip().partition(" ")
         if not verb:
-            return _open_form(care, ask)
-        showing = verb.lower() == "show"
-        if showing or (verb.lower() == "list" and not rest):
-            ref = parse_ref(rest) if showing else None
-            doing = "look up handoffs" if showing else "list handoffs"
-            refused = refuse_outside_care_team(care, ask, doing, ref)
-            if refused is not None:
-                return refused
+            return self._open_form(actor, ask)
         if verb.lower() == "list" and not rest:
-            mine = handoffs.mine(care, ask.team_id, ask.user_id)
-            zone = care.people.timezone(ask.team_id, ask.user_id)
+            mine = self.reader.mine(actor)
+            zone = self.people.timezone(ask.team_id, ask.user_id)
             return cards.list_reply(mine.waiting, mine.sent, mine.items, zone)
         if verb.lower() == "show":
-            handoff = handoffs.get(care, ask.team_id, rest)
-            access.check_can_read(care, handoff, ask.user_id)
-            zone = care.people.timezone(ask.team_id, ask.user_id)
+            handoff = self.reader.show(actor, rest)
+            zone = self.people.timezone(ask.team_id, ask.user_id)
             shown = cards.card(handoff, zone, buttons=False)
             return Reply(text=shown.text, blocks=shown.blocks)
-        given = handoffs.read_quick(ask.text, ask.channel_id)
-        handoff = changes.create(care, ask.team_id, ask.user_id, given, ask.request_id)
-    except HandoffRefused as refused:
-        return Reply(text=str(refused))
-    return posting.publish(care, care.slack, handoff)
+        handoff = self.changes.create(actor, read_quick(ask.text, ask.channel_id))
+        return self.posting.publish(self.posting.slack, handoff)
 
-
-def _open_form(care: Care, ask: Ask) -> Reply | None:
-    meta = form.FormMeta(ask.channel_id)
-    if ask.trigger_id and posting.open_form(
-        care, ask.trigger_id, meta, form.Prefill(channel=ask.channel_id)
-    ):
-        return None
-    text = "Write a handoff with the I-PASS form (SBAR is one click away in it)."
-    button = {"type": "button", "text": {"type": "plain_text", "text": "Open the handoff form"}}
-    button |= {"action_id": posting.OPEN_ACTION, "value": ask.channel_id, "style": "primary"}
-    return Reply(
-        text=text,
-        blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "actions", "elements": [button]},
-        ],
-    )
-
-
-def on_done(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
-) -> None:
-    ack()
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    chosen = json.loads(body["actions"][0]["value"])
-    try:
-        changed = changes.mark_done(care, team, user, str(chosen["h"]), int(chosen["i"]))
-    except HandoffRefused as refused:
-        if home.in_home(body):
-            home.notice(care, team, body, str(refused))
-        else:
-            respond(text=str(refused), replace_original=False, response_type="ephemeral")
-        return
-    cards.refresh_card(care, client, changed.handoff)
-    if home.in_home(body):  # no response_url there: the change itself redraws the Home tab
-        if not changed.first:
-            home.notice(care, team, body, "Someone ticked that item off already.")
-        return
-    container = body.get("container") or {}
-    in_card = container.get("message_ts") == changed.handoff.message_ts
-    if not in_card:  # a reminder DM: show the outcome where it was clicked
-        item = next(i for i in changed.handoff.items if i.position == int(chosen["i"]))
-        line = cards.item_line(item, care.people.timezone(team, user))
-        respond(text=f"{changed.handoff.ref}: {line}", replace_original=True)
-    elif not changed.first:
-        respond(
-            text="Someone ticked that item off already.",
-            replace_original=False,
-            response_type="ephemeral",
+    def _open_form(self, actor: Actor, ask: Ask) -> Reply | None:
+        self.changes.may_write(actor)
+        meta = form.FormMeta(ask.channel_id)
+        if ask.trigger_id and self.posting.open_form(
+            ask.trigger_id, meta, form.Prefill(channel=ask.channel_id)
+        ):
+            return None
+        text = "Write a handoff with the I-PASS form (SBAR is one click away in it)."
+        button = {"type": "button", "text": {"type": "plain_text", "text": "Open the handoff form"}}
+        button |= {"action_id": OPEN_ACTION, "value": ask.channel_id, "style": "primary"}
+        return Reply(
+            text=text,
+            blocks=[
+                {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                {"type": "actions", "elements": [button]},
+            ],
         )
+
+    def on_done(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
+    ) -> None:
+        ack()
+        actor = actor_of(body, context.team_id)
+        chosen = json.loads(body["actions"][0]["value"])
+        position = int(chosen["i"])
+        try:
+            changed = self.changes.mark_done(actor, str(chosen["h"]), position)
+        except Refused as refused:  # said where it was clicked, the Home tab included
+            if home.in_home(body):
+                self.notice(actor.team_id, body, str(refused))
+            else:
+                respond(text=str(refused), replace_original=False, response_type="ephemeral")
+            return
+        cards.refresh_card(self.reader, client, changed.handoff)
+        if home.in_home(body):  # no response_url there: the change itself redraws the Home tab
+            if not changed.first:
+                self.notice(actor.team_id, body, "Someone ticked that item off already.")
+            return
+        container = body.get("container") or {}
+        in_card = container.get("message_ts") == changed.handoff.message_ts
+        if not in_card:  # a reminder DM: show the outcome where it was clicked
+            item = changed.handoff.item(position)
+            if item is not None:
+                line = cards.item_line(item, self.people.timezone(actor.team_id, actor.user_id))
+                respond(text=f"{changed.handoff.ref}: {line}", replace_original=True)
+        elif not changed.first:
+            respond(
+                text="Someone ticked that item off already.",
+                replace_original=False,
+                response_type="ephemeral",
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.handoffs.escalation import ActionDue, Escalation, Nudge
+from bot.handoffs.escalation import Nudge
 from bot.handoffs.lists import Handoff, Item
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.ladders import Rung
@@ -12,14 +12,7 @@ from handlers.handoffs import cards
 from handlers.kit.blocks import section
 
 if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.runtime.services import Care
-
-
-def register(app: App, care: Care) -> None:
-    care.add_reminder_kind(Escalation(care, nudge))
-    care.add_reminder_kind(ActionDue(care, lambda h, i: item_due(care, h, i)))
+    from bot.shared.directory import Directory
 
 
 def nudge(n: Nudge) -> Reply:
@@ -53,8 +46,9 @@ def nudge(n: Nudge) -> Reply:
     return Reply(text=text, blocks=[section(text)], public=True)
 
 
-def item_due(care: Care, handoff: Handoff, item: Item) -> Reply:
-    zone = care.people.timezone(handoff.team_id, item.owner or "")
+def item_due(people: Directory, handoff: Handoff, item: Item) -> Reply:
+    """The DM to an action item's owner, in their zone, with its Done button."""
+    zone = people.timezone(handoff.team_id, item.owner or "")
     line = cards.item_line(item, zone)
     where = f"({handoff.patient}, <#{handoff.channel_id}>)"
     text = f"Due now, from handoff *{handoff.ref}* {where}:\n{line}"

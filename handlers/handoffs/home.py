@@ -2,47 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.handoffs import lists as handoffs
-from bot.handoffs.lists import Handoff, Item
+from bot.handoffs.lists import Handoff, HandoffReader, Item
+from bot.shared.access import Actor
 from bot.shared.home import HomeSection, Page, Row, Viewer
 from bot.shared.rules.mrkdwn import date_token, truncate
 from bot.shared.rules.timeparse import format_when
 from handlers.handoffs import cards
 from handlers.kit.blocks import button, section
 
-if TYPE_CHECKING:
-    from bot.runtime.services import Care
-
 # Read at most this many of each list; past it, the page says so rather than reading more.
 MOST = 100
 
 
-def load_waiting(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
-    found = handoffs.waiting(care, viewer.team_id, viewer.user_id, MOST)
-    return Page(tuple(waiting_row(h, viewer) for h in found[offset : offset + limit]), len(found))
-
-
-def load_items(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
-    found = handoffs.open_items(care, viewer.team_id, viewer.user_id, MOST)
-    rows = tuple(item_row(h, i, viewer) for h, i in found[offset : offset + limit])
-    return Page(rows, len(found))
-
-
-def sections(care: Care) -> tuple[HomeSection, HomeSection]:
+def sections(reader: HandoffReader) -> tuple[HomeSection, HomeSection]:
     """Handoffs waiting for the viewer's read-back, and the viewer's open action items."""
+
+    def load_waiting(viewer: Viewer, offset: int, limit: int) -> Page:
+        found = reader.waiting(Actor(viewer.team_id, viewer.user_id), MOST)
+        rows = tuple(waiting_row(h, viewer) for h in found[offset : offset + limit])
+        return Page(rows, len(found))
+
+    def load_items(viewer: Viewer, offset: int, limit: int) -> Page:
+        found = reader.open_items(Actor(viewer.team_id, viewer.user_id), MOST)
+        rows = tuple(item_row(h, i, viewer) for h, i in found[offset : offset + limit])
+        return Page(rows, len(found))
+
     waiting = HomeSection(
         "handoffs",
         "Handoffs waiting for your acknowledgement",
-        lambda viewer, offset, limit: load_waiting(care, viewer, offset, limit),
+        load_waiting,
         empty="No handoffs waiting for you.",
     )
     items = HomeSection(
-        "actions",
-        "Your open action items",
-        lambda viewer, offset, limit: load_items(care, viewer, offset, limit),
-        empty="No open action items.",
+        "actions", "Your open action items", load_items, empty="No open action items."
     )
     return waiting, items
 

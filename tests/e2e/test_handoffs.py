@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.handoffs.changes import acknowledge, mark_done
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
+from bot.shared.access import Actor
+from handlers.handoffs import services
 from handlers.handoffs.cards import refresh_card
 from storage import audit
 from storage.handoffs import queries as handoffs
@@ -123,12 +124,14 @@ def test_a_card_redrawn_from_a_stale_change_shows_the_latest_state(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
     care = sandbox.runtime.care
+    handoffs_of = services(care)
+    sam = Actor(TEAM, SAM, "C0CARDIO1")
     slack.command("/handoff")
     slack.submit(IPASS)
-    ticked = mark_done(care, TEAM, SAM, "H-1", 1).handoff  # drawn before the read-back below
-    acknowledge(care, TEAM, SAM, "H-1", "Recheck K+ at 6am, call if it drops")
+    ticked = handoffs_of.changes.mark_done(sam, "H-1", 1).handoff  # drawn before the read-back
+    handoffs_of.changes.acknowledge(sam, "H-1", "Recheck K+ at 6am, call if it drops")
 
-    refresh_card(care, care.slack, ticked)  # the Done's redraw arrives last
+    refresh_card(handoffs_of.reader, care.slack, ticked)  # the Done's redraw arrives last
 
     shown = card(slack)
     assert "*Acknowledged* by @sam.nurse" in shown and "~Recheck K+~" in shown

@@ -1,4 +1,5 @@
-"""The escalation ladder: rungs in order, only the highest due one after downtime."""
+"""The escalation ladder: rungs in order, only the highest due one after downtime; whom the
+DM rung writes to and which action item is due."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.handoffs.rules.escalation import first_at, step
+from bot.handoffs.rules.escalation import (
+    MAX_ROLE_DMS,
+    dm_receivers,
+    escalation_step,
+    first_at,
+    item_due,
+    step,
+    waited_minutes,
+)
+from bot.handoffs.rules.handoff import Receiver, Template
+from bot.handoffs.rules.records import Handoff, Item, item_of_subject, item_subject
 from bot.shared.rules.ladders import DEFAULT_LADDERS, LadderError, Rung, parse_ladders
 from bot.shared.rules.severity import Severity
 
@@ -60,3 +71,85 @@ def test_ladders_are_configurable_per_severity() -> None:
 def test_bad_ladders_are_refused(text: str) -> None:
     with pytest.raises(LadderError):
         parse_ladders(text)
+
+
+# -- the planners the reminder kinds follow: plain values in, a decision out ------------
+
+
+NURSE = Receiver("U0NURSE01")
+
+
+def handoff(
+    *,
+    receiver: Receiver = NURSE,
+    posted: datetime | None = POSTED,
+    acknowledged: bool = False,
+    escalated: int = 0,
+    items: tuple[Item, ...] = (),
+) -> Handoff:
+    return Handoff(
+        id=1,
+        team_id="T1",
+        ref="H-1",
+        template=Template.IPASS,
+        severity=Severity.UNSTABLE,
+        sections={"summary": "stable overnight"},
+        patient="J.D. (P-1)",
+        patient_ref="P-1",
+        channel_id="C1",
+        author_id="U0AUTHOR",
+        receiver=receiver,
+        items=items,
+        message_ts="1.1" if posted else None,
+        posted_at=posted,
+        acknowledged_by="U0NURSE01" if acknowledged else None,
+        acknowledged_at=minutes(5) if acknowledged else None,
+        synthesis="will recheck K+" if acknowledged else None,
+        escalated=escalated,
+    )
+
+
+def item(position: int, owner: str | None = "U0OWNER", done: bool = False) -> Item:
+    done_at = minutes(1) if done else None
+    return Item(position, "Recheck K+", owner, None, "U0OWNER" if done else None, done_at)
+
+
+def test_an_escalation_stops_for_a_handoff_gone_unposted_or_acknowledged() -> None:
+    assert escalation_step(None, UNSTABLE, minutes(30)) is None
+    assert escalation_step(handoff(posted=None), UNSTABLE, minutes(30)) is None
+    assert escalation_step(handoff(acknowledged=True), UNSTABLE, minutes(30)) is None
+
+
+def test_an_escalation_climbs_from_the_rungs_already_sent() -> None:
+    due = escalation_step(handoff(escalated=1), UNSTABLE, minutes(25))
+    assert due == step(UNSTABLE, POSTED, 1, minutes(25))
+    assert due is not None and (due.rung, due.climbed) == (Rung.THREAD, 2)
+    assert waited_minutes(handoff(), minutes(25)) == 25
+
+
+def test_the_dm_rung_writes_to_the_receiver_or_the_roles_members_but_not_the_author() -> None:
+    assert dm_receivers(Receiver("U1"), "U0AUTHOR", {"U2"}) == ["U1"]
+    role = Receiver(None, "S1")
+    assert dm_receivers(role, "U0AUTHOR", {"U3", "U0AUTHOR", "U2"}) == ["U2", "U3"]
+    assert dm_receivers(Receiver(), "U0AUTHOR", {"U2"}) == []
+
+
+def test_a_role_too_big_to_dm_gets_no_dms() -> None:
+    crowd = {f"U{i:03}" for i in range(MAX_ROLE_DMS + 1)}
+    assert dm_receivers(Receiver(None, "S1"), "U0AUTHOR", crowd) == []
+    assert len(dm_receivers(Receiver(None, "S1"), "U000", crowd)) == MAX_ROLE_DMS
+
+
+def test_only_an_open_owned_item_is_due() -> None:
+    found = handoff(items=(item(1), item(2, owner=None), item(3, done=True)))
+    assert item_due(found, 1) == item(1)
+    assert item_due(found, 2) is None  # nobody to tell
+    assert item_due(found, 3) is None  # done already
+    assert item_due(found, 4) is None and item_due(found, None) is None
+    assert item_due(None, 1) is None
+
+
+def test_an_item_reminder_names_its_handoff_and_position() -> None:
+    assert item_subject("H-7", 2) == "H-7/2"
+    assert item_of_subject("H-7/2") == ("H-7", 2)
+    assert item_of_subject("H-7/x") == ("H-7", None)

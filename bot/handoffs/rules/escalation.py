@@ -1,5 +1,5 @@
 """The escalation ladder of an unacknowledged handoff: DM the receiver, nudge in the thread,
-then (for unstable patients) tell the whole channel.
+then (for unstable patients) tell the whole channel; and the action items that come due.
 
 Delays count from the post. A bot that was down past several rungs sends only the highest
 one that is due, so a restart never bursts three messages at once.
@@ -7,10 +7,15 @@ one that is due, so a restart never bursts three messages at once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.handoffs.rules.handoff import Receiver
+from bot.handoffs.rules.records import Handoff, Item
 from bot.shared.rules.ladders import Ladder, Rung
+
+MAX_ROLE_DMS = 15  # a role is a handful of people; a huge group gets the thread nudge instead
 
 
 @dataclass(frozen=True)
@@ -34,3 +39,40 @@ def step(ladder: Ladder, posted_at: datetime, climbed: int, now: datetime) -> St
 def first_at(ladder: Ladder, posted_at: datetime) -> datetime | None:
     """When the first rung is due; None for an empty ladder."""
     return posted_at + ladder[0][1] if ladder else None
+
+
+def escalation_step(handoff: Handoff | None, ladder: Ladder, now: datetime) -> Step | None:
+    """This handoff's step on its ladder now; None when it waits for nobody (gone, not posted,
+    or acknowledged) and the reminder stops."""
+    if handoff is None or handoff.acknowledged_at is not None or handoff.posted_at is None:
+        return None
+    return step(ladder, handoff.posted_at, handoff.escalated, now)
+
+
+def waited_minutes(handoff: Handoff, now: datetime) -> int:
+    """Whole minutes since the card was posted."""
+    posted = handoff.posted_at or now
+    return int((now - posted).total_seconds() // 60)
+
+
+def dm_receivers(receiver: Receiver, author_id: str, role_members: Collection[str]) -> list[str]:
+    """Whom the DM rung writes to: the receiver, or the role's members (not the author, who
+    may be in the role but is not its receiver); nobody for a role too big to DM, or for
+    "anyone on the team"."""
+    if receiver.user_id:
+        return [receiver.user_id]
+    if receiver.group_id:
+        members = sorted(set(role_members) - {author_id})
+        return members if len(members) <= MAX_ROLE_DMS else []
+    return []
+
+
+def item_due(handoff: Handoff | None, position: int | None) -> Item | None:
+    """The action item whose owner should hear it is due now; None when it is gone, done or
+    has nobody to tell."""
+    if handoff is None or position is None:
+        return None
+    item = handoff.item(position)
+    if item is None or item.done_at is not None or not item.owner:
+        return None
+    return item

@@ -168,12 +168,17 @@ class Booking:
         return proposal
 
     def _owned(self, actor: Actor, draft_id: str) -> Proposal:
-        # A draft is its booker's alone: anyone else's click on its buttons finds nothing.
+        # A draft is its booker's alone: anyone else's click on its buttons is refused, audited.
         with self.db.session(read_only=True) as session:
             row = drafts.get(session, actor.team_id, draft_id)
-            if row is None or row.user_id != actor.user_id or row.purpose != PURPOSE:
-                raise BookingRefused(EXPIRED)
-            return Proposal.from_payload(dict(row.payload))
+            found = row is not None and row.purpose == PURPOSE
+            someone_elses = found and row is not None and row.user_id != actor.user_id
+            payload = dict(row.payload) if found and row is not None else None
+        if someone_elses:
+            raise self.access.refused(actor, BookingRefused(EXPIRED))
+        if payload is None:
+            raise BookingRefused(EXPIRED)
+        return Proposal.from_payload(payload)
 
     def made_at(self, actor: Actor, draft_id: str) -> datetime:
         with self.db.session(read_only=True) as session:
@@ -189,11 +194,14 @@ class Booking:
         return self.preview_of(actor, moved, zone)
 
     def discard(self, actor: Actor, draft_id: str) -> None:
-        """Drop the clicker's own draft; it shows nothing, and anyone else's is left alone."""
-        with self.db.session() as session:
+        """Drop the clicker's own draft; one that is gone already is no matter."""
+        with self.db.session(read_only=True) as session:
             row = drafts.get(session, actor.team_id, draft_id)
-            if row is not None and row.user_id == actor.user_id:
-                drafts.discard(session, actor.team_id, draft_id)
+            someone_elses = row is not None and row.user_id != actor.user_id
+        if someone_elses:  # a draft is its booker's alone
+            raise self.access.refused(actor, BookingRefused(EXPIRED))
+        with self.db.session() as session:
+            drafts.discard(session, actor.team_id, draft_id)
 
 
 def _is_duration(field: str) -> bool:

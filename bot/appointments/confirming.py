@@ -2,84 +2,116 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.appointments import booking
+from bot.appointments import clashes
 from bot.appointments import reminders as visit_reminders
-from bot.appointments.booking import Booked, BookingRefused, Preview
-from bot.digest import schedule as digest_schedule
+from bot.appointments.booking import Booked, Booking, BookingRefused, Preview
 from storage import SqlAuditLog, drafts, patients
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from sqlalchemy.orm import Session
+
+    from bot.shared.access import Actor
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.directory import Directory
+    from bot.shared.home import HomeTab
+    from bot.shared.rules.clock import Clock
+    from storage import Database
 
 # A preview older than this is checked and shown again rather than booked.
 FRESH_FOR = timedelta(minutes=15)
+# Makes sure a channel with visits gets its daily digest: (session, team, channel, now).
+PlanDigest = Callable[["Session", str, "str | None", datetime], None]
 
 
-def confirm(care: Care, team_id: str, user_id: str, draft_id: str) -> Booked | Preview:
-    """Book a previewed proposal, unless it went stale or a clash appeared: then preview again."""
-    now = care.clock.now()
-    zone = care.people.timezone(team_id, user_id)
-    with care.db.session(read_only=True) as session:
-        row = drafts.get(session, team_id, draft_id)
-        made = row.created_at if row is not None else now
-    proposal = booking.draft(care, team_id, user_id, draft_id)
-    if proposal.start <= now:
-        booking.discard(care, team_id, draft_id)
-        raise BookingRefused(
-            "That preview's time has passed, so nothing was booked. Book it again with a time "
-            "from now on, e.g. /appt book Jane Doe, MRI, tomorrow 3pm"
-        )
-    if now - made > FRESH_FOR:
-        booking.discard(care, team_id, draft_id)
-        return booking.preview_of(care, proposal, zone, rechecked=True)
-    with care.db.session() as session:
-        # The patient first (find_or_create holds a lock on the name or MRN until commit), so
-        # two bookings of one new patient lock the same patient and the second sees the first.
-        patient = booking.existing_patient(session, proposal) or patients.find_or_create(
-            session, team_id, proposal.patient.name or "", proposal.patient.mrn, user_id, now=now
-        )
-        appointments.lock_for_booking(
-            session,
-            team_id,
-            patient_id=patient.id,
-            clinician_id=proposal.clinician,
-            location_key=appointments.location_key(proposal.location),
-        )
-        clashes, _ = booking.check(care, session, proposal, patient.id)
-        if clashes:
-            session.rollback()  # nothing booked, and no new patient left behind
-            booked: Booked | None = None
-        else:
-            row_ = appointments.add(
+class Confirming:
+    """Books a previewed draft for the person who previewed it."""
+
+    def __init__(
+        self,
+        *,
+        booking: Booking,
+        db: Database,
+        clock: Clock,
+        people: Directory,
+        in_force: SettingsResolver,
+        home: HomeTab,
+        plan_digest: PlanDigest,
+        leads: Sequence[timedelta],
+    ) -> None:
+        self.booking, self.db, self.clock, self.people = booking, db, clock, people
+        self.in_force, self.home, self.plan_digest, self.leads = in_force, home, plan_digest, leads
+
+    def confirm(self, actor: Actor, draft_id: str) -> Booked | Preview:
+        """Book a previewed proposal; one gone stale or clashing now is previewed again."""
+        team_id, user_id = actor.team_id, actor.user_id
+        now = self.clock.now()
+        zone = self.people.timezone(team_id, user_id)
+        proposal = self.booking.draft(actor, draft_id)  # its booker's, and access checked
+        made = self.booking.made_at(actor, draft_id)
+        if proposal.start <= now:
+            self.booking.discard(actor, draft_id)
+            raise BookingRefused(
+                "That preview's time has passed, so nothing was booked. Book it again with a "
+                "time from now on, e.g. /appt book Jane Doe, MRI, tomorrow 3pm"
+            )
+        if now - made > FRESH_FOR:
+            self.booking.discard(actor, draft_id)
+            return self.booking.preview_of(actor, proposal, zone, rechecked=True)
+        with self.db.session() as session:
+            # The patient first (find_or_create holds a lock on the name or MRN until commit), so
+            # two bookings of one new patient lock the same patient and the second sees the first.
+            patient = clashes.existing_patient(session, proposal) or patients.find_or_create(
+                session,
+                team_id,
+                proposal.patient.name or "",
+                proposal.patient.mrn,
+                user_id,
+                now=now,
+            )
+            appointments.lock_for_booking(
                 session,
                 team_id,
                 patient_id=patient.id,
-                kind=proposal.kind,
-                label=proposal.label,
-                start_at=proposal.start,
-                end_at=proposal.end,
                 clinician_id=proposal.clinician,
-                location=proposal.location,
-                notes=proposal.notes,
-                booked_by=user_id,
-                channel_id=proposal.channel_id,
-                now=now,
+                location_key=appointments.location_key(proposal.location),
             )
-            visit_reminders.plan(
-                session, row_, now, care.settings.timezone, leads=care.settings.reminder_leads
-            )
-            digest_schedule.plan(session, care.settings, team_id, proposal.channel_id, now)
-            SqlAuditLog(session).record(
-                team_id, user_id, "appointment.book", row_.ref, proposal.channel_id, at=now
-            )
-            drafts.discard(session, team_id, draft_id)
-            booked = Booked(row_.ref, proposal, patient.ref, patient.display_name)
-    if booked is None:
-        booking.discard(care, team_id, draft_id)
-        return booking.preview_of(care, proposal, zone, rechecked=True)
-    care.home.changed(team_id, (user_id, proposal.clinician))
-    return booked
+            in_force = self.in_force.in_session(session, team_id, [proposal.channel_id])
+            in_force_here = in_force[proposal.channel_id]
+            found, _ = clashes.check(session, proposal, patient.id, in_force_here.clinic_hours, now)
+            if found:
+                session.rollback()  # nothing booked, and no new patient left behind
+                booked: Booked | None = None
+            else:
+                row = appointments.add(
+                    session,
+                    team_id,
+                    patient_id=patient.id,
+                    kind=proposal.kind,
+                    label=proposal.label,
+                    start_at=proposal.start,
+                    end_at=proposal.end,
+                    clinician_id=proposal.clinician,
+                    location=proposal.location,
+                    notes=proposal.notes,
+                    booked_by=user_id,
+                    channel_id=proposal.channel_id,
+                    now=now,
+                )
+                # Reminders keep the clock of the channel the visit was booked in.
+                visit_reminders.plan(session, row, now, in_force_here.timezone, leads=self.leads)
+                self.plan_digest(session, team_id, proposal.channel_id, now)
+                SqlAuditLog(session).record(
+                    team_id, user_id, "appointment.book", row.ref, proposal.channel_id, at=now
+                )
+                drafts.discard(session, team_id, draft_id)
+                booked = Booked(row.ref, proposal, patient.ref, patient.display_name)
+        if booked is None:
+            self.booking.discard(actor, draft_id)
+            return self.booking.preview_of(actor, proposal, zone, rechecked=True)
+        self.home.changed(team_id, (user_id, proposal.clinician))
+        return booked

@@ -19,7 +19,12 @@ from storage.appointments import queries as appointments
 from storage.models import AppointmentRow
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.shared.access import Access, Actor
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.directory import Directory
+    from bot.shared.rules.clock import Clock
+    from bot.shared.rules.timeparse import TimeParser
+    from storage import Database
 
 EXPORT_USAGE = "/appt export [week|today|tomorrow|<date>|<date> to <date>]"
 MAX_DAYS = 92
@@ -55,64 +60,81 @@ class VisitCalendar:
         return f"from {_day(self.first_day)} to {_day(self.last_day)}"
 
 
-def build(care: Care, team_id: str, user_id: str, text: str) -> VisitCalendar:
-    """Every visit starting in the range (read in the reader's zone), cancelled ones included."""
-    zone = care.people.timezone(team_id, user_id)
-    first, last = date_range(care, text, zone)
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last + timedelta(days=1), time(0), zone)
-    policy = care.patient_display(team_id)
-    with care.db.session(read_only=True) as session:
-        rows = appointments.between(session, team_id, start, end)
-        events = [_event(row, team_id, policy) for row in rows]
-    content = ical.calendar(events, stamp=care.clock.now()).encode("utf-8")
-    return VisitCalendar(first, last, len(events), content)
+class VisitExport:
+    """A reader's range of visits as an .ics file, and the audit that it left carebot."""
 
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        times: TimeParser,
+        people: Directory,
+        access: Access,
+        in_force: SettingsResolver,
+    ) -> None:
+        self.db, self.clock, self.times, self.people = db, clock, times, people
+        self.access, self.in_force = access, in_force
 
-def record(care: Care, team_id: str, user_id: str, channel_id: str, request_id: str) -> None:
-    """Audit that visits left carebot as a file, and where they went."""
-    with care.db.session() as session:
-        SqlAuditLog(session).record(
-            team_id,
-            user_id,
-            "appointment.export",
-            channel_id=channel_id,
-            request_id=request_id if _REQUEST_ID.fullmatch(request_id) else None,
-            at=care.clock.now(),
-        )
+    def build(self, actor: Actor, text: str) -> VisitCalendar:
+        """Every visit starting in the range (the reader's days), cancelled ones included."""
+        self.access.require_care_team(actor, doing="export appointments")
+        team_id = actor.team_id
+        zone = self.people.timezone(team_id, actor.user_id)
+        first, last = self.date_range(text, zone)
+        start = datetime.combine(first, time(0), zone)
+        end = datetime.combine(last + timedelta(days=1), time(0), zone)
+        policy = self.in_force.patient_display(team_id)
+        with self.db.session(read_only=True) as session:
+            rows = appointments.between(session, team_id, start, end)
+            events = [_event(row, team_id, policy) for row in rows]
+        content = ical.calendar(events, stamp=self.clock.now()).encode("utf-8")
+        return VisitCalendar(first, last, len(events), content)
 
+    def record(self, actor: Actor, channel_id: str) -> None:
+        """Audit that visits left carebot as a file, and where they went."""
+        request_id = actor.request_id or ""
+        with self.db.session() as session:
+            SqlAuditLog(session).record(
+                actor.team_id,
+                actor.user_id,
+                "appointment.export",
+                channel_id=channel_id,
+                request_id=request_id if _REQUEST_ID.fullmatch(request_id) else None,
+                at=self.clock.now(),
+            )
 
-def date_range(care: Care, text: str, zone: ZoneInfo) -> tuple[date, date]:
-    """The first and last day (inclusive) asked for; the next 7 days when nothing is said."""
-    today = care.clock.now().astimezone(zone).date()
-    words = " ".join(text.split())
-    if words.lower() in ("", "week"):
-        return today, today + timedelta(days=WEEK - 1)
-    parts = _TO.split(words)
-    if len(parts) > 2:
-        raise ExportRefused(f'I read "{words}" as more than one range. {_example(today)}')
-    first = _read_day(care, parts[0], zone, today)
-    last = _read_day(care, parts[-1], zone, today)
-    if last < first:
-        raise ExportRefused(
-            f"That range ends ({_day(last)}) before it starts ({_day(first)}). {_example(today)}"
-        )
-    days = (last - first).days + 1
-    if days > MAX_DAYS:
-        raise ExportRefused(
-            f"That is {days} days; one export covers at most {MAX_DAYS}. {_example(today)}"
-        )
-    return first, last
+    def date_range(self, text: str, zone: ZoneInfo) -> tuple[date, date]:
+        """The first and last day (inclusive) asked for; the next 7 days when nothing is said."""
+        today = self.clock.now().astimezone(zone).date()
+        words = " ".join(text.split())
+        if words.lower() in ("", "week"):
+            return today, today + timedelta(days=WEEK - 1)
+        parts = _TO.split(words)
+        if len(parts) > 2:
+            raise ExportRefused(f'I read "{words}" as more than one range. {_example(today)}')
+        first = self._read_day(parts[0], zone, today)
+        last = self._read_day(parts[-1], zone, today)
+        if last < first:
+            raise ExportRefused(
+                f"That range ends ({_day(last)}) before it starts ({_day(first)}). "
+                f"{_example(today)}"
+            )
+        days = (last - first).days + 1
+        if days > MAX_DAYS:
+            raise ExportRefused(
+                f"That is {days} days; one export covers at most {MAX_DAYS}. {_example(today)}"
+            )
+        return first, last
 
-
-def _read_day(care: Care, text: str, zone: ZoneInfo, today: date) -> date:
-    if text.lower() == "week":
-        raise ExportRefused(f'"week" stands alone: /appt export week. {_example(today)}')
-    try:
-        parsed = care.times.parse(text, care.clock.now(), zone)
-    except TimeParseError as error:
-        raise ExportRefused(f"{error} {_example(today)}") from None
-    return parsed.at.astimezone(zone).date()
+    def _read_day(self, text: str, zone: ZoneInfo, today: date) -> date:
+        if text.lower() == "week":
+            raise ExportRefused(f'"week" stands alone: /appt export week. {_example(today)}')
+        try:
+            parsed = self.times.parse(text, self.clock.now(), zone)
+        except TimeParseError as error:
+            raise ExportRefused(f"{error} {_example(today)}") from None
+        return parsed.at.astimezone(zone).date()
 
 
 def _example(today: date) -> str:

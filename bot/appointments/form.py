@@ -33,7 +33,10 @@ from bot.shared.rules.timeparse import TimeParseError, format_when
 from storage import patients
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.shared.directory import Directory
+    from bot.shared.rules.clock import Clock
+    from bot.shared.rules.timeparse import TimeParser
+    from storage import Database
 
 # Field names, used as the modal's block ids, so errors land under their field.
 PATIENT, MRN, KIND, DATE, TIME, WHEN = "patient", "mrn", "kind", "date", "time", "when"
@@ -66,43 +69,57 @@ class FormFields:
     notes: str = ""
 
 
-def read_form(
-    care: Care,
-    team_id: str,
-    user_id: str,
-    channel_id: str,
-    fields: FormFields,
-    *,
-    kept: KindChoice | None = None,
-) -> Proposal | FieldErrors:
-    """A Proposal booked by user_id, or a message per field; `kept` is an edited draft's kind."""
-    errors: FieldErrors = {}
-    zone = care.people.timezone(team_id, user_id)
-    patient = _patient(care, team_id, fields, errors)
-    kinds = care.settings.visit_kinds
-    choice = _kind(fields.kind, kept, kinds, errors)
-    start = _start(care, fields, zone, errors)
-    length = _length(fields.duration, fields.kind, kinds, errors)
-    clinician = _clinician(care, team_id, fields.clinician, errors)
-    location = _location(fields.location, errors)
-    notes = _notes(fields.notes, errors)
-    if errors:
-        return errors
-    if patient is None or choice is None or start is None or length is None:
-        raise AssertionError("each field either reads or leaves a message")
-    return Proposal(
-        team_id=team_id,
-        booker=user_id,
-        channel_id=channel_id,
-        patient=patient,
-        kind=choice.kind,
-        label=choice.label,
-        start=start,
-        end=start + length,
-        clinician=clinician,
-        location=location,
-        notes=notes,
-    )
+class BookingForm:
+    """Reads the booking modal's fields before the ack: a proposal, or what to fix where."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        times: TimeParser,
+        people: Directory,
+        kinds: Mapping[str, timedelta],
+    ) -> None:
+        self.db, self.clock, self.times, self.people, self.kinds = db, clock, times, people, kinds
+
+    def read(
+        self,
+        team_id: str,
+        user_id: str,
+        channel_id: str,
+        fields: FormFields,
+        *,
+        kept: KindChoice | None = None,
+    ) -> Proposal | FieldErrors:
+        """A Proposal booked by user_id, or a message per field; `kept`: an edited draft's kind."""
+        errors: FieldErrors = {}
+        zone = self.people.timezone(team_id, user_id)
+        patient = _patient(self.db, team_id, fields, errors)
+        kinds = self.kinds
+        choice = _kind(fields.kind, kept, kinds, errors)
+        start = _start(self.times, self.clock.now(), fields, zone, errors)
+        length = _length(fields.duration, fields.kind, kinds, errors)
+        clinician = _clinician(self.people, team_id, fields.clinician, errors)
+        location = _location(fields.location, errors)
+        notes = _notes(fields.notes, errors)
+        if errors:
+            return errors
+        if patient is None or choice is None or start is None or length is None:
+            raise AssertionError("each field either reads or leaves a message")
+        return Proposal(
+            team_id=team_id,
+            booker=user_id,
+            channel_id=channel_id,
+            patient=patient,
+            kind=choice.kind,
+            label=choice.label,
+            start=start,
+            end=start + length,
+            clinician=clinician,
+            location=location,
+            notes=notes,
+        )
 
 
 def prefill_of(
@@ -131,7 +148,7 @@ def _words(text: str) -> str:
 
 
 def _patient(
-    care: Care, team_id: str, fields: FormFields, errors: FieldErrors
+    db: Database, team_id: str, fields: FormFields, errors: FieldErrors
 ) -> PatientSpec | None:
     typed, mrn = _words(fields.patient), fields.mrn.strip()
     if mrn and not _MRN_ID.fullmatch(mrn):
@@ -151,7 +168,7 @@ def _patient(
     except QuickFormError as refused:
         errors[PATIENT] = str(refused)
         return None
-    if spec.ref is not None and not _patient_exists(care, team_id, spec.ref):
+    if spec.ref is not None and not _patient_exists(db, team_id, spec.ref):
         errors[PATIENT] = (
             f"There is no patient {spec.ref} in this workspace. Give a name (and MRN) "
             "instead, e.g. Jane Doe MRN 88123."
@@ -169,8 +186,8 @@ def _patient(
     return replace(spec, mrn=mrn or spec.mrn)
 
 
-def _patient_exists(care: Care, team_id: str, ref: str) -> bool:
-    with care.db.session(read_only=True, max_wait_s=LOOKUP_WAIT_S) as session:
+def _patient_exists(db: Database, team_id: str, ref: str) -> bool:
+    with db.session(read_only=True, max_wait_s=LOOKUP_WAIT_S) as session:
         return patients.get_by_ref(session, team_id, ref) is not None
 
 
@@ -189,11 +206,12 @@ def _kind(
     return KindChoice(kind=selected, label=selected)
 
 
-def _start(care: Care, fields: FormFields, zone: ZoneInfo, errors: FieldErrors) -> datetime | None:
-    now = care.clock.now()
+def _start(
+    times: TimeParser, now: datetime, fields: FormFields, zone: ZoneInfo, errors: FieldErrors
+) -> datetime | None:
     typed = _words(fields.when)
     if not typed and fields.date and fields.time:
-        return _picked_start(care, fields.date, fields.time, now, zone, errors)
+        return _picked_start(times, fields.date, fields.time, now, zone, errors)
     if not typed:
         errors.update(
             {TIME: "Pick a time too: a day without a time can't be booked, e.g. 09:30."}
@@ -202,7 +220,7 @@ def _start(care: Care, fields: FormFields, zone: ZoneInfo, errors: FieldErrors) 
         )
         return None
     try:
-        when = care.times.parse(typed, now, zone)
+        when = times.parse(typed, now, zone)
     except TimeParseError as error:
         errors[WHEN] = str(error)
         return None
@@ -214,15 +232,15 @@ def _start(care: Care, fields: FormFields, zone: ZoneInfo, errors: FieldErrors) 
 
 
 def _picked_start(
-    care: Care, day: str, clock: str, now: datetime, zone: ZoneInfo, errors: FieldErrors
+    times: TimeParser, day: str, clock: str, now: datetime, zone: ZoneInfo, errors: FieldErrors
 ) -> datetime | None:
     try:
-        care.times.parse(day, now, zone)  # refuses a day gone by, or years away
+        times.parse(day, now, zone)  # refuses a day gone by, or years away
     except TimeParseError as error:
         errors[DATE] = str(error)
         return None
     try:
-        at = care.times.parse(f"{day} {clock}", now, zone).at
+        at = times.parse(f"{day} {clock}", now, zone).at
     except TimeParseError as error:  # a time the clocks skip the night DST starts
         errors[TIME] = str(error)
         return None
@@ -252,11 +270,13 @@ def _length(
     return length
 
 
-def _clinician(care: Care, team_id: str, user: str | None, errors: FieldErrors) -> str | None:
+def _clinician(
+    people: Directory, team_id: str, user: str | None, errors: FieldErrors
+) -> str | None:
     if not user:
         return None
     try:
-        check_clinician(care, team_id, user)
+        check_clinician(people, team_id, user)
     except BookingRefused as refused:
         errors[CLINICIAN] = f"{refused} Pick someone else, or leave it empty to book without one."
         return None

@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
 from bot.appointments.rules import reminders as rules
 from bot.appointments.rules.appointment import PROCEDURAL, Status
+from bot.appointments.rules.reminders import Due
 from bot.shared.commands import Reply
 from bot.shared.rules.display import PatientDisplay, initials, patient_label
 from bot.shared.rules.failures import describe
@@ -28,9 +29,12 @@ from storage import reminders
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
     from sqlalchemy.orm import Session
 
-    from bot.runtime.services import Care
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.directory import Directory
+    from storage import Database
     from storage.models import AppointmentRow
 
 log = logging.getLogger(__name__)
@@ -73,11 +77,15 @@ def plan(
     session: Session,
     row: AppointmentRow,
     now: datetime,
-    clinic_zone: ZoneInfo,
+    zone: ZoneInfo,
     *,
     leads: Sequence[timedelta] = rules.LEADS,
 ) -> None:
-    """Schedule the visit's reminders from its current start and end, replacing earlier plans."""
+    """Schedule the visit's reminders from its current start and end, replacing earlier plans.
+
+    `zone` is the clock of the channel the visit was booked in: its checklist goes out at
+    09:00 there the day before.
+    """
     team, ref = row.team_id, row.ref
     if row.status not in appointments.HOLDS_SLOT:
         forget(session, team, ref, now=now)
@@ -87,7 +95,7 @@ def plan(
         reminders.cancel(session, team, CLINICIAN, ref, now=now)
     else:
         reminders.schedule(session, team, CLINICIAN, ref, first[0], now=now)
-    _plan_checklist(session, row, now, clinic_zone)
+    _plan_checklist(session, row, now, zone)
     reminders.schedule(session, team, NOSHOW, ref, rules.noshow_check_at(row.end_at), now=now)
 
 
@@ -109,34 +117,38 @@ def forget(session: Session, team_id: str, ref: str, *, now: datetime | None = N
     return reminders.cancel_all(session, team_id, ref, now=now)
 
 
-@dataclass(frozen=True)
-class Due:
-    """A kind's decision for one firing: whom to DM (None: nobody) and when to fire next."""
-
-    to: str | None
-    next_at: datetime | None = None
-    lead: timedelta | None = None
-
-
 class VisitReminder:
-    """What the three kinds share: read the visit again, decide, send outside the session."""
+    """What the three kinds share: read the visit again, decide (a pure rule), send, record."""
 
     name: str = ""
 
-    def __init__(self, care: Care, render: Render) -> None:
-        self.care, self.render = care, render
+    def __init__(
+        self,
+        *,
+        db: Database,
+        slack: WebClient,
+        people: Directory,
+        in_force: SettingsResolver,
+        render: Render,
+    ) -> None:
+        self.db, self.slack, self.people, self.in_force = db, slack, people, in_force
+        self.render = render
 
-    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
+    def decide(
+        self, visit: AppointmentRow, reminder: DueReminder, now: datetime, zone: ZoneInfo
+    ) -> Due:
+        """Whom to DM now; `zone` is that of the channel the visit was booked in."""
         raise NotImplementedError
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        visits = _visits(self.care, due)
+        visits, zones = self._visits(due)
         policies: dict[str, PatientDisplay] = {}
         outcomes = []
         for reminder in due:
-            row = visits.get((reminder.team_id, reminder.subject_ref))
+            key = (reminder.team_id, reminder.subject_ref)
+            row = visits.get(key)
             try:
-                outcomes.append(self._fire_one(reminder, row, policies, now))
+                outcomes.append(self._fire_one(reminder, row, zones.get(key), policies, now))
             except Exception as error:  # one broken reminder must not resend the batch's others
                 log.error("%s reminder %d failed: %s", self.name, reminder.id, describe(error))
                 outcomes.append(Outcome(reminder.id, error="kind_failed"))
@@ -146,23 +158,24 @@ class VisitReminder:
         self,
         reminder: DueReminder,
         row: AppointmentRow | None,
+        zone: ZoneInfo | None,
         policies: dict[str, PatientDisplay],
         now: datetime,
     ) -> Outcome:
         team = reminder.team_id
-        if row is None or row.status not in appointments.HOLDS_SLOT:
+        if row is None or zone is None or row.status not in appointments.HOLDS_SLOT:
             return Outcome(reminder.id)  # off the schedule: nothing more to say, ever
-        due = self.decide(row, reminder, now)
+        due = self.decide(row, reminder, now, zone)
         if due.to is None:
             return Outcome(reminder.id, next_at=due.next_at)
-        if team not in policies:
-            policies[team] = self.care.patient_display(team)
+        if team not in policies:  # a DM is in no channel: the workspace's display applies
+            policies[team] = self.in_force.patient_display(team)
         policy = policies[team]
-        zone = self.care.people.timezone(team, due.to)
+        reader = self.people.timezone(team, due.to)
         lead = rules.time_left(due.lead, row.start_at, now) if due.lead else None
-        reply = self.render(_notice(self.name, row, due.to, lead, policy, zone))
+        reply = self.render(_notice(self.name, row, due.to, lead, policy, reader))
         try:
-            self.care.slack.chat_postMessage(channel=due.to, text=reply.text, blocks=reply.blocks)
+            self.slack.chat_postMessage(channel=due.to, text=reply.text, blocks=reply.blocks)
         except Exception as error:  # the row stays due and the sweep tries again
             failure = _failure(error)
             log.warning("%s reminder %d not sent: %s", self.name, reminder.id, failure)
@@ -171,17 +184,21 @@ class VisitReminder:
             return Outcome(reminder.id, error=failure)
         return Outcome(reminder.id, sent=1, next_at=due.next_at)
 
-
-def _visits(care: Care, due: Sequence[DueReminder]) -> dict[tuple[str, str], AppointmentRow]:
-    """The visits a batch of reminders is about: one read per workspace, not one per reminder."""
-    with care.db.session(read_only=True) as session:
-        return {
-            (team, ref): row
-            for team, found in by_team(due).items()
-            for ref, row in appointments.get_many_by_refs(
-                session, team, {r.subject_ref for r in found}
-            ).items()
-        }
+    def _visits(
+        self, due: Sequence[DueReminder]
+    ) -> tuple[dict[tuple[str, str], AppointmentRow], dict[tuple[str, str], ZoneInfo]]:
+        """The batch's visits and the zones they were booked in: one read per workspace."""
+        visits: dict[tuple[str, str], AppointmentRow] = {}
+        zones: dict[tuple[str, str], ZoneInfo] = {}
+        with self.db.session(read_only=True) as session:
+            for team, found in by_team(due).items():
+                rows = appointments.get_many_by_refs(session, team, {r.subject_ref for r in found})
+                channels = {row.channel_id or "" for row in rows.values()}
+                in_force = self.in_force.in_session(session, team, channels)
+                for ref, row in rows.items():
+                    visits[(team, ref)] = row
+                    zones[(team, ref)] = in_force[row.channel_id or ""].timezone
+        return visits, zones
 
 
 class ClinicianReminder(VisitReminder):
@@ -189,22 +206,21 @@ class ClinicianReminder(VisitReminder):
 
     name = CLINICIAN
 
-    def __init__(
-        self, care: Care, render: Render, leads: Sequence[timedelta] = rules.LEADS
-    ) -> None:
-        super().__init__(care, render)
+    def __init__(self, *, leads: Sequence[timedelta] = rules.LEADS, **collaborators: Any) -> None:
+        super().__init__(**collaborators)
         self.leads = tuple(leads)
 
-    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
-        if row.clinician_id is None:
-            return Due(None)
-        lead = rules.firing_lead(
-            row.start_at, reminder.next_at, now, self.leads, retry=reminder.attempts > 0
+    def decide(
+        self, visit: AppointmentRow, reminder: DueReminder, now: datetime, zone: ZoneInfo
+    ) -> Due:
+        return rules.clinician_due(
+            visit.start_at,
+            visit.clinician_id,
+            reminder.next_at,
+            now,
+            self.leads,
+            retry=reminder.attempts > 0,
         )
-        following = rules.next_lead(row.start_at, now, self.leads)
-        next_at = following[0] if following else None
-        # No lead: the visit moved since this was planned (plan again from its start) or began.
-        return Due(None if lead is None else row.clinician_id, next_at, lead)
 
 
 class ChecklistReminder(VisitReminder):
@@ -212,13 +228,10 @@ class ChecklistReminder(VisitReminder):
 
     name = CHECKLIST
 
-    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
-        if row.kind not in PROCEDURAL or row.start_at <= now:
-            return Due(None)
-        instant = rules.checklist_instant(row.start_at, self.care.settings.timezone)
-        if instant > now:
-            return Due(None, instant)  # moved to a later day: wait for that day's 09:00
-        return Due(row.booked_by)
+    def decide(
+        self, visit: AppointmentRow, reminder: DueReminder, now: datetime, zone: ZoneInfo
+    ) -> Due:
+        return rules.checklist_due(visit.kind, visit.start_at, visit.booked_by, now, zone)
 
 
 class NoShowCheck(VisitReminder):
@@ -226,23 +239,33 @@ class NoShowCheck(VisitReminder):
 
     name = NOSHOW
 
-    def decide(self, row: AppointmentRow, reminder: DueReminder, now: datetime) -> Due:
-        if row.status != Status.BOOKED:
-            return Due(None)
-        check = rules.noshow_check_at(row.end_at)
-        if check > now:
-            return Due(None, check)  # moved later: ask a day after the new end
-        return Due(row.booked_by)
+    def decide(
+        self, visit: AppointmentRow, reminder: DueReminder, now: datetime, zone: ZoneInfo
+    ) -> Due:
+        return rules.noshow_due(Status(visit.status), visit.end_at, visit.booked_by, now)
 
 
 def kinds(
-    care: Care, render: Render, *, leads: Sequence[timedelta] = rules.LEADS
+    *,
+    db: Database,
+    slack: WebClient,
+    people: Directory,
+    in_force: SettingsResolver,
+    render: Render,
+    leads: Sequence[timedelta] = rules.LEADS,
 ) -> list[ReminderKind]:
-    """The three reminder kinds, ready for care.add_reminder_kind."""
+    """The three reminder kinds, ready to be added to the sweep."""
+    shared: dict[str, Any] = {
+        "db": db,
+        "slack": slack,
+        "people": people,
+        "in_force": in_force,
+        "render": render,
+    }
     return [
-        ClinicianReminder(care, render, leads),
-        ChecklistReminder(care, render),
-        NoShowCheck(care, render),
+        ClinicianReminder(leads=leads, **shared),
+        ChecklistReminder(**shared),
+        NoShowCheck(**shared),
     ]
 
 

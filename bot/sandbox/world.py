@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +69,7 @@ def start_sandbox(
     admins: frozenset[str] = ADMINS,
     admin_group: str | None = None,
     care_channels: bool = True,
+    settings_changes: Mapping[str, object] | None = None,
 ) -> Sandbox:
     """Start everything on free loopback ports; close() stops it.
 
@@ -87,7 +89,7 @@ def start_sandbox(
         timezone=ZoneInfo(timezone),
         admins=admins,
         admin_group=admin_group,
-    )
+    ).with_changes(**(settings_changes or {}))
     db = Database(database_url)
     db.upgrade()
     if care_channels:

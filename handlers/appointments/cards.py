@@ -11,19 +11,19 @@ from bot.appointments.changes import Visit
 from handlers.appointments.views import card
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
+    from zoneinfo import ZoneInfo
 
-    from bot.runtime.services import Care
+    from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
 
 
-def refresh_card(care: Care, client: WebClient, visit: Visit) -> None:
-    """Update the visit's channel card in place; a card that is gone is not an error."""
+def refresh_card(client: WebClient, visit: Visit, zone: ZoneInfo) -> None:
+    """Update the visit's channel card in place (in that channel's zone); a gone card is fine."""
     if visit.message is None:
         return
     channel, ts = visit.message
-    reply = card(visit, care.settings.timezone)
+    reply = card(visit, zone)
     try:
         client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
     except SlackApiError as error:

@@ -1,4 +1,4 @@
-"""/appt: book, list, move, cancel, check in and close visits."""
+"""/appt: book, list, move, cancel, check in and close visits; the preview's buttons."""
 
 from __future__ import annotations
 
@@ -10,25 +10,31 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.appointments import booking, confirming
 from bot.appointments import changes as visits
 from bot.appointments.booking import Booked, BookingRefused
 from bot.appointments.changes import VisitRefused
+from bot.appointments.export import ExportRefused
 from bot.appointments.rules.appointment import Action
-from bot.shared.access import care_team_refusal, refuse_outside_care_team
-from bot.shared.audit_trail import parse_ref
+from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape
-from handlers.appointments import export as appointment_export
-from handlers.appointments import form as appointment_form
 from handlers.appointments import views
+from handlers.appointments.actors import actor_of
 from handlers.appointments.cards import refresh_card
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.appointments.booking import Booking
+    from bot.appointments.changes import Visits
+    from bot.appointments.confirming import Confirming
+    from bot.appointments.lists import VisitLists
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.commands import CommandRegistry
+    from bot.shared.directory import Directory
 
 log = logging.getLogger(__name__)
 
@@ -48,166 +54,146 @@ ACTIONS = {
     "noshow": Action.NOSHOW,
     "cancel": Action.CANCEL,
 }
+# The refusals of the feature's own rules: their text may quote what was typed.
+FEATURE_REFUSALS = (BookingRefused, VisitRefused, ExportRefused)
 
 
-def register(app: App, care: Care) -> None:
-    care.commands.add(
-        Command(
-            "appt",
-            "Book and manage appointments, surgeries and procedures",
-            USAGE,
-            lambda ask: run(care, ask),
+class AppointmentCommands:
+    """`/appt <verb>` and the buttons of its previews and lists, bound to the services."""
+
+    def __init__(
+        self,
+        *,
+        booking: Booking,
+        confirming: Confirming,
+        visits: Visits,
+        lists: VisitLists,
+        people: Directory,
+        in_force: SettingsResolver,
+        slack: WebClient,
+        open_form: Callable[[Ask], Reply | None],
+        export: Callable[[Ask], Reply],
+    ) -> None:
+        self.booking, self.confirming, self.visits, self.lists = booking, confirming, visits, lists
+        self.people, self.in_force, self.slack = people, in_force, slack
+        self.open_form, self.export = open_form, export
+
+    def register(self, app: App, commands: CommandRegistry) -> None:
+        commands.add(
+            Command(
+                "appt", "Book and manage appointments, surgeries and procedures", USAGE, self.run
+            )
         )
-    )
-    app.action("appt_confirm")(on_confirm)
-    app.action("appt_discard")(on_discard)
-    app.action(re.compile(r"^appt_slot_\d+$"))(on_slot)
-    app.action("page_appt_list")(on_next_page)
+        app.action("appt_confirm")(self.on_confirm)
+        app.action("appt_discard")(self.on_discard)
+        app.action(re.compile(r"^appt_slot_\d+$"))(self.on_slot)
+        app.action("page_appt_list")(self.on_next_page)
 
-
-def run(care: Care, ask: Ask) -> Reply | None:
-    if not ask.text.strip():
-        return appointment_form.open_form(care, ask)
-    verb, _, rest = ask.text.partition(" ")
-    verb = verb.lower()
-    try:
-        if verb == "book":
-            return _book(care, ask, rest)
-        if verb in ("export", "list"):
-            refused = refuse_outside_care_team(care, ask, f"{verb} appointments")
-            if refused is not None:
-                return refused
-        if verb == "export":
-            return appointment_export.export(care, ask)
-        if verb == "list":
-            return views.visit_list(visits.list_visits(care, ask.team_id, ask.user_id, rest))
-        if verb == "move" or verb in ACTIONS:
-            # A change answers with the patient's name, and only a care team changes visits.
-            typed = rest.strip().partition(" ")[0]
-            refused = refuse_outside_care_team(care, ask, f"{verb} visits", parse_ref(typed))
-            if refused is not None:
-                return refused
-        if verb == "move":
-            ref, _, when = rest.strip().partition(" ")
-            changed = visits.move(care, ask.team_id, ask.user_id, ref, when)
-            refresh_card(care, care.slack, changed.visit)
-            return views.changed_note(changed)
-        if verb in ACTIONS:
-            ref, _, reason = rest.strip().partition(" ")
-            if not ref:
-                return Reply(text=f"Which visit? Example: /appt {verb} A-12")
-            changed = visits.act(care, ask.team_id, ask.user_id, ref, ACTIONS[verb], reason or None)
-            refresh_card(care, care.slack, changed.visit)
-            return views.changed_note(changed)
-    except (BookingRefused, VisitRefused) as refused:
-        return Reply(text=escape(str(refused)))
-    return Reply(
-        text=f"I don't know `/appt {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
-    )
-
-
-def _book(care: Care, ask: Ask, text: str) -> Reply:
-    preview = booking.propose(care, ask.team_id, ask.user_id, ask.channel_id, text)
-    if preview.patient_ref is not None:  # an existing patient: the preview would show them
-        refused = refuse_outside_care_team(
-            care, ask, "book for an existing patient", preview.patient_ref
+    def run(self, ask: Ask) -> Reply | None:
+        if not ask.text.strip():
+            return self.open_form(ask)
+        verb, _, rest = ask.text.partition(" ")
+        verb = verb.lower()
+        actor = Actor.of(ask)
+        try:
+            if verb == "book":
+                return views.preview(self.booking.propose(actor, ask.channel_id, rest))
+            if verb == "export":
+                return self.export(ask)
+            if verb == "list":
+                return views.visit_list(self.lists.list_visits(actor, rest))
+            if verb == "move":
+                ref, _, when = rest.strip().partition(" ")
+                changed = self.visits.move(actor, ref, when)
+                refresh_card(self.slack, changed.visit, changed.card_zone)
+                return views.changed_note(changed)
+            if verb in ACTIONS:
+                ref, _, reason = rest.strip().partition(" ")
+                if not ref:
+                    return Reply(text=f"Which visit? Example: /appt {verb} A-12")
+                changed = self.visits.act(actor, ref, ACTIONS[verb], reason or None)
+                refresh_card(self.slack, changed.visit, changed.card_zone)
+                return views.changed_note(changed)
+        except FEATURE_REFUSALS as refused:
+            return Reply(text=escape(str(refused)))
+        return Reply(
+            text=f"I don't know `/appt {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
         )
-        if refused is not None:
-            booking.discard(care, ask.team_id, preview.draft_id)
-            return refused
-    return views.preview(preview)
+
+    def on_confirm(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any, client: WebClient
+    ) -> None:
+        ack()
+        actor = actor_of(body, context)
+        try:
+            outcome = self.confirming.confirm(actor, _draft_of(body))
+        except BookingRefused as refused:
+            respond(text=escape(str(refused)), replace_original=True)
+            return
+        if not isinstance(outcome, Booked):
+            reply = views.preview(outcome)
+            respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+            return
+        note = views.booked_note(outcome, self.people.timezone(actor.team_id, actor.user_id))
+        if not self._announce(client, actor.team_id, outcome):
+            note.text += " I couldn't post it in this channel: invite me with `/invite @carebot`."
+            note.blocks = None
+        respond(text=note.text, blocks=note.blocks, replace_original=True)
+
+    def _announce(self, client: WebClient, team: str, booked: Booked) -> bool:
+        """Post the confirmation where it was booked and DM the clinician; False if that failed."""
+        p = booked.proposal
+        # Shown as the booking channel says, in its zone (the clinician's DM gets the same card).
+        in_force = self.in_force.for_channel(team, p.channel_id)
+        card = views.confirmation(booked, in_force.patient_display, in_force.timezone)
+        posted = True
+        try:
+            result = client.chat_postMessage(
+                channel=p.channel_id, text=card.text, blocks=card.blocks
+            )
+            self.visits.remember_message(team, booked.ref, result["channel"], result["ts"])
+        except SlackApiError as error:
+            log.info(
+                "could not post %s's confirmation: %s", booked.ref, error.response.get("error")
+            )
+            posted = False
+        if p.clinician and p.clinician != p.booker:
+            try:
+                client.chat_postMessage(channel=p.clinician, text=card.text, blocks=card.blocks)
+            except SlackApiError as error:
+                log.info(
+                    "could not DM the clinician of %s: %s", booked.ref, error.response.get("error")
+                )
+        return posted
+
+    def on_discard(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+        ack()
+        self.booking.discard(actor_of(body, context), _draft_of(body))
+        respond(text="Not booked.", replace_original=True)
+
+    def on_slot(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+        ack()
+        choice = json.loads(body["actions"][0]["value"])
+        try:
+            view = self.booking.move_proposal(
+                actor_of(body, context), choice["d"], datetime.fromisoformat(choice["s"])
+            )
+        except BookingRefused as refused:
+            respond(text=escape(str(refused)), replace_original=True)
+            return
+        reply = views.preview(view)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+    def on_next_page(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+        ack()
+        page = json.loads(body["actions"][0]["value"])
+        try:
+            listed = self.lists.list_visits(actor_of(body, context), page["q"], int(page["o"]))
+            reply = views.visit_list(listed)
+        except VisitRefused as refused:
+            reply = Reply(text=escape(str(refused)))
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 
 
 def _draft_of(body: dict[str, Any]) -> str:
     return str(body["actions"][0]["value"])
-
-
-def on_confirm(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: Any, client: WebClient
-) -> None:
-    ack()
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    try:
-        outcome = confirming.confirm(care, team, user, _draft_of(body))
-    except BookingRefused as refused:
-        respond(text=escape(str(refused)), replace_original=True)
-        return
-    if not isinstance(outcome, Booked):
-        reply = views.preview(outcome)
-        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-        return
-    zone = care.people.timezone(team, user)
-    note = views.booked_note(outcome, zone)
-    posted = _announce(care, client, team, outcome)
-    if not posted:
-        note.text += " I couldn't post it in this channel: invite me with `/invite @carebot`."
-        note.blocks = None
-    respond(text=note.text, blocks=note.blocks, replace_original=True)
-
-
-def _announce(care: Care, client: WebClient, team: str, booked: Booked) -> bool:
-    """Post the confirmation where it was booked and DM the clinician; False if the post failed."""
-    p = booked.proposal
-    # Shown as the booking channel's display policy says (the clinician's DM gets the same card).
-    policy = care.channel_settings(team, p.channel_id).patient_display
-    card = views.confirmation(booked, policy, care.settings.timezone)
-    posted = True
-    try:
-        result = client.chat_postMessage(channel=p.channel_id, text=card.text, blocks=card.blocks)
-        visits.remember_message(care, team, booked.ref, result["channel"], result["ts"])
-    except SlackApiError as error:
-        log.info("could not post %s's confirmation: %s", booked.ref, error.response.get("error"))
-        posted = False
-    if p.clinician and p.clinician != p.booker:
-        try:
-            client.chat_postMessage(channel=p.clinician, text=card.text, blocks=card.blocks)
-        except SlackApiError as error:
-            log.info(
-                "could not DM the clinician of %s: %s", booked.ref, error.response.get("error")
-            )
-    return posted
-
-
-def on_discard(ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
-    ack()
-    booking.discard(context["care"], context.team_id, _draft_of(body))
-    respond(text="Not booked.", replace_original=True)
-
-
-def on_slot(ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
-    ack()
-    care: Care = context["care"]
-    choice = json.loads(body["actions"][0]["value"])
-    try:
-        view = booking.move_proposal(
-            care,
-            context.team_id,
-            body["user"]["id"],
-            choice["d"],
-            datetime.fromisoformat(choice["s"]),
-        )
-    except BookingRefused as refused:
-        respond(text=escape(str(refused)), replace_original=True)
-        return
-    reply = views.preview(view)
-    respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-
-
-def on_next_page(ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
-    ack()
-    care: Care = context["care"]
-    page = json.loads(body["actions"][0]["value"])
-    user = body["user"]["id"]
-    channel = (body.get("channel") or {}).get("id")
-    refusal = care_team_refusal(care, context.team_id, user, "list appointments", None, channel)
-    if refusal is not None:
-        respond(text=refusal, replace_original=True)
-        return
-    try:
-        reply = views.visit_list(
-            visits.list_visits(care, context.team_id, body["user"]["id"], page["q"], int(page["o"]))
-        )
-    except VisitRefused as refused:
-        reply = Reply(text=escape(str(refused)))
-    respond(text=reply.text, blocks=reply.blocks, replace_original=True)

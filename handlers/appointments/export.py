@@ -7,33 +7,36 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.appointments import export as visit_export
 from bot.appointments.export import ExportRefused, VisitCalendar
+from bot.shared.access import Actor
 from bot.shared.commands import Ask, Reply
 from bot.shared.rules.failures import describe
 from bot.shared.rules.mrkdwn import escape
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from slack_sdk import WebClient
+
+    from bot.appointments.export import VisitExport
 
 log = logging.getLogger(__name__)
 VERB = "export"
 
 
-def export(care: Care, ask: Ask) -> Reply:
+def export(exports: VisitExport, slack: WebClient, ask: Ask) -> Reply:
     """`/appt export [week|<date> to <date>]`: the range's visits as a calendar file in your DM."""
     text = ask.text.strip()
     head, _, rest = text.partition(" ")
     if head.lower() == VERB:  # handed the whole `/appt` text, verb included
         text = rest
     try:
-        visits = visit_export.build(care, ask.team_id, ask.user_id, text)
+        actor = Actor.of(ask)
+        visits = exports.build(actor, text)
     except ExportRefused as refused:
         return Reply(text=escape(str(refused)))
     if visits.count == 0:
         return Reply(text=f"No visits {visits.span}; nothing to export.")
     try:
-        dm = _upload(care, ask.user_id, visits)
+        dm = _upload(slack, ask.user_id, visits)
     except SlackApiError as error:
         code = str(error.response.get("error") or "unknown_error")
         log.warning("export not sent team=%s user=%s error=%s", ask.team_id, ask.user_id, code)
@@ -43,19 +46,19 @@ def export(care: Care, ask: Ask) -> Reply:
             "export not sent team=%s user=%s error=%s", ask.team_id, ask.user_id, describe(error)
         )
         return Reply(text=_not_sent(None))
-    visit_export.record(care, ask.team_id, ask.user_id, dm, ask.request_id)
+    exports.record(actor, dm)
     return Reply(
         text=f"Sent {_visits(visits.count)} {visits.span} to your DM with me as "
         f"`{visits.filename}`. Open it to add them to your calendar."
     )
 
 
-def _upload(care: Care, user_id: str, visits: VisitCalendar) -> str:
+def _upload(slack: WebClient, user_id: str, visits: VisitCalendar) -> str:
     """Upload the file into the bot's DM with the user; returns the DM's channel id."""
     # completeUploadExternal takes a conversation id (D...), not a user id as chat.postMessage does.
-    opened = care.slack.conversations_open(users=user_id)
+    opened = slack.conversations_open(users=user_id)
     dm = str(opened["channel"]["id"])
-    care.slack.files_upload_v2(
+    slack.files_upload_v2(
         channel=dm,
         content=visits.content,
         filename=visits.filename,

@@ -18,22 +18,28 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.appointments import booking, form
+from bot.appointments import form
 from bot.appointments.booking import BookingRefused
 from bot.appointments.form import FormFields
 from bot.appointments.rules.appointment import KINDS, KindChoice
 from bot.appointments.rules.quickform import MAX_LOCATION_CHARS
-from bot.shared.access import care_team_refusal
+from bot.shared.access import Actor
 from bot.shared.commands import Ask, Block, Reply
 from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.patients import MAX_MRN_CHARS
+from bot.shared.rules.refusals import Refused
 from handlers.appointments import views
+from handlers.appointments.actors import actor_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.appointments.booking import Booking
+    from bot.appointments.form import BookingForm
+    from bot.shared.directory import Directory
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +50,6 @@ EDIT_ACTION = "open_appt_edit"
 _STATE_KEYS = ("value", "selected_option", "selected_date", "selected_time", "selected_user")
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
 MAX_RESPONSE_URL = 1000  # Slack's are ~100 characters; metadata must stay under 3,000
-
-
-def register(app: App, care: Care) -> None:
-    app.action(OPEN_ACTION)(on_open)
-    app.action(EDIT_ACTION)(on_edit)
-    app.view(CALLBACK_ID)(on_submit)
 
 
 @dataclass(frozen=True)
@@ -78,91 +78,92 @@ class FormMeta:
         return cls(data.get("c", ""), data.get("d"), kept, data.get("r"))
 
 
-def open_form(care: Care, ask: Ask) -> Reply | None:
-    """/appt with no text: the modal at once when Slack gave a trigger, else a button for it."""
-    if ask.trigger_id:
-        zone = care.people.timezone(ask.team_id, ask.user_id)
-        view = form_view(FormFields(), FormMeta(ask.channel_id), zone, care.settings.visit_kinds)
-        if _open(care.slack, ask.trigger_id, view):
-            return None
-    text = "Book a visit with the form: patient, kind, when, clinician, room and notes."
-    button = {"type": "button", "text": _plain("Open the booking form")}
-    button |= {"action_id": OPEN_ACTION, "value": ask.channel_id, "style": "primary"}
-    actions = {"type": "actions", "block_id": "appt_form_open", "elements": [button]}
-    return Reply(text=text, blocks=[_section(text), actions])
+class FormListeners:
+    """The booking modal's openers and its submission, bound to the booking services."""
 
+    def __init__(
+        self,
+        *,
+        booking: Booking,
+        form: BookingForm,
+        people: Directory,
+        kinds: Mapping[str, timedelta],
+        slack: WebClient,
+        first_time: Callable[[str, str], bool],
+    ) -> None:
+        self.booking, self.form, self.people, self.kinds = booking, form, people, kinds
+        self.slack, self.first_time = slack, first_time
 
-def on_open(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
-) -> None:
-    ack()
-    care: Care = context["care"]
-    channel = str(body["actions"][0].get("value") or body["container"]["channel_id"])
-    zone = care.people.timezone(context.team_id, body["user"]["id"])
-    view = form_view(FormFields(), FormMeta(channel), zone, care.settings.visit_kinds)
-    if not _open(client, body["trigger_id"], view):
-        respond(text=LATE, replace_original=False)
+    def register(self, app: App) -> None:
+        app.action(OPEN_ACTION)(self.on_open)
+        app.action(EDIT_ACTION)(self.on_edit)
+        app.view(CALLBACK_ID)(self.on_submit)
 
+    def open_form(self, ask: Ask) -> Reply | None:
+        """/appt with no text: the modal at once when Slack gave a trigger, else a button for it."""
+        if ask.trigger_id:
+            zone = self.people.timezone(ask.team_id, ask.user_id)
+            view = form_view(FormFields(), FormMeta(ask.channel_id), zone, self.kinds)
+            if _open(self.slack, ask.trigger_id, view):
+                return None
+        text = "Book a visit with the form: patient, kind, when, clinician, room and notes."
+        button = {"type": "button", "text": _plain("Open the booking form")}
+        button |= {"action_id": OPEN_ACTION, "value": ask.channel_id, "style": "primary"}
+        actions = {"type": "actions", "block_id": "appt_form_open", "elements": [button]}
+        return Reply(text=text, blocks=[_section(text), actions])
 
-def on_edit(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
-) -> None:
-    ack()
-    care: Care = context["care"]
-    user, draft_id = body["user"]["id"], str(body["actions"][0]["value"])
-    try:
-        proposal = booking.draft(care, context.team_id, user, draft_id)
-    except BookingRefused as refused:
-        respond(text=escape(str(refused)), replace_original=True)
-        return
-    zone = care.people.timezone(context.team_id, user)
-    kept = KindChoice(proposal.kind, proposal.label)
-    meta = FormMeta(proposal.channel_id, draft_id, kept, body.get("response_url"))
-    if not _open(
-        client,
-        body["trigger_id"],
-        form_view(
-            form.prefill_of(proposal, zone, care.settings.visit_kinds),
-            meta,
-            zone,
-            care.settings.visit_kinds,
-        ),
-    ):
-        respond(text=LATE, replace_original=False)
-
-
-def on_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
-) -> None:
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    meta = FormMeta.load(view.get("private_metadata", ""))
-    fields = fields_of(view["state"]["values"])
-    outcome = form.read_form(care, team, user, meta.channel, fields, kept=meta.kept)
-    if isinstance(outcome, dict):
-        ack(response_action="errors", errors=outcome)
-        return
-    # Only a valid submission claims the view: one answered with errors comes back.
-    if not care.first_time(team, f"view:{view['id']}"):
+    def on_open(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
+    ) -> None:
         ack()
-        return
-    ack()
-    if meta.draft:  # the edited preview's draft: its message is replaced below
-        booking.discard(care, team, meta.draft)
-    try:
-        preview = booking.preview_of(care, outcome, care.people.timezone(team, user))
-    except BookingRefused as refused:
-        _show(client, meta, user, Reply(text=escape(str(refused))))
-        return
-    if preview.patient_ref is not None:  # an existing patient: the preview would show them
-        refusal = care_team_refusal(
-            care, team, user, "book for an existing patient", preview.patient_ref, meta.channel
-        )
-        if refusal is not None:
-            booking.discard(care, team, preview.draft_id)
-            _show(client, meta, user, Reply(text=refusal))
+        channel = str(body["actions"][0].get("value") or body["container"]["channel_id"])
+        zone = self.people.timezone(context.team_id, body["user"]["id"])
+        view = form_view(FormFields(), FormMeta(channel), zone, self.kinds)
+        if not _open(client, body["trigger_id"], view):
+            respond(text=LATE, replace_original=False)
+
+    def on_edit(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
+    ) -> None:
+        ack()
+        actor = actor_of(body, context)
+        draft_id = str(body["actions"][0]["value"])
+        try:
+            proposal = self.booking.draft(actor, draft_id)
+        except BookingRefused as refused:
+            respond(text=escape(str(refused)), replace_original=True)
             return
-    _show(client, meta, user, views.preview(preview))
+        zone = self.people.timezone(actor.team_id, actor.user_id)
+        kept = KindChoice(proposal.kind, proposal.label)
+        meta = FormMeta(proposal.channel_id, draft_id, kept, body.get("response_url"))
+        prefill = form.prefill_of(proposal, zone, self.kinds)
+        if not _open(client, body["trigger_id"], form_view(prefill, meta, zone, self.kinds)):
+            respond(text=LATE, replace_original=False)
+
+    def on_submit(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        team, user = context.team_id, body["user"]["id"]
+        meta = FormMeta.load(view.get("private_metadata", ""))
+        fields = fields_of(view["state"]["values"])
+        outcome = self.form.read(team, user, meta.channel, fields, kept=meta.kept)
+        if isinstance(outcome, dict):
+            ack(response_action="errors", errors=outcome)
+            return
+        # Only a valid submission claims the view: one answered with errors comes back.
+        if not self.first_time(team, f"view:{view['id']}"):
+            ack()
+            return
+        ack()
+        actor = Actor(team, user, meta.channel or None, actor_of(body, context).request_id)
+        if meta.draft:  # the edited preview's draft: its message is replaced below
+            self.booking.discard(actor, meta.draft)
+        try:
+            preview = self.booking.preview_of(actor, outcome, self.people.timezone(team, user))
+        except Refused as refused:  # a booking problem, or an existing patient for an outsider
+            _show(client, meta, user, Reply(text=escape(str(refused))))
+            return
+        _show(client, meta, user, views.preview(preview))
 
 
 def fields_of(values: dict[str, Any]) -> FormFields:

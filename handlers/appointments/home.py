@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from bot.appointments import changes as visits
 from bot.appointments.changes import Visit
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
+from bot.shared.access import Actor
 from bot.shared.commands import Block
 from bot.shared.home import HomeSection, Page, Row, Viewer
 from bot.shared.rules.mrkdwn import escape, mention, truncate
@@ -15,7 +15,7 @@ from handlers.appointments.views import what
 from handlers.kit.blocks import button, section
 
 if TYPE_CHECKING:
-    from bot.runtime.services import Care
+    from bot.appointments.lists import VisitLists
 
 # The buttons of the no-show reminder, reused: each is the next step a visit can take today.
 BUTTONS: dict[Status, tuple[tuple[str, str, str | None], ...]] = {
@@ -33,19 +33,21 @@ BUTTONS: dict[Status, tuple[tuple[str, str, str | None], ...]] = {
 }
 
 
-def load(care: Care, viewer: Viewer, offset: int, limit: int) -> Page:
-    today = viewer.now.astimezone(viewer.zone).date()
-    start = datetime.combine(today, time(0), viewer.zone)
-    end = datetime.combine(today + timedelta(days=2), time(0), viewer.zone)
-    found, total = visits.of_person(care, viewer.team_id, viewer.user_id, start, end, offset, limit)
-    return Page(tuple(row(visit, viewer) for visit in found), total)
+def home_section(lists: VisitLists) -> HomeSection:
+    """Today's and tomorrow's visits with the viewer as clinician or booker."""
 
+    def load(viewer: Viewer, offset: int, limit: int) -> Page:
+        today = viewer.now.astimezone(viewer.zone).date()
+        start = datetime.combine(today, time(0), viewer.zone)
+        end = datetime.combine(today + timedelta(days=2), time(0), viewer.zone)
+        actor = Actor(viewer.team_id, viewer.user_id)
+        found, total = lists.of_person(actor, start, end, offset, limit)
+        return Page(tuple(row(visit, viewer) for visit in found), total)
 
-def home_section(care: Care) -> HomeSection:
     return HomeSection(
         "appointments",
         "Your appointments today and tomorrow",
-        lambda viewer, offset, limit: load(care, viewer, offset, limit),
+        load,
         empty="No appointments today or tomorrow with you as clinician or booker.",
     )
 

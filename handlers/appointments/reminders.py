@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.appointments import changes as visits
-from bot.appointments import reminders as visit_reminders
 from bot.appointments.changes import Changed, VisitRefused
 from bot.appointments.reminders import CHECKLIST, CLINICIAN, Notice
 from bot.appointments.rules.appointment import STATUS_WORDS, Action
@@ -24,16 +22,23 @@ from bot.appointments.rules.reminders import lead_words
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
+from handlers.appointments.actors import actor_of
 from handlers.appointments.cards import refresh_card
 from handlers.appointments.views import what
-from handlers.shared import home
-from storage import SqlAuditLog
+from handlers.shared.home import in_home
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
+    from bot.appointments.changes import Visits
+    from bot.shared.directory import Directory
+    from bot.shared.rules.clock import Clock
+
+    # Redraws the clicker's Home tab with a notice on top: (team, body, text).
+    HomeNotice = Callable[[str, dict[str, Any], str], None]
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +79,6 @@ FLAGS = {
     "visit_flag_done": Action.DONE,
     "visit_flag_cancel": Action.CANCEL,
 }
-
-
-def register(app: App, care: Care) -> None:
-    for kind in visit_reminders.kinds(care, render, leads=care.settings.reminder_leads):
-        care.add_reminder_kind(kind)
-    app.action(re.compile(r"^visit_check_[a-z]+$"))(on_tick)
-    app.action(re.compile(r"^visit_flag_[a-z]+$"))(on_flag)
 
 
 # -- rendering ----------------------------------------------------------------------
@@ -200,50 +198,58 @@ def ticked(
 # -- listeners ----------------------------------------------------------------------
 
 
-def on_tick(
-    ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    ref, _, key = str(body["actions"][0].get("value", "")).partition(":")
-    item = _ITEMS.get(key)
-    if item is None:
-        return
-    message = body.get("message") or {}
-    now = care.clock.now()
-    zone = care.people.timezone(team, user)
-    blocks = ticked(list(message.get("blocks") or []), item, user, now, zone)
-    if blocks is None:
-        return  # ticked already: this click came from a copy of the DM drawn before the tick
-    with care.db.session() as session:
-        SqlAuditLog(session).record(team, user, f"appointment.checklist.{key}", ref, at=now)
-    _replace(client, respond, body, Reply(text=str(message.get("text") or ref), blocks=blocks))
+class ReminderListeners:
+    """The buttons of the reminder DMs (and the Home tab's visit buttons)."""
 
+    def __init__(
+        self, *, visits: Visits, people: Directory, clock: Clock, home_notice: HomeNotice
+    ) -> None:
+        self.visits, self.people, self.clock, self.home_notice = visits, people, clock, home_notice
 
-def on_flag(
-    ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
-) -> None:
-    ack()
-    care: Care = context["care"]
-    team, user = context.team_id, body["user"]["id"]
-    action = body["actions"][0]
-    ref = str(action.get("value", ""))
-    flag = FLAGS.get(str(action.get("action_id")))
-    if flag is None:
-        return
-    try:
-        changed = visits.act(care, team, user, ref, flag)
-    except VisitRefused as refused:
-        text = f":information_source: Nothing changed. {escape(str(refused))}"
-        if home.in_home(body):
-            home.notice(care, team, body, text)
-        else:
-            _replace(client, respond, body, Reply(text=text, blocks=[_section(text)]))
-        return
-    if not home.in_home(body):  # on the Home tab, the change itself redraws it
-        _replace(client, respond, body, flagged(changed, user))
-    refresh_card(care, client, changed.visit)
+    def register(self, app: App) -> None:
+        app.action(re.compile(r"^visit_check_[a-z]+$"))(self.on_tick)
+        app.action(re.compile(r"^visit_flag_[a-z]+$"))(self.on_flag)
+
+    def on_tick(
+        self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        actor = actor_of(body, context)
+        ref, _, key = str(body["actions"][0].get("value", "")).partition(":")
+        item = _ITEMS.get(key)
+        if item is None:
+            return
+        message = body.get("message") or {}
+        now = self.clock.now()
+        zone = self.people.timezone(actor.team_id, actor.user_id)
+        blocks = ticked(list(message.get("blocks") or []), item, actor.user_id, now, zone)
+        if blocks is None:
+            return  # ticked already: this click came from a copy of the DM drawn before the tick
+        self.visits.tick(actor, ref, key)
+        _replace(client, respond, body, Reply(text=str(message.get("text") or ref), blocks=blocks))
+
+    def on_flag(
+        self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        actor = actor_of(body, context)
+        action = body["actions"][0]
+        ref = str(action.get("value", ""))
+        flag = FLAGS.get(str(action.get("action_id")))
+        if flag is None:
+            return
+        try:
+            changed = self.visits.act(actor, ref, flag)
+        except VisitRefused as refused:
+            text = f":information_source: Nothing changed. {escape(str(refused))}"
+            if in_home(body):
+                self.home_notice(actor.team_id, body, text)
+            else:
+                _replace(client, respond, body, Reply(text=text, blocks=[_section(text)]))
+            return
+        if not in_home(body):  # on the Home tab, the change itself redraws it
+            _replace(client, respond, body, flagged(changed, actor.user_id))
+        refresh_card(client, changed.visit, changed.card_zone)
 
 
 def flagged(changed: Changed, user: str) -> Reply:

@@ -7,7 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.appointments.booking import Booked, Preview
-from bot.appointments.changes import Changed, Visit, VisitList
+from bot.appointments.changes import Changed, Visit
+from bot.appointments.lists import VisitList
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.display import PatientDisplay, patient_label

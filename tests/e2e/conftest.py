@@ -32,7 +32,10 @@ def sandbox(request: pytest.FixtureRequest, times: TimeParser) -> Iterator[Sandb
         worker_db: WorkerDatabase = request.getfixturevalue("postgres_worker_db")
         worker_db.empty()
         url = worker_db.url
-    world = start_sandbox(start=START, times=times, database_url=url)
+    # @pytest.mark.settings(name=value, ...): a runtime built with those settings changed.
+    marker = request.node.get_closest_marker("settings")
+    changes = marker.kwargs if marker is not None else None
+    world = start_sandbox(start=START, times=times, database_url=url, settings_changes=changes)
     try:
         yield world
     finally:

@@ -421,11 +421,8 @@ def test_checking_in_ends_the_reminders(sandbox: Sandbox, slack: SlackDriver) ->
         assert reminders.get(session, TEAM, "digest", "C0CARDIO1") is not None
 
 
+@pytest.mark.settings(visit_kinds={"dialysis": timedelta(hours=4), "other": timedelta(minutes=30)})
 def test_a_clinic_can_list_its_own_kinds_of_visit(sandbox: Sandbox, slack: SlackDriver) -> None:
-    care = sandbox.runtime.care
-    care.settings = care.settings.with_changes(
-        visit_kinds={"dialysis": timedelta(hours=4), "other": timedelta(minutes=30)}
-    )
 
     slack.command("/appt", "book Jane Doe, dialysis, tomorrow 9am")
     preview = slack.last_reply().text

@@ -274,9 +274,8 @@ def test_a_reminder_sent_late_says_how_long_is_really_left(
     assert "A-1 in 12 hours" in dm
 
 
+@pytest.mark.settings(reminder_leads=())
 def test_clinician_reminders_can_be_turned_off(sandbox: Sandbox, slack: SlackDriver) -> None:
-    care = sandbox.runtime.care
-    care.settings = care.settings.with_changes(reminder_leads=())
     book(sandbox, slack, JANE)
 
     sandbox.move_clock(TUESDAY_3PM - MINUTE)
@@ -284,9 +283,9 @@ def test_clinician_reminders_can_be_turned_off(sandbox: Sandbox, slack: SlackDri
     assert [m for m in slack.dms("@dr.patel") if "Reminder" in m.text] == []
 
 
+# The channel's digest reads the day's visits too: not counted.
+@pytest.mark.settings(digest_time=None)
 def test_a_sweep_reads_its_batch_of_visits_at_once(sandbox: Sandbox, slack: SlackDriver) -> None:
-    care = sandbox.runtime.care  # the channel's digest reads the day's visits too: not counted
-    care.settings = care.settings.with_changes(digest_time=None)
     for hour in (9, 10, 11, 13, 14):
         book(sandbox, slack, f"Patient {hour}, consult, wednesday {hour}:00, with @dr.patel")
     statements: list[str] = []

@@ -8,17 +8,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.appointments import form
 from bot.appointments.booking import Proposal
-from bot.appointments.form import FormFields, prefill_of, read_form
+from bot.appointments.form import BookingForm, FormFields, prefill_of
 from bot.appointments.rules.appointment import KindChoice
 from bot.runtime.config import Settings
-from bot.runtime.services import Care
 from bot.sandbox.limits import view_problems
 from bot.shared.rules.clock import FakeClock
 from bot.shared.rules.people import Person, UnknownPerson
@@ -63,15 +62,6 @@ class FakePeople:
         return self.known[user_id]
 
 
-@dataclass
-class FakeCare:
-    times: TimeParser
-    db: Database
-    clock: FakeClock = field(default_factory=lambda: FakeClock(NOW))
-    people: FakePeople = field(default_factory=FakePeople)
-    settings: Settings = field(default_factory=Settings)
-
-
 @pytest.fixture(scope="module")
 def times() -> TimeParser:
     parser = TimeParser()
@@ -80,30 +70,33 @@ def times() -> TimeParser:
 
 
 @pytest.fixture
-def care(times: TimeParser, sqlite_template: Path, tmp_path: Path) -> Iterator[Care]:
+def reader(times: TimeParser, sqlite_template: Path, tmp_path: Path) -> Iterator[BookingForm]:
     path = tmp_path / "carebot.db"
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
     with db.session() as session:
         patients.find_or_create(session, TEAM, "Omar Haddad", "77001", DANA, now=NOW)
-    yield cast(Care, FakeCare(times, db))
+    people: Any = FakePeople()  # stands in for the Directory: timezone() and person()
+    yield BookingForm(
+        db=db, clock=FakeClock(NOW), times=times, people=people, kinds=Settings().visit_kinds
+    )
     db.dispose()
 
 
-def read(care: Care, fields: FormFields, kept: KindChoice | None = None) -> Proposal:
-    proposal = read_form(care, TEAM, DANA, "C1", fields, kept=kept)
+def read(reader: BookingForm, fields: FormFields, kept: KindChoice | None = None) -> Proposal:
+    proposal = reader.read(TEAM, DANA, "C1", fields, kept=kept)
     assert isinstance(proposal, Proposal), proposal
     return proposal
 
 
-def errors_of(care: Care, fields: FormFields) -> dict[str, str]:
-    found = read_form(care, TEAM, DANA, "C1", fields)
+def errors_of(reader: BookingForm, fields: FormFields) -> dict[str, str]:
+    found = reader.read(TEAM, DANA, "C1", fields)
     assert isinstance(found, dict), found
     return found
 
 
-def test_good_fields_make_a_proposal_in_the_bookers_zone(care: Care) -> None:
-    p = read(care, GOOD)
+def test_good_fields_make_a_proposal_in_the_bookers_zone(reader: BookingForm) -> None:
+    p = read(reader, GOOD)
 
     assert p.start == datetime(2027, 3, 2, 15, 0, tzinfo=NEW_YORK)
     assert p.end - p.start == timedelta(minutes=45)
@@ -113,26 +106,26 @@ def test_good_fields_make_a_proposal_in_the_bookers_zone(care: Care) -> None:
     assert p.notes == "Call <!channel> & ward\nif late"  # as typed
 
 
-def test_the_patient_field_reads_like_the_quick_form(care: Care) -> None:
-    assert read(care, replace(GOOD, patient="Ann Bell MRN 5", mrn="")).patient.mrn == "5"
-    assert read(care, replace(GOOD, patient="p1", mrn="")).patient.ref == "P-1"
+def test_the_patient_field_reads_like_the_quick_form(reader: BookingForm) -> None:
+    assert read(reader, replace(GOOD, patient="Ann Bell MRN 5", mrn="")).patient.mrn == "5"
+    assert read(reader, replace(GOOD, patient="p1", mrn="")).patient.ref == "P-1"
 
 
-def test_an_empty_duration_takes_the_kinds_default(care: Care) -> None:
-    p = read(care, replace(GOOD, kind="surgery", duration=""))
+def test_an_empty_duration_takes_the_kinds_default(reader: BookingForm) -> None:
+    p = read(reader, replace(GOOD, kind="surgery", duration=""))
 
     assert p.end - p.start == timedelta(hours=2)
 
 
-def test_an_edited_label_stays_while_the_kind_does(care: Care) -> None:
+def test_an_edited_label_stays_while_the_kind_does(reader: BookingForm) -> None:
     mri = KindChoice("imaging", "MRI")
 
-    assert read(care, GOOD, kept=mri).label == "MRI"
-    assert read(care, replace(GOOD, kind="lab"), kept=mri).label == "lab"
+    assert read(reader, GOOD, kept=mri).label == "MRI"
+    assert read(reader, replace(GOOD, kind="lab"), kept=mri).label == "lab"
 
 
-def test_a_typed_when_wins_over_the_pickers(care: Care) -> None:
-    p = read(care, replace(GOOD, when="wednesday 10am"))
+def test_a_typed_when_wins_over_the_pickers(reader: BookingForm) -> None:
+    p = read(reader, replace(GOOD, when="wednesday 10am"))
 
     assert p.start == datetime(2027, 3, 3, 10, 0, tzinfo=NEW_YORK)
 
@@ -169,34 +162,34 @@ def test_a_typed_when_wins_over_the_pickers(care: Care) -> None:
     ],
 )
 def test_a_bad_field_gets_one_message_under_it(
-    care: Care, change: dict[str, Any], block: str, says: str
+    reader: BookingForm, change: dict[str, Any], block: str, says: str
 ) -> None:
-    found = errors_of(care, replace(GOOD, **change))
+    found = errors_of(reader, replace(GOOD, **change))
 
     assert list(found) == [block]
     assert says in found[block]
 
 
-def test_every_problem_is_reported_at_once_each_with_an_example(care: Care) -> None:
+def test_every_problem_is_reported_at_once_each_with_an_example(reader: BookingForm) -> None:
     bad = FormFields(patient=" ", mrn="x y", when="blorp", duration="30 hours", location="x" * 81)
-    found = errors_of(care, replace(bad, notes="x" * 2001))
+    found = errors_of(reader, replace(bad, notes="x" * 2001))
 
     assert set(found) == {"patient", "mrn", "kind", "when", "duration", "location", "notes"}
     for message in found.values():
         assert any(hint in message for hint in ("e.g.", "Example", "Try")), message
 
 
-def test_a_proposal_prefills_fields_that_read_back_to_it(care: Care) -> None:
-    original = read(care, replace(GOOD, duration="1h30"), kept=KindChoice("imaging", "MRI"))
+def test_a_proposal_prefills_fields_that_read_back_to_it(reader: BookingForm) -> None:
+    original = read(reader, replace(GOOD, duration="1h30"), kept=KindChoice("imaging", "MRI"))
 
-    again = read(care, prefill_of(original, NEW_YORK), kept=KindChoice("imaging", "MRI"))
+    again = read(reader, prefill_of(original, NEW_YORK), kept=KindChoice("imaging", "MRI"))
 
     assert again == original
 
 
-def test_a_prefilled_duration_is_left_empty_at_the_kinds_default(care: Care) -> None:
-    assert prefill_of(read(care, GOOD), NEW_YORK).duration == ""
-    assert prefill_of(read(care, replace(GOOD, duration="1h")), NEW_YORK).duration == "1 h"
+def test_a_prefilled_duration_is_left_empty_at_the_kinds_default(reader: BookingForm) -> None:
+    assert prefill_of(read(reader, GOOD), NEW_YORK).duration == ""
+    assert prefill_of(read(reader, replace(GOOD, duration="1h")), NEW_YORK).duration == "1 h"
 
 
 def test_the_modal_passes_slacks_limits_and_submits_what_it_shows() -> None:

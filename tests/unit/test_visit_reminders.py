@@ -7,13 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.appointments.rules.appointment import Status
 from bot.appointments.rules.reminders import (
+    Due,
     checklist_at,
+    checklist_due,
     checklist_instant,
+    clinician_due,
     firing_lead,
     lead_words,
     next_lead,
     noshow_check_at,
+    noshow_due,
     on_wall_clock,
 )
 
@@ -142,3 +147,47 @@ def test_a_late_reminder_promises_only_the_time_that_is_left() -> None:
     assert time_left(day, start, start - timedelta(hours=12, minutes=40)) == timedelta(hours=12)
     assert time_left(hour, start, start - timedelta(minutes=37)) == timedelta(minutes=37)
     assert time_left(hour, start, start - timedelta(seconds=20)) == timedelta(minutes=1)
+
+
+# -- the kinds' decisions, as the sweep's executor asks them -----------------------------
+
+PATEL, DANA = "U0DRPATEL", "U0COORD01"
+LOS_ANGELES = ZoneInfo("America/Los_Angeles")
+
+
+def test_the_clinician_hears_at_a_lead_and_the_next_lead_is_planned() -> None:
+    assert clinician_due(START, PATEL, START - DAY, START - DAY) == Due(PATEL, START - HOUR, DAY)
+    assert clinician_due(START, PATEL, START - HOUR, START - HOUR) == Due(PATEL, None, HOUR)
+
+
+def test_no_clinician_or_a_visit_moved_since_planning_dms_nobody() -> None:
+    assert clinician_due(START, None, START - DAY, START - DAY) == Due(None)
+    moved = START + timedelta(days=2)  # planned for the old start's 24 h lead
+    assert clinician_due(moved, PATEL, START - DAY, START - DAY) == Due(None, moved - DAY, None)
+
+
+def test_a_retried_clinician_reminder_announces_no_more_than_is_left() -> None:
+    late = START - timedelta(minutes=30)
+    assert clinician_due(START, PATEL, START - DAY, late, retry=True) == Due(PATEL, None, HOUR)
+
+
+def test_the_checklist_goes_to_the_booker_at_nine_on_the_booking_channels_clock() -> None:
+    surgery = datetime(2027, 3, 3, 12, 30, tzinfo=UTC)  # Wed 7:30 AM New York
+    nine_in_la = datetime(2027, 3, 2, 17, 0, tzinfo=UTC)
+
+    assert checklist_due("surgery", surgery, DANA, nine_in_la - HOUR, LOS_ANGELES) == Due(
+        None, nine_in_la
+    )
+    assert checklist_due("surgery", surgery, DANA, nine_in_la, LOS_ANGELES) == Due(DANA)
+
+
+def test_no_checklist_for_a_consult_or_once_the_visit_began() -> None:
+    assert checklist_due("consult", START, DANA, START - DAY, NEW_YORK) == Due(None)
+    assert checklist_due("surgery", START, DANA, START, NEW_YORK) == Due(None)
+
+
+def test_the_no_show_check_asks_the_booker_a_day_after_a_visit_still_booked() -> None:
+    end = START + HOUR
+    assert noshow_due(Status.BOOKED, end, DANA, end + DAY) == Due(DANA)
+    assert noshow_due(Status.BOOKED, end, DANA, end) == Due(None, end + DAY)
+    assert noshow_due(Status.CHECKED_IN, end, DANA, end + DAY) == Due(None)

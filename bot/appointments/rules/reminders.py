@@ -7,12 +7,16 @@ time these rules say whether that instant still belongs to the visit as it is no
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.appointments.rules.appointment import PROCEDURAL, Status
+
 # The clinician hears about a visit this long before it starts.
 LEADS: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
-# Procedures and surgeries: the checklist goes out at this time, clinic clock, the day before.
+# Procedures and surgeries: the checklist goes out at this time the day before, on the
+# clock of the channel the visit was booked in.
 CHECKLIST_TIME = time(9, 0)
 # A visit still booked this long after its end is flagged as a possible no-show.
 NOSHOW_AFTER = timedelta(hours=24)
@@ -102,3 +106,51 @@ def lead_words(lead: timedelta) -> str:
             count = minutes // size
             return f"{count} {unit}{'' if count == 1 else 's'}"
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A kind's decision for one firing: whom to DM (None: nobody) and when to fire next."""
+
+    to: str | None
+    next_at: datetime | None = None
+    lead: timedelta | None = None
+
+
+def clinician_due(
+    start: datetime,
+    clinician: str | None,
+    planned: datetime,
+    now: datetime,
+    leads: Iterable[timedelta] = LEADS,
+    *,
+    retry: bool = False,
+) -> Due:
+    """The clinician's heads-up: due on one of the leads before the start, then the next lead."""
+    if clinician is None:
+        return Due(None)
+    lead = firing_lead(start, planned, now, leads, retry=retry)
+    following = next_lead(start, now, leads)
+    next_at = following[0] if following else None
+    # No lead: the visit moved since this was planned (plan again from its start) or began.
+    return Due(None if lead is None else clinician, next_at, lead)
+
+
+def checklist_due(kind: str, start: datetime, booker: str, now: datetime, zone: ZoneInfo) -> Due:
+    """The checklist, to who booked a procedure, the day before on `zone`'s clock (09:00)."""
+    if kind not in PROCEDURAL or start <= now:
+        return Due(None)
+    instant = checklist_instant(start, zone)
+    if instant > now:
+        return Due(None, instant)  # moved to a later day: wait for that day's 09:00
+    return Due(booker)
+
+
+def noshow_due(status: Status, end: datetime, booker: str, now: datetime) -> Due:
+    """A visit still booked a day after its end: ask who booked it whether it was a no-show."""
+    if status is not Status.BOOKED:
+        return Due(None)
+    check = noshow_check_at(end)
+    if check > now:
+        return Due(None, check)  # moved later: ask a day after the new end
+    return Due(booker)

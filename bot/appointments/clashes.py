@@ -1,0 +1,93 @@
+"""What a proposal collides with, and the free slots of the same length around it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.appointments.proposal import BookingRefused, Clash, Proposal
+from bot.appointments.rules.slots import next_free_slots
+from bot.shared.rules.clinic_hours import ClinicHours, Span
+from storage import patients
+from storage.appointments import queries as appointments
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+SEARCH_AHEAD = timedelta(days=14)
+
+
+def existing_patient(session: Session, proposal: Proposal) -> Any:
+    """The patient the proposal names, if they are on file; a P-ref that is not is refused."""
+    spec = proposal.patient
+    if spec.ref:
+        found = patients.get_by_ref(session, proposal.team_id, spec.ref)
+        if found is None:
+            raise BookingRefused(
+                f"There is no patient {spec.ref} in this workspace. "
+                "Give a name (and MRN) instead, e.g. "
+                "/appt book Jane Doe MRN 88123, MRI, tomorrow 3pm"
+            )
+        return found
+    return patients.find(session, proposal.team_id, spec.name or "", spec.mrn)
+
+
+def check(
+    session: Session,
+    proposal: Proposal,
+    patient_id: int | None,
+    hours: ClinicHours,
+    now: datetime,
+    exclude: int | None = None,
+) -> tuple[tuple[Clash, ...], tuple[Span, ...]]:
+    """The visits holding the proposal's patient, clinician or room, and free slots if any do."""
+    key = appointments.location_key(proposal.location)
+    found = appointments.conflicts(
+        session,
+        proposal.team_id,
+        proposal.start,
+        proposal.end,
+        patient_id=patient_id,
+        clinician_id=proposal.clinician,
+        location_key=key,
+        exclude_id=exclude,
+    )
+    if not found:
+        return (), ()
+    clashes = tuple(
+        Clash(
+            row.ref,
+            row.start_at,
+            row.end_at,
+            tuple(
+                name
+                for name, same in (
+                    ("patient", patient_id is not None and row.patient_id == patient_id),
+                    (
+                        "clinician",
+                        proposal.clinician is not None and row.clinician_id == proposal.clinician,
+                    ),
+                    ("room", key is not None and row.location_key == key),
+                )
+                if same
+            ),
+        )
+        for row in found
+    )
+    busy = appointments.busy_between(
+        session,
+        proposal.team_id,
+        proposal.start,
+        proposal.start + SEARCH_AHEAD,
+        patient_id=patient_id,
+        clinician_id=proposal.clinician,
+        location_key=key,
+        exclude_id=exclude,
+    )
+    free = next_free_slots(
+        [Span(start, end) for start, end in busy],
+        proposal.end - proposal.start,
+        max(proposal.start, now),
+        hours,
+    )
+    return clashes, tuple(free)

@@ -1,0 +1,93 @@
+"""A booking before it is one: the checked proposal, its preview and clashes, the booked visit."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.shared.rules.clinic_hours import Span
+from bot.shared.rules.durations import format_duration
+from bot.shared.rules.patients import PatientSpec
+from bot.shared.rules.refusals import Refused
+from bot.shared.rules.timeparse import format_span
+
+
+class BookingRefused(Refused):
+    """The booking cannot go ahead; the message says why and what to type instead."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A visit as the coordinator described it, checked but not yet booked."""
+
+    team_id: str
+    booker: str
+    channel_id: str
+    patient: PatientSpec
+    kind: str
+    label: str
+    start: datetime
+    end: datetime
+    clinician: str | None = None
+    location: str | None = None
+    notes: str | None = None
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
+
+    def payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Proposal:
+        values = dict(data)
+        values["patient"] = PatientSpec(**values["patient"])
+        values["start"] = datetime.fromisoformat(values["start"])
+        values["end"] = datetime.fromisoformat(values["end"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Clash:
+    """An existing visit the proposal collides with, and on what."""
+
+    ref: str
+    start: datetime
+    end: datetime
+    on: tuple[str, ...]  # "patient", "clinician", "room"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the coordinator is shown before anything is booked."""
+
+    draft_id: str
+    proposal: Proposal
+    patient_ref: str | None  # None: a new patient, created on confirm
+    patient_name: str
+    clashes: tuple[Clash, ...]
+    free: tuple[Span, ...]
+    zone: ZoneInfo
+    rechecked: bool = False
+    outside_hours: bool = False  # booked anyway, but worth a second look
+
+    @property
+    def when(self) -> str:
+        return format_span(self.proposal.start, self.proposal.end, self.zone)
+
+    @property
+    def length(self) -> str:
+        return format_duration(self.proposal.end - self.proposal.start)
+
+
+@dataclass(frozen=True)
+class Booked:
+    ref: str
+    proposal: Proposal
+    patient_ref: str
+    patient_name: str

@@ -160,7 +160,7 @@ class HomeScreen:
         else:
             if asked:
                 self.access.refused(actor, NotInCareTeam("see patients on the Home tab"))
-            view = outsider_view(self.commands, viewer)
+            view = outsider_view(self.commands, viewer, notice)
         try:
             self.slack.views_publish(user_id=user, view=view)
         except SlackApiError as error:
@@ -201,13 +201,16 @@ def home_view(
     }
 
 
-def outsider_view(commands: CommandRegistry, viewer: Viewer) -> Block:
-    """My day for someone in no care team: the welcome and how to join, no patients."""
+def outsider_view(commands: CommandRegistry, viewer: Viewer, notice: str | None = None) -> Block:
+    """My day for someone in no care team: the welcome and how to join, no patients; a
+    `notice` (why a click was refused) on top."""
     note = (
         ":lock: Your appointments, handoffs and pre-approvals show here once you're in a "
         f"care team, that is a member of a care-team channel. {HOW_TO_JOIN}"
     )
     blocks: list[Block] = [{"type": "header", "text": plain("My day")}]
+    if notice:
+        blocks.append(section(notice))
     blocks += [section(welcome(commands)), section(note)]
     blocks += [{"type": "divider"}, context(_footer(commands, viewer))]
     return {"type": "home", "private_metadata": Layout(welcome=True).dump(), "blocks": blocks}

@@ -260,6 +260,13 @@ ACTIONS: list[Row] = [
     ),
 ]
 
+_BOOKING_P1 = {
+    "patient": _value("P-1"),
+    "kind": _option("imaging"),
+    "date": {"type": "datepicker", "selected_date": "2027-03-05"},
+    "time": {"type": "timepicker", "selected_time": "15:00"},
+}
+
 VIEWS: list[Row] = [
     Row(
         "view_submission",
@@ -267,13 +274,16 @@ VIEWS: list[Row] = [
         lambda f: f.submit(
             "appt_book_form",
             {"c": GENERAL, "d": f.refs.draft},  # dana's draft, as an edit of it would carry
-            {
-                "patient": _value("P-1"),
-                "kind": _option("imaging"),
-                "date": {"type": "datepicker", "selected_date": "2027-03-05"},
-                "time": {"type": "timepicker", "selected_time": "15:00"},
-            },
+            _BOOKING_P1,
         ),
+        variant="edit",
+        refusal=(CARE_TEAM, DRAFT_GONE),  # a draft is its booker's: gone to anyone else
+    ),
+    Row(
+        "view_submission",
+        "appt_book_form",
+        lambda f: f.submit("appt_book_form", {"c": GENERAL}, _BOOKING_P1),
+        variant="new",
     ),
     Row(
         "view_submission",

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.runtime.config import Settings
 from bot.runtime.executor import TrackingExecutor
-from bot.runtime.services import Care
+from bot.runtime.shared import Shared
 from bot.runtime.slack import make_client
+from bot.shared.access import Access, Roles
+from bot.shared.care_teams import CareTeams
+from bot.shared.channel_settings import SettingsResolver
+from bot.shared.commands import CommandRegistry
+from bot.shared.directory import Directory
+from bot.shared.home import HomeTab
+from bot.shared.hooks import Hooks
 from bot.shared.rules.clock import Clock, SystemClock
 from bot.shared.rules.reminders import SweepReport
 from bot.shared.rules.timeparse import TimeParser
-from bot.shared.sweeper import Sweeper
+from bot.shared.sweeper import Dedup, ReminderKinds, Sweeper
 from handlers import register_all
 from storage import Database
 
@@ -29,23 +34,22 @@ log = logging.getLogger(__name__)
 class Runtime:
     """A running carebot: its collaborators, its Bolt app and the pool its listeners run in."""
 
-    care: Care
+    shared: Shared
     app: App
     executor: TrackingExecutor
+    sweeper: Sweeper
 
     @property
     def db(self) -> Database:
-        return self.care.db
+        return self.shared.db
 
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now): the scheduler's tick, `carebot sweep`."""
-        return Sweeper(
-            self.care.db, self.care.reminder_kinds, self.care.clock, self.care.wall
-        ).sweep(at)
+        return self.sweeper.sweep(at)
 
     def startup_problem(self) -> str | None:
         """What is wrong with the admin setup, logged at start; admin commands refuse till fixed."""
-        return self.care.roles.startup_problem()
+        return self.shared.roles.startup_problem()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every listener started so far has finished (used by the sandbox and tests)."""
@@ -59,26 +63,20 @@ class _SkipTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(care: Care, executor: TrackingExecutor) -> App:
+def create_app(shared: Shared, executor: TrackingExecutor) -> App:
     """A Bolt app with every feature registered; it checks signatures (never turn that off)."""
     bolt_log = logging.getLogger("slack_bolt.carebot")
     if not any(isinstance(f, _SkipTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_SkipTokenNotice())
     app = App(
         name="carebot",
-        signing_secret=care.settings.signing_secret or "",
-        client=care.slack,
+        signing_secret=shared.settings.signing_secret or "",
+        client=shared.slack,
         listener_executor=executor,
         logger=bolt_log,
     )
-
-    @app.middleware
-    def hand_in_care(context: Any, next: Callable[[], None]) -> None:
-        context["care"] = care
-        next()
-
-    care.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
-    register_all(app, care)
+    shared.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
+    register_all(app, shared)
     return app
 
 
@@ -90,15 +88,37 @@ def build(
     client: WebClient | None = None,
     times: TimeParser | None = None,
 ) -> Runtime:
-    """Assemble carebot from settings; tests and the sandbox hand in their own parts."""
+    """The composition root: every shared collaborator built here, once, from settings;
+    tests and the sandbox hand in their own database, clock, Slack client or time parser."""
     times = times or TimeParser()
     times.warm()  # the first parse costs ~0.2 s: pay it now, not on a coordinator's command
-    care = Care(
+    db = db or Database(settings.database_url)
+    clock = clock or SystemClock()
+    wall = SystemClock()
+    slack = client or make_client(settings)
+    care_teams = CareTeams(db, slack, wall)
+    roles = Roles(slack, settings.admins, settings.admin_group, care_teams)
+    in_force = SettingsResolver(db, settings)
+    shared = Shared(
         settings=settings,
-        db=db or Database(settings.database_url),
-        clock=clock or SystemClock(),
+        db=db,
+        clock=clock,
+        wall=wall,
         times=times,
-        slack=client or make_client(settings),
+        slack=slack,
+        people=Directory(db, slack, clock, in_force.default_zone()),
+        roles=roles,
+        access=Access(db, clock, roles),
+        in_force=in_force,
+        dedup=Dedup(db, wall),
+        hooks=Hooks(),
+        home=HomeTab(),
+        commands=CommandRegistry(),
+        carebot_commands=CommandRegistry(),
+        reminder_kinds=ReminderKinds(),
     )
     executor = TrackingExecutor()
-    return Runtime(care=care, app=create_app(care, executor), executor=executor)
+    sweeper = Sweeper(db, shared.reminder_kinds, clock, wall)
+    return Runtime(
+        shared=shared, app=create_app(shared, executor), executor=executor, sweeper=sweeper
+    )

@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.shared.commands import Ask, Reply
+from bot.shared.commands import Ask
 from bot.shared.rules.refusals import Refused
 from storage import SqlAuditLog
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
     from bot.shared.care_teams import CareTeams
     from bot.shared.rules.clock import Clock
     from storage import Database
@@ -185,64 +184,3 @@ class Access:
                 at=self.clock.now(),
             )
         return refusal
-
-
-def refuse_unless_admin(care: Care, ask: Ask, doing: str, ref: str | None = None) -> Reply | None:
-    """A polite refusal, audited as access.refused, for anyone but an admin; None for an admin."""
-    check = care.roles.check(ask.team_id, ask.user_id)
-    if check.is_admin:
-        return None
-    record_refusal(care, ask.team_id, ask.user_id, ref, ask.channel_id, ask.request_id)
-    text = f"Sorry, only carebot admins can {doing}."
-    text += f" {check.problem}" if check.problem else " Ask one of them if you need it."
-    return Reply(text=text)
-
-
-def refuse_outside_care_team(
-    care: Care, ask: Ask, doing: str, ref: str | None = None
-) -> Reply | None:
-    """A polite refusal, audited, for someone in no care team; None for a care-team member."""
-    text = care_team_refusal(
-        care, ask.team_id, ask.user_id, doing, ref, ask.channel_id, ask.request_id
-    )
-    return None if text is None else Reply(text=text)
-
-
-def care_team_refusal(
-    care: Care,
-    team_id: str,
-    user_id: str,
-    doing: str,
-    ref: str | None = None,
-    channel_id: str | None = None,
-    request_id: str | None = None,
-) -> str | None:
-    """Why this user may not `doing` (recorded as access.refused), or None for a member."""
-    if care.roles.in_care_team(team_id, user_id):
-        return None
-    record_refusal(care, team_id, user_id, ref, channel_id, request_id)
-    return (
-        f"Sorry, only care-team members can {doing}, and you're not in any care-team "
-        f"channel. {HOW_TO_JOIN}"
-    )
-
-
-def record_refusal(
-    care: Care,
-    team_id: str,
-    user_id: str,
-    ref: str | None,
-    channel_id: str | None,
-    request_id: str | None,
-) -> None:
-    """Audit one refusal: who, which record if any, where, which request; no clinical text."""
-    with care.db.session() as session:
-        SqlAuditLog(session).record(
-            team_id,
-            user_id,
-            "access.refused",
-            ref,
-            channel_id or None,
-            request_id or None,
-            at=care.clock.now(),
-        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.runtime.config import Settings
 from bot.shared.rules.channel_settings import ChannelSettings, Overrides, effective
@@ -18,7 +19,6 @@ from storage import channels, workspaces
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.runtime.services import Care
     from storage import Database
 
 
@@ -42,22 +42,6 @@ def overrides_of(stored: Mapping[str, str | None] | None) -> Overrides | None:
     return Overrides(**stored) if stored is not None else None
 
 
-def for_channel(care: Care, team_id: str, channel_id: str | None) -> ChannelSettings:
-    """One channel's effective settings (the workspace's when there is no channel)."""
-    with care.db.session(read_only=True) as session:
-        return for_channels_in(session, care.settings, team_id, [channel_id or ""])[
-            channel_id or ""
-        ]
-
-
-def for_channels(
-    care: Care, team_id: str, channel_ids: Collection[str]
-) -> dict[str, ChannelSettings]:
-    """Effective settings of many channels of a workspace, read at once (for a sweep's batch)."""
-    with care.db.session(read_only=True) as session:
-        return for_channels_in(session, care.settings, team_id, channel_ids)
-
-
 def for_channels_in(
     session: Session, settings: Settings, team_id: str, channel_ids: Collection[str]
 ) -> dict[str, ChannelSettings]:
@@ -72,6 +56,10 @@ class SettingsResolver:
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db, self.settings = db, settings
+
+    def default_zone(self) -> ZoneInfo:
+        """The clinic's zone from the environment: the fallback for a person Slack gives none."""
+        return self.settings.timezone
 
     def for_channel(self, team_id: str, channel_id: str | None) -> ChannelSettings:
         """One channel's effective settings; the workspace's when there is no channel."""

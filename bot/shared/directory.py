@@ -16,7 +16,6 @@ from storage import Database, people
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +79,6 @@ class Directory:
         except (UnknownPerson, SlackApiError) as error:
             log.warning("no time zone for a user, using the clinic's: %s", type(error).__name__)
             return self.default_zone
-
-
-def members_of(care: Care, group_id: str) -> frozenset[str]:
-    """Who is in a Slack user group now; empty when Slack can't say."""
-    return group_members(care.slack, group_id)
 
 
 def group_members(slack: WebClient, group_id: str) -> frozenset[str]:

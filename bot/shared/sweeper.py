@@ -16,6 +16,15 @@ KEEP_KEYS = timedelta(days=7)
 KEEP_DRAFTS = timedelta(days=1)
 
 
+class ReminderKinds(dict[str, ReminderKind]):
+    """The reminder kinds features registered, by name; the sweep hands each its due rows."""
+
+    def add(self, kind: ReminderKind) -> None:
+        if kind.name in self:
+            raise ValueError(f"reminder kind {kind.name!r} is registered twice")
+        self[kind.name] = kind
+
+
 class Sweeper:
     """Runs the sweep over the reminder kinds features registered; safe in several processes."""
 

@@ -17,77 +17,77 @@ from handlers.appointments import export, home, reminders
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
 from handlers.appointments.reminders import ReminderListeners
-from handlers.shared import home as home_tab
+from handlers.shared import home_screen
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime.services import Care
+    from bot.runtime.shared import Shared
 
 
-def register(app: App, care: Care) -> None:
-    """Build the feature's services from care's collaborators and hand them to the listeners."""
-    settings = care.settings  # only its /appt fields: visit kinds and reminder leads
+def register(app: App, shared: Shared) -> None:
+    """Build the feature's services from the shared collaborators and hand them to the listeners."""
+    settings = shared.settings  # only its /appt fields: visit kinds and reminder leads
     kinds, leads = settings.visit_kinds, settings.reminder_leads
     booking = Booking(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        access=care.access,
-        in_force=care.in_force,
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
         kinds=kinds,
     )
     confirming = Confirming(
         booking=booking,
-        db=care.db,
-        clock=care.clock,
-        people=care.people,
-        in_force=care.in_force,
-        home=care.home,
+        db=shared.db,
+        clock=shared.clock,
+        people=shared.people,
+        in_force=shared.in_force,
+        home=shared.home,
         plan_digest=lambda session, team, channel, now: digest_schedule.plan(
             session, settings, team, channel, now
         ),
         leads=leads,
     )
     visits = Visits(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        access=care.access,
-        in_force=care.in_force,
-        hooks=care.hooks,
-        home=care.home,
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
+        hooks=shared.hooks,
+        home=shared.home,
         leads=leads,
     )
     lists = VisitLists(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        access=care.access,
-        in_force=care.in_force,
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
     )
     exports = VisitExport(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        access=care.access,
-        in_force=care.in_force,
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
     )
     booking_form = BookingForm(
-        db=care.db, clock=care.clock, times=care.times, people=care.people, kinds=kinds
+        db=shared.db, clock=shared.clock, times=shared.times, people=shared.people, kinds=kinds
     )
 
     form = FormListeners(
         booking=booking,
         form=booking_form,
-        people=care.people,
+        people=shared.people,
         kinds=kinds,
-        slack=care.slack,
-        first_time=care.first_time,
+        slack=shared.slack,
+        first_time=shared.dedup.first_time,
     )
     form.register(app)
     AppointmentCommands(
@@ -95,25 +95,25 @@ def register(app: App, care: Care) -> None:
         confirming=confirming,
         visits=visits,
         lists=lists,
-        people=care.people,
-        in_force=care.in_force,
-        slack=care.slack,
+        people=shared.people,
+        in_force=shared.in_force,
+        slack=shared.slack,
         open_form=form.open_form,
-        export=partial(export.export, exports, care.slack),
-    ).register(app, care.commands)
+        export=partial(export.export, exports, shared.slack),
+    ).register(app, shared.commands)
     ReminderListeners(
         visits=visits,
-        people=care.people,
-        clock=care.clock,
-        home_notice=partial(home_tab.notice, care),
+        people=shared.people,
+        clock=shared.clock,
+        home_notice=home_screen(shared).notice,
     ).register(app)
     for kind in visit_reminders.kinds(
-        db=care.db,
-        slack=care.slack,
-        people=care.people,
-        in_force=care.in_force,
+        db=shared.db,
+        slack=shared.slack,
+        people=shared.people,
+        in_force=shared.in_force,
         render=reminders.render,
         leads=leads,
     ):
-        care.add_reminder_kind(kind)
-    care.home.add_section(home.home_section(lists))
+        shared.reminder_kinds.add(kind)
+    shared.home.add_section(home.home_section(lists))

@@ -10,11 +10,11 @@ from handlers.digest import post
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime.services import Care
+    from bot.runtime.shared import Shared
 
 
-def register(app: App, care: Care) -> None:
+def register(app: App, shared: Shared) -> None:
     """The digest has no listener: it is a reminder kind the sweep fires, posting `post.render`."""
-    care.add_reminder_kind(
-        DailyDigest(db=care.db, slack=care.slack, in_force=care.in_force, render=post.render)
+    shared.reminder_kinds.add(
+        DailyDigest(db=shared.db, slack=shared.slack, in_force=shared.in_force, render=post.render)
     )

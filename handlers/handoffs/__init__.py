@@ -16,13 +16,13 @@ from handlers.handoffs import escalation, home
 from handlers.handoffs.ack import ReadBacks
 from handlers.handoffs.commands import HandoffCommand
 from handlers.handoffs.posting import Posting
-from handlers.shared import home as home_tab
+from handlers.shared import home_screen
 
 if TYPE_CHECKING:
     from slack_bolt import App
     from sqlalchemy.orm import Session
 
-    from bot.runtime.services import Care
+    from bot.runtime.shared import Shared
 
 
 @dataclass(frozen=True)
@@ -34,62 +34,67 @@ class HandoffServices:
     changes: HandoffChanges
 
 
-def services(care: Care) -> HandoffServices:
+def services(shared: Shared) -> HandoffServices:
     who = HandoffAccess(
-        slack=care.slack, people=care.people, access=care.access, care_teams=care.roles.care_teams
+        slack=shared.slack,
+        people=shared.people,
+        access=shared.access,
+        care_teams=shared.roles.care_teams,
     )
-    reader = HandoffReader(db=care.db, in_force=care.in_force, people=care.people, who=who)
+    reader = HandoffReader(db=shared.db, in_force=shared.in_force, people=shared.people, who=who)
 
     def plan_digest(session: Session, team_id: str, channel_id: str, now: datetime) -> None:
-        digest_schedule.plan(session, care.settings, team_id, channel_id, now)
+        digest_schedule.plan(session, shared.settings, team_id, channel_id, now)
 
     changes = HandoffChanges(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        in_force=care.in_force,
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        in_force=shared.in_force,
         who=who,
         reader=reader,
-        home=care.home,
+        home=shared.home,
         plan_digest=plan_digest,
     )
     return HandoffServices(who, reader, changes)
 
 
-def register(app: App, care: Care) -> None:
-    built = services(care)
-    notice = partial(home_tab.notice, care)
+def register(app: App, shared: Shared) -> None:
+    built = services(shared)
+    notice = home_screen(shared).notice
     posting = Posting(
-        slack=care.slack,
+        slack=shared.slack,
         reader=built.reader,
         changes=built.changes,
-        people=care.people,
-        first_time=care.first_time,
+        people=shared.people,
+        first_time=shared.dedup.first_time,
     )
     posting.register(app)
     HandoffCommand(
         reader=built.reader,
         changes=built.changes,
-        people=care.people,
+        people=shared.people,
         posting=posting,
         notice=notice,
-    ).register(app, care.commands)
+    ).register(app, shared.commands)
     ReadBacks(reader=built.reader, changes=built.changes, notice=notice).register(app)
-    care.add_reminder_kind(
+    shared.reminder_kinds.add(
         Escalation(
-            slack=care.slack,
+            slack=shared.slack,
             reader=built.reader,
             changes=built.changes,
             who=built.who,
-            in_force=care.in_force,
+            in_force=shared.in_force,
             render=escalation.nudge,
         )
     )
-    care.add_reminder_kind(
+    shared.reminder_kinds.add(
         ActionDue(
-            slack=care.slack, reader=built.reader, render=partial(escalation.item_due, care.people)
+            slack=shared.slack,
+            reader=built.reader,
+            render=partial(escalation.item_due, shared.people),
         )
     )
     for section in home.sections(built.reader):
-        care.home.add_section(section)
+        shared.home.add_section(section)

@@ -19,7 +19,7 @@ from handlers.preapprovals.cards import Cards
 from handlers.preapprovals.commands import PreauthCommand
 from handlers.preapprovals.decision import DecisionForm
 from handlers.preapprovals.form import NewForm
-from handlers.shared import home as home_tab
+from handlers.shared import home_screen
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -28,73 +28,77 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.runtime.config import Settings
-    from bot.runtime.services import Care
+    from bot.runtime.shared import Shared
 
 
-def register(app: App, care: Care) -> None:
+def register(app: App, shared: Shared) -> None:
     """Build pre-approvals' services from the runtime's collaborators and wire them in."""
     lists = Lists(
-        db=care.db, clock=care.clock, people=care.people, access=care.access, in_force=care.in_force
+        db=shared.db,
+        clock=shared.clock,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
     )
     changes = Changes(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        access=care.access,
-        in_force=care.in_force,
-        home=care.home,
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
+        home=shared.home,
     )
     opening = Opening(
-        db=care.db,
-        clock=care.clock,
-        times=care.times,
-        people=care.people,
-        access=care.access,
-        in_force=care.in_force,
-        home=care.home,
-        join_digest=partial(_join_digest, care.settings),
+        db=shared.db,
+        clock=shared.clock,
+        times=shared.times,
+        people=shared.people,
+        access=shared.access,
+        in_force=shared.in_force,
+        home=shared.home,
+        join_digest=partial(_join_digest, shared.settings),
     )
     cards = Cards(lists=lists)
     command = PreauthCommand(
-        slack=care.slack,
-        people=care.people,
+        slack=shared.slack,
+        people=shared.people,
         opening=opening,
         changes=changes,
         lists=lists,
         cards=cards,
     )
-    care.commands.add(command.command())
-    notice = partial(home_tab.notice, care)
-    Buttons(changes=changes, cards=cards, people=care.people, notice=notice).register(app)
-    NewForm(opening=opening, people=care.people, first_time=care.first_time).register(app)
+    shared.commands.add(command.command())
+    notice = home_screen(shared).notice
+    Buttons(changes=changes, cards=cards, people=shared.people, notice=notice).register(app)
+    NewForm(opening=opening, people=shared.people, first_time=shared.dedup.first_time).register(app)
     DecisionForm(
-        changes=changes, cards=cards, people=care.people, first_time=care.first_time
+        changes=changes, cards=cards, people=shared.people, first_time=shared.dedup.first_time
     ).register(app)
-    home.register(care.home, lists)
+    home.register(shared.home, lists)
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
-    care.add_reminder_kind(
+    shared.reminder_kinds.add(
         OwnerRound(
-            db=care.db,
-            slack=care.slack,
-            people=care.people,
-            in_force=care.in_force,
-            home=care.home,
+            db=shared.db,
+            slack=shared.slack,
+            people=shared.people,
+            in_force=shared.in_force,
+            home=shared.home,
             render=renderers,
         )
     )
-    care.add_reminder_kind(
-        RiskCheck(db=care.db, slack=care.slack, in_force=care.in_force, render=renderers)
+    shared.reminder_kinds.add(
+        RiskCheck(db=shared.db, slack=shared.slack, in_force=shared.in_force, render=renderers)
     )
-    care.add_reminder_kind(
+    shared.reminder_kinds.add(
         ApprovalExpiry(
-            db=care.db,
-            in_force=care.in_force,
-            home=care.home,
-            changed=partial(cards.refresh, care.slack),
+            db=shared.db,
+            in_force=shared.in_force,
+            home=shared.home,
+            changed=partial(cards.refresh, shared.slack),
         )
     )
-    links.subscribe(care.hooks, care.in_force)
+    links.subscribe(shared.hooks, shared.in_force)
 
 
 def _join_digest(

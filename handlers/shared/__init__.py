@@ -11,34 +11,36 @@ from handlers.shared import audit, help, home, settings
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime.services import Care
+    from bot.runtime.shared import Shared
 
 BOT_EVENTS = home.BOT_EVENTS
 
 
-def register_carebot(app: App, care: Care) -> None:
+def register_carebot(app: App, shared: Shared) -> None:
     """/carebot and its verbs; the order here is the order /carebot help lists them in."""
-    help.register(help.Menu(care.commands, care.carebot_commands))
+    help.register(help.Menu(shared.commands, shared.carebot_commands))
     audit.register(
-        care.carebot_commands, AuditTrail(db=care.db, clock=care.clock, access=care.access)
+        shared.carebot_commands, AuditTrail(db=shared.db, clock=shared.clock, access=shared.access)
     )
-    setup = ChannelSetup(db=care.db, clock=care.clock, access=care.access, in_force=care.in_force)
-    settings.register(app, care.carebot_commands, setup, care.slack)
+    setup = ChannelSetup(
+        db=shared.db, clock=shared.clock, access=shared.access, in_force=shared.in_force
+    )
+    settings.register(app, shared.carebot_commands, setup, shared.slack)
 
 
-def home_screen(care: Care) -> home.HomeScreen:
+def home_screen(shared: Shared) -> home.HomeScreen:
     """The Home tab's drawing, with what it reads: people, access, the features' sections."""
     return home.HomeScreen(
-        db=care.db,
-        clock=care.clock,
-        wall=care.wall,
-        slack=care.slack,
-        people=care.people,
-        access=care.access,
-        tab=care.home,
-        commands=care.commands,
+        db=shared.db,
+        clock=shared.clock,
+        wall=shared.wall,
+        slack=shared.slack,
+        people=shared.people,
+        access=shared.access,
+        tab=shared.home,
+        commands=shared.commands,
     )
 
 
-def register_home(app: App, care: Care) -> None:
-    home.register(app, home_screen(care))
+def register_home(app: App, shared: Shared) -> None:
+    home.register(app, home_screen(shared))

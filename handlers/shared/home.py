@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App
     from slack_sdk import WebClient
 
-    from bot.runtime.services import Care
     from bot.shared.access import Access
     from bot.shared.commands import CommandRegistry
     from bot.shared.directory import Directory
@@ -89,13 +88,6 @@ class Layout:
 def in_home(body: dict[str, Any]) -> bool:
     """True when the click came from the Home tab, where there is no response_url."""
     return (body.get("view") or {}).get("type") == "home"
-
-
-def notice(care: Care, team: str, body: dict[str, Any], text: str) -> None:
-    """Answer a click in the Home tab on the tab itself: redrawn with `text` on top."""
-    from handlers.shared import home_screen  # features hand a HomeScreen in once they hold one
-
-    home_screen(care).notice(team, body, text)
 
 
 class HomeScreen:

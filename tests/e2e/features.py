@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.runtime.app import Runtime
-from bot.runtime.services import Care
+from bot.runtime.shared import Shared
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.reminders import DueReminder, Outcome
 
@@ -22,7 +22,7 @@ class Counter:
     clicks: list[str] = field(default_factory=list)
 
     def install(self, runtime: Runtime) -> None:
-        runtime.care.commands.add(Command("bump", "Count clicks", ("bump",), self.offer))
+        runtime.shared.commands.add(Command("bump", "Count clicks", ("bump",), self.offer))
         runtime.app.action("bump_count")(self.on_click)
 
     def offer(self, ask: Ask) -> Reply:
@@ -52,20 +52,20 @@ def install_broken_command(runtime: Runtime) -> None:
     def boom(ask: Ask) -> Reply:
         raise ValueError(f"could not book {PATIENT} MRN 88123")
 
-    runtime.care.commands.add(Command("boom", "Always fails", ("boom",), boom))
+    runtime.shared.commands.add(Command("boom", "Always fails", ("boom",), boom))
 
 
 @dataclass
 class DirectNudge:
     """A reminder kind that DMs `payload['user']` and, if `every` minutes is set, repeats."""
 
-    care: Care
+    shared: Shared
     name: str = "test-nudge"
     fired: list[str] = field(default_factory=list)
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> Iterable[Outcome]:
         for reminder in due:
-            self.care.slack.chat_postMessage(
+            self.shared.slack.chat_postMessage(
                 channel=reminder.payload["user"], text=f"Reminder about {reminder.subject_ref}"
             )
             self.fired.append(reminder.subject_ref)

@@ -123,15 +123,15 @@ def test_only_the_named_receiver_may_acknowledge(sandbox: Sandbox, slack: SlackD
 def test_a_card_redrawn_from_a_stale_change_shows_the_latest_state(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
-    care = sandbox.runtime.care
-    handoffs_of = services(care)
+    shared = sandbox.runtime.shared
+    handoffs_of = services(shared)
     sam = Actor(TEAM, SAM, "C0CARDIO1")
     slack.command("/handoff")
     slack.submit(IPASS)
     ticked = handoffs_of.changes.mark_done(sam, "H-1", 1).handoff  # drawn before the read-back
     handoffs_of.changes.acknowledge(sam, "H-1", "Recheck K+ at 6am, call if it drops")
 
-    refresh_card(handoffs_of.reader, care.slack, ticked)  # the Done's redraw arrives last
+    refresh_card(handoffs_of.reader, shared.slack, ticked)  # the Done's redraw arrives last
 
     shown = card(slack)
     assert "*Acknowledged* by @sam.nurse" in shown and "~Recheck K+~" in shown

@@ -68,7 +68,7 @@ def test_a_first_visit_shows_the_welcome_and_the_commands_that_exist(
 def test_the_welcome_names_pre_approvals_once_preauth_is_registered(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
-    assert sandbox.runtime.care.commands.get("preauth") is not None
+    assert sandbox.runtime.shared.commands.get("preauth") is not None
 
     slack.open_home()
 
@@ -198,7 +198,7 @@ def test_a_failing_redraw_never_breaks_the_change(sandbox: Sandbox, slack: Slack
     def broken(team: str, users: Any, groups: Any) -> None:
         raise RuntimeError("Jane Doe")
 
-    sandbox.runtime.care.home.attach(broken)
+    sandbox.runtime.shared.home.attach(broken)
 
     book(slack, TODAY)
 
@@ -282,14 +282,14 @@ def counted(sandbox: Sandbox) -> Iterator[list[str]]:
 def test_drawing_my_day_reads_the_same_few_queries_however_long_it_is(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
-    care = sandbox.runtime.care
-    viewer = Viewer(TEAM, PATEL, care.people.timezone(TEAM, PATEL), START)
+    shared = sandbox.runtime.shared
+    viewer = Viewer(TEAM, PATEL, shared.people.timezone(TEAM, PATEL), START)
     seed_visits(sandbox, 2)
     with counted(sandbox) as few:
-        home_view(care.home.sections, care.commands, viewer, Layout())
+        home_view(shared.home.sections, shared.commands, viewer, Layout())
     seed_visits(sandbox, 30)
     with counted(sandbox) as many:
-        home_view(care.home.sections, care.commands, viewer, Layout(opened="appointments"))
+        home_view(shared.home.sections, shared.commands, viewer, Layout(opened="appointments"))
 
     assert len(many) == len(few)
 

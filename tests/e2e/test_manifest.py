@@ -40,7 +40,7 @@ def test_every_registered_command_is_declared_and_nothing_else(
     manifest: dict[str, Any], sandbox: Sandbox
 ) -> None:
     declared = {c["command"] for c in manifest["features"]["slash_commands"]}
-    registered = {c.slash for c in sandbox.runtime.care.commands}
+    registered = {c.slash for c in sandbox.runtime.shared.commands}
     assert declared == registered
 
 

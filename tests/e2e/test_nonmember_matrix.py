@@ -507,8 +507,8 @@ def test_the_matrix_covers_every_registered_entry(worlds: Worlds) -> None:
     )
     assert unknown == [], f"rows for nothing registered: {unknown}"
 
-    care = runtime.care
-    registered_verbs = verbs(care.commands, care.carebot_commands)
+    shared = runtime.shared
+    registered_verbs = verbs(shared.commands, shared.carebot_commands)
     covered = {
         tuple(key.split(" ", 1)) if " " in key else (key, "")
         for kind, key in rows

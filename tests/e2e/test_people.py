@@ -15,7 +15,7 @@ TEAM = "T0CAREBOT"
 
 
 def test_a_person_is_read_from_slack_once_then_from_the_cache(sandbox: Sandbox) -> None:
-    people = sandbox.runtime.care.people
+    people = sandbox.runtime.shared.people
 
     first = people.person(TEAM, "U0DRPATEL")
     again = people.person(TEAM, "U0DRPATEL")
@@ -27,7 +27,7 @@ def test_a_person_is_read_from_slack_once_then_from_the_cache(sandbox: Sandbox) 
 
 
 def test_the_cache_is_refreshed_after_a_day(sandbox: Sandbox) -> None:
-    people = sandbox.runtime.care.people
+    people = sandbox.runtime.shared.people
     people.person(TEAM, "U0NURSE01")
 
     sandbox.clock.advance(hours=25)
@@ -38,28 +38,28 @@ def test_the_cache_is_refreshed_after_a_day(sandbox: Sandbox) -> None:
 
 def test_an_unknown_user_is_said_plainly(sandbox: Sandbox) -> None:
     with pytest.raises(UnknownPerson, match="no Slack user U0NOBODY0"):
-        sandbox.runtime.care.people.person(TEAM, "U0NOBODY0")
+        sandbox.runtime.shared.people.person(TEAM, "U0NOBODY0")
 
 
 def test_a_deleted_user_cannot_be_given_work(sandbox: Sandbox) -> None:
-    assert not sandbox.runtime.care.people.person(TEAM, "U0FORMER1").can_be_assigned
-    assert sandbox.runtime.care.people.person(TEAM, "U0SOCIAL1").can_be_assigned
+    assert not sandbox.runtime.shared.people.person(TEAM, "U0FORMER1").can_be_assigned
+    assert sandbox.runtime.shared.people.person(TEAM, "U0SOCIAL1").can_be_assigned
 
 
 def test_the_clinic_zone_stands_in_when_slack_cannot_answer(sandbox: Sandbox) -> None:
     sandbox.standin.fail_next("users.info", status=200, error="fatal_error")
 
-    zone = sandbox.runtime.care.people.timezone(TEAM, "U0SOCIAL1")
+    zone = sandbox.runtime.shared.people.timezone(TEAM, "U0SOCIAL1")
 
-    assert zone == sandbox.runtime.care.settings.timezone
-    assert sandbox.runtime.care.people.timezone(TEAM, "U0SOCIAL1") == ZoneInfo("Europe/London")
+    assert zone == sandbox.runtime.shared.settings.timezone
+    assert sandbox.runtime.shared.people.timezone(TEAM, "U0SOCIAL1") == ZoneInfo("Europe/London")
 
 
 def test_a_workspace_shows_patients_by_initials_until_it_chooses_otherwise(
     sandbox: Sandbox,
 ) -> None:
-    care = sandbox.runtime.care
-    assert care.patient_display(TEAM) is PatientDisplay.INITIALS
-    with care.db.session() as session:
+    shared = sandbox.runtime.shared
+    assert shared.in_force.patient_display(TEAM) is PatientDisplay.INITIALS
+    with shared.db.session() as session:
         workspaces.set_patient_display(session, TEAM, "id")
-    assert care.patient_display(TEAM) is PatientDisplay.ID
+    assert shared.in_force.patient_display(TEAM) is PatientDisplay.ID

@@ -60,7 +60,7 @@ def replay_buttons_in_general(sandbox: Sandbox, ref: str) -> None:
             "elements": [button("Undo", "preauth_undo", ref)],
         },
     ]
-    sandbox.runtime.care.slack.chat_postMessage(channel="C0GENERAL", text=ref, blocks=blocks)
+    sandbox.runtime.shared.slack.chat_postMessage(channel="C0GENERAL", text=ref, blocks=blocks)
 
 
 def state(sandbox: Sandbox) -> tuple[str, str, object]:

@@ -72,7 +72,7 @@ def install(sandbox: Sandbox) -> None:
     def on_form(ack: Any, client: Any, body: dict[str, Any]) -> None:
         refuse()
 
-    sandbox.runtime.care.commands.add(Command("gate", "Refuses", ("gate",), run))
+    sandbox.runtime.shared.commands.add(Command("gate", "Refuses", ("gate",), run))
     sandbox.runtime.app.action("gate_press")(on_press)
     sandbox.runtime.app.action("open_gate_form")(on_open)
     sandbox.runtime.app.view("gate_form")(on_form)

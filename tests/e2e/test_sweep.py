@@ -26,8 +26,8 @@ def plan(sandbox: Sandbox, subject: str, minutes: int, **payload: object) -> Non
 
 
 def test_a_reminder_is_sent_when_due_and_only_once(sandbox: Sandbox, slack: SlackDriver) -> None:
-    nudge = DirectNudge(sandbox.runtime.care)
-    sandbox.runtime.care.add_reminder_kind(nudge)
+    nudge = DirectNudge(sandbox.runtime.shared)
+    sandbox.runtime.shared.reminder_kinds.add(nudge)
     plan(sandbox, "A-1", minutes=30)
 
     assert sandbox.move_clock(START + timedelta(minutes=29)) == ["nothing due"]
@@ -39,7 +39,7 @@ def test_a_reminder_is_sent_when_due_and_only_once(sandbox: Sandbox, slack: Slac
 
 
 def test_a_cancelled_reminder_never_fires(sandbox: Sandbox, slack: SlackDriver) -> None:
-    sandbox.runtime.care.add_reminder_kind(DirectNudge(sandbox.runtime.care))
+    sandbox.runtime.shared.reminder_kinds.add(DirectNudge(sandbox.runtime.shared))
     plan(sandbox, "A-2", minutes=10)
     with sandbox.db.session() as session:
         reminders.cancel(session, TEAM, "test-nudge", "A-2")
@@ -52,7 +52,7 @@ def test_a_cancelled_reminder_never_fires(sandbox: Sandbox, slack: SlackDriver) 
 def test_a_repeating_reminder_keeps_its_rhythm_and_survives_slack_trouble(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
-    sandbox.runtime.care.add_reminder_kind(DirectNudge(sandbox.runtime.care))
+    sandbox.runtime.shared.reminder_kinds.add(DirectNudge(sandbox.runtime.shared))
     plan(sandbox, "PA-3", minutes=0, every=60)
     sandbox.standin.fail_next("chat.postMessage", status=500, times=10)
 
@@ -70,7 +70,7 @@ def test_the_shell_moves_time_and_shows_what_was_sent(sandbox: Sandbox) -> None:
 
     from bot.sandbox.shell import SandboxShell
 
-    sandbox.runtime.care.add_reminder_kind(DirectNudge(sandbox.runtime.care))
+    sandbox.runtime.shared.reminder_kinds.add(DirectNudge(sandbox.runtime.shared))
     plan(sandbox, "H-4", minutes=90)
     out = io.StringIO()
     shell = SandboxShell(sandbox.driver, on_time=sandbox.move_clock, now=sandbox.clock.now, out=out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import storage.dedup
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
 
@@ -115,7 +116,7 @@ def test_an_event_that_fails_before_it_is_handled_is_left_for_slack_to_retry(
     def database_down(*args: object, **kwargs: object) -> bool:
         raise ConnectionError("database down")
 
-    monkeypatch.setattr(sandbox.runtime.care, "first_time", database_down)
+    monkeypatch.setattr(storage.dedup, "first_time", database_down)
 
     ack = slack.in_dm().message("carebot help")
 

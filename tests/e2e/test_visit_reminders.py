@@ -171,7 +171,7 @@ def test_plan_schedules_every_kind_and_forget_drops_them_all(sandbox: Sandbox) -
             channel_id=None,
             now=START,
         )
-        plan(session, row, START, sandbox.runtime.care.settings.timezone)
+        plan(session, row, START, sandbox.runtime.shared.settings.timezone)
         assert reminders.pending_count(session, TEAM) == 3
         assert forget(session, TEAM, row.ref) == 3
         assert reminders.pending_count(session, TEAM) == 0

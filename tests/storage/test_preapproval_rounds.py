@@ -15,11 +15,12 @@ from sqlalchemy import insert
 from bot.preapprovals.plan import ROUND
 from bot.preapprovals.reminders import OwnerRound, Renderers, RoundDM
 from bot.runtime.config import Settings
-from bot.runtime.services import Care
+from bot.shared.channel_settings import SettingsResolver
 from bot.shared.commands import Reply
+from bot.shared.directory import Directory
+from bot.shared.home import HomeTab
 from bot.shared.rules.clock import FakeClock
 from bot.shared.rules.reminders import sweep
-from bot.shared.rules.timeparse import TimeParser
 from storage import Database, patients, people, reminders
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
@@ -102,19 +103,13 @@ def pg(postgres_worker_db: WorkerDatabase) -> Iterator[Database]:
 
 def owner_round(db: Database) -> tuple[OwnerRound, RecordingSlack]:
     slack = RecordingSlack()
-    care = Care(
-        settings=Settings(timezone=ZoneInfo("America/New_York")),
-        db=db,
-        clock=FakeClock(NOW),
-        times=TimeParser(),
-        slack=slack,  # type: ignore[arg-type]
-    )
+    settings = Settings(timezone=ZoneInfo("America/New_York"))
     kind = OwnerRound(
         db=db,
         slack=slack,  # type: ignore[arg-type]
-        people=care.people,
-        in_force=care.in_force,
-        home=care.home,
+        people=Directory(db, slack, FakeClock(NOW), settings.timezone),  # type: ignore[arg-type]
+        in_force=SettingsResolver(db, settings),
+        home=HomeTab(),
         render=Renderers(round=listed, risk=listed),  # type: ignore[arg-type]
     )
     return kind, slack

@@ -1,0 +1,49 @@
+"""What the composition root hands each feature's registration: the shared collaborators.
+
+Built once, eagerly, by `bot.runtime.app.build`; nothing in it is created on first use, so
+changing a setting means building a new runtime. Only the composition root and the
+handlers' `register` functions see this record: every use case and listener is handed the
+few collaborators it uses (tests/unit/test_layers.py keeps it that way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.runtime.config import Settings
+    from bot.shared.access import Access, Roles
+    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.commands import CommandRegistry
+    from bot.shared.directory import Directory
+    from bot.shared.home import HomeTab
+    from bot.shared.hooks import Hooks
+    from bot.shared.rules.clock import Clock
+    from bot.shared.rules.timeparse import TimeParser
+    from bot.shared.sweeper import Dedup, ReminderKinds
+    from storage import Database
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The collaborators every feature may be handed, and the registries features add to."""
+
+    settings: Settings  # configuration; the fields a channel overrides only via in_force
+    db: Database
+    clock: Clock  # the bot's time (a fake one in the sandbox)
+    wall: Clock  # real time, for leases and housekeeping
+    times: TimeParser
+    slack: WebClient
+    people: Directory
+    roles: Roles
+    access: Access
+    in_force: SettingsResolver
+    dedup: Dedup
+    hooks: Hooks
+    home: HomeTab  # My day: its sections, its redraw hook
+    commands: CommandRegistry
+    carebot_commands: CommandRegistry  # /carebot <verb>
+    reminder_kinds: ReminderKinds

@@ -184,3 +184,55 @@ def test_no_import_cycles() -> None:
             and not (path.name == "__init__.py" and imported.startswith(name + "."))
         }
     assert cycle_in(graph) is None, " -> ".join(cycle_in(graph) or [])
+
+
+# The workspace settings a channel may override: read only through the resolver.
+OVERRIDABLE = {"timezone", "holidays", "digest_time", "handoff_ladders", "preauth_round"}
+MAY_READ_WORKSPACE_SETTINGS = ("bot.shared.channel_settings", "bot.shared.rules", "bot.runtime")
+
+
+def workspace_setting_reads(path: Path) -> list[str]:
+    """`settings.timezone`, `care.settings.holidays`, ...: overridable fields read off Settings."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr in OVERRIDABLE):
+            continue
+        owner = node.value
+        name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+        if name == "settings":
+            found.append(f"line {node.lineno}: .settings.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sources() if not module_name(p).startswith(MAY_READ_WORKSPACE_SETTINGS)],
+    ids=module_name,
+)
+def test_overridable_settings_come_from_the_resolver(path: Path) -> None:
+    """A service asks SettingsResolver for the settings where it acts; a channel's own win."""
+    assert not workspace_setting_reads(path), (
+        f"{module_name(path)}: {workspace_setting_reads(path)}"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sources() if not module_name(p).startswith("bot.runtime")],
+    ids=module_name,
+)
+def test_only_the_composition_root_and_registration_see_the_shared_record(path: Path) -> None:
+    """Use cases and listeners are handed their collaborators; none is fetched from a bag."""
+    if path.name == "__init__.py" and top(module_name(path)) == "handlers":
+        return
+    uses = {n for n in imports_of(path) if n == "bot.runtime.shared"}
+    assert not uses, f"{module_name(path)} imports the shared record"
+
+
+def test_the_settings_check_sees_a_workspace_read(tmp_path: Path) -> None:
+    module = tmp_path / "reader.py"
+    module.write_text(
+        "def zone(care, in_force):\n    return care.settings.timezone, in_force.timezone\n"
+    )
+    assert workspace_setting_reads(module) == ["line 2: .settings.timezone"]

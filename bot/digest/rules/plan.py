@@ -52,18 +52,18 @@ def plan(
     steps: list[Step[VisitT, ItemT]] = []
     for reminder in due:
         channel = reminder.subject_ref
-        settings = in_force[channel]
-        following = next_due(now, settings)
-        if following is None or not posts_today(reminder.next_at, now, settings):
+        in_channel = in_force[channel]
+        following = next_due(now, in_channel)
+        if following is None or not posts_today(reminder.next_at, now, in_channel):
             steps.append(Step(reminder.id, following))
             continue
         report: Digest[VisitT, ItemT] = Digest(
             channel,
             days[channel].day,
-            settings.timezone,
+            in_channel.timezone,
             tuple(per_visit[channel]),
             tuple(per_risk[channel]),
-            settings.patient_display,
+            in_channel.patient_display,
             tuple(per_handoff[channel]),
         )
         steps.append(Step(reminder.id, following, None if report.empty else report))

@@ -13,7 +13,7 @@ from storage.models import AppointmentRow
 from storage.preapprovals.models import PreapprovalRow
 
 
-def visits_between(
+def appointments_between(
     session: Session,
     team_id: str,
     channels: Collection[str],

@@ -46,12 +46,12 @@ _REF = re.compile(r"^[Aa]-?\d{1,9}$")
 TICK = "tick pre-procedure checklists"
 
 
-class VisitRefused(Refused):
+class AppointmentRefused(Refused):
     """The request about a visit cannot be done; the message says why and what to type."""
 
 
 @dataclass(frozen=True)
-class Visit:
+class Appointment:
     """One appointment as a reader sees it."""
 
     ref: str
@@ -66,9 +66,9 @@ class Visit:
     message: tuple[str, str] | None = None  # the confirmation post, to update in place
 
 
-def visit_of(row: Any, policy: PatientDisplay) -> Visit:
+def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
     message = (row.message_channel, row.message_ts) if row.message_ts else None
-    return Visit(
+    return Appointment(
         ref=row.ref,
         start=row.start_at,
         end=row.end_at,
@@ -84,10 +84,10 @@ def visit_of(row: Any, policy: PatientDisplay) -> Visit:
 
 def _row(session: Any, team_id: str, ref: str, *, for_update: bool = False) -> Any:
     if not _REF.match(ref.strip()):
-        raise VisitRefused(f'"{ref}" is not a visit ref; refs look like A-12. {LIST_USAGE}')
+        raise AppointmentRefused(f'"{ref}" is not a visit ref; refs look like A-12. {LIST_USAGE}')
     row = appointments.get_by_ref(session, team_id, ref.strip(), for_update=for_update)
     if row is None:
-        raise VisitRefused(
+        raise AppointmentRefused(
             f"There is no visit {ref.strip().upper()} in this workspace. "
             "`/appt list week` shows the coming week."
         )
@@ -96,13 +96,13 @@ def _row(session: Any, team_id: str, ref: str, *, for_update: bool = False) -> A
 
 @dataclass(frozen=True)
 class Changed:
-    visit: Visit
+    visit: Appointment
     action: Action
     zone: ZoneInfo  # the reader's
     card_zone: ZoneInfo  # the zone of the channel its card was posted in
 
 
-class Visits:
+class AppointmentChanges:
     """Changes to booked visits, each checked against who is acting."""
 
     def __init__(
@@ -132,7 +132,7 @@ class Visits:
             try:
                 status = transition(Status(row.status), action, row.ref, patient=row.patient.ref)
             except TransitionRefused as refused:
-                raise VisitRefused(str(refused)) from None
+                raise AppointmentRefused(str(refused)) from None
             appointments.set_status(session, row, status.value, now=now, reason=reason)
             if status is not Status.BOOKED:  # here, done, gone or cancelled: nothing to remind
                 visit_reminders.forget(session, team_id, row.ref, now=now)
@@ -141,7 +141,7 @@ class Visits:
                 team_id, user_id, f"appointment.{action.value}", row.ref, at=now
             )
             where = self._card_channel(session, row)
-            visit, booker = visit_of(row, where.patient_display), row.booked_by
+            visit, booker = appointment_of(row, where.patient_display), row.booked_by
         self.home.changed(team_id, (user_id, booker, visit.clinician))
         zone = self.people.timezone(team_id, user_id)
         return Changed(visit, action, zone, where.timezone)
@@ -153,13 +153,13 @@ class Visits:
         zone = self.people.timezone(team_id, user_id)
         now = self.clock.now()
         if not when_text.strip():
-            raise VisitRefused("Say when to move it to, e.g. /appt move A-12 tomorrow 3pm")
+            raise AppointmentRefused("Say when to move it to, e.g. /appt move A-12 tomorrow 3pm")
         try:
             when = self.times.parse(when_text, now, zone)
         except TimeParseError as error:
-            raise VisitRefused(str(error)) from None
+            raise AppointmentRefused(str(error)) from None
         if not when.has_time or when.at <= now:
-            raise VisitRefused(
+            raise AppointmentRefused(
                 f'"{when_text}" is not a time from now on. Example: /appt move A-12 tomorrow 3pm'
             )
         with self.db.session() as session:
@@ -167,7 +167,7 @@ class Visits:
             try:
                 transition(Status(row.status), Action.MOVE, row.ref, patient=row.patient.ref)
             except TransitionRefused as refused:
-                raise VisitRefused(str(refused)) from None
+                raise AppointmentRefused(str(refused)) from None
             start, end = when.at, when.at + (row.end_at - row.start_at)
             resources = {
                 "patient_id": row.patient_id,
@@ -195,7 +195,7 @@ class Visits:
                     ", ".join(format_span(s.start, s.end, zone) for s in free) or "none in 14 days"
                 )
                 taken = ", ".join(c.ref for c in clashes)
-                raise VisitRefused(
+                raise AppointmentRefused(
                     f"{row.ref} was not moved: {format_span(start, end, zone)} collides with "
                     f"{taken}. Free slots: {options}."
                 )
@@ -205,7 +205,7 @@ class Visits:
             self._announce(session, row, now)
             SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
             where = self._card_channel(session, row)
-            visit, booker = visit_of(row, where.patient_display), row.booked_by
+            visit, booker = appointment_of(row, where.patient_display), row.booked_by
         self.home.changed(team_id, (user_id, booker, visit.clinician))
         return Changed(visit, Action.MOVE, zone, where.timezone)
 

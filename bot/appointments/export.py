@@ -38,7 +38,7 @@ class ExportRefused(Refused):
 
 
 @dataclass(frozen=True)
-class VisitCalendar:
+class AppointmentCalendar:
     """The .ics file for one reader's range, and what to tell them about it."""
 
     first_day: date
@@ -60,7 +60,7 @@ class VisitCalendar:
         return f"from {_day(self.first_day)} to {_day(self.last_day)}"
 
 
-class VisitExport:
+class AppointmentExport:
     """A reader's range of visits as an .ics file, and the audit that it left carebot."""
 
     def __init__(
@@ -76,7 +76,7 @@ class VisitExport:
         self.db, self.clock, self.times, self.people = db, clock, times, people
         self.access, self.in_force = access, in_force
 
-    def build(self, actor: Actor, text: str) -> VisitCalendar:
+    def build(self, actor: Actor, text: str) -> AppointmentCalendar:
         """Every visit starting in the range (the reader's days), cancelled ones included."""
         self.access.require_care_team(actor, doing="export appointments")
         team_id = actor.team_id
@@ -89,7 +89,7 @@ class VisitExport:
             rows = appointments.between(session, team_id, start, end)
             events = [_event(row, team_id, policy) for row in rows]
         content = ical.calendar(events, stamp=self.clock.now()).encode("utf-8")
-        return VisitCalendar(first, last, len(events), content)
+        return AppointmentCalendar(first, last, len(events), content)
 
     def record(self, actor: Actor, channel_id: str) -> None:
         """Audit that visits left carebot as a file, and where they went."""

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.appointments.changes import LIST_USAGE, Visit, VisitRefused, visit_of
+from bot.appointments.changes import LIST_USAGE, Appointment, AppointmentRefused, appointment_of
 from bot.appointments.rules.appointment import Status
 from bot.shared.rules.mrkdwn import extract_user_ids
 from bot.shared.rules.timeparse import TimeParseError
@@ -34,9 +34,9 @@ SHOWN_IN_A_DAY = tuple(
 
 
 @dataclass(frozen=True)
-class VisitList:
+class AppointmentList:
     title: str
-    visits: tuple[Visit, ...]
+    visits: tuple[Appointment, ...]
     total: int
     offset: int
     query: str
@@ -48,7 +48,7 @@ class VisitList:
         return after if after < self.total else None
 
 
-class VisitLists:
+class AppointmentLists:
     """Pages of visits for a care-team member, in the reader's zone."""
 
     def __init__(
@@ -64,7 +64,7 @@ class VisitLists:
         self.db, self.clock, self.times, self.people = db, clock, times, people
         self.access, self.in_force = access, in_force
 
-    def list_visits(self, actor: Actor, text: str, offset: int = 0) -> VisitList:
+    def list_appointments(self, actor: Actor, text: str, offset: int = 0) -> AppointmentList:
         """`/appt list ...`: one page of visits in the reader's zone, sorted by time."""
         self.access.require_care_team(actor, doing="list appointments")
         team_id, user_id = actor.team_id, actor.user_id
@@ -79,12 +79,12 @@ class VisitLists:
             rows = appointments.between(
                 session, team_id, start, end, limit=PAGE, offset=offset, **filters
             )
-            visits = tuple(visit_of(row, policy) for row in rows)
-        return VisitList(f"{title}{who}", visits, total, offset, text, zone)
+            visits = tuple(appointment_of(row, policy) for row in rows)
+        return AppointmentList(f"{title}{who}", visits, total, offset, text, zone)
 
     def of_person(
         self, actor: Actor, start: datetime, end: datetime, offset: int, limit: int
-    ) -> tuple[tuple[Visit, ...], int]:
+    ) -> tuple[tuple[Appointment, ...], int]:
         """A page of the visits in [start, end) with the actor as clinician or booker."""
         self.access.require_care_team(actor, doing="see appointments")
         policy = self.in_force.patient_display(actor.team_id)
@@ -94,7 +94,7 @@ class VisitLists:
             rows = appointments.between(
                 session, actor.team_id, start, end, limit=limit, offset=offset, **filters
             )
-            return tuple(visit_of(row, policy) for row in rows), total
+            return tuple(appointment_of(row, policy) for row in rows), total
 
     def _range(self, text: str, zone: ZoneInfo) -> tuple[date, int, str, str]:
         now = self.clock.now()
@@ -114,7 +114,7 @@ class VisitLists:
             try:
                 day = date.fromisoformat(head)
             except ValueError:
-                raise VisitRefused(
+                raise AppointmentRefused(
                     f'"{head}" is not a date. Example: /appt list 2027-03-02'
                 ) from None
             return day, 1, day.strftime("%a %-d %b %Y"), " ".join(words[1:])
@@ -147,7 +147,7 @@ def _filters(session: Session, team_id: str, user_id: str, rest: str) -> tuple[d
         found = patients.find_by_name(session, team_id, rest, limit=2)
         patient = found[0] if len(found) == 1 else None
     if patient is None:
-        raise VisitRefused(
+        raise AppointmentRefused(
             f'I couldn\'t read "{rest}" as a day, a patient or a filter. Try today, week, '
             f"dec 3, 2027-03-02, mine, @clinician or a P-ref: {LIST_USAGE}"
         )

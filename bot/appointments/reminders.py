@@ -117,7 +117,7 @@ def forget(session: Session, team_id: str, ref: str, *, now: datetime | None = N
     return reminders.cancel_all(session, team_id, ref, now=now)
 
 
-class VisitReminder:
+class AppointmentReminder:
     """What the three kinds share: read the visit again, decide (a pure rule), send, record."""
 
     name: str = ""
@@ -201,7 +201,7 @@ class VisitReminder:
         return visits, zones
 
 
-class ClinicianReminder(VisitReminder):
+class ClinicianReminder(AppointmentReminder):
     """A DM to the clinician at each lead before the start (24 h and 1 h by default)."""
 
     name = CLINICIAN
@@ -223,7 +223,7 @@ class ClinicianReminder(VisitReminder):
         )
 
 
-class ChecklistReminder(VisitReminder):
+class ChecklistReminder(AppointmentReminder):
     """The day before a procedure or surgery, the pre-procedure checklist to who booked it."""
 
     name = CHECKLIST
@@ -234,7 +234,7 @@ class ChecklistReminder(VisitReminder):
         return rules.checklist_due(visit.kind, visit.start_at, visit.booked_by, now, zone)
 
 
-class NoShowCheck(VisitReminder):
+class NoShowCheck(AppointmentReminder):
     """A day after a visit that is still booked, ask who booked it whether it was a no-show."""
 
     name = NOSHOW

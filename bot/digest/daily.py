@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.appointments.changes import Visit, visit_of
+from bot.appointments.changes import Appointment, appointment_of
 from bot.digest.rules.contents import Digest, Unacknowledged
 from bot.digest.rules.day import span, today
 from bot.digest.rules.plan import Step, plan
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # Far enough ahead to hold every request that can be at risk today (3 business days + weekends).
 RISK_HORIZON = timedelta(days=10)
 
-TodaysDigest = Digest[Visit, Item]
+TodaysDigest = Digest[Appointment, Item]
 
 
 class DailyDigest:
@@ -73,8 +73,8 @@ class DailyDigest:
             in_force = self.in_force.in_session(session, team, channels)
             start, end = span(today(now, s.timezone) for s in in_force.values())
             visits = [
-                (channel, visit_of(row, in_force[channel].patient_display))
-                for row in digest.visits_between(
+                (channel, appointment_of(row, in_force[channel].patient_display))
+                for row in digest.appointments_between(
                     session, team, channels, start, end, appointments.HOLDS_SLOT
                 )
                 if (channel := row.channel_id or "") in in_force
@@ -91,7 +91,7 @@ class DailyDigest:
             ]
         return [self._carry_out(step) for step in plan(due, now, in_force, visits, items, handoffs)]
 
-    def _carry_out(self, step: Step[Visit, Item]) -> Outcome:
+    def _carry_out(self, step: Step[Appointment, Item]) -> Outcome:
         if step.post is None:
             return Outcome(step.reminder_id, next_at=step.next_at)
         reply = self.render(step.post)

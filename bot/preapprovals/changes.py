@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.preapprovals.items import Item, PreauthRefused, add_note_line, item_in
+from bot.preapprovals.items import Item, PreapprovalRefused, add_note_line, item_in
 from bot.preapprovals.lists import request_row
 from bot.preapprovals.opening import check_owner
 from bot.preapprovals.plan import cached_zone, channels_of, plan, plan_round, rounds_in
@@ -94,7 +94,7 @@ class Changes:
         noted = f"{action.value}: {' '.join(text.split())}"
         if action in (Action.PEND, Action.CANCEL) and len(noted) > MAX_NOTE_CHARS:
             # Checked first: the status must not change when its note is then refused.
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 f"A note is at most {MAX_NOTE_CHARS} characters; that one has {len(noted)}."
             )
         change = self.act(actor, ref, action, details)
@@ -108,18 +108,20 @@ class Changes:
         now = self.clock.now()
         if action in (Action.APPROVE, Action.PARTIAL):
             if not details.auth_number:
-                raise PreauthRefused(
+                raise PreapprovalRefused(
                     "Give the auth number the payer issued. "
                     "Example: /preauth approve PA-3 AUTH-12345 until 2027-06-30"
                 )
             try:
                 check_auth_number(details.auth_number)
             except ValueError as error:
-                raise PreauthRefused(str(error)) from None
+                raise PreapprovalRefused(str(error)) from None
             if details.valid_from and details.valid_to and details.valid_to < details.valid_from:
-                raise PreauthRefused("The approval ends before it starts: check valid from and to.")
+                raise PreapprovalRefused(
+                    "The approval ends before it starts: check valid from and to."
+                )
         if action is Action.DENY and not (details.reason or "").strip():
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 "Say why it was denied. Example: /preauth deny PA-3 not medically necessary"
             )
         user = actor.user_id
@@ -132,7 +134,7 @@ class Changes:
         try:
             transition(item.status, action, item.ref)
         except TransitionRefused as refused:
-            raise PreauthRefused(str(refused)) from None
+            raise PreapprovalRefused(str(refused)) from None
         return item
 
     def undo(self, actor: Actor, ref: str) -> Changed:
@@ -140,7 +142,7 @@ class Changes:
         self._require(actor, ref)
         item = self._current(actor.team_id, ref)
         if item.status is not Status.NOT_STARTED:
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 f"{ref} has moved on ({item.status.value}); cancel it with /preauth cancel {ref}."
             )
         return self.act(actor, ref, Action.CANCEL)
@@ -149,7 +151,9 @@ class Changes:
         """Hand a request to someone else; their rounds list it from now on."""
         self._require(actor, ref)
         if owner is None:
-            raise PreauthRefused("Mention the new owner. Example: /preauth assign PA-3 @sam.nurse")
+            raise PreapprovalRefused(
+                "Mention the new owner. Example: /preauth assign PA-3 @sam.nurse"
+            )
         check_owner(self.people, actor.team_id, owner)
 
         def apply(row: PreapprovalRow) -> str:
@@ -195,11 +199,11 @@ class Changes:
         now = self.clock.now()
         words = " ".join(text.split())
         if not words:
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 "What should the note say? Example: /preauth note PA-3 faxed clinicals"
             )
         if len(words) > MAX_NOTE_CHARS:
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 f"A note is at most {MAX_NOTE_CHARS} characters; that one has {len(words)}."
             )
         user = actor.user_id
@@ -241,7 +245,7 @@ class Changes:
             try:
                 action_name = apply(row)
             except TransitionRefused as refused:
-                raise PreauthRefused(str(refused)) from None
+                raise PreapprovalRefused(str(refused)) from None
             row.updated_at = now
             zone: ZoneInfo | None = owner_zone
             if (

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from storage.preapprovals.models import PreapprovalRow
 
 
-class PreauthRefused(Refused):
+class PreapprovalRefused(Refused):
     """The request cannot be done; the message says why and what to type instead."""
 
 

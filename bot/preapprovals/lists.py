@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.preapprovals.items import Item, PreauthRefused, item_in
+from bot.preapprovals.items import Item, PreapprovalRefused, item_in
 from bot.preapprovals.plan import channels_of, chase_of, rounds_in
 from bot.preapprovals.rules.preapproval import OPEN, Status
 from bot.preapprovals.rules.timing import Risk, urgency_key
@@ -39,12 +39,12 @@ def request_row(session: Any, team_id: str, ref: str, *, for_update: bool = True
     """The request a typed ref names, locked for a change unless told otherwise."""
     ref = ref.strip()
     if not _REF.match(ref):
-        raise PreauthRefused(
+        raise PreapprovalRefused(
             f'"{ref or "?"}" is not a pre-approval ref; they look like PA-3. {LIST_USAGE}'
         )
     row = preapprovals.get_by_ref(session, team_id, ref, for_update=for_update)
     if row is None:
-        raise PreauthRefused(
+        raise PreapprovalRefused(
             f"There is no pre-approval {ref.upper()} in this workspace. `{LIST_USAGE}` lists them."
         )
     return row
@@ -91,7 +91,7 @@ class Lists:
         now = self.clock.now()
         word = (which.strip().lower() or "mine").replace("_", "-")
         if word not in _TITLES:
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 f'I list mine, overdue, at-risk or all, not "{which.strip()}". {LIST_USAGE}'
             )
         zone = self.people.timezone(team_id, user_id)

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.preapprovals.items import Item, NewRequest, Note, PreauthRefused, add_note_line, item_in
+from bot.preapprovals.items import (
+    Item,
+    NewRequest,
+    Note,
+    PreapprovalRefused,
+    add_note_line,
+    item_in,
+)
 from bot.preapprovals.items import item_of as item_of
 from bot.preapprovals.plan import channels_of, plan
 from bot.preapprovals.rules.preapproval import Status, Urgency
@@ -41,7 +48,7 @@ if TYPE_CHECKING:
     from storage import Database
     from storage.models import PatientRow
 
-__all__ = ["Item", "NewRequest", "Note", "Opening", "PreauthRefused", "check_owner", "item_of"]
+__all__ = ["Item", "NewRequest", "Note", "Opening", "PreapprovalRefused", "check_owner", "item_of"]
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +62,12 @@ def check_owner(people: Directory, team_id: str, user_id: str) -> None:
     try:
         person = people.person(team_id, user_id)
     except UnknownPerson:
-        raise PreauthRefused(
+        raise PreapprovalRefused(
             "I couldn't find that person in this workspace. Mention a current member, "
             "e.g. owner @dana."
         ) from None
     if not person.can_be_assigned:
-        raise PreauthRefused(
+        raise PreapprovalRefused(
             "That person can't own a pre-approval (a bot, or no longer in this workspace). "
             "Mention a current member, e.g. owner @dana."
         )
@@ -94,7 +101,7 @@ class Opening:
             try:
                 needed_by = self.times.parse(typed.needed_by, self.clock.now(), zone).at
             except TimeParseError as error:
-                raise PreauthRefused(f"Needed by: {error}") from None
+                raise PreapprovalRefused(f"Needed by: {error}") from None
         request = NewRequest(
             patient=typed.patient,
             payer=typed.payer,
@@ -146,7 +153,7 @@ class Opening:
         owner = typed.get("owner") or user
         try:
             check_owner(self.people, team, owner)
-        except PreauthRefused:  # its reply mentions them, which a form error cannot show
+        except PreapprovalRefused:  # its reply mentions them, which a form error cannot show
             errors["owner"] = (
                 "They can't own a pre-approval (a bot, or gone): pick a current member."
             )
@@ -195,14 +202,14 @@ class Opening:
                     session, team_id, request.appointment_ref
                 )
                 if appointment is None:
-                    raise PreauthRefused(
+                    raise PreapprovalRefused(
                         f"There is no visit {request.appointment_ref} in this workspace. "
                         "`/appt list week` shows the coming week; or leave out the `for A-n` part."
                     )
                 needed_by = appointment.start_at
             patient = _patient(session, team_id, user_id, request.patient, now)
             if appointment is not None and appointment.patient_id != patient.id:
-                raise PreauthRefused(
+                raise PreapprovalRefused(
                     f"{request.appointment_ref} is for another patient, not {patient.ref}. "
                     f"Check the visit ref, or give the patient as the visit has it."
                 )
@@ -246,7 +253,7 @@ def _patient(
     if spec.ref is not None:
         found = patients.get_by_ref(session, team_id, spec.ref)
         if found is None:
-            raise PreauthRefused(
+            raise PreapprovalRefused(
                 f"There is no patient {spec.ref} in this workspace. Give a name instead, "
                 "e.g. Jane Doe or Jane Doe MRN 88123."
             )
@@ -256,4 +263,4 @@ def _patient(
             session, team_id, spec.name or "", spec.mrn, user_id, now=now
         )
     except ValueError as error:
-        raise PreauthRefused(str(error)) from None
+        raise PreapprovalRefused(str(error)) from None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.preapprovals.items import PreauthRefused
+from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import MAX_SNOOZE
 from bot.preapprovals.rules.quickform import check_payer_ref
 from bot.preapprovals.rules.timing import Rounds
@@ -42,20 +42,22 @@ def payer_ref(text: str) -> str | None:
     try:
         return check_payer_ref(text)
     except QuickFormError as error:
-        raise PreauthRefused(str(error)) from None
+        raise PreapprovalRefused(str(error)) from None
 
 
 def approval_details(times: TimeParser, text: str, now: datetime, zone: ZoneInfo) -> Details:
     """ "AUTH-1 units 12 from 2027-03-01 until 2027-06-30" as the approval's details."""
     found = _APPROVAL.match(text.strip())
     if found is None or not found["auth"]:
-        raise PreauthRefused(
+        raise PreapprovalRefused(
             "Give the auth number. Example: /preauth approve PA-3 AUTH-12345 until 2027-06-30"
         )
     units = None
     if found["units"]:
         if not found["units"].isdigit() or not 0 < int(found["units"]) < 100000:
-            raise PreauthRefused(f'"{found["units"]}" is not a number of units. Example: units 12')
+            raise PreapprovalRefused(
+                f'"{found["units"]}" is not a number of units. Example: units 12'
+            )
         units = int(found["units"])
     return Details(
         auth_number=found["auth"].strip(),
@@ -72,11 +74,11 @@ def _day(times: TimeParser, text: str | None, now: datetime, zone: ZoneInfo) -> 
         try:
             return date.fromisoformat(text.strip())
         except ValueError:
-            raise PreauthRefused(f'"{text}" is not a date. Example: until 2027-06-30') from None
+            raise PreapprovalRefused(f'"{text}" is not a date. Example: until 2027-06-30') from None
     try:
         return times.parse(text, now, zone).at.astimezone(zone).date()
     except TimeParseError as error:
-        raise PreauthRefused(str(error)) from None
+        raise PreapprovalRefused(str(error)) from None
 
 
 def snooze_until(
@@ -88,7 +90,7 @@ def snooze_until(
     """
     words = " ".join(text.split())
     if not words:
-        raise PreauthRefused(f"For how long? Example: {SNOOZE_USAGE}")
+        raise PreapprovalRefused(f"For how long? Example: {SNOOZE_USAGE}")
     span = _SPAN.match(words)
     if span is not None:
         unit = span[2][0].lower()
@@ -100,7 +102,7 @@ def snooze_until(
         try:
             parsed = times.parse(when, now, zone)
         except TimeParseError as error:
-            raise PreauthRefused(f"{error} Example: {SNOOZE_USAGE}") from None
+            raise PreapprovalRefused(f"{error} Example: {SNOOZE_USAGE}") from None
         until = parsed.at
         if not parsed.has_time:  # a day: its round, or the next business day's
             day = parsed.at.astimezone(zone).date()
@@ -108,7 +110,7 @@ def snooze_until(
             if until > now and not rounds.calendar.is_business_day(day):
                 until = rounds.on_or_after(until, zone)
     if until <= now:
-        raise PreauthRefused(
+        raise PreapprovalRefused(
             f"{format_when(until, zone)} has already passed; snooze until a time ahead. "
             f"Example: {SNOOZE_USAGE}"
         )

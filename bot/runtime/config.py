@@ -41,7 +41,7 @@ class Settings:
     # How long before a visit its clinician is reminded, latest first.
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     # The kinds of visit offered, each with its default length.
-    visit_kinds: Mapping[str, timedelta] = field(default_factory=lambda: dict(KINDS))
+    appointment_kinds: Mapping[str, timedelta] = field(default_factory=lambda: dict(KINDS))
     # When an unacknowledged handoff escalates, per severity (DM, thread, channel).
     handoff_ladders: Mapping[Severity, Ladder] = field(
         default_factory=lambda: dict(DEFAULT_LADDERS)
@@ -108,7 +108,7 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
-        visit_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
+        appointment_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
         handoff_ladders=_ladders(get("CAREBOT_HANDOFF_ESCALATION") or ""),
         admins=_admins(get("CAREBOT_ADMINS") or ""),
         admin_group=_admin_group(get("CAREBOT_ADMIN_GROUP")),

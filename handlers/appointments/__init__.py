@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from bot.appointments import reminders as visit_reminders
 from bot.appointments.booking import Booking
-from bot.appointments.changes import Visits
+from bot.appointments.changes import AppointmentChanges
 from bot.appointments.confirming import Confirming
-from bot.appointments.export import VisitExport
+from bot.appointments.export import AppointmentExport
 from bot.appointments.form import BookingForm
-from bot.appointments.lists import VisitLists
+from bot.appointments.lists import AppointmentLists
 from bot.digest import schedule as digest_schedule
 from handlers.appointments import export, home, reminders
 from handlers.appointments.commands import AppointmentCommands
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def register(app: App, shared: Shared) -> None:
     """Build the feature's services from the shared collaborators and hand them to the listeners."""
     settings = shared.settings  # only its /appt fields: visit kinds and reminder leads
-    kinds, leads = settings.visit_kinds, settings.reminder_leads
+    kinds, leads = settings.appointment_kinds, settings.reminder_leads
     booking = Booking(
         db=shared.db,
         clock=shared.clock,
@@ -50,7 +50,7 @@ def register(app: App, shared: Shared) -> None:
         ),
         leads=leads,
     )
-    visits = Visits(
+    visits = AppointmentChanges(
         db=shared.db,
         clock=shared.clock,
         times=shared.times,
@@ -61,7 +61,7 @@ def register(app: App, shared: Shared) -> None:
         home=shared.home,
         leads=leads,
     )
-    lists = VisitLists(
+    lists = AppointmentLists(
         db=shared.db,
         clock=shared.clock,
         times=shared.times,
@@ -69,7 +69,7 @@ def register(app: App, shared: Shared) -> None:
         access=shared.access,
         in_force=shared.in_force,
     )
-    exports = VisitExport(
+    exports = AppointmentExport(
         db=shared.db,
         clock=shared.clock,
         times=shared.times,

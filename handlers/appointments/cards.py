@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.appointments.changes import Visit
+from bot.appointments.changes import Appointment
 from handlers.appointments.views import card
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def refresh_card(client: WebClient, visit: Visit, zone: ZoneInfo) -> None:
+def refresh_card(client: WebClient, visit: Appointment, zone: ZoneInfo) -> None:
     """Update the visit's channel card in place (in that channel's zone); a gone card is fine."""
     if visit.message is None:
         return

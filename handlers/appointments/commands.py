@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.appointments import changes as visits
 from bot.appointments.booking import Booked, BookingRefused
-from bot.appointments.changes import VisitRefused
+from bot.appointments.changes import AppointmentRefused
 from bot.appointments.export import ExportRefused
 from bot.appointments.rules.appointment import Action
 from bot.shared.access import Actor
@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.appointments.booking import Booking
-    from bot.appointments.changes import Visits
+    from bot.appointments.changes import AppointmentChanges
     from bot.appointments.confirming import Confirming
-    from bot.appointments.lists import VisitLists
+    from bot.appointments.lists import AppointmentLists
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.commands import CommandRegistry
     from bot.shared.directory import Directory
@@ -55,7 +55,7 @@ ACTIONS = {
     "cancel": Action.CANCEL,
 }
 # The refusals of the feature's own rules: their text may quote what was typed.
-FEATURE_REFUSALS = (BookingRefused, VisitRefused, ExportRefused)
+FEATURE_REFUSALS = (BookingRefused, AppointmentRefused, ExportRefused)
 
 
 class AppointmentCommands:
@@ -66,8 +66,8 @@ class AppointmentCommands:
         *,
         booking: Booking,
         confirming: Confirming,
-        visits: Visits,
-        lists: VisitLists,
+        visits: AppointmentChanges,
+        lists: AppointmentLists,
         people: Directory,
         in_force: SettingsResolver,
         slack: WebClient,
@@ -101,7 +101,7 @@ class AppointmentCommands:
             if verb == "export":
                 return self.export(ask)
             if verb == "list":
-                return views.visit_list(self.lists.list_visits(actor, rest))
+                return views.visit_list(self.lists.list_appointments(actor, rest))
             if verb == "move":
                 ref, _, when = rest.strip().partition(" ")
                 changed = self.visits.move(actor, ref, when)
@@ -188,9 +188,11 @@ class AppointmentCommands:
         ack()
         page = json.loads(body["actions"][0]["value"])
         try:
-            listed = self.lists.list_visits(actor_of(body, context), page["q"], int(page["o"]))
+            listed = self.lists.list_appointments(
+                actor_of(body, context), page["q"], int(page["o"])
+            )
             reply = views.visit_list(listed)
-        except VisitRefused as refused:
+        except AppointmentRefused as refused:
             reply = Reply(text=escape(str(refused)))
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 

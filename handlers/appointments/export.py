@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.appointments.export import ExportRefused, VisitCalendar
+from bot.appointments.export import AppointmentCalendar, ExportRefused
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Reply
 from bot.shared.rules.failures import describe
@@ -16,13 +16,13 @@ from bot.shared.rules.mrkdwn import escape
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.appointments.export import VisitExport
+    from bot.appointments.export import AppointmentExport
 
 log = logging.getLogger(__name__)
 VERB = "export"
 
 
-def export(exports: VisitExport, slack: WebClient, ask: Ask) -> Reply:
+def export(exports: AppointmentExport, slack: WebClient, ask: Ask) -> Reply:
     """`/appt export [week|<date> to <date>]`: the range's visits as a calendar file in your DM."""
     text = ask.text.strip()
     head, _, rest = text.partition(" ")
@@ -53,7 +53,7 @@ def export(exports: VisitExport, slack: WebClient, ask: Ask) -> Reply:
     )
 
 
-def _upload(slack: WebClient, user_id: str, visits: VisitCalendar) -> str:
+def _upload(slack: WebClient, user_id: str, visits: AppointmentCalendar) -> str:
     """Upload the file into the bot's DM with the user; returns the DM's channel id."""
     # completeUploadExternal takes a conversation id (D...), not a user id as chat.postMessage does.
     opened = slack.conversations_open(users=user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from bot.appointments.changes import Visit
+from bot.appointments.changes import Appointment
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
 from bot.shared.access import Actor
 from bot.shared.commands import Block
@@ -15,7 +15,7 @@ from handlers.appointments.views import what
 from handlers.kit.blocks import button, section
 
 if TYPE_CHECKING:
-    from bot.appointments.lists import VisitLists
+    from bot.appointments.lists import AppointmentLists
 
 # The buttons of the no-show reminder, reused: each is the next step a visit can take today.
 BUTTONS: dict[Status, tuple[tuple[str, str, str | None], ...]] = {
@@ -33,7 +33,7 @@ BUTTONS: dict[Status, tuple[tuple[str, str, str | None], ...]] = {
 }
 
 
-def home_section(lists: VisitLists) -> HomeSection:
+def home_section(lists: AppointmentLists) -> HomeSection:
     """Today's and tomorrow's visits with the viewer as clinician or booker."""
 
     def load(viewer: Viewer, offset: int, limit: int) -> Page:
@@ -52,7 +52,7 @@ def home_section(lists: VisitLists) -> HomeSection:
     )
 
 
-def row(visit: Visit, viewer: Viewer) -> Row:
+def row(visit: Appointment, viewer: Viewer) -> Row:
     local = visit.start.astimezone(viewer.zone)
     today = local.date() == viewer.now.astimezone(viewer.zone).date()
     parts = [

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
-from bot.appointments.changes import Changed, VisitRefused
+from bot.appointments.changes import AppointmentRefused, Changed
 from bot.appointments.reminders import CHECKLIST, CLINICIAN, Notice
 from bot.appointments.rules.appointment import STATUS_WORDS, Action
 from bot.appointments.rules.reminders import lead_words
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
-    from bot.appointments.changes import Visits
+    from bot.appointments.changes import AppointmentChanges
     from bot.shared.directory import Directory
     from bot.shared.rules.clock import Clock
 
@@ -202,7 +202,12 @@ class ReminderListeners:
     """The buttons of the reminder DMs (and the Home tab's visit buttons)."""
 
     def __init__(
-        self, *, visits: Visits, people: Directory, clock: Clock, home_notice: HomeNotice
+        self,
+        *,
+        visits: AppointmentChanges,
+        people: Directory,
+        clock: Clock,
+        home_notice: HomeNotice,
     ) -> None:
         self.visits, self.people, self.clock, self.home_notice = visits, people, clock, home_notice
 
@@ -240,7 +245,7 @@ class ReminderListeners:
             return
         try:
             changed = self.visits.act(actor, ref, flag)
-        except VisitRefused as refused:
+        except AppointmentRefused as refused:
             text = f":information_source: Nothing changed. {escape(str(refused))}"
             if in_home(body):
                 self.home_notice(actor.team_id, body, text)

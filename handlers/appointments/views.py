@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.appointments.booking import Booked, Preview
-from bot.appointments.changes import Changed, Visit
-from bot.appointments.lists import VisitList
+from bot.appointments.changes import Appointment, Changed
+from bot.appointments.lists import AppointmentList
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.display import PatientDisplay, patient_label
@@ -130,7 +130,7 @@ def booked_note(booked: Booked, zone: Any) -> Reply:
 def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Reply:
     """The short channel post: minimum patient detail, time shown in each reader's zone."""
     p = booked.proposal
-    visit = Visit(
+    visit = Appointment(
         ref=booked.ref,
         start=p.start,
         end=p.end,
@@ -144,7 +144,7 @@ def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Repl
     return card(visit, zone, by=p.booker)
 
 
-def card(visit: Visit, zone: ZoneInfo, *, by: str | None = None) -> Reply:
+def card(visit: Appointment, zone: ZoneInfo, *, by: str | None = None) -> Reply:
     """A visit's channel card, its time in each reader's zone; reused when its state changes."""
     when = date_token(visit.start, format_when(visit.start, zone))
     parts = [
@@ -175,7 +175,7 @@ def changed_note(changed: Changed) -> Reply:
     return Reply(text=text, blocks=[_section(text)])
 
 
-def visit_list(page: VisitList) -> Reply:
+def visit_list(page: AppointmentList) -> Reply:
     """Visits grouped by day in the reader's zone, one line each, with a button for more."""
     if not page.visits:
         text = f"*{page.title}*: no visits."

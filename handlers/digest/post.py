@@ -9,7 +9,7 @@ from bot.shared.rules.timeparse import format_date
 from handlers.appointments.views import what
 from handlers.preapprovals.views import context, describe, flags, section, when
 
-SHOWN_VISITS = 30
+SHOWN_APPOINTMENTS = 30
 
 
 def render(report: TodaysDigest) -> Reply:
@@ -22,10 +22,10 @@ def render(report: TodaysDigest) -> Reply:
         title = f"*{count} visit{'s' if count != 1 else ''} today*"
         rows = [
             f"• {when(v.start, zone)} · {v.ref} · {v.patient} · {what(v.kind, v.label)}"
-            for v in report.visits[:SHOWN_VISITS]
+            for v in report.visits[:SHOWN_APPOINTMENTS]
         ]
-        if count > SHOWN_VISITS:
-            rows.append(f"…and {count - SHOWN_VISITS} more: `/appt list today`")
+        if count > SHOWN_APPOINTMENTS:
+            rows.append(f"…and {count - SHOWN_APPOINTMENTS} more: `/appt list today`")
         blocks.append(section(title + "\n" + "\n".join(rows)))
         lines.append(f"{count} visit(s) today")
     else:

@@ -16,7 +16,7 @@ from bot.preapprovals.risk import RiskCheck
 from handlers.preapprovals import home, views
 from handlers.preapprovals.buttons import Buttons
 from handlers.preapprovals.cards import Cards
-from handlers.preapprovals.commands import PreauthCommand
+from handlers.preapprovals.commands import PreapprovalCommand
 from handlers.preapprovals.decision import DecisionForm
 from handlers.preapprovals.form import NewForm
 from handlers.shared import home_screen
@@ -60,7 +60,7 @@ def register(app: App, shared: Shared) -> None:
         join_digest=partial(_join_digest, shared.settings),
     )
     cards = Cards(lists=lists)
-    command = PreauthCommand(
+    command = PreapprovalCommand(
         slack=shared.slack,
         people=shared.people,
         opening=opening,

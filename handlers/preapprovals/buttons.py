@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.preapprovals.items import PreauthRefused
+from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Action
 from bot.shared.access import Actor
 from bot.shared.rules.mrkdwn import escape
@@ -106,7 +106,7 @@ class Buttons:
         actor, ref = actor_of(body, context), _ref(body)
         try:
             change = self.changes.act(actor, ref, Action.SUBMIT)
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             self._refused(client, respond, body, actor, ref, str(refused))
             return
         self._done(client, respond, body, actor, change)
@@ -122,7 +122,7 @@ class Buttons:
         actor, ref = actor_of(body, context), _ref(body)
         try:
             item = self.changes.can_decide(actor, ref, action)
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             self._refused(client, respond, body, actor, ref, str(refused))
             return
         channel = (body.get("container") or {}).get("channel_id") or body["user"]["id"]
@@ -150,7 +150,7 @@ class Buttons:
         ref, _, span = picked.partition("|")
         try:
             change = self.changes.snooze(actor, ref, span)
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             self._refused(client, respond, body, actor, ref, str(refused))
             return
         self._done(client, respond, body, actor, change)
@@ -163,7 +163,7 @@ class Buttons:
         owner = body["actions"][0].get("selected_user")
         try:
             change = self.changes.assign(actor, ref, owner)
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             self._refused(client, respond, body, actor, ref, str(refused))
             return
         ref, user = change.item.ref, actor.user_id
@@ -185,7 +185,7 @@ class Buttons:
         actor, ref = actor_of(body, context), _ref(body)
         try:
             change = self.changes.undo(actor, ref)
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             self._tell(
                 body, respond, f":information_source: Nothing changed. {escape(str(refused))}"
             )

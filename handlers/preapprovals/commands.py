@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.preapprovals.changes import Changed, Changes
-from bot.preapprovals.items import PreauthRefused
+from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.lists import LIST_USAGE, Lists
 from bot.preapprovals.opening import Opening
 from bot.preapprovals.rules.preapproval import Action
@@ -58,7 +58,7 @@ STATUS_VERBS = {
 }
 
 
-class PreauthCommand:
+class PreapprovalCommand:
     """`/preauth <verb> ...`, bound to the services it calls; they check who may do what."""
 
     def __init__(
@@ -112,7 +112,7 @@ class PreauthCommand:
                 return self._after(actor, self.changes.snooze(actor, ref, plain_slack_text(more)))
             if verb == "note":
                 return self._after(actor, self.changes.note(actor, ref, plain_slack_text(more)))
-        except (PreauthRefused, QuickFormError) as refused:
+        except (PreapprovalRefused, QuickFormError) as refused:
             return Reply(text=escape(str(refused)))
         return Reply(
             text=f"I don't know `/preauth {escape(verb)}`. Try:\n"

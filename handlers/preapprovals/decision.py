@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.preapprovals.items import PreauthRefused
+from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Action, check_auth_number
 from bot.preapprovals.typed import Details
 from bot.shared.access import Actor
@@ -117,7 +117,7 @@ class DecisionForm:
         ref = meta.get("r", "")
         try:
             change = self.changes.act(actor, ref, action, details)
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             self.cards.refresh_ref(client, team, ref)
             text = f":information_source: Nothing changed. {escape(str(refused))}"
             show(client, channel, user, Reply(text=text))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.preapprovals.items import PreauthRefused
+from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Urgency
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Block, Reply
@@ -179,7 +179,7 @@ class NewForm:
         try:
             item = self.opening.create(actor, request)
             reply = views.created(item, self.people.timezone(team, user))
-        except PreauthRefused as refused:
+        except PreapprovalRefused as refused:
             reply = Reply(text=escape(str(refused)))
         except Refused as refused:  # shown where the form was opened, like any other answer
             reply = Reply(text=str(refused))

@@ -421,7 +421,9 @@ def test_checking_in_ends_the_reminders(sandbox: Sandbox, slack: SlackDriver) ->
         assert reminders.get(session, TEAM, "digest", "C0CARDIO1") is not None
 
 
-@pytest.mark.settings(visit_kinds={"dialysis": timedelta(hours=4), "other": timedelta(minutes=30)})
+@pytest.mark.settings(
+    appointment_kinds={"dialysis": timedelta(hours=4), "other": timedelta(minutes=30)}
+)
 def test_a_clinic_can_list_its_own_kinds_of_visit(sandbox: Sandbox, slack: SlackDriver) -> None:
 
     slack.command("/appt", "book Jane Doe, dialysis, tomorrow 9am")

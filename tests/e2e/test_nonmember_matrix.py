@@ -103,8 +103,8 @@ def _option(value: str) -> dict[str, object]:
 
 
 CHECK_ITEMS = ("equipment", "patient", "consent", "preapproval")
-VISIT_FLAGS = ("checkin", "noshow", "done", "cancel")
-PREAUTH_VERBS = {
+APPOINTMENT_FLAGS = ("checkin", "noshow", "done", "cancel")
+PREAPPROVAL_VERBS = {
     "submitted": "PA-1 REF-1",
     "pended": "PA-1 asked for notes",
     "approve": "PA-1 AUTH-9",
@@ -161,7 +161,7 @@ ACTIONS: list[Row] = [
             f"visit_flag_{flag}",
             _click(f"visit_flag_{flag}", "A-1", block_id="visit_flag"),
         )
-        for flag in VISIT_FLAGS
+        for flag in APPOINTMENT_FLAGS
     ),
     Row(
         "action",
@@ -405,7 +405,7 @@ COMMANDS: list[Row] = [
     _verb("/preauth", "help", "help"),
     _verb("/preauth", "new", "new", variant="form"),
     _verb("/preauth", "new", "new P-1, Cigna, CT"),
-    *(_verb("/preauth", verb, f"{verb} {rest}") for verb, rest in PREAUTH_VERBS.items()),
+    *(_verb("/preauth", verb, f"{verb} {rest}") for verb, rest in PREAPPROVAL_VERBS.items()),
     _verb("/preauth", "list", "list all"),
     _verb("/preauth", "show", "show PA-1"),
     _verb("/carebot", "", ""),

@@ -78,7 +78,7 @@ def reader(times: TimeParser, sqlite_template: Path, tmp_path: Path) -> Iterator
         patients.find_or_create(session, TEAM, "Omar Haddad", "77001", DANA, now=NOW)
     people: Any = FakePeople()  # stands in for the Directory: timezone() and person()
     yield BookingForm(
-        db=db, clock=FakeClock(NOW), times=times, people=people, kinds=Settings().visit_kinds
+        db=db, clock=FakeClock(NOW), times=times, people=people, kinds=Settings().appointment_kinds
     )
     db.dispose()
 

@@ -109,12 +109,12 @@ def test_the_kinds_of_visit_are_configurable() -> None:
     from datetime import timedelta
 
     kinds = load_settings({"CAREBOT_VISIT_KINDS": "Dialysis=4h, consult=45 min"}, dotenv=None)
-    assert kinds.visit_kinds == {
+    assert kinds.appointment_kinds == {
         "dialysis": timedelta(hours=4),
         "consult": timedelta(minutes=45),
         "other": timedelta(minutes=30),
     }
-    assert "surgery" in load_settings({}, dotenv=None).visit_kinds
+    assert "surgery" in load_settings({}, dotenv=None).appointment_kinds
 
 
 def test_handoff_escalation_delays_are_configurable_per_severity() -> None:

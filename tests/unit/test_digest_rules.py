@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digest.rules.contents import Unacknowledged, Waiting, at_risk, awaiting, todays_visits
+from bot.digest.rules.contents import (
+    Unacknowledged,
+    Waiting,
+    at_risk,
+    awaiting,
+    todays_appointments,
+)
 from bot.digest.rules.day import next_due, posts_today, span, today
 from bot.digest.rules.plan import plan
 from bot.preapprovals.rules.timing import Risk
@@ -24,7 +30,7 @@ CARDIO, ONCO = "C0CARDIO1", "C0ONCO01"
 
 
 @dataclass(frozen=True)
-class Visit:
+class Appointment:
     ref: str
     start: datetime
 
@@ -99,19 +105,19 @@ def test_no_digest_on_a_holiday_or_half_a_day_late() -> None:
 
 def test_visits_go_to_their_channels_digest_on_its_day_in_start_order() -> None:
     days = {CARDIO: today(NOW, NEW_YORK), ONCO: today(NOW, TOKYO)}
-    early = Visit("A-1", datetime(2027, 3, 2, 14, 0, tzinfo=UTC))
-    late = Visit("A-2", datetime(2027, 3, 2, 20, 0, tzinfo=UTC))
-    tomorrow = Visit("A-3", datetime(2027, 3, 3, 14, 0, tzinfo=UTC))
-    tied = Visit("A-4", late.start)
+    early = Appointment("A-1", datetime(2027, 3, 2, 14, 0, tzinfo=UTC))
+    late = Appointment("A-2", datetime(2027, 3, 2, 20, 0, tzinfo=UTC))
+    tomorrow = Appointment("A-3", datetime(2027, 3, 3, 14, 0, tzinfo=UTC))
+    tied = Appointment("A-4", late.start)
 
-    found = todays_visits(
+    found = todays_appointments(
         [(CARDIO, late), (CARDIO, tomorrow), (CARDIO, early), (CARDIO, tied), (ONCO, late)],
         days,
     )
 
     assert found[CARDIO] == [early, late, tied]
     assert found[ONCO] == []  # 5 AM tomorrow in Tokyo
-    assert "C0ELSE" not in todays_visits([("C0ELSE", early)], days)
+    assert "C0ELSE" not in todays_appointments([("C0ELSE", early)], days)
 
 
 def test_only_requests_at_risk_in_a_due_channel_count() -> None:
@@ -143,7 +149,7 @@ def test_waiting_handoffs_show_patients_by_their_channels_policy() -> None:
 
 
 def test_a_channel_with_something_to_say_gets_its_digest_and_tomorrows_time() -> None:
-    visit = Visit("A-1", datetime(2027, 3, 2, 14, 0, tzinfo=UTC))
+    visit = Appointment("A-1", datetime(2027, 3, 2, 14, 0, tzinfo=UTC))
     request = Request("PA-1", CARDIO, Risk.AT_RISK)
 
     [step] = plan([due(CARDIO)], NOW, {CARDIO: clinic()}, [(CARDIO, visit)], [request], [])

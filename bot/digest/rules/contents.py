@@ -32,7 +32,7 @@ class Flagged(Protocol):
     def risk(self) -> Risk: ...
 
 
-VisitT = TypeVar("VisitT", bound=Timed)
+AppointmentT = TypeVar("AppointmentT", bound=Timed)
 ItemT = TypeVar("ItemT", bound=Flagged)
 
 
@@ -63,13 +63,13 @@ class Waiting:
 
 
 @dataclass(frozen=True)
-class Digest(Generic[VisitT, ItemT]):
+class Digest(Generic[AppointmentT, ItemT]):
     """One channel's digest for one day."""
 
     channel: str
     day: date
     zone: ZoneInfo
-    visits: tuple[VisitT, ...]
+    visits: tuple[AppointmentT, ...]
     at_risk: tuple[ItemT, ...]
     policy: PatientDisplay
     handoffs: tuple[Waiting, ...] = ()
@@ -79,11 +79,11 @@ class Digest(Generic[VisitT, ItemT]):
         return not self.visits and not self.at_risk and not self.handoffs
 
 
-def todays_visits(
-    visits: Iterable[tuple[str, VisitT]], days: Mapping[str, Today]
-) -> dict[str, list[VisitT]]:
+def todays_appointments(
+    visits: Iterable[tuple[str, AppointmentT]], days: Mapping[str, Today]
+) -> dict[str, list[AppointmentT]]:
     """Each channel's visits starting on its own today, by start (ties keep their order)."""
-    found: dict[str, list[VisitT]] = defaultdict(list)
+    found: dict[str, list[AppointmentT]] = defaultdict(list)
     for channel, visit in sorted(visits, key=lambda pair: pair[1].start):
         if channel in days and days[channel].holds(visit.start):
             found[channel].append(visit)

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Generic
 
 from bot.digest.rules.contents import (
+    AppointmentT,
     Digest,
     ItemT,
     Unacknowledged,
-    VisitT,
     at_risk,
     awaiting,
-    todays_visits,
+    todays_appointments,
 )
 from bot.digest.rules.day import next_due, posts_today, today
 from bot.shared.rules.channel_settings import ChannelSettings
@@ -22,22 +22,22 @@ from bot.shared.rules.reminders import DueReminder
 
 
 @dataclass(frozen=True)
-class Step(Generic[VisitT, ItemT]):
+class Step(Generic[AppointmentT, ItemT]):
     """What to do with one due digest reminder."""
 
     reminder_id: int
     next_at: datetime | None  # None: the channel leaves the digest (turned off)
-    post: Digest[VisitT, ItemT] | None = None  # None: nothing to post today
+    post: Digest[AppointmentT, ItemT] | None = None  # None: nothing to post today
 
 
 def plan(
     due: Sequence[DueReminder],
     now: datetime,
     in_force: Mapping[str, ChannelSettings],
-    visits: Iterable[tuple[str, VisitT]],
+    visits: Iterable[tuple[str, AppointmentT]],
     items: Iterable[ItemT],
     handoffs: Iterable[Unacknowledged],
-) -> list[Step[VisitT, ItemT]]:
+) -> list[Step[AppointmentT, ItemT]]:
     """One step per due reminder (its subject is the channel id), in the order given.
 
     `in_force` holds every due channel's settings; `visits` pairs each visit with the
@@ -45,11 +45,11 @@ def plan(
     """
     channels = [reminder.subject_ref for reminder in due]
     days = {c: today(now, in_force[c].timezone) for c in channels}
-    per_visit = todays_visits(visits, days)
+    per_visit = todays_appointments(visits, days)
     per_risk = at_risk(items, channels)
     policies = {c: in_force[c].patient_display for c in channels}
     per_handoff = awaiting(handoffs, policies, now)
-    steps: list[Step[VisitT, ItemT]] = []
+    steps: list[Step[AppointmentT, ItemT]] = []
     for reminder in due:
         channel = reminder.subject_ref
         in_channel = in_force[channel]
@@ -57,7 +57,7 @@ def plan(
         if following is None or not posts_today(reminder.next_at, now, in_channel):
             steps.append(Step(reminder.id, following))
             continue
-        report: Digest[VisitT, ItemT] = Digest(
+        report: Digest[AppointmentT, ItemT] = Digest(
             channel,
             days[channel].day,
             in_channel.timezone,

@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import json
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sandbox.standin_records import Result, api_error
 
-if TYPE_CHECKING:
-    from bot.sandbox.standin import SlackStandIn
+
+class Served(Protocol):
+    """What the HTTP side needs of the stand-in (bot.sandbox.standin.SlackStandIn)."""
+
+    internal_errors: list[str]
+
+    def handle_api(
+        self, method: str, token: str, params: dict[str, Any]
+    ) -> tuple[int, Any, Any]: ...
+
+    def handle_response(self, rid: str, body: Any) -> tuple[int, str]: ...
+
+    def receive_upload(self, file_id: str, data: bytes) -> tuple[int, str]: ...
+
 
 JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
 BAD_JSON: Any = object()  # a JSON field that did not parse; each method picks its error code
@@ -45,7 +57,7 @@ def decode_params(query: str, body: bytes, content_type: str) -> Result:
     return params
 
 
-def handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
+def handler_for(standin: Served) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to one stand-in."""
 
     class Handler(BaseHTTPRequestHandler):

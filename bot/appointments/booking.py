@@ -17,6 +17,7 @@ from bot.appointments.proposal import Booked, BookingRefused, Clash, Preview, Pr
 from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
 from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.patients import QuickFormError
 from bot.shared.rules.people import UnknownPerson
@@ -26,12 +27,8 @@ from storage import drafts
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.access import Actor
     from bot.shared.directory import Directory
-    from bot.shared.rules.clock import Clock
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
 
 __all__ = ["Booked", "Booking", "BookingRefused", "Clash", "Preview", "Proposal"]
 
@@ -43,22 +40,12 @@ EXPIRED = (
 )
 
 
-class Booking:
+class Booking(RecordsUseCase):
     """From typed text or a form to a previewed draft; the preview's buttons act on the draft."""
 
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-        kinds: Mapping[str, timedelta],
-    ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.access, self.in_force, self.kinds = access, in_force, kinds
+    def __init__(self, records: Records, *, kinds: Mapping[str, timedelta]) -> None:
+        super().__init__(records)
+        self.kinds = kinds
 
     def propose(self, actor: Actor, channel_id: str, text: str) -> Preview:
         """Read `/appt book ...` text into a checked proposal and keep it as a draft."""

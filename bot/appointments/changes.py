@@ -20,6 +20,7 @@ from bot.appointments.rules.appointment import (
 from bot.appointments.rules.slots import next_free_slots
 from bot.shared.audit_trail import parse_ref
 from bot.shared.hooks import AppointmentChanged
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.clinic_hours import Span
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.refusals import Refused
@@ -30,15 +31,10 @@ from storage.appointments import queries as appointments
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
+    from bot.shared.access import Actor
     from bot.shared.home import HomeTab
     from bot.shared.hooks import Hooks
     from bot.shared.rules.channel_settings import ChannelSettings
-    from bot.shared.rules.clock import Clock
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
     from storage.models import AppointmentRow
 
 LIST_USAGE = "/appt list [today|tomorrow|week|<date>] [mine|@clinician|P-4]"
@@ -102,25 +98,14 @@ class Changed:
     card_zone: ZoneInfo  # the zone of the channel its card was posted in
 
 
-class AppointmentChanges:
+class AppointmentChanges(RecordsUseCase):
     """Changes to booked visits, each checked against who is acting."""
 
     def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-        hooks: Hooks,
-        home: HomeTab,
-        leads: Sequence[timedelta],
+        self, records: Records, *, hooks: Hooks, home: HomeTab, leads: Sequence[timedelta]
     ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.access, self.in_force, self.hooks, self.home = access, in_force, hooks, home
-        self.leads = leads
+        super().__init__(records)
+        self.hooks, self.home, self.leads = hooks, home, leads
 
     def act(self, actor: Actor, ref: str, action: Action, reason: str | None = None) -> Changed:
         """Check in, close, mark a no-show or cancel a visit, if its state allows it."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.appointments import clashes
 from bot.appointments import reminders as visit_reminders
 from bot.appointments.booking import Booked, Booking, BookingRefused, Preview
+from bot.shared.records import Records, RecordsUseCase
 from storage import SqlAuditLog, drafts, patients
 from storage.appointments import queries as appointments
 
@@ -16,11 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.shared.access import Actor
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
-    from bot.shared.rules.clock import Clock
-    from storage import Database
 
 # A preview older than this is checked and shown again rather than booked.
 FRESH_FOR = timedelta(minutes=15)
@@ -28,23 +25,20 @@ FRESH_FOR = timedelta(minutes=15)
 PlanDigest = Callable[["Session", str, "str | None", datetime], None]
 
 
-class Confirming:
+class Confirming(RecordsUseCase):
     """Books a previewed draft for the person who previewed it."""
 
     def __init__(
         self,
+        records: Records,
         *,
         booking: Booking,
-        db: Database,
-        clock: Clock,
-        people: Directory,
-        in_force: SettingsResolver,
         home: HomeTab,
         plan_digest: PlanDigest,
         leads: Sequence[timedelta],
     ) -> None:
-        self.booking, self.db, self.clock, self.people = booking, db, clock, people
-        self.in_force, self.home, self.plan_digest, self.leads = in_force, home, plan_digest, leads
+        super().__init__(records)
+        self.booking, self.home, self.plan_digest, self.leads = booking, home, plan_digest, leads
 
     def confirm(self, actor: Actor, draft_id: str) -> Booked | Preview:
         """Book a previewed proposal; one gone stale or clashing now is previewed again."""

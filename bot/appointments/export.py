@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.appointments.rules import ical
 from bot.appointments.rules.appointment import Status
+from bot.shared.records import RecordsUseCase
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import plain_slack_text
 from bot.shared.rules.refusals import Refused
@@ -19,12 +20,7 @@ from storage.appointments import queries as appointments
 from storage.models import AppointmentRow
 
 if TYPE_CHECKING:
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
-    from bot.shared.rules.clock import Clock
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
+    from bot.shared.access import Actor
 
 EXPORT_USAGE = "/appt export [week|today|tomorrow|<date>|<date> to <date>]"
 MAX_DAYS = 92
@@ -60,21 +56,8 @@ class AppointmentCalendar:
         return f"from {_day(self.first_day)} to {_day(self.last_day)}"
 
 
-class AppointmentExport:
+class AppointmentExport(RecordsUseCase):
     """A reader's range of visits as an .ics file, and the audit that it left carebot."""
-
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-    ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.access, self.in_force = access, in_force
 
     def build(self, actor: Actor, text: str) -> AppointmentCalendar:
         """Every visit starting in the range (the reader's days), cancelled ones included."""

@@ -26,6 +26,7 @@ from bot.appointments.rules.appointment import (
     default_length,
 )
 from bot.appointments.rules.quickform import MAX_LOCATION_CHARS
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import EXAMPLE as DURATION_EXAMPLE
 from bot.shared.rules.durations import DurationError, format_duration, parse_duration
 from bot.shared.rules.patients import MAX_MRN_CHARS, PatientSpec, QuickFormError, read_patient
@@ -34,7 +35,6 @@ from storage import patients
 
 if TYPE_CHECKING:
     from bot.shared.directory import Directory
-    from bot.shared.rules.clock import Clock
     from bot.shared.rules.timeparse import TimeParser
     from storage import Database
 
@@ -69,19 +69,12 @@ class FormFields:
     notes: str = ""
 
 
-class BookingForm:
+class BookingForm(RecordsUseCase):
     """Reads the booking modal's fields before the ack: a proposal, or what to fix where."""
 
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        kinds: Mapping[str, timedelta],
-    ) -> None:
-        self.db, self.clock, self.times, self.people, self.kinds = db, clock, times, people, kinds
+    def __init__(self, records: Records, *, kinds: Mapping[str, timedelta]) -> None:
+        super().__init__(records)
+        self.kinds = kinds
 
     def read(
         self,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.appointments.changes import LIST_USAGE, Appointment, AppointmentRefused, appointment_of
 from bot.appointments.rules.appointment import Status
+from bot.shared.records import RecordsUseCase
 from bot.shared.rules.mrkdwn import extract_user_ids
 from bot.shared.rules.timeparse import TimeParseError
 from storage import patients
@@ -18,12 +19,7 @@ from storage.appointments import queries as appointments
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
-    from bot.shared.rules.clock import Clock
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
+    from bot.shared.access import Actor
 
 PAGE = 40
 _ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -48,21 +44,8 @@ class AppointmentList:
         return after if after < self.total else None
 
 
-class AppointmentLists:
+class AppointmentLists(RecordsUseCase):
     """Pages of visits for a care-team member, in the reader's zone."""
-
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-    ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.access, self.in_force = access, in_force
 
     def list_appointments(self, actor: Actor, text: str, offset: int = 0) -> AppointmentList:
         """`/appt list ...`: one page of visits in the reader's zone, sorted by time."""

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +21,7 @@ from bot.appointments.rules import reminders as rules
 from bot.appointments.rules.appointment import PROCEDURAL, Status
 from bot.appointments.rules.reminders import Due
 from bot.shared.commands import Reply
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.display import PatientDisplay, initials, patient_label
 from bot.shared.rules.failures import describe
 from bot.shared.rules.mrkdwn import escape
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
     from sqlalchemy.orm import Session
 
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
-    from storage import Database
     from storage.models import AppointmentRow
 
 log = logging.getLogger(__name__)
@@ -117,22 +115,14 @@ def forget(session: Session, team_id: str, ref: str, *, now: datetime | None = N
     return reminders.cancel_all(session, team_id, ref, now=now)
 
 
-class AppointmentReminder:
+class AppointmentReminder(RecordsUseCase):
     """What the three kinds share: read the visit again, decide (a pure rule), send, record."""
 
     name: str = ""
 
-    def __init__(
-        self,
-        *,
-        db: Database,
-        slack: WebClient,
-        people: Directory,
-        in_force: SettingsResolver,
-        render: Render,
-    ) -> None:
-        self.db, self.slack, self.people, self.in_force = db, slack, people, in_force
-        self.render = render
+    def __init__(self, records: Records, *, slack: WebClient, render: Render) -> None:
+        super().__init__(records)
+        self.slack, self.render = slack, render
 
     def decide(
         self, visit: AppointmentRow, reminder: DueReminder, now: datetime, zone: ZoneInfo
@@ -206,8 +196,15 @@ class ClinicianReminder(AppointmentReminder):
 
     name = CLINICIAN
 
-    def __init__(self, *, leads: Sequence[timedelta] = rules.LEADS, **collaborators: Any) -> None:
-        super().__init__(**collaborators)
+    def __init__(
+        self,
+        records: Records,
+        *,
+        slack: WebClient,
+        render: Render,
+        leads: Sequence[timedelta] = rules.LEADS,
+    ) -> None:
+        super().__init__(records, slack=slack, render=render)
         self.leads = tuple(leads)
 
     def decide(
@@ -246,26 +243,17 @@ class NoShowCheck(AppointmentReminder):
 
 
 def kinds(
+    records: Records,
     *,
-    db: Database,
     slack: WebClient,
-    people: Directory,
-    in_force: SettingsResolver,
     render: Render,
     leads: Sequence[timedelta] = rules.LEADS,
 ) -> list[ReminderKind]:
     """The three reminder kinds, ready to be added to the sweep."""
-    shared: dict[str, Any] = {
-        "db": db,
-        "slack": slack,
-        "people": people,
-        "in_force": in_force,
-        "render": render,
-    }
     return [
-        ClinicianReminder(leads=leads, **shared),
-        ChecklistReminder(**shared),
-        NoShowCheck(**shared),
+        ClinicianReminder(records, slack=slack, render=render, leads=leads),
+        ChecklistReminder(records, slack=slack, render=render),
+        NoShowCheck(records, slack=slack, render=render),
     ]
 
 

@@ -11,7 +11,7 @@ Nothing is posted on a day with nothing to say. What to post is decided in
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -24,9 +24,10 @@ from bot.preapprovals.opening import Item, item_of
 from bot.preapprovals.reminders import CHANNEL_GONE, slack_error
 from bot.preapprovals.rules.timing import Rounds
 from bot.shared.commands import Reply
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.business_days import BusinessCalendar
 from bot.shared.rules.channel_settings import ChannelSettings
-from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome
 from bot.shared.rules.severity import Severity
 from storage import digest
 from storage.appointments import queries as appointments
@@ -34,8 +35,6 @@ from storage.appointments import queries as appointments
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.shared.channel_settings import SettingsResolver
-    from storage import Database
     from storage.handoffs.models import HandoffRow
 
 log = logging.getLogger(__name__)
@@ -46,27 +45,18 @@ RISK_HORIZON = timedelta(days=10)
 TodaysDigest = Digest[Appointment, Item]
 
 
-class DailyDigest:
+class DailyDigest(RecordsUseCase, EachTeam):
     """The `digest` kind: one post per channel per day, or none."""
 
     name = DIGEST
 
     def __init__(
-        self,
-        *,
-        db: Database,
-        slack: WebClient,
-        in_force: SettingsResolver,
-        render: Callable[[TodaysDigest], Reply],
+        self, records: Records, *, slack: WebClient, render: Callable[[TodaysDigest], Reply]
     ) -> None:
-        self.db, self.slack, self.in_force, self.render = db, slack, in_force, render
+        super().__init__(records)
+        self.slack, self.render = slack, render
 
-    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        return [
-            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
-        ]
-
-    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+    def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         channels = [r.subject_ref for r in due]
         with self.db.session(read_only=True) as session:
             # Each channel's own time zone, digest time, holidays and display policy.

@@ -18,6 +18,7 @@ from bot.handoffs.rules.actions import ActionItem
 from bot.handoffs.rules.handoff import HandoffRefused, Receiver, acknowledge_refusal
 from bot.handoffs.rules.records import Handoff
 from bot.shared.access import Access, Actor
+from bot.shared.care_teams import channel_members
 from bot.shared.directory import group_members
 from bot.shared.rules.people import UnknownPerson
 
@@ -74,8 +75,9 @@ class HandoffAccess:
         user, receiver = actor.user_id, handoff.receiver
         in_role = bool(receiver.group_id) and user in self.role_members(receiver)
         if user != receiver.user_id and not (in_role and user != handoff.author_id):
-            # The receiver named on it may act from outside any care team; nobody else.
-            self.access.require_care_team(actor, "acknowledge handoffs", handoff.ref)
+            # The receiver named on it may act from outside any care team; anyone else must
+            # be a care-team member who may read it (named on it, or in its channel).
+            self.require_team_reader(actor, handoff, "acknowledge handoffs")
         if handoff.acknowledged_at is not None:
             return  # the first read-back stands: the caller says so
         refusal = acknowledge_refusal(user, handoff.author_id, receiver, in_role)
@@ -114,17 +116,8 @@ class HandoffAccess:
 
     def channel_members(self, channel_id: str) -> frozenset[str]:
         """Who is in a channel now; empty when Slack can't say (so nobody extra reads it)."""
-        members: set[str] = set()
-        cursor = ""
         try:
-            while True:
-                page = self.slack.conversations_members(
-                    channel=channel_id, cursor=cursor, limit=1000
-                )
-                members.update(page.get("members") or ())
-                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
-                if not cursor:
-                    return frozenset(members)
+            return channel_members(self.slack, channel_id)
         except SlackApiError as error:
             log.info("could not read a channel's members: %s", error.response.get("error"))
             return frozenset()
@@ -182,6 +175,11 @@ class HandoffAccess:
                 raise HandoffRefused(
                     f"<@{receiver.user_id}> can't receive handoffs (a bot or a deactivated "
                     "account). Name someone on the team."
+                )
+            if not self.access.in_care_team(Actor(team_id, receiver.user_id)):
+                raise HandoffRefused(
+                    f"<@{receiver.user_id}> is in no care-team channel, so they can't take a "
+                    "patient over. Name someone on the team, or a role such as @social-work."
                 )
         if receiver.group_id and not self.role_members(receiver) - {author_id}:
             raise HandoffRefused(

@@ -22,18 +22,14 @@ from bot.handoffs.rules.escalation import first_at
 from bot.handoffs.rules.handoff import HandoffRefused, check_sections, check_synthesis
 from bot.handoffs.rules.records import Handoff, HandoffInput, concerned, item_subject
 from bot.shared.access import Actor
-from bot.shared.rules.clock import Clock
+from bot.shared.records import Records, RecordsUseCase
 from storage import SqlAuditLog, reminders
 from storage.handoffs import queries as handoffs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +56,20 @@ class FormProblems:
     receiver: str | None = None
 
 
-class HandoffChanges:
+class HandoffChanges(RecordsUseCase):
     """Create, post, acknowledge, tick off and edit handoffs, for whoever may."""
 
     def __init__(
         self,
+        records: Records,
         *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        in_force: SettingsResolver,
         who: HandoffAccess,
         reader: HandoffReader,
         home: HomeTab,
         plan_digest: PlanDigest,
     ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.in_force, self.who, self.reader, self.home = in_force, who, reader, home
-        self.plan_digest = plan_digest
+        super().__init__(records)
+        self.who, self.reader, self.home, self.plan_digest = who, reader, home, plan_digest
 
     def may_write(self, actor: Actor) -> None:
         """Opening the handoff form (command, button, shortcut): care-team members only."""

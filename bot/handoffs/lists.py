@@ -26,6 +26,7 @@ from bot.handoffs.rules.records import (
 )
 from bot.shared.access import Actor
 from bot.shared.audit_trail import parse_ref
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.mrkdwn import escape, plain_slack_text
 from bot.shared.rules.people import UnknownPerson
@@ -33,9 +34,6 @@ from bot.shared.rules.severity import Severity
 from storage.handoffs import queries as handoffs
 
 if TYPE_CHECKING:
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
-    from storage import Database
     from storage.handoffs.models import HandoffRow
 
 __all__ = ["Handoff", "HandoffInput", "Item", "concerned", "item_subject"]
@@ -116,13 +114,12 @@ class MyHandoffs:
     items: tuple[tuple[Handoff, Item], ...]  # my open action items
 
 
-class HandoffReader:
+class HandoffReader(RecordsUseCase):
     """Handoffs as plain values, each read for a person who may read it."""
 
-    def __init__(
-        self, db: Database, in_force: SettingsResolver, people: Directory, who: HandoffAccess
-    ) -> None:
-        self.db, self.in_force, self.people, self.who = db, in_force, people, who
+    def __init__(self, records: Records, *, who: HandoffAccess) -> None:
+        super().__init__(records)
+        self.who = who
 
     # -- operations: each takes the person acting and checks access first ---------------
 

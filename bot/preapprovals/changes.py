@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.preapprovals.items import Item, PreapprovalRefused, add_note_line, item_in
-from bot.preapprovals.lists import request_row
+from bot.preapprovals.lists import current_item, request_row
 from bot.preapprovals.opening import check_owner
 from bot.preapprovals.plan import cached_zone, channels_of, plan, plan_round, rounds_in
 from bot.preapprovals.rules.preapproval import (
@@ -28,19 +28,15 @@ from bot.preapprovals.rules.preapproval import (
 )
 from bot.preapprovals.typed import SNOOZE_USAGE, Details, approval_details, payer_ref, snooze_until
 from bot.shared.audit_trail import parse_ref
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.mrkdwn import plain_slack_text
 from bot.shared.rules.timeparse import format_when
 from storage import SqlAuditLog
 from storage.preapprovals import queries as preapprovals
 
 if TYPE_CHECKING:
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
+    from bot.shared.access import Actor
     from bot.shared.home import HomeTab
-    from bot.shared.rules.clock import Clock
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
     from storage.preapprovals.models import PreapprovalRow
 
 __all__ = ["MAX_NOTE_CHARS", "SNOOZE_USAGE", "Changed", "Changes", "Details"]
@@ -59,22 +55,12 @@ class Changed:
     note: str | None = None  # something the person should know, e.g. a capped snooze
 
 
-class Changes:
+class Changes(RecordsUseCase):
     """Changing requests: checked, applied under a row lock, planned again, audited."""
 
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-        home: HomeTab,
-    ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.access, self.in_force, self.home = access, in_force, home
+    def __init__(self, records: Records, *, home: HomeTab) -> None:
+        super().__init__(records)
+        self.home = home
 
     def _require(self, actor: Actor, ref: str) -> None:
         self.access.require_care_team(actor, CHANGE, parse_ref(ref))
@@ -154,7 +140,7 @@ class Changes:
             raise PreapprovalRefused(
                 "Mention the new owner. Example: /preauth assign PA-3 @sam.nurse"
             )
-        check_owner(self.people, actor.team_id, owner)
+        check_owner(self.people, self.access, actor.team_id, owner)
 
         def apply(row: PreapprovalRow) -> str:
             if Status(row.status) in RESOLVED:
@@ -215,12 +201,7 @@ class Changes:
         return self._change(actor, ref, apply)
 
     def _current(self, team_id: str, ref: str) -> Item:
-        now = self.clock.now()
-        policy = self.in_force.patient_display(team_id)
-        with self.db.session(read_only=True) as session:
-            row = request_row(session, team_id, ref, for_update=False)
-            channels = channels_of(self.in_force, session, team_id, [row.channel_id])
-            return item_in(row, policy, now, channels)
+        return current_item(self, team_id, ref)
 
     def _change(
         self,

@@ -9,7 +9,7 @@ redrawn. Which approvals ended is decided in bot.preapprovals.rules.expiry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -17,39 +17,29 @@ from bot.preapprovals.items import Item, item_in
 from bot.preapprovals.plan import EXPIRY, channels_of, owners_zones, plan
 from bot.preapprovals.rules.expiry import Approval, expired
 from bot.preapprovals.rules.preapproval import Status
-from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.records import Records, RecordsUseCase
+from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome
 from storage import SqlAuditLog
 from storage.preapprovals import queries as preapprovals
 
 if TYPE_CHECKING:
-    from bot.shared.channel_settings import SettingsResolver
     from bot.shared.home import HomeTab
-    from storage import Database
 
 log = logging.getLogger(__name__)
 
 
-class ApprovalExpiry:
+class ApprovalExpiry(RecordsUseCase, EachTeam):
     """The `preauth-expiry` kind: approved until a day that has passed becomes expired."""
 
     name = EXPIRY
 
     def __init__(
-        self,
-        *,
-        db: Database,
-        in_force: SettingsResolver,
-        home: HomeTab,
-        changed: Callable[[str, Item], object],
+        self, records: Records, *, home: HomeTab, changed: Callable[[str, Item], object]
     ) -> None:
-        self.db, self.in_force, self.home, self.changed = db, in_force, home, changed
+        super().__init__(records)
+        self.home, self.changed = home, changed
 
-    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        return [
-            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
-        ]
-
-    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+    def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         policy = self.in_force.patient_display(team)
         ended: list[Item] = []
         with self.db.session() as session:

@@ -12,15 +12,12 @@ from bot.preapprovals.plan import channels_of, chase_of, rounds_in
 from bot.preapprovals.rules.preapproval import OPEN, Status
 from bot.preapprovals.rules.timing import Risk, urgency_key
 from bot.shared.audit_trail import parse_ref
+from bot.shared.records import RecordsUseCase
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
 
 if TYPE_CHECKING:
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
-    from bot.shared.rules.clock import Clock
-    from storage import Database
+    from bot.shared.access import Actor
     from storage.preapprovals.models import PreapprovalRow
 
 LIST_USAGE = "/preauth list [mine|overdue|at-risk|all]"
@@ -69,20 +66,8 @@ class Shown:
     zone: ZoneInfo  # of the channel the changed request was opened in
 
 
-class Lists:
+class Lists(RecordsUseCase):
     """Looking requests up: for care-team members only, in the zone of their channels."""
-
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-    ) -> None:
-        self.db, self.clock, self.people = db, clock, people
-        self.access, self.in_force = access, in_force
 
     def list_items(self, actor: Actor, which: str) -> ItemList:
         """`/preauth list [mine|overdue|at-risk|all]`, most urgent first."""
@@ -124,12 +109,7 @@ class Lists:
 
     def current(self, team_id: str, ref: str) -> Item:
         """One request as it stands now, for redrawing what shows it (no person reads it here)."""
-        now = self.clock.now()
-        policy = self.in_force.patient_display(team_id)
-        with self.db.session(read_only=True) as session:
-            row = request_row(session, team_id, ref, for_update=False)
-            channels = channels_of(self.in_force, session, team_id, [row.channel_id])
-            return item_in(row, policy, now, channels)
+        return current_item(self, team_id, ref)
 
     def messages_showing(self, team_id: str, item: Item) -> list[Shown]:
         """Every message that shows this request, each with all the requests it shows."""
@@ -139,9 +119,23 @@ class Lists:
         with self.db.session(read_only=True) as session:
             for channel, ts, kind in preapproval_sent.messages_showing(session, item.id):
                 rows = preapproval_sent.items_in_message(session, team_id, channel, ts)
-                wanted = [r.channel_id for r in rows] + [item.channel_id]
+                in_a_channel = channel[:1] in ("C", "G")  # a risk post; else its owner's DM
+                wanted = [r.channel_id for r in rows] + ([channel] if in_a_channel else [])
                 channels = channels_of(self.in_force, session, team_id, wanted)
-                items = tuple(item_in(row, policy, now, channels) for row in rows)
-                zone = channels[item.channel_id or ""].timezone
+                if in_a_channel:  # as the channel it is posted in shows patients and time
+                    shown_as, zone = channels[channel].patient_display, channels[channel].timezone
+                else:  # as the round DM was drawn: the workspace's policy, the owner's clock
+                    shown_as, zone = policy, self.people.timezone(team_id, item.owner)
+                items = tuple(item_in(row, shown_as, now, channels) for row in rows)
                 found.append(Shown(channel, ts, kind, items, zone))
         return found
+
+
+def current_item(service: RecordsUseCase, team_id: str, ref: str) -> Item:
+    """One request as it stands now, as a service over records reads it; no access decided."""
+    now = service.clock.now()
+    policy = service.in_force.patient_display(team_id)
+    with service.db.session(read_only=True) as session:
+        row = request_row(session, team_id, ref, for_update=False)
+        channels = channels_of(service.in_force, session, team_id, [row.channel_id])
+        return item_in(row, policy, now, channels)

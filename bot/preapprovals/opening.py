@@ -29,7 +29,9 @@ from bot.preapprovals.rules.quickform import (
     parse_quick_request,
     service_codes,
 )
+from bot.shared.access import Actor
 from bot.shared.audit_trail import parse_ref
+from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.patients import PatientSpec, QuickFormError, read_patient
 from bot.shared.rules.people import UnknownPerson
 from bot.shared.rules.timeparse import TimeParseError
@@ -39,13 +41,9 @@ from storage.preapprovals import queries as preapprovals
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from bot.shared.access import Access, Actor
-    from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.access import Access
     from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
-    from bot.shared.rules.clock import Clock
-    from bot.shared.rules.timeparse import TimeParser
-    from storage import Database
     from storage.models import PatientRow
 
 __all__ = ["Item", "NewRequest", "Note", "Opening", "PreapprovalRefused", "check_owner", "item_of"]
@@ -57,8 +55,9 @@ JoinDigest = Callable[["Session", str, "str | None", datetime], None]
 EXISTING = "open a pre-approval for an existing patient"
 
 
-def check_owner(people: Directory, team_id: str, user_id: str) -> None:
-    """Refuse an owner Slack does not know, a bot, or someone who has left."""
+def check_owner(people: Directory, access: Access, team_id: str, user_id: str) -> None:
+    """Refuse an owner Slack does not know, a bot, someone who has left, or someone in no
+    care team (they could not act on it: every change is for care-team members)."""
     try:
         person = people.person(team_id, user_id)
     except UnknownPerson:
@@ -71,26 +70,19 @@ def check_owner(people: Directory, team_id: str, user_id: str) -> None:
             "That person can't own a pre-approval (a bot, or no longer in this workspace). "
             "Mention a current member, e.g. owner @dana."
         )
+    if not access.in_care_team(Actor(team_id, user_id)):
+        raise PreapprovalRefused(
+            f"<@{user_id}> is in no care-team channel, so they could not work on a "
+            "pre-approval. Name someone on the team, e.g. owner @dana."
+        )
 
 
-class Opening:
+class Opening(RecordsUseCase):
     """Opening requests: what was typed or filled in becomes PA-n, planned and audited."""
 
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        times: TimeParser,
-        people: Directory,
-        access: Access,
-        in_force: SettingsResolver,
-        home: HomeTab,
-        join_digest: JoinDigest,
-    ) -> None:
-        self.db, self.clock, self.times, self.people = db, clock, times, people
-        self.access, self.in_force, self.home = access, in_force, home
-        self.join_digest = join_digest
+    def __init__(self, records: Records, *, home: HomeTab, join_digest: JoinDigest) -> None:
+        super().__init__(records)
+        self.home, self.join_digest = home, join_digest
 
     def quick(self, actor: Actor, text: str) -> Item:
         """`/preauth new Jane Doe, Aetna, MRI, needed by friday`: opened at once."""
@@ -137,6 +129,10 @@ class Opening:
         diagnosis = check("diagnosis", check_diagnosis_codes)
         payer_ref = check("payer_ref", check_payer_ref)
         appointment = typed.get("appointment")
+        if (patient is not None and patient.ref) or appointment:
+            # Whether a P-n or A-n exists is itself something only a care team may learn.
+            named = parse_ref(patient.ref or "") if patient is not None else None
+            self.access.require_care_team(actor, EXISTING, named)
         with self.db.session(read_only=True) as session:
             if (
                 patient is not None
@@ -152,7 +148,7 @@ class Opening:
         appointment = found.ref if found is not None else None
         owner = typed.get("owner") or user
         try:
-            check_owner(self.people, team, owner)
+            check_owner(self.people, self.access, team, owner)
         except PreapprovalRefused:  # its reply mentions them, which a form error cannot show
             errors["owner"] = (
                 "They can't own a pre-approval (a bot, or gone): pick a current member."
@@ -180,6 +176,19 @@ class Opening:
             notes=typed.get("notes"),
         )
 
+    def _require_access(self, actor: Actor, request: NewRequest) -> None:
+        """A request for a patient on file (by ref, MRN or name) or for a visit shows and
+        changes that patient's record: care-team members only. A new patient shows nobody."""
+        spec = request.patient
+        if spec.ref is not None or request.appointment_ref is not None:
+            self.access.require_care_team(actor, EXISTING, parse_ref(spec.ref or ""))
+            return
+        with self.db.session(read_only=True) as session:
+            on_file = patients.find(session, actor.team_id, spec.name or "", spec.mrn)
+            ref = on_file.ref if on_file is not None else None
+        if ref is not None:
+            self.access.require_care_team(actor, EXISTING, ref)
+
     def create(self, actor: Actor, request: NewRequest) -> Item:
         """Store a new pre-approval as PA-n, owned by the requester unless told otherwise.
 
@@ -187,11 +196,10 @@ class Opening:
         existing patient, named by ref, is for care-team members only.
         """
         team_id, user_id, channel_id = actor.team_id, actor.user_id, actor.channel_id or ""
-        if request.patient.ref:  # what it answers shows the patient behind the ref
-            self.access.require_care_team(actor, EXISTING, parse_ref(request.patient.ref))
+        self._require_access(actor, request)
         now = self.clock.now()
         owner = request.owner or user_id
-        check_owner(self.people, team_id, owner)
+        check_owner(self.people, self.access, team_id, owner)
         owner_zone = self.people.timezone(team_id, owner)
         policy = self.in_force.patient_display(team_id)
         with self.db.session() as session:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -35,7 +35,8 @@ from bot.preapprovals.rules import rounds
 from bot.preapprovals.rules.preapproval import OPEN
 from bot.preapprovals.rules.rounds import SHOWN, OwnerDue, Pending
 from bot.shared.commands import Reply
-from bot.shared.rules.reminders import LEASE, DueReminder, Outcome, by_team
+from bot.shared.records import Records, RecordsUseCase
+from bot.shared.rules.reminders import LEASE, DueReminder, EachTeam, Outcome
 from storage import SqlAuditLog
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
@@ -43,11 +44,8 @@ from storage.preapprovals import sent as preapproval_sent
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.shared.channel_settings import SettingsResolver
-    from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
     from bot.shared.rules.channel_settings import ChannelSettings
-    from storage import Database
     from storage.preapprovals.models import PreapprovalRow
 
 __all__ = ["CHANNEL_GONE", "SHOWN", "OwnerRound", "Renderers", "RiskPost", "RoundDM", "slack_error"]
@@ -113,30 +111,18 @@ def pending_of(row: PreapprovalRow, channels: dict[str, ChannelSettings]) -> Pen
     )
 
 
-class OwnerRound:
+class OwnerRound(RecordsUseCase, EachTeam):
     """The `preauth-round` kind: one DM per owner per round, listing what is due."""
 
     name = ROUND
 
     def __init__(
-        self,
-        *,
-        db: Database,
-        slack: WebClient,
-        people: Directory,
-        in_force: SettingsResolver,
-        home: HomeTab,
-        render: Renderers,
+        self, records: Records, *, slack: WebClient, home: HomeTab, render: Renderers
     ) -> None:
-        self.db, self.slack, self.people = db, slack, people
-        self.in_force, self.home, self.render = in_force, home, render
+        super().__init__(records)
+        self.slack, self.home, self.render = slack, home, render
 
-    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        return [
-            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
-        ]
-
-    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+    def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         owners = {r.subject_ref: OwnerDue(r.id, r.subject_ref, r.next_at) for r in due}
         policy = self.in_force.patient_display(team)
         with self.db.session(read_only=True) as session:

@@ -10,7 +10,6 @@ goes is decided in bot.preapprovals.rules.risk_posts; this module reads, posts a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -23,16 +22,15 @@ from bot.preapprovals.reminders import CHANNEL_GONE, Renderers, RiskPost, slack_
 from bot.preapprovals.rules import risk_posts
 from bot.preapprovals.rules.risk_posts import PlannedPost, Watched
 from bot.preapprovals.rules.timing import Risk
-from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.records import Records, RecordsUseCase
+from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.shared.channel_settings import SettingsResolver
     from bot.shared.rules.channel_settings import ChannelSettings
-    from storage import Database
     from storage.preapprovals.models import PreapprovalRow
 
 log = logging.getLogger(__name__)
@@ -54,22 +52,16 @@ def watched_of(row: PreapprovalRow, channels: dict[str, ChannelSettings]) -> Wat
     )
 
 
-class RiskCheck:
+class RiskCheck(RecordsUseCase, EachTeam):
     """The `preauth-risk` kind: tell the care team when a needed request is not approved."""
 
     name = RISK
 
-    def __init__(
-        self, *, db: Database, slack: WebClient, in_force: SettingsResolver, render: Renderers
-    ) -> None:
-        self.db, self.slack, self.in_force, self.render = db, slack, in_force, render
+    def __init__(self, records: Records, *, slack: WebClient, render: Renderers) -> None:
+        super().__init__(records)
+        self.slack, self.render = slack, render
 
-    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        return [
-            o for team, found in by_team(due).items() for o in self._fire_team(team, found, now)
-        ]
-
-    def _fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+    def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         with self.db.session(read_only=True) as session:
             rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
             wanted = [r.channel_id for r in rows.values()]

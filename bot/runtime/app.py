@@ -20,6 +20,7 @@ from bot.shared.commands import CommandRegistry
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
 from bot.shared.hooks import Hooks
+from bot.shared.records import Records
 from bot.shared.rules.clock import Clock, SystemClock
 from bot.shared.rules.reminders import SweepReport
 from bot.shared.rules.timeparse import TimeParser
@@ -99,6 +100,11 @@ def build(
     care_teams = CareTeams(db, slack, wall)
     roles = Roles(slack, settings.admins, settings.admin_group, care_teams)
     in_force = SettingsResolver(db, settings)
+    people = Directory(db, slack, clock, in_force.default_zone())
+    access = Access(db, clock, roles)
+    records = Records(
+        db=db, clock=clock, times=times, people=people, access=access, in_force=in_force
+    )
     shared = Shared(
         settings=settings,
         db=db,
@@ -106,10 +112,11 @@ def build(
         wall=wall,
         times=times,
         slack=slack,
-        people=Directory(db, slack, clock, in_force.default_zone()),
+        people=people,
         roles=roles,
-        access=Access(db, clock, roles),
+        access=access,
         in_force=in_force,
+        records=records,
         dedup=Dedup(db, wall),
         hooks=Hooks(),
         home=HomeTab(),

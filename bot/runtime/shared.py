@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
     from bot.shared.hooks import Hooks
+    from bot.shared.records import Records
     from bot.shared.rules.clock import Clock
     from bot.shared.rules.timeparse import TimeParser
     from bot.shared.sweeper import Dedup, ReminderKinds
@@ -41,6 +42,7 @@ class Shared:
     roles: Roles
     access: Access
     in_force: SettingsResolver
+    records: Records  # db, clock, times, people, access, in_force: what use cases over records take
     dedup: Dedup
     hooks: Hooks
     home: HomeTab  # My day: its sections, its redraw hook

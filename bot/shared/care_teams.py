@@ -31,6 +31,18 @@ GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "missing
 KEEP_MEMBERS = timedelta(seconds=60)
 
 
+def channel_members(slack: WebClient, channel_id: str) -> frozenset[str]:
+    """Everyone in a channel now, every page of conversations.members; Slack's errors raise."""
+    members: set[str] = set()
+    cursor = ""
+    while True:
+        page = slack.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+        members.update(page.get("members") or ())
+        cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+        if not cursor:
+            return frozenset(members)
+
+
 class CareTeams:
     """Care-team channels and their members, members cached briefly per process."""
 
@@ -74,17 +86,8 @@ class CareTeams:
 
     def _read(self, channel_id: str) -> frozenset[str] | None:
         """The channel's members; empty when it is gone; None when Slack failed for now."""
-        members: set[str] = set()
-        cursor = ""
         try:
-            while True:
-                page = self.slack.conversations_members(
-                    channel=channel_id, cursor=cursor, limit=1000
-                )
-                members.update(page.get("members") or ())
-                cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
-                if not cursor:
-                    return frozenset(members)
+            return channel_members(self.slack, channel_id)
         except SlackApiError as error:
             code = error.response.get("error")
             log.info("could not read a care channel's members: %s", code)

@@ -29,57 +29,20 @@ def register(app: App, shared: Shared) -> None:
     """Build the feature's services from the shared collaborators and hand them to the listeners."""
     settings = shared.settings  # only its /appt fields: visit kinds and reminder leads
     kinds, leads = settings.appointment_kinds, settings.reminder_leads
-    booking = Booking(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-        kinds=kinds,
-    )
+    booking = Booking(shared.records, kinds=kinds)
     confirming = Confirming(
+        shared.records,
         booking=booking,
-        db=shared.db,
-        clock=shared.clock,
-        people=shared.people,
-        in_force=shared.in_force,
         home=shared.home,
         plan_digest=lambda session, team, channel, now: digest_schedule.plan(
             session, settings, team, channel, now
         ),
         leads=leads,
     )
-    visits = AppointmentChanges(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-        hooks=shared.hooks,
-        home=shared.home,
-        leads=leads,
-    )
-    lists = AppointmentLists(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-    )
-    exports = AppointmentExport(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-    )
-    booking_form = BookingForm(
-        db=shared.db, clock=shared.clock, times=shared.times, people=shared.people, kinds=kinds
-    )
+    visits = AppointmentChanges(shared.records, hooks=shared.hooks, home=shared.home, leads=leads)
+    lists = AppointmentLists(shared.records)
+    exports = AppointmentExport(shared.records)
+    booking_form = BookingForm(shared.records, kinds=kinds)
 
     form = FormListeners(
         booking=booking,
@@ -108,12 +71,7 @@ def register(app: App, shared: Shared) -> None:
         home_notice=home_screen(shared).notice,
     ).register(app)
     for kind in visit_reminders.kinds(
-        db=shared.db,
-        slack=shared.slack,
-        people=shared.people,
-        in_force=shared.in_force,
-        render=reminders.render,
-        leads=leads,
+        shared.records, slack=shared.slack, render=reminders.render, leads=leads
     ):
         shared.reminder_kinds.add(kind)
     shared.home.add_section(home.home_section(lists))

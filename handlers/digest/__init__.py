@@ -15,6 +15,4 @@ if TYPE_CHECKING:
 
 def register(app: App, shared: Shared) -> None:
     """The digest has no listener: it is a reminder kind the sweep fires, posting `post.render`."""
-    shared.reminder_kinds.add(
-        DailyDigest(db=shared.db, slack=shared.slack, in_force=shared.in_force, render=post.render)
-    )
+    shared.reminder_kinds.add(DailyDigest(shared.records, slack=shared.slack, render=post.render))

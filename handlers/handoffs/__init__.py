@@ -41,21 +41,13 @@ def services(shared: Shared) -> HandoffServices:
         access=shared.access,
         care_teams=shared.roles.care_teams,
     )
-    reader = HandoffReader(db=shared.db, in_force=shared.in_force, people=shared.people, who=who)
+    reader = HandoffReader(shared.records, who=who)
 
     def plan_digest(session: Session, team_id: str, channel_id: str, now: datetime) -> None:
         digest_schedule.plan(session, shared.settings, team_id, channel_id, now)
 
     changes = HandoffChanges(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        in_force=shared.in_force,
-        who=who,
-        reader=reader,
-        home=shared.home,
-        plan_digest=plan_digest,
+        shared.records, who=who, reader=reader, home=shared.home, plan_digest=plan_digest
     )
     return HandoffServices(who, reader, changes)
 

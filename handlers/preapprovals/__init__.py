@@ -33,31 +33,10 @@ if TYPE_CHECKING:
 
 def register(app: App, shared: Shared) -> None:
     """Build pre-approvals' services from the runtime's collaborators and wire them in."""
-    lists = Lists(
-        db=shared.db,
-        clock=shared.clock,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-    )
-    changes = Changes(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-        home=shared.home,
-    )
+    lists = Lists(shared.records)
+    changes = Changes(shared.records, home=shared.home)
     opening = Opening(
-        db=shared.db,
-        clock=shared.clock,
-        times=shared.times,
-        people=shared.people,
-        access=shared.access,
-        in_force=shared.in_force,
-        home=shared.home,
-        join_digest=partial(_join_digest, shared.settings),
+        shared.records, home=shared.home, join_digest=partial(_join_digest, shared.settings)
     )
     cards = Cards(lists=lists)
     command = PreapprovalCommand(
@@ -78,24 +57,12 @@ def register(app: App, shared: Shared) -> None:
     home.register(shared.home, lists)
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
     shared.reminder_kinds.add(
-        OwnerRound(
-            db=shared.db,
-            slack=shared.slack,
-            people=shared.people,
-            in_force=shared.in_force,
-            home=shared.home,
-            render=renderers,
-        )
+        OwnerRound(shared.records, slack=shared.slack, home=shared.home, render=renderers)
     )
-    shared.reminder_kinds.add(
-        RiskCheck(db=shared.db, slack=shared.slack, in_force=shared.in_force, render=renderers)
-    )
+    shared.reminder_kinds.add(RiskCheck(shared.records, slack=shared.slack, render=renderers))
     shared.reminder_kinds.add(
         ApprovalExpiry(
-            db=shared.db,
-            in_force=shared.in_force,
-            home=shared.home,
-            changed=partial(cards.refresh, shared.slack),
+            shared.records, home=shared.home, changed=partial(cards.refresh, shared.slack)
         )
     )
     links.subscribe(shared.hooks, shared.in_force)

@@ -215,9 +215,10 @@ def test_the_forms_do_not_show_an_existing_patient_to_someone_in_no_care_team(
     visitor.command("/appt")
     visitor.submit({"Patient": "P-1", "Kind": "Imaging", "Date": "2027-03-05", "Time": "15:00"})
     visitor.command("/preauth", "new")
-    visitor.submit({"Patient": "P-1", "Payer": "Cigna", "Service": "CT"})
+    pushed = visitor.submit({"Patient": "P-1", "Payer": "Cigna", "Service": "CT"})
 
     shown = [m.raw_text for m in visitor.ephemerals() + visitor.dms("@visitor")]
+    shown.append(str(pushed.body["view"]))  # the pre-approval form's refusal, over the form
     assert shown and all("Jane" not in text and "J.D." not in text for text in shown)
     assert sum("only care-team members" in text for text in shown) == 2
     assert refusals(sandbox) == [(VISITOR, "P-1", "C0GENERAL"), (VISITOR, "P-1", "C0GENERAL")]

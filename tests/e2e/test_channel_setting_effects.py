@@ -136,6 +136,21 @@ def test_a_risk_post_follows_its_channels_display_policy(
     assert "Pre-approval at risk" in post.text and "Jane Doe (P-1)" in post.text
 
 
+def test_a_risk_post_redrawn_after_a_click_keeps_its_channels_display_policy(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    save(slack, {"Patients in posts here": "Id"})
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, needed by friday 9am")
+    sandbox.move_clock(START + timedelta(hours=19))
+    [post] = [m for m in slack.messages("#cardiology-team") if "please check" in m.text]
+
+    slack.command("/preauth", "submitted PA-1")  # every message showing it is redrawn
+
+    [redrawn] = [m for m in slack.messages("#cardiology-team") if m.ts == post.ts]
+    assert redrawn.edited and "submitted" in redrawn.text.lower()
+    assert "P-1" in redrawn.text and "J.D." not in redrawn.text and "Jane" not in redrawn.text
+
+
 def test_a_request_is_nudged_at_its_channels_round_time(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:

@@ -267,6 +267,20 @@ _BOOKING_P1 = {
     "time": {"type": "timepicker", "selected_time": "15:00"},
 }
 
+
+def _handoff_form(meta: dict[str, str], values: dict[str, Any]) -> Act:
+    return lambda f: f.submit("handoff_form", meta, values)
+
+
+_IN_CARDIOLOGY = {
+    "patient": _value("P-1"),
+    "channel": {"type": "conversations_select", "selected_conversation": CARDIOLOGY},
+}
+_FORGED_HANDOFF = {
+    "receiver": {"type": "users_select", "selected_user": "U0NURSE01"},
+    "summary": _value("Forged summary"),
+}
+
 VIEWS: list[Row] = [
     Row(
         "view_submission",
@@ -285,33 +299,12 @@ VIEWS: list[Row] = [
         lambda f: f.submit("appt_book_form", {"c": GENERAL}, _BOOKING_P1),
         variant="new",
     ),
-    Row(
-        "view_submission",
-        "handoff_form",
-        lambda f: f.submit(
-            "handoff_form",
-            {"c": GENERAL, "t": "ipass"},
-            {
-                "patient": _value("P-1"),
-                "channel": {"type": "conversations_select", "selected_conversation": CARDIOLOGY},
-                "receiver": {"type": "users_select", "selected_user": "U0NURSE01"},
-                "summary": _value("Forged summary"),
-            },
-        ),
-        variant="new",
-    ),
-    Row(
-        "view_submission",
-        "handoff_form",
-        lambda f: f.submit(
-            "handoff_form",
-            {"c": CARDIOLOGY, "t": "ipass", "e": "H-1"},  # an edit of H-1
-            {
-                "receiver": {"type": "users_select", "selected_user": "U0NURSE01"},
-                "summary": _value("Forged summary"),
-            },
-        ),
-        variant="edit",
+    *(
+        Row("view_submission", "handoff_form", _handoff_form(meta, values), variant=variant)
+        for variant, meta, values in (
+            ("new", {"c": GENERAL, "t": "ipass"}, {**_IN_CARDIOLOGY, **_FORGED_HANDOFF}),
+            ("edit", {"c": CARDIOLOGY, "t": "ipass", "e": "H-1"}, _FORGED_HANDOFF),  # H-1's
+        )
     ),
     Row(
         "view_submission",
@@ -405,6 +398,8 @@ COMMANDS: list[Row] = [
     _verb("/preauth", "help", "help"),
     _verb("/preauth", "new", "new", variant="form"),
     _verb("/preauth", "new", "new P-1, Cigna, CT"),
+    _verb("/preauth", "new", "new Rosa Quintero, Cigna, CT", variant="by-name"),  # P-1's name
+    _verb("/preauth", "new", "new Someone Else, Cigna, CT, for A-1", variant="for-a-visit"),
     *(_verb("/preauth", verb, f"{verb} {rest}") for verb, rest in PREAPPROVAL_VERBS.items()),
     _verb("/preauth", "list", "list all"),
     _verb("/preauth", "show", "show PA-1"),

@@ -19,6 +19,7 @@ from bot.shared.channel_settings import SettingsResolver
 from bot.shared.commands import Reply
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
+from bot.shared.records import Records
 from bot.shared.rules.clock import FakeClock
 from bot.shared.rules.reminders import sweep
 from storage import Database, patients, people, reminders
@@ -104,11 +105,19 @@ def pg(postgres_worker_db: WorkerDatabase) -> Iterator[Database]:
 def owner_round(db: Database) -> tuple[OwnerRound, RecordingSlack]:
     slack = RecordingSlack()
     settings = Settings(timezone=ZoneInfo("America/New_York"))
-    kind = OwnerRound(
+    clock = FakeClock(NOW)
+    unused: Any = None  # a round decides no access and parses no times
+    records = Records(
         db=db,
-        slack=slack,  # type: ignore[arg-type]
-        people=Directory(db, slack, FakeClock(NOW), settings.timezone),  # type: ignore[arg-type]
+        clock=clock,
+        times=unused,
+        people=Directory(db, slack, clock, settings.timezone),  # type: ignore[arg-type]
+        access=unused,
         in_force=SettingsResolver(db, settings),
+    )
+    kind = OwnerRound(
+        records,
+        slack=slack,  # type: ignore[arg-type]
         home=HomeTab(),
         render=Renderers(round=listed, risk=listed),  # type: ignore[arg-type]
     )

@@ -19,6 +19,7 @@ from bot.appointments.form import BookingForm, FormFields, prefill_of
 from bot.appointments.rules.appointment import KindChoice
 from bot.runtime.config import Settings
 from bot.sandbox.limits import view_problems
+from bot.shared.records import Records
 from bot.shared.rules.clock import FakeClock
 from bot.shared.rules.people import Person, UnknownPerson
 from bot.shared.rules.timeparse import TimeParser
@@ -77,9 +78,11 @@ def reader(times: TimeParser, sqlite_template: Path, tmp_path: Path) -> Iterator
     with db.session() as session:
         patients.find_or_create(session, TEAM, "Omar Haddad", "77001", DANA, now=NOW)
     people: Any = FakePeople()  # stands in for the Directory: timezone() and person()
-    yield BookingForm(
-        db=db, clock=FakeClock(NOW), times=times, people=people, kinds=Settings().appointment_kinds
+    unused: Any = None  # reading the form decides no access and no channel's settings
+    records = Records(
+        db=db, clock=FakeClock(NOW), times=times, people=people, access=unused, in_force=unused
     )
+    yield BookingForm(records, kinds=Settings().appointment_kinds)
     db.dispose()
 
 

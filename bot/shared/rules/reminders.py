@@ -116,6 +116,16 @@ def by_team(due: Iterable[DueReminder]) -> dict[str, list[DueReminder]]:
     return grouped
 
 
+class EachTeam:
+    """A reminder kind that reads and sends for each workspace of a batch apart."""
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        return [o for team, found in by_team(due).items() for o in self.fire_team(team, found, now)]
+
+    def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
+        raise NotImplementedError
+
+
 def retry_at(now: datetime, attempts: int) -> datetime:
     """When to try a failed reminder again, backing off with each attempt."""
     step = RETRY_STEPS[attempts] if attempts < len(RETRY_STEPS) else RETRY_MAX

@@ -17,6 +17,7 @@ from bot.appointments.rules.appointment import (
     TransitionRefused,
     transition,
 )
+from bot.appointments.rules.reminders import CHECKLIST_ITEMS
 from bot.appointments.rules.slots import next_free_slots
 from bot.shared.audit_trail import parse_ref
 from bot.shared.hooks import AppointmentChanged
@@ -109,7 +110,7 @@ class AppointmentChanges(RecordsUseCase):
 
     def act(self, actor: Actor, ref: str, action: Action, reason: str | None = None) -> Changed:
         """Check in, close, mark a no-show or cancel a visit, if its state allows it."""
-        self.access.require_care_team(actor, doing=f"{action.value} visits", ref=parse_ref(ref))
+        self._require_named_or_team(actor, ref, f"{action.value} visits")
         team_id, user_id = actor.team_id, actor.user_id
         now = self.clock.now()
         with self.db.session() as session:
@@ -196,18 +197,25 @@ class AppointmentChanges(RecordsUseCase):
 
     def tick(self, actor: Actor, ref: str, item: str) -> None:
         """Keep who ticked an item of a visit's pre-procedure checklist, and when."""
+        self._require_named_or_team(actor, ref, TICK)
+        if item not in CHECKLIST_ITEMS:
+            raise AppointmentRefused(f'"{item[:20]}" is not on the pre-procedure checklist.')
         now = self.clock.now()
         with self.db.session(read_only=True) as session:
-            row = _row(session, actor.team_id, ref)
-            named = (row.booked_by, row.clinician_id)
-        # The checklist is DMed to whoever booked the visit, and its clinician may tick it too:
-        # people named on the visit act on it even when they are in no care-team channel.
-        if actor.user_id not in named:
-            self.access.require_care_team(actor, doing=TICK, ref=parse_ref(ref))
+            _row(session, actor.team_id, ref)  # it exists in this workspace
         with self.db.session() as session:
             SqlAuditLog(session).record(
                 actor.team_id, actor.user_id, f"appointment.checklist.{item}", ref, at=now
             )
+
+    def _require_named_or_team(self, actor: Actor, ref: str, doing: str) -> None:
+        """Its booker and its clinician act on a visit even outside any care team (its
+        checklist and no-show DMs go to them); anyone else must be in a care team."""
+        with self.db.session(read_only=True) as session:
+            found = appointments.get_by_ref(session, actor.team_id, ref.strip())
+            named = (found.booked_by, found.clinician_id) if found is not None else ()
+        if actor.user_id not in named:
+            self.access.require_care_team(actor, doing=doing, ref=parse_ref(ref))
 
     def remember_message(self, team_id: str, ref: str, channel: str, ts: str) -> None:
         """Keep where the confirmation was posted, so later changes update it in place."""

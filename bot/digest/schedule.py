@@ -10,8 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.digest.rules.day import next_due
-from bot.runtime.config import Settings
-from bot.shared.channel_settings import SettingsResolver, for_channels_in
+from bot.shared.channel_settings import SettingsResolver
 from bot.shared.rules.channel_settings import ChannelSettings
 from storage import reminders
 
@@ -23,25 +22,18 @@ DIGEST = "digest"  # subject: the channel id
 
 def plan(
     session: Session,
-    settings: Settings | SettingsResolver,
+    in_force: SettingsResolver,
     team_id: str,
     channel_id: str | None,
     now: datetime,
 ) -> None:
-    """Make sure this care-team channel gets its daily digest (once scheduled, it repeats).
-
-    `settings`: the resolver a service holds, or (as before) the runtime's `Settings`.
-    """
+    """Make sure this care-team channel gets its daily digest (once scheduled, it repeats)."""
     if not channel_id or channel_id[:1] not in ("C", "G"):
         return
     current = reminders.get(session, team_id, DIGEST, channel_id)
     if current is not None and current.next_at is not None:
         return
-    if isinstance(settings, SettingsResolver):
-        in_force = settings.in_session(session, team_id, [channel_id])[channel_id]
-    else:
-        in_force = for_channels_in(session, settings, team_id, [channel_id])[channel_id]
-    at = next_due(now, in_force)
+    at = next_due(now, in_force.in_session(session, team_id, [channel_id])[channel_id])
     if at is None:
         return
     reminders.schedule(session, team_id, DIGEST, channel_id, at, now=now)

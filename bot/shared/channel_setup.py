@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.digest import schedule as digest_schedule
+from bot.shared.hooks import ChannelSettingsSaved
 from bot.shared.rules.channel_settings import ChannelSettings, Overrides
 from storage import SqlAuditLog, channels
 
 if TYPE_CHECKING:
     from bot.shared.access import Access, Actor
     from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.hooks import Hooks
     from bot.shared.rules.clock import Clock
     from storage import Database
 
@@ -21,9 +22,10 @@ class ChannelSetup:
     """Reading and saving one channel's own settings; only admins may do either."""
 
     def __init__(
-        self, db: Database, clock: Clock, access: Access, in_force: SettingsResolver
+        self, db: Database, clock: Clock, access: Access, in_force: SettingsResolver, hooks: Hooks
     ) -> None:
         self.db, self.clock, self.access, self.in_force = db, clock, access, in_force
+        self.hooks = hooks
 
     def current(self, actor: Actor, channel_id: str) -> tuple[bool, ChannelSettings]:
         """Whether the channel is a care-team channel, and the settings in force there."""
@@ -41,7 +43,7 @@ class ChannelSetup:
         self, actor: Actor, channel_id: str, name: str, overrides: Overrides | None
     ) -> ChannelSettings:
         """Store a channel's settings (None: it is no longer a care-team channel), audit the
-        change, and move its digest to the new time; returns the settings now in force there."""
+        change, and tell who follows it (the digest moves); returns what is in force there."""
         self.access.require_admin(actor, DOING)
         now = self.clock.now()
         team_id = actor.team_id
@@ -68,5 +70,7 @@ class ChannelSetup:
                 at=now,
             )
             now_in_force = self.in_force.in_session(session, team_id, [channel_id])[channel_id]
-            digest_schedule.replan(session, team_id, channel_id, now_in_force, now)
+            self.hooks.publish(
+                session, ChannelSettingsSaved(team_id, channel_id, now_in_force, now)
+            )
         return now_in_force

@@ -2,7 +2,8 @@
 
 Appointments does not import pre-approvals: it publishes `AppointmentChanged` and whoever
 subscribed (pre-approvals, to move a request's "needed by") runs inside the write session
-that changed the visit, so both land or neither does.
+that changed the visit, so both land or neither does. The same way, a record landing in a
+channel and a channel's saved settings reach the daily digest without anyone importing it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.shared.rules.channel_settings import ChannelSettings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,6 +32,28 @@ class AppointmentChanged:
     at: datetime
 
 
+@dataclass(frozen=True)
+class RecordInChannel:
+    """A visit, handoff or pre-approval now belongs to this channel (its digest should know)."""
+
+    team_id: str
+    channel_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ChannelSettingsSaved:
+    """An admin saved a channel's settings; `in_force` is what applies there now."""
+
+    team_id: str
+    channel_id: str
+    in_force: ChannelSettings
+    at: datetime
+
+
+InChannel = Callable[["Session", str, "str | None", datetime], None]
+
+
 class Hooks:
     """Subscribers by event type, called in order, in the publisher's session."""
 
@@ -41,3 +66,9 @@ class Hooks:
     def publish(self, session: Session, event: object) -> None:
         for reaction in self._subscribers.get(type(event), ()):
             reaction(session, event)
+
+    def in_channel(self) -> InChannel:
+        """What a feature calls, in its write session, when a record of it lands in a channel."""
+        return lambda session, team, channel, at: self.publish(
+            session, RecordInChannel(team, channel, at)
+        )

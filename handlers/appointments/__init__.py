@@ -12,7 +12,6 @@ from bot.appointments.confirming import Confirming
 from bot.appointments.export import AppointmentExport
 from bot.appointments.form import BookingForm
 from bot.appointments.lists import AppointmentLists
-from bot.digest import schedule as digest_schedule
 from handlers.appointments import export, home, reminders
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
@@ -34,9 +33,7 @@ def register(app: App, shared: Shared) -> None:
         shared.records,
         booking=booking,
         home=shared.home,
-        plan_digest=lambda session, team, channel, now: digest_schedule.plan(
-            session, settings, team, channel, now
-        ),
+        plan_digest=shared.hooks.in_channel(),
         leads=leads,
     )
     visits = AppointmentChanges(shared.records, hooks=shared.hooks, home=shared.home, leads=leads)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.digest import schedule as digest_schedule
 from bot.handoffs.access import HandoffAccess
 from bot.handoffs.changes import HandoffChanges
 from bot.handoffs.escalation import ActionDue, Escalation
@@ -20,7 +18,6 @@ from handlers.shared import home_screen
 
 if TYPE_CHECKING:
     from slack_bolt import App
-    from sqlalchemy.orm import Session
 
     from bot.runtime.shared import Shared
 
@@ -43,11 +40,12 @@ def services(shared: Shared) -> HandoffServices:
     )
     reader = HandoffReader(shared.records, who=who)
 
-    def plan_digest(session: Session, team_id: str, channel_id: str, now: datetime) -> None:
-        digest_schedule.plan(session, shared.settings, team_id, channel_id, now)
-
     changes = HandoffChanges(
-        shared.records, who=who, reader=reader, home=shared.home, plan_digest=plan_digest
+        shared.records,
+        who=who,
+        reader=reader,
+        home=shared.home,
+        plan_digest=shared.hooks.in_channel(),
     )
     return HandoffServices(who, reader, changes)
 

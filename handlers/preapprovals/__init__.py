@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.digest import schedule as digest_schedule
 from bot.preapprovals import links
 from bot.preapprovals.changes import Changes
 from bot.preapprovals.expiry import ApprovalExpiry
@@ -22,12 +21,8 @@ from handlers.preapprovals.form import NewForm
 from handlers.shared import home_screen
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from slack_bolt import App
-    from sqlalchemy.orm import Session
 
-    from bot.runtime.config import Settings
     from bot.runtime.shared import Shared
 
 
@@ -35,9 +30,7 @@ def register(app: App, shared: Shared) -> None:
     """Build pre-approvals' services from the runtime's collaborators and wire them in."""
     lists = Lists(shared.records)
     changes = Changes(shared.records, home=shared.home)
-    opening = Opening(
-        shared.records, home=shared.home, join_digest=partial(_join_digest, shared.settings)
-    )
+    opening = Opening(shared.records, home=shared.home, join_digest=shared.hooks.in_channel())
     cards = Cards(lists=lists)
     command = PreapprovalCommand(
         slack=shared.slack,
@@ -66,10 +59,3 @@ def register(app: App, shared: Shared) -> None:
         )
     )
     links.subscribe(shared.hooks, shared.in_force)
-
-
-def _join_digest(
-    settings: Settings, session: Session, team: str, channel: str | None, now: datetime
-) -> None:
-    """A care-team channel where a request is opened gets its daily digest."""
-    digest_schedule.plan(session, settings, team, channel, now)

@@ -22,9 +22,7 @@ def register_carebot(app: App, shared: Shared) -> None:
     audit.register(
         shared.carebot_commands, AuditTrail(db=shared.db, clock=shared.clock, access=shared.access)
     )
-    setup = ChannelSetup(
-        db=shared.db, clock=shared.clock, access=shared.access, in_force=shared.in_force
-    )
+    setup = ChannelSetup(shared.db, shared.clock, shared.access, shared.in_force, shared.hooks)
     settings.register(app, shared.carebot_commands, setup, shared.slack)
 
 

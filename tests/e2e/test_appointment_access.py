@@ -151,3 +151,17 @@ def test_the_checklist_follows_the_clock_of_the_channel_the_visit_was_booked_in(
     assert checklists(slack) == []
     sandbox.move_clock(datetime(2027, 3, 2, 17, 0, tzinfo=UTC))  # 09:00 in Los Angeles
     assert len(checklists(slack)) == 1
+
+
+def test_the_booker_answers_their_own_no_show_flag_outside_any_care_team(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    visitor = slack.as_user("@visitor").in_channel("#general")
+    book(sandbox, visitor, JANE)  # a new patient: anyone may book one
+    sandbox.move_clock(TUESDAY_3PM + timedelta(minutes=45, hours=24))
+    flag = dm_message(sandbox, VISITOR, "Was it a no-show?")
+
+    forge(slack, flag, "No-show")  # their own DM's button, clicked by them
+
+    assert status(sandbox) == "noshow"
+    assert refusals(sandbox) == []

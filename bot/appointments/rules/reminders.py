@@ -18,6 +18,8 @@ LEADS: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
 # Procedures and surgeries: the checklist goes out at this time the day before, on the
 # clock of the channel the visit was booked in.
 CHECKLIST_TIME = time(9, 0)
+# The pre-procedure checklist's items, as its DM's buttons name them.
+CHECKLIST_ITEMS = frozenset({"equipment", "patient", "consent", "preapproval"})
 # A visit still booked this long after its end is flagged as a possible no-show.
 NOSHOW_AFTER = timedelta(hours=24)
 # How far a first firing may sit from its lead's instant and still be that lead.

@@ -12,26 +12,25 @@ from handlers.shared import help, register_carebot, register_home
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime.shared import Shared
+    from bot.runtime.shared import Services, Shared
 
-# Each feature registers its command, listeners and reminder kinds; order sets /carebot help.
-FEATURES = (
-    register_carebot,
-    appointments.register,
-    handoffs.register,
-    preapprovals.register,
-    digest.register,
-    register_home,
-)
 # What app.yaml must subscribe to for the listeners to hear anything.
 BOT_EVENTS = dispatch.BOT_EVENTS + HOME_EVENTS
 
 
-def register_all(app: App, shared: Shared) -> None:
-    """Wire every feature into the Bolt app, then the paths that reach their commands."""
+def register_all(app: App, shared: Shared, services: Services) -> None:
+    """Wire every feature into the Bolt app, then the paths that reach their commands.
+
+    Each feature registers its command, listeners, Home sections and reminder kinds; the
+    order here is the order /carebot help lists them in.
+    """
     errors.register(app)
     dedup.register(app, shared.dedup.first_time)
-    for register in FEATURES:
-        register(app, shared)
+    register_carebot(app, shared, services.audit_trail, services.channel_setup)
+    appointments.register(app, shared, services.appointments)
+    handoffs.register(app, shared, services.handoffs)
+    preapprovals.register(app, shared, services.preapprovals)
+    digest.register(app, shared)
+    register_home(app, shared)
     dispatch.register(app, help.Menu(shared.commands, shared.carebot_commands))
     errors.guard_listeners(app)

@@ -9,13 +9,18 @@ from datetime import datetime
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.appointments import services as appointment_services
+from bot.handoffs import services as handoff_services
+from bot.preapprovals import services as preapproval_services
 from bot.runtime.config import Settings
 from bot.runtime.executor import TrackingExecutor
-from bot.runtime.shared import Shared
+from bot.runtime.shared import Services, Shared
 from bot.runtime.slack import make_client
 from bot.shared.access import Access, Roles
+from bot.shared.audit_trail import AuditTrail
 from bot.shared.care_teams import CareTeams
 from bot.shared.channel_settings import SettingsResolver
+from bot.shared.channel_setup import ChannelSetup
 from bot.shared.commands import CommandRegistry
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
@@ -36,6 +41,7 @@ class Runtime:
     """A running carebot: its collaborators, its Bolt app and the pool its listeners run in."""
 
     shared: Shared
+    services: Services
     app: App
     executor: TrackingExecutor
     sweeper: Sweeper
@@ -64,7 +70,7 @@ class _SkipTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(shared: Shared, executor: TrackingExecutor) -> App:
+def create_app(shared: Shared, services: Services, executor: TrackingExecutor) -> App:
     """A Bolt app with every feature registered; it checks signatures (never turn that off)."""
     bolt_log = logging.getLogger("slack_bolt.carebot")
     if not any(isinstance(f, _SkipTokenNotice) for f in bolt_log.filters):
@@ -77,7 +83,7 @@ def create_app(shared: Shared, executor: TrackingExecutor) -> App:
         logger=bolt_log,
     )
     shared.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
-    register_all(app, shared)
+    register_all(app, shared, services)
     return app
 
 
@@ -124,8 +130,27 @@ def build(
         carebot_commands=CommandRegistry(),
         reminder_kinds=ReminderKinds(),
     )
+    services = Services(
+        appointments=appointment_services.build(
+            records,
+            hooks=shared.hooks,
+            home=shared.home,
+            kinds=settings.appointment_kinds,
+            leads=settings.reminder_leads,
+        ),
+        handoffs=handoff_services.build(
+            records,
+            slack=slack,
+            access=access,
+            care_teams=care_teams,
+            hooks=shared.hooks,
+            home=shared.home,
+        ),
+        preapprovals=preapproval_services.build(records, hooks=shared.hooks, home=shared.home),
+        audit_trail=AuditTrail(db, clock, access),
+        channel_setup=ChannelSetup(db, clock, access, in_force, shared.hooks),
+    )
     executor = TrackingExecutor()
     sweeper = Sweeper(db, shared.reminder_kinds, clock, wall)
-    return Runtime(
-        shared=shared, app=create_app(shared, executor), executor=executor, sweeper=sweeper
-    )
+    app = create_app(shared, services, executor)
+    return Runtime(shared=shared, services=services, app=app, executor=executor, sweeper=sweeper)

@@ -1,9 +1,10 @@
 """What the composition root hands each feature's registration: the shared collaborators.
 
-Built once, eagerly, by `bot.runtime.app.build`; nothing in it is created on first use, so
-changing a setting means building a new runtime. Only the composition root and the
-handlers' `register` functions see this record: every use case and listener is handed the
-few collaborators it uses (tests/unit/test_layers.py keeps it that way).
+Built once, eagerly, by `bot.runtime.app.build`, with every feature's use cases
+(`Services`); nothing in it is created on first use, so changing a setting means building a
+new runtime. Only the composition root and the handlers' `register` functions see these
+records: every use case and listener is handed the few collaborators it uses
+(tests/unit/test_layers.py keeps it that way).
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from bot.appointments.services import AppointmentServices
+    from bot.handoffs.services import HandoffServices
+    from bot.preapprovals.services import PreapprovalServices
     from bot.runtime.config import Settings
     from bot.shared.access import Access, Roles
+    from bot.shared.audit_trail import AuditTrail
     from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.channel_setup import ChannelSetup
     from bot.shared.commands import CommandRegistry
     from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
@@ -49,3 +55,14 @@ class Shared:
     commands: CommandRegistry
     carebot_commands: CommandRegistry  # /carebot <verb>
     reminder_kinds: ReminderKinds
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every feature's use cases, built by the composition root; each register takes its own."""
+
+    appointments: AppointmentServices
+    handoffs: HandoffServices
+    preapprovals: PreapprovalServices
+    audit_trail: AuditTrail
+    channel_setup: ChannelSetup

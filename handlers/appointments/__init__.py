@@ -6,12 +6,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.appointments import reminders as visit_reminders
-from bot.appointments.booking import Booking
-from bot.appointments.changes import AppointmentChanges
-from bot.appointments.confirming import Confirming
-from bot.appointments.export import AppointmentExport
-from bot.appointments.form import BookingForm
-from bot.appointments.lists import AppointmentLists
 from handlers.appointments import export, home, reminders
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
@@ -21,29 +15,16 @@ from handlers.shared import home_screen
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.appointments.services import AppointmentServices
     from bot.runtime.shared import Shared
 
 
-def register(app: App, shared: Shared) -> None:
-    """Build the feature's services from the shared collaborators and hand them to the listeners."""
-    settings = shared.settings  # only its /appt fields: visit kinds and reminder leads
-    kinds, leads = settings.appointment_kinds, settings.reminder_leads
-    booking = Booking(shared.records, kinds=kinds)
-    confirming = Confirming(
-        shared.records,
-        booking=booking,
-        home=shared.home,
-        plan_digest=shared.hooks.in_channel(),
-        leads=leads,
-    )
-    visits = AppointmentChanges(shared.records, hooks=shared.hooks, home=shared.home, leads=leads)
-    lists = AppointmentLists(shared.records)
-    exports = AppointmentExport(shared.records)
-    booking_form = BookingForm(shared.records, kinds=kinds)
-
+def register(app: App, shared: Shared, services: AppointmentServices) -> None:
+    """Hand the feature's services (built by the composition root) to its listeners."""
+    booking, kinds, leads = services.booking, services.kinds, services.leads
     form = FormListeners(
         booking=booking,
-        form=booking_form,
+        form=services.form,
         people=shared.people,
         kinds=kinds,
         slack=shared.slack,
@@ -52,17 +33,17 @@ def register(app: App, shared: Shared) -> None:
     form.register(app)
     AppointmentCommands(
         booking=booking,
-        confirming=confirming,
-        visits=visits,
-        lists=lists,
+        confirming=services.confirming,
+        visits=services.changes,
+        lists=services.lists,
         people=shared.people,
         in_force=shared.in_force,
         slack=shared.slack,
         open_form=form.open_form,
-        export=partial(export.export, exports, shared.slack),
+        export=partial(export.export, services.export, shared.slack),
     ).register(app, shared.commands)
     ReminderListeners(
-        visits=visits,
+        visits=services.changes,
         people=shared.people,
         clock=shared.clock,
         home_notice=home_screen(shared).notice,
@@ -71,4 +52,4 @@ def register(app: App, shared: Shared) -> None:
         shared.records, slack=shared.slack, render=reminders.render, leads=leads
     ):
         shared.reminder_kinds.add(kind)
-    shared.home.add_section(home.home_section(lists))
+    shared.home.add_section(home.home_section(services.lists))

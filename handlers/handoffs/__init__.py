@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.handoffs.access import HandoffAccess
-from bot.handoffs.changes import HandoffChanges
 from bot.handoffs.escalation import ActionDue, Escalation
-from bot.handoffs.lists import HandoffReader
 from handlers.handoffs import escalation, home
 from handlers.handoffs.ack import ReadBacks
 from handlers.handoffs.commands import HandoffCommand
@@ -19,39 +15,12 @@ from handlers.shared import home_screen
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.handoffs.services import HandoffServices
     from bot.runtime.shared import Shared
 
 
-@dataclass(frozen=True)
-class HandoffServices:
-    """The handoff use cases, built once from the runtime's collaborators."""
-
-    who: HandoffAccess
-    reader: HandoffReader
-    changes: HandoffChanges
-
-
-def services(shared: Shared) -> HandoffServices:
-    who = HandoffAccess(
-        slack=shared.slack,
-        people=shared.people,
-        access=shared.access,
-        care_teams=shared.roles.care_teams,
-    )
-    reader = HandoffReader(shared.records, who=who)
-
-    changes = HandoffChanges(
-        shared.records,
-        who=who,
-        reader=reader,
-        home=shared.home,
-        plan_digest=shared.hooks.in_channel(),
-    )
-    return HandoffServices(who, reader, changes)
-
-
-def register(app: App, shared: Shared) -> None:
-    built = services(shared)
+def register(app: App, shared: Shared, built: HandoffServices) -> None:
+    """Hand the feature's services (built by the composition root) to its listeners."""
     notice = home_screen(shared).notice
     posting = Posting(
         slack=shared.slack,

@@ -6,10 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.preapprovals import links
-from bot.preapprovals.changes import Changes
 from bot.preapprovals.expiry import ApprovalExpiry
-from bot.preapprovals.lists import Lists
-from bot.preapprovals.opening import Opening
 from bot.preapprovals.reminders import OwnerRound, Renderers
 from bot.preapprovals.risk import RiskCheck
 from handlers.preapprovals import home, views
@@ -23,14 +20,13 @@ from handlers.shared import home_screen
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.preapprovals.services import PreapprovalServices
     from bot.runtime.shared import Shared
 
 
-def register(app: App, shared: Shared) -> None:
-    """Build pre-approvals' services from the runtime's collaborators and wire them in."""
-    lists = Lists(shared.records)
-    changes = Changes(shared.records, home=shared.home)
-    opening = Opening(shared.records, home=shared.home, join_digest=shared.hooks.in_channel())
+def register(app: App, shared: Shared, services: PreapprovalServices) -> None:
+    """Hand the feature's services (built by the composition root) to its listeners."""
+    lists, changes, opening = services.lists, services.changes, services.opening
     cards = Cards(lists=lists)
     command = PreapprovalCommand(
         slack=shared.slack,

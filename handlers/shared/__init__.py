@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.shared.audit_trail import AuditTrail
-from bot.shared.channel_setup import ChannelSetup
 from handlers.shared import audit, help, home, settings
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.runtime.shared import Shared
+    from bot.shared.audit_trail import AuditTrail
+    from bot.shared.channel_setup import ChannelSetup
 
 BOT_EVENTS = home.BOT_EVENTS
 
 
-def register_carebot(app: App, shared: Shared) -> None:
+def register_carebot(
+    app: App, shared: Shared, audit_trail: AuditTrail, channel_setup: ChannelSetup
+) -> None:
     """/carebot and its verbs; the order here is the order /carebot help lists them in."""
     help.register(help.Menu(shared.commands, shared.carebot_commands))
-    audit.register(
-        shared.carebot_commands, AuditTrail(db=shared.db, clock=shared.clock, access=shared.access)
-    )
-    setup = ChannelSetup(shared.db, shared.clock, shared.access, shared.in_force, shared.hooks)
-    settings.register(app, shared.carebot_commands, setup, shared.slack)
+    audit.register(shared.carebot_commands, audit_trail)
+    settings.register(app, shared.carebot_commands, channel_setup, shared.slack)
 
 
 def home_screen(shared: Shared) -> home.HomeScreen:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
 from bot.shared.access import Actor
-from handlers.handoffs import services
 from handlers.handoffs.cards import refresh_card
 from storage import audit
 from storage.handoffs import queries as handoffs
@@ -124,7 +123,7 @@ def test_a_card_redrawn_from_a_stale_change_shows_the_latest_state(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
     shared = sandbox.runtime.shared
-    handoffs_of = services(shared)
+    handoffs_of = sandbox.runtime.services.handoffs
     sam = Actor(TEAM, SAM, "C0CARDIO1")
     slack.command("/handoff")
     slack.submit(IPASS)

@@ -1,0 +1,55 @@
+"""/appt's use cases, built together by the composition root (bot.runtime.app.build)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.appointments.booking import Booking
+from bot.appointments.changes import AppointmentChanges
+from bot.appointments.confirming import Confirming
+from bot.appointments.export import AppointmentExport
+from bot.appointments.form import BookingForm
+from bot.appointments.lists import AppointmentLists
+
+if TYPE_CHECKING:
+    from bot.shared.home import HomeTab
+    from bot.shared.hooks import Hooks
+    from bot.shared.records import Records
+
+
+@dataclass(frozen=True)
+class AppointmentServices:
+    booking: Booking
+    confirming: Confirming
+    changes: AppointmentChanges
+    lists: AppointmentLists
+    export: AppointmentExport
+    form: BookingForm
+    kinds: Mapping[str, timedelta]  # the kinds of visit, with their usual lengths
+    leads: Sequence[timedelta]  # when a clinician hears of a visit before it starts
+
+
+def build(
+    records: Records,
+    *,
+    hooks: Hooks,
+    home: HomeTab,
+    kinds: Mapping[str, timedelta],
+    leads: Sequence[timedelta],
+) -> AppointmentServices:
+    booking = Booking(records, kinds=kinds)
+    return AppointmentServices(
+        booking=booking,
+        confirming=Confirming(
+            records, booking=booking, home=home, plan_digest=hooks.in_channel(), leads=leads
+        ),
+        changes=AppointmentChanges(records, hooks=hooks, home=home, leads=leads),
+        lists=AppointmentLists(records),
+        export=AppointmentExport(records),
+        form=BookingForm(records, kinds=kinds),
+        kinds=kinds,
+        leads=leads,
+    )

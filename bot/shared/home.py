@@ -19,11 +19,16 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.shared.commands import Block
 from bot.shared.rules.failures import describe
+from storage import home_visits
+
+if TYPE_CHECKING:
+    from bot.shared.rules.clock import Clock
+    from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -110,3 +115,19 @@ class HomeTab:
             self._republish(team_id, users, groups)
         except Exception as error:  # a stale Home tab must never undo or fail the change
             log.warning("could not redraw Home tabs team=%s: %s", team_id, describe(error))
+
+
+class HomeVisits:
+    """Who has opened carebot's Home tab, so a change redraws only tabs someone looks at."""
+
+    def __init__(self, db: Database, wall: Clock) -> None:
+        self.db, self.wall = db, wall
+
+    def opened(self, team_id: str, user_id: str) -> None:
+        with self.db.session() as session:
+            home_visits.opened(session, team_id, user_id, self.wall.now())
+
+    def looking(self, team_id: str, user_ids: Iterable[str]) -> set[str]:
+        """Those of these people who have opened their Home tab."""
+        with self.db.session(read_only=True) as session:
+            return set(home_visits.visitors(session, team_id, set(user_ids)))

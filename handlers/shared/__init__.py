@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.shared.home import HomeVisits
 from handlers.shared import audit, help, home, settings
 
 if TYPE_CHECKING:
@@ -28,9 +29,8 @@ def register_carebot(
 def home_screen(shared: Shared) -> home.HomeScreen:
     """The Home tab's drawing, with what it reads: people, access, the features' sections."""
     return home.HomeScreen(
-        db=shared.db,
         clock=shared.clock,
-        wall=shared.wall,
+        visits=HomeVisits(shared.db, shared.wall),
         slack=shared.slack,
         people=shared.people,
         access=shared.access,

@@ -17,9 +17,8 @@ from slack_sdk.errors import SlackApiError
 from bot.shared.access import HOW_TO_JOIN, Actor, NotInCareTeam
 from bot.shared.commands import Block
 from bot.shared.directory import group_members
-from bot.shared.home import HomeSection, Page, Viewer
+from bot.shared.home import HomeSection, HomeVisits, Page, Viewer
 from handlers.kit.blocks import button, context, plain, section
-from storage import home_visits
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
     from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
     from bot.shared.rules.clock import Clock
-    from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -96,24 +94,22 @@ class HomeScreen:
     def __init__(
         self,
         *,
-        db: Database,
         clock: Clock,
-        wall: Clock,
+        visits: HomeVisits,
         slack: WebClient,
         people: Directory,
         access: Access,
         tab: HomeTab,
         commands: CommandRegistry,
     ) -> None:
-        self.db, self.clock, self.wall, self.slack = db, clock, wall, slack
+        self.visits, self.clock, self.slack = visits, clock, slack
         self.people, self.access, self.tab, self.commands = people, access, tab, commands
 
     def on_opened(self, team: str, event: dict[str, Any]) -> None:
         if event.get("tab") != "home" or not event.get("user"):
             return
         user = str(event["user"])
-        with self.db.session() as session:
-            home_visits.opened(session, team, user, self.wall.now())
+        self.visits.opened(team, user)
         # Slack sends the published view along once there is one: without it, a first visit.
         self.publish(team, user, Layout(welcome=not event.get("view")), asked=True)
 
@@ -163,8 +159,7 @@ class HomeScreen:
         everyone = set(users)
         for group in groups:
             everyone |= group_members(self.slack, group)
-        with self.db.session(read_only=True) as session:
-            looking = home_visits.visitors(session, team, everyone)
+        looking = self.visits.looking(team, everyone)
         for user in sorted(looking):
             self.publish(team, user, Layout())
 

@@ -260,3 +260,12 @@ def test_the_settings_check_sees_a_workspace_read(tmp_path: Path) -> None:
         "def zone(care, in_force):\n    return care.settings.timezone, in_force.timezone\n"
     )
     assert workspace_setting_reads(module) == ["line 2: .settings.timezone"]
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in sources() if top(module_name(p)) == "handlers"], ids=module_name
+)
+def test_handlers_reach_the_database_only_through_use_cases(path: Path) -> None:
+    """Slack in and out: a listener calls a service; it opens no session of its own."""
+    bad = {name for name in imports_of(path, typing_too=False) if top(name) == "storage"}
+    assert not bad, f"{module_name(path)} imports {sorted(bad)}"

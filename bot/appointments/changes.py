@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.appointments import reminders as visit_reminders
+from bot.appointments import reminders as appointment_reminders
 from bot.appointments.rules.appointment import (
     HOLDS_SLOT,
     Action,
@@ -121,7 +121,7 @@ class AppointmentChanges(RecordsUseCase):
                 raise AppointmentRefused(str(refused)) from None
             appointments.set_status(session, row, status.value, now=now, reason=reason)
             if status is not Status.BOOKED:  # here, done, gone or cancelled: nothing to remind
-                visit_reminders.forget(session, team_id, row.ref, now=now)
+                appointment_reminders.forget(session, team_id, row.ref, now=now)
             self._announce(session, row, now)
             SqlAuditLog(session).record(
                 team_id, user_id, f"appointment.{action.value}", row.ref, at=now
@@ -187,7 +187,7 @@ class AppointmentChanges(RecordsUseCase):
                 )
             appointments.reschedule(session, row, start, end, now=now)
             # Reminders keep the clock of the channel the visit was booked in.
-            visit_reminders.plan(session, row, now, booked_in.timezone, leads=self.leads)
+            appointment_reminders.plan(session, row, now, booked_in.timezone, leads=self.leads)
             self._announce(session, row, now)
             SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
             where = self._card_channel(session, row)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.appointments import clashes
-from bot.appointments import reminders as visit_reminders
+from bot.appointments import reminders as appointment_reminders
 from bot.appointments.booking import Booked, Booking, BookingRefused, Preview
 from bot.shared.records import Records, RecordsUseCase
 from storage import SqlAuditLog, drafts, patients
@@ -97,7 +97,9 @@ class Confirming(RecordsUseCase):
                     now=now,
                 )
                 # Reminders keep the clock of the channel the visit was booked in.
-                visit_reminders.plan(session, row, now, in_force_here.timezone, leads=self.leads)
+                appointment_reminders.plan(
+                    session, row, now, in_force_here.timezone, leads=self.leads
+                )
                 self.plan_digest(session, team_id, proposal.channel_id, now)
                 SqlAuditLog(session).record(
                     team_id, user_id, "appointment.book", row.ref, proposal.channel_id, at=now

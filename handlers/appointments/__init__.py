@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.appointments import reminders as visit_reminders
+from bot.appointments import reminders as appointment_reminders
 from handlers.appointments import export, home, reminders
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
@@ -34,7 +34,7 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
     AppointmentCommands(
         booking=booking,
         confirming=services.confirming,
-        visits=services.changes,
+        appointments=services.changes,
         lists=services.lists,
         people=shared.people,
         in_force=shared.in_force,
@@ -43,12 +43,12 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         export=partial(export.export, services.export, shared.slack),
     ).register(app, shared.commands)
     ReminderListeners(
-        visits=services.changes,
+        appointments=services.changes,
         people=shared.people,
         clock=shared.clock,
         home_notice=home_screen(shared).notice,
     ).register(app)
-    for kind in visit_reminders.kinds(
+    for kind in appointment_reminders.kinds(
         shared.records, slack=shared.slack, render=reminders.render, leads=leads
     ):
         shared.reminder_kinds.add(kind)

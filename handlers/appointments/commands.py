@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.appointments import changes as visits
 from bot.appointments.booking import Booked, BookingRefused
-from bot.appointments.changes import AppointmentRefused
+from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
 from bot.appointments.rules.appointment import Action
 from bot.shared.access import Actor
@@ -41,7 +40,7 @@ log = logging.getLogger(__name__)
 USAGE = (
     "/appt book Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2",
     "/appt book P-4, surgery, 2027-03-02 07:30, 3h, at OR 4",
-    visits.LIST_USAGE,
+    LIST_USAGE,
     "/appt move A-12 tomorrow 3pm",
     "/appt cancel A-12 [reason]",
     "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
@@ -66,7 +65,7 @@ class AppointmentCommands:
         *,
         booking: Booking,
         confirming: Confirming,
-        visits: AppointmentChanges,
+        appointments: AppointmentChanges,
         lists: AppointmentLists,
         people: Directory,
         in_force: SettingsResolver,
@@ -74,7 +73,8 @@ class AppointmentCommands:
         open_form: Callable[[Ask], Reply | None],
         export: Callable[[Ask], Reply],
     ) -> None:
-        self.booking, self.confirming, self.visits, self.lists = booking, confirming, visits, lists
+        self.booking, self.confirming, self.appointments = booking, confirming, appointments
+        self.lists = lists
         self.people, self.in_force, self.slack = people, in_force, slack
         self.open_form, self.export = open_form, export
 
@@ -104,14 +104,14 @@ class AppointmentCommands:
                 return views.visit_list(self.lists.list_appointments(actor, rest))
             if verb == "move":
                 ref, _, when = rest.strip().partition(" ")
-                changed = self.visits.move(actor, ref, when)
+                changed = self.appointments.move(actor, ref, when)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
                 return views.changed_note(changed)
             if verb in ACTIONS:
                 ref, _, reason = rest.strip().partition(" ")
                 if not ref:
                     return Reply(text=f"Which visit? Example: /appt {verb} A-12")
-                changed = self.visits.act(actor, ref, ACTIONS[verb], reason or None)
+                changed = self.appointments.act(actor, ref, ACTIONS[verb], reason or None)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
                 return views.changed_note(changed)
         except FEATURE_REFUSALS as refused:
@@ -151,7 +151,7 @@ class AppointmentCommands:
             result = client.chat_postMessage(
                 channel=p.channel_id, text=card.text, blocks=card.blocks
             )
-            self.visits.remember_message(team, booked.ref, result["channel"], result["ts"])
+            self.appointments.remember_message(team, booked.ref, result["channel"], result["ts"])
         except SlackApiError as error:
             log.info(
                 "could not post %s's confirmation: %s", booked.ref, error.response.get("error")

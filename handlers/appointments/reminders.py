@@ -204,12 +204,13 @@ class ReminderListeners:
     def __init__(
         self,
         *,
-        visits: AppointmentChanges,
+        appointments: AppointmentChanges,
         people: Directory,
         clock: Clock,
         home_notice: HomeNotice,
     ) -> None:
-        self.visits, self.people, self.clock, self.home_notice = visits, people, clock, home_notice
+        self.appointments, self.people, self.clock = appointments, people, clock
+        self.home_notice = home_notice
 
     def register(self, app: App) -> None:
         app.action(re.compile(r"^visit_check_[a-z]+$"))(self.on_tick)
@@ -230,7 +231,7 @@ class ReminderListeners:
         blocks = ticked(list(message.get("blocks") or []), item, actor.user_id, now, zone)
         if blocks is None:
             return  # ticked already: this click came from a copy of the DM drawn before the tick
-        self.visits.tick(actor, ref, key)
+        self.appointments.tick(actor, ref, key)
         _replace(client, respond, body, Reply(text=str(message.get("text") or ref), blocks=blocks))
 
     def on_flag(
@@ -244,7 +245,7 @@ class ReminderListeners:
         if flag is None:
             return
         try:
-            changed = self.visits.act(actor, ref, flag)
+            changed = self.appointments.act(actor, ref, flag)
         except AppointmentRefused as refused:
             text = f":information_source: Nothing changed. {escape(str(refused))}"
             if in_home(body):

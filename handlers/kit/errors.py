@@ -136,7 +136,7 @@ def _refuse(
             status=200, body={"response_action": "push", "view": refusals.view(refused)}
         )
     try:
-        _tell_user(body, context, client, respond, str(refused))
+        _tell_user(body, context, client, respond, refusals.text_of(refused))
     except Exception as failure:  # best effort, like the apology
         log.warning("could not send a refusal: %s", type(failure).__name__)
     return None if acked else BoltResponse(status=200, body="")

@@ -7,17 +7,28 @@ here, and the error handler does the same for a button, a form or a Home tab cli
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bot.shared.commands import Reply
+from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.refusals import Refused
 
 log = logging.getLogger("carebot.refusals")
 
 
+# A refusal may quote what was typed: a broadcast mention in it is shown, never sent.
+_BROADCAST = re.compile(r"<!(?:channel|here|everyone|subteam\^)[^>]*>")
+
+
+def text_of(refused: Refused) -> str:
+    """The refusal's text, as mrkdwn built where it was raised, with no broadcast in it."""
+    return _BROADCAST.sub(lambda found: escape(found.group(0)), str(refused))
+
+
 def reply_for(refused: Refused) -> Reply:
     """What the person sees: the refusal's own text, ephemeral."""
-    return Reply(text=str(refused))
+    return Reply(text=text_of(refused))
 
 
 def note(refused: Refused, body: dict[str, Any], context: Any) -> None:
@@ -37,5 +48,5 @@ def view(refused: Refused) -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": "Not done"},
         "close": {"type": "plain_text", "text": "Back"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": str(refused)}}],
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text_of(refused)}}],
     }

@@ -50,6 +50,8 @@ def install(sandbox: Sandbox) -> None:
     def run(ask: Ask) -> Reply:
         if ask.text == "no":
             refuse()
+        if ask.text.startswith("echo "):  # a refusal that quotes what was typed, as many do
+            raise Refused(f'"{ask.text[5:]}" is not a ref. Example: A-12, or <@U0COORD01>.')
         buttons = [
             {
                 "type": "button",
@@ -129,3 +131,17 @@ def test_a_refused_form_shows_why_over_the_form(
     assert answer.body["response_action"] == "push"
     assert WHY in str(answer.body["view"])
     assert errors_in(logged) == []
+
+
+def test_a_refusal_quoting_a_broadcast_mention_shows_it_and_pings_nobody(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    install(sandbox)
+
+    slack.in_dm().message(
+        "gate echo @channel please"
+    )  # Slack sends the typed @channel as <!channel>
+
+    reply = slack.last_reply()
+    assert "&lt;!channel&gt;" in reply.raw_text and "<!channel>" not in reply.raw_text
+    assert "<@U0COORD01>" in reply.raw_text  # carebot's own mention stays a mention

@@ -95,8 +95,9 @@ def build(
     client: WebClient | None = None,
     times: TimeParser | None = None,
 ) -> Runtime:
-    """The composition root: every shared collaborator built here, once, from settings;
-    tests and the sandbox hand in their own database, clock, Slack client or time parser."""
+    """The composition root: every shared collaborator and every feature's use cases built
+    here, once, from settings, each handed its collaborators explicitly; tests and the
+    sandbox hand in their own database, clock, Slack client or time parser."""
     times = times or TimeParser()
     times.warm()  # the first parse costs ~0.2 s: pay it now, not on a coordinator's command
     db = db or Database(settings.database_url)

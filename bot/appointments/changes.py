@@ -110,7 +110,7 @@ class AppointmentChanges(RecordsUseCase):
 
     def act(self, actor: Actor, ref: str, action: Action, reason: str | None = None) -> Changed:
         """Check in, close, mark a no-show or cancel a visit, if its state allows it."""
-        self._require_named_or_team(actor, ref, f"{action.value} visits")
+        self._require_named_or_team(actor, ref, action.doing)
         team_id, user_id = actor.team_id, actor.user_id
         now = self.clock.now()
         with self.db.session() as session:

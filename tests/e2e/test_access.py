@@ -57,6 +57,8 @@ def a_day_of_work(slack: SlackDriver) -> None:
         ("/preauth", "show PA-1", "look up pre-approvals", "PA-1"),
         ("/preauth", "new P-1, Cigna, CT", "open a pre-approval for an existing patient", "P-1"),
         ("/appt", "cancel a1 not needed", "cancel visits", "A-1"),
+        ("/appt", "checkin A-1", "check visits in", "A-1"),
+        ("/appt", "noshow A-1", "mark visits as no-shows", "A-1"),
         ("/appt", "move A-1 friday 4pm", "move visits", "A-1"),
         ("/preauth", "approve PA-1 AUTH123", "change pre-approvals", "PA-1"),
         ("/preauth", "note PA-1 <!channel> call me", "change pre-approvals", "PA-1"),

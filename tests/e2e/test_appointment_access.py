@@ -69,7 +69,7 @@ def test_a_forged_done_on_the_no_show_flag_is_refused_and_changes_nothing(
     assert status(sandbox) == "booked"
     assert refusals(sandbox) == [(VISITOR, "A-1")]
     shown = seen_by_visitor(sandbox)
-    assert any(text.startswith(f"{REFUSED} done visits") for text in shown)
+    assert any(text.startswith(f"{REFUSED} mark visits done") for text in shown)
     assert all("Jane" not in text and "J.D." not in text for text in shown)
     assert not dm_message(sandbox, DANA, "Was it a no-show?").edited  # dana's DM is as it was
 

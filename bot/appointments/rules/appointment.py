@@ -151,6 +151,17 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MOVE = "move"
 
+    @property
+    def doing(self) -> str:
+        """The action in words, as a refusal says what was not allowed."""
+        return {
+            "checkin": "check visits in",
+            "done": "mark visits done",
+            "noshow": "mark visits as no-shows",
+            "cancel": "cancel visits",
+            "move": "move visits",
+        }[self.value]
+
 
 _ALLOWED: Mapping[Action, frozenset[Status]] = {
     Action.CHECKIN: frozenset({Status.BOOKED, Status.ARRIVED}),

@@ -168,7 +168,9 @@ def _run(args: argparse.Namespace) -> int:
 
         port = args.port or settings.port
         try:
-            server = HttpServer(wsgi_app(runtime.app, db), args.host, port)
+            server = HttpServer(
+                wsgi_app(runtime.app, db, settings.signing_secret or ""), args.host, port
+            )
         except OSError as error:
             raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
         server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.runtime import gate
 from storage import Database
 
 if TYPE_CHECKING:
@@ -25,8 +28,14 @@ MAX_BODY = 1024 * 1024
 HEALTH_PATH = "/healthz"
 
 
-def wsgi_app(app: App, db: Database) -> WSGIApplication:
-    """Route Slack to Bolt and health checks to the database; everything else is 404."""
+def wsgi_app(
+    app: App, db: Database, signing_secret: str, now: Callable[[], float] = time.time
+) -> WSGIApplication:
+    """Route Slack to Bolt and health checks to the database; everything else is 404.
+
+    Slack's requests pass the gate first: unverified ones get 401, unreadable ones 400,
+    before Bolt, any listener or any Slack call sees them.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -40,10 +49,36 @@ def wsgi_app(app: App, db: Database) -> WSGIApplication:
             body = {"status": "unavailable", "database": "unavailable"}
             return _json(start_response, "503 Service Unavailable", body)
         if path == EVENTS_PATH:
+            raw = _body(environ)
+            if not gate.verified(
+                raw,
+                environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+                environ.get("HTTP_X_SLACK_SIGNATURE"),
+                signing_secret,
+                now(),
+            ):
+                log.info("refused a request whose signature does not hold")
+                return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
+            problem = gate.unreadable(raw, environ.get("CONTENT_TYPE", ""))
+            if problem is not None:
+                log.warning("refused a signed request carebot cannot read: %s", problem)
+                return _json(start_response, "400 Bad Request", {"error": "bad request"})
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
             return slack(environ, start_response)
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
+
+
+def _body(environ: WSGIEnvironment) -> bytes:
+    """The request body, read once (waitress has already refused one over MAX_BODY)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ["wsgi.input"]
+    return bytes(stream.read(min(max(length, 0), MAX_BODY))) if length > 0 else b""
 
 
 def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:

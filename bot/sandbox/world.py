@@ -96,7 +96,7 @@ def start_sandbox(
         _register_care_channels(db, standin.workspace.team.id)
     clock = FakeClock(start or datetime.now(UTC))
     runtime = build(settings, db=db, clock=clock, times=times)
-    server = HttpServer(wsgi_app(runtime.app, db), "127.0.0.1", 0).start()
+    server = HttpServer(wsgi_app(runtime.app, db, SIGNING_SECRET), "127.0.0.1", 0).start()
     driver = SlackDriver(
         standin, server.url + EVENTS_PATH, SIGNING_SECRET, settle=lambda: _settle(runtime)
     )

@@ -16,7 +16,7 @@ import handlers.shared.help
 from bot.runtime.config import quiet_libraries
 from bot.runtime.server import HttpServer, wsgi_app
 from bot.sandbox.driver import SlackDriver
-from bot.sandbox.world import Sandbox
+from bot.sandbox.world import SIGNING_SECRET, Sandbox
 from storage import Database
 from tests.e2e.features import PATIENT, Counter, install_broken_command
 
@@ -49,7 +49,7 @@ def test_health_check_reports_the_database(sandbox: Sandbox) -> None:
 
 def test_health_check_is_503_when_the_database_is_down(sandbox: Sandbox) -> None:
     down = Database("postgresql+psycopg://carebot@127.0.0.1:1/carebot")
-    server = HttpServer(wsgi_app(sandbox.runtime.app, down), "127.0.0.1", 0).start()
+    server = HttpServer(wsgi_app(sandbox.runtime.app, down, SIGNING_SECRET), "127.0.0.1", 0).start()
     try:
         status, body = get(server.url + "/healthz")
     finally:

@@ -1,0 +1,82 @@
+"""What stands before Bolt on POST /slack/events: Slack's signature, then a readable body.
+
+Bolt checks the signature too, but it raises on a timestamp that is not a number, and its
+error path then answers a request nobody verified. Here a request whose signature does not
+hold gets 401 before any listener, error handler or Slack call; a signed body carebot cannot
+read (a payload that is not a JSON object, a click with no action, a form with no view)
+gets 400 with one log line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+MAX_SKEW = 5 * 60  # Slack's own rule: older (or newer) than five minutes is refused
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+
+def verified(
+    body: bytes, timestamp: str | None, signature: str | None, secret: str, now: float
+) -> bool:
+    """True only for a body signed with `secret` at a time within MAX_SKEW of `now`."""
+    if not secret or timestamp is None or signature is None:
+        return False
+    if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
+        return False
+    if abs(now - int(timestamp)) > MAX_SKEW:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def unreadable(body: bytes, content_type: str) -> str | None:
+    """Why a verified body is not a request carebot reads (for the log), or None."""
+    if content_type.split(";")[0].strip().lower() == "application/json":
+        return _event_problem(body)
+    try:
+        form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        return "a form body that does not parse"
+    if "payload" not in form:
+        return None if form.get("command") else "a form with neither a command nor a payload"
+    try:
+        payload = json.loads(form["payload"][0])
+    except ValueError:
+        return "a payload that is not JSON"
+    return _payload_problem(payload)
+
+
+def _event_problem(body: bytes) -> str | None:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return "an event body that is not JSON"
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return "an event that is not an object with a type"
+    return None
+
+
+def _payload_problem(payload: Any) -> str | None:
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        return "a payload that is not an object with a type"
+    kind = payload["type"]
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+            return "a click with no action"
+        if not isinstance(actions[0].get("action_id"), str):
+            return "a click whose action has no id"
+    if kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        if not isinstance(view, dict) or not isinstance(view.get("type"), str):
+            return "a form with no view"
+    if not isinstance(payload.get("user"), dict) and kind != "url_verification":
+        return "a payload with no user"
+    return None

@@ -34,6 +34,7 @@ __all__ = ["Booked", "Booking", "BookingRefused", "Clash", "Preview", "Proposal"
 
 PURPOSE = "appt.book"
 EXISTING = "book for an existing patient"
+REPLY_URL = "reply_url"  # kept in a draft's payload beside the proposal, never sent to Slack
 EXPIRED = (
     "That preview has expired or was already used. Book again, e.g. "
     "/appt book Jane Doe, MRI, tomorrow 3pm"
@@ -165,7 +166,28 @@ class Booking(RecordsUseCase):
             raise self.access.refused(actor, BookingRefused(EXPIRED))
         if payload is None:
             raise BookingRefused(EXPIRED)
+        payload.pop(REPLY_URL, None)
         return Proposal.from_payload(payload)
+
+    def keep_reply_url(self, actor: Actor, draft_id: str, url: str | None) -> None:
+        """Keep, on the server, the response_url Slack gave with the click on Edit, so the
+        edited preview can be replaced after the form; nothing a form carries is trusted."""
+        self._owned(actor, draft_id)
+        if not url:
+            return
+        with self.db.session() as session:
+            row = drafts.get(session, actor.team_id, draft_id)
+            if row is not None:
+                row.payload = {**row.payload, REPLY_URL: url}
+
+    def reply_url(self, actor: Actor, draft_id: str) -> str | None:
+        """The response_url kept with the booker's own draft, if any."""
+        with self.db.session(read_only=True) as session:
+            row = drafts.get(session, actor.team_id, draft_id)
+            if row is None or row.user_id != actor.user_id:
+                return None
+            url = row.payload.get(REPLY_URL)
+        return url if isinstance(url, str) else None
 
     def made_at(self, actor: Actor, draft_id: str) -> datetime:
         with self.db.session(read_only=True) as session:

@@ -49,17 +49,19 @@ EDIT_ACTION = "open_appt_edit"
 # Where each kind of input keeps its value in a submission's state.
 _STATE_KEYS = ("value", "selected_option", "selected_date", "selected_time", "selected_user")
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
-MAX_RESPONSE_URL = 1000  # Slack's are ~100 characters; metadata must stay under 3,000
 
 
 @dataclass(frozen=True)
 class FormMeta:
-    """What the modal carries in private_metadata: where to answer, and what it edits."""
+    """What the modal carries in private_metadata: where it was opened, and what it edits.
+
+    No URL travels here: a forged submission could name any. The edited preview's
+    response_url is kept with its draft, on the server.
+    """
 
     channel: str
     draft: str | None = None
     kept: KindChoice | None = None  # the edited draft's kind and label ("MRI")
-    respond: str | None = None  # the edited preview's response_url, to replace it
 
     def dump(self) -> str:
         data: dict[str, str] = {"c": self.channel}
@@ -67,15 +69,13 @@ class FormMeta:
             data["d"] = self.draft
         if self.kept:
             data["k"], data["l"] = self.kept.kind, self.kept.label
-        if self.respond and len(self.respond) <= MAX_RESPONSE_URL:
-            data["r"] = self.respond
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def load(cls, text: str) -> FormMeta:
         data = json.loads(text or "{}")
         kept = KindChoice(data["k"], data["l"]) if "k" in data else None
-        return cls(data.get("c", ""), data.get("d"), kept, data.get("r"))
+        return cls(data.get("c", ""), data.get("d"), kept)
 
 
 class FormListeners:
@@ -135,7 +135,8 @@ class FormListeners:
             return
         zone = self.people.timezone(actor.team_id, actor.user_id)
         kept = KindChoice(proposal.kind, proposal.label)
-        meta = FormMeta(proposal.channel_id, draft_id, kept, body.get("response_url"))
+        meta = FormMeta(proposal.channel_id, draft_id, kept)
+        self.booking.keep_reply_url(actor, draft_id, body.get("response_url"))
         prefill = form.prefill_of(proposal, zone, self.kinds)
         if not _open(client, body["trigger_id"], form_view(prefill, meta, zone, self.kinds)):
             respond(text=LATE, replace_original=False)
@@ -156,14 +157,16 @@ class FormListeners:
             return
         ack()
         actor = Actor(team, user, meta.channel or None, actor_of(body, context).request_id)
+        reply_url = None
         if meta.draft:  # the edited preview's draft: its message is replaced below
+            reply_url = self.booking.reply_url(actor, meta.draft)
             self.booking.discard(actor, meta.draft)
         try:
             preview = self.booking.preview_of(actor, outcome, self.people.timezone(team, user))
         except Refused as refused:  # a booking problem, or an existing patient for an outsider
-            _show(client, meta, user, Reply(text=escape(str(refused))))
+            _show(client, meta, user, reply_url, Reply(text=escape(str(refused))))
             return
-        _show(client, meta, user, views.preview(preview))
+        _show(client, meta, user, reply_url, views.preview(preview))
 
 
 def fields_of(values: dict[str, Any]) -> FormFields:
@@ -234,11 +237,13 @@ def _open(client: WebClient, trigger_id: str, view: dict[str, Any]) -> bool:
     return True
 
 
-def _show(client: WebClient, meta: FormMeta, user: str, reply: Reply) -> None:
+def _show(
+    client: WebClient, meta: FormMeta, user: str, reply_url: str | None, reply: Reply
+) -> None:
     """In place of the edited preview, else ephemeral where the form was opened, else a DM."""
-    if meta.respond:
+    if reply_url:
         try:
-            answer = WebhookClient(meta.respond, timeout=5).send(
+            answer = WebhookClient(reply_url, timeout=5).send(
                 text=reply.text, blocks=reply.blocks, replace_original=True
             )
             if answer.status_code == 200:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -211,3 +213,35 @@ def test_edit_opens_the_form_prefilled_and_its_submit_replaces_the_preview(
     row = stored(sandbox, "A-1")
     assert row.label == "MRI" and row.notes == "Bring the referral"
     assert row.end_at - row.start_at == timedelta(hours=1)
+
+
+def test_a_url_forged_into_the_form_is_never_posted_to(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    seen: list[str] = []
+
+    class Catch(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    catcher = http.server.HTTPServer(("127.0.0.1", 0), Catch)
+    threading.Thread(target=catcher.serve_forever, daemon=True).start()
+    try:
+        slack.command("/appt", f"book {JANE}")
+        slack.click("Edit...")
+        [opened] = [v for v in [sandbox.standin.top_view(DANA)] if v is not None]
+        meta = json.loads(opened.view["private_metadata"])
+        meta["r"] = f"http://127.0.0.1:{catcher.server_port}/steal"  # as a forged form would
+        opened.view["private_metadata"] = json.dumps(meta)
+        slack.submit({"Notes": "Bring the referral"})
+    finally:
+        catcher.shutdown()
+
+    assert seen == []
+    [preview] = [m for m in slack.ephemerals() if "Book this visit?" in m.text]
+    assert "Jane Doe" in preview.text  # the preview still replaced the edited one, in place

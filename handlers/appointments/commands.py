@@ -18,8 +18,8 @@ from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape
 from handlers.appointments import views
-from handlers.appointments.actors import actor_of
 from handlers.appointments.cards import refresh_card
+from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -124,7 +124,7 @@ class AppointmentCommands:
         self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any, client: WebClient
     ) -> None:
         ack()
-        actor = actor_of(body, context)
+        actor = actor_of(body, context.team_id)
         try:
             outcome = self.confirming.confirm(actor, _draft_of(body))
         except BookingRefused as refused:
@@ -168,7 +168,7 @@ class AppointmentCommands:
 
     def on_discard(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
-        self.booking.discard(actor_of(body, context), _draft_of(body))
+        self.booking.discard(actor_of(body, context.team_id), _draft_of(body))
         respond(text="Not booked.", replace_original=True)
 
     def on_slot(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
@@ -176,7 +176,7 @@ class AppointmentCommands:
         choice = json.loads(body["actions"][0]["value"])
         try:
             view = self.booking.move_proposal(
-                actor_of(body, context), choice["d"], datetime.fromisoformat(choice["s"])
+                actor_of(body, context.team_id), choice["d"], datetime.fromisoformat(choice["s"])
             )
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
@@ -189,7 +189,7 @@ class AppointmentCommands:
         page = json.loads(body["actions"][0]["value"])
         try:
             listed = self.lists.list_appointments(
-                actor_of(body, context), page["q"], int(page["o"])
+                actor_of(body, context.team_id), page["q"], int(page["o"])
             )
             reply = views.visit_list(listed)
         except AppointmentRefused as refused:

@@ -29,7 +29,7 @@ from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.patients import MAX_MRN_CHARS
 from bot.shared.rules.refusals import Refused
 from handlers.appointments import views
-from handlers.appointments.actors import actor_of
+from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -126,7 +126,7 @@ class FormListeners:
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
     ) -> None:
         ack()
-        actor = actor_of(body, context)
+        actor = actor_of(body, context.team_id)
         draft_id = str(body["actions"][0]["value"])
         try:
             proposal = self.booking.draft(actor, draft_id)
@@ -156,7 +156,7 @@ class FormListeners:
             ack()
             return
         ack()
-        actor = Actor(team, user, meta.channel or None, actor_of(body, context).request_id)
+        actor = Actor(team, user, meta.channel or None, actor_of(body, context.team_id).request_id)
         reply_url = None
         if meta.draft:  # the edited preview's draft: its message is replaced below
             reply_url = self.booking.reply_url(actor, meta.draft)

@@ -22,9 +22,9 @@ from bot.appointments.rules.reminders import lead_words
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
-from handlers.appointments.actors import actor_of
 from handlers.appointments.cards import refresh_card
 from handlers.appointments.views import what
+from handlers.kit.actors import actor_of
 from handlers.shared.home import in_home
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ class ReminderListeners:
         self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        actor = actor_of(body, context)
+        actor = actor_of(body, context.team_id)
         ref, _, key = str(body["actions"][0].get("value", "")).partition(":")
         item = _ITEMS.get(key)
         if item is None:
@@ -238,7 +238,7 @@ class ReminderListeners:
         self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        actor = actor_of(body, context)
+        actor = actor_of(body, context.team_id)
         action = body["actions"][0]
         ref = str(action.get("value", ""))
         flag = FLAGS.get(str(action.get("action_id")))

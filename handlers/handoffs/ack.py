@@ -15,7 +15,7 @@ from bot.handoffs.rules.handoff import MAX_SYNTHESIS_CHARS, MIN_SYNTHESIS_CHARS,
 from bot.shared.rules.mrkdwn import truncate
 from bot.shared.rules.refusals import Refused
 from handlers.handoffs import cards
-from handlers.handoffs.actors import actor_of
+from handlers.kit.actors import actor_of
 from handlers.kit.blocks import context, mrkdwn, plain
 from handlers.shared import home
 

@@ -14,8 +14,8 @@ from bot.shared.commands import Ask, Command, CommandRegistry, Reply
 from bot.shared.rules.refusals import Refused
 from handlers.handoffs import cards, form
 from handlers.handoffs.ack import Notice
-from handlers.handoffs.actors import actor_of
 from handlers.handoffs.posting import OPEN_ACTION, Posting
+from handlers.kit.actors import actor_of
 from handlers.shared import home
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from bot.handoffs.lists import Handoff, HandoffInput, HandoffReader
 from bot.handoffs.rules.handoff import HandoffRefused, Template
 from bot.shared.commands import Reply
 from handlers.handoffs import cards, form, form_state
-from handlers.handoffs.actors import actor_of
+from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond

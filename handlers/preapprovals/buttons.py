@@ -3,7 +3,8 @@
 A click on an old message acts on the request as it stands now: a change its state no
 longer allows changes nothing, the message is redrawn to show the current state, and
 the person is told why. Who may click is decided by the operation (care-team members):
-a refusal reaches the clicker from handlers.kit.errors, with nothing changed or shown.
+a refusal reaches the clicker from handlers.kit.actors import actor_of
+from handlers.kit.errors, with nothing changed or shown.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Action
 from bot.shared.access import Actor
 from bot.shared.rules.mrkdwn import escape
+from handlers.kit.actors import actor_of
 from handlers.preapprovals import views
 from handlers.preapprovals.decision import decision_view
 from handlers.preapprovals.form import LATE, open_view
@@ -33,14 +35,6 @@ log = logging.getLogger(__name__)
 
 # Answers a click in the Home tab on the tab itself: (team, body, text).
 Notice = Callable[[str, dict[str, Any], str], None]
-
-
-def actor_of(body: dict[str, Any], context: Any) -> Actor:
-    """Who clicked, and where: the message's channel, none in the Home tab."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    return Actor(context.team_id, body["user"]["id"], channel or None)
 
 
 def _ref(body: dict[str, Any]) -> str:
@@ -103,7 +97,7 @@ class Buttons:
         self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        actor, ref = actor_of(body, context), _ref(body)
+        actor, ref = actor_of(body, context.team_id), _ref(body)
         try:
             change = self.changes.act(actor, ref, Action.SUBMIT)
         except PreapprovalRefused as refused:
@@ -119,7 +113,7 @@ class Buttons:
         respond: Respond,
         action: Action,
     ) -> None:
-        actor, ref = actor_of(body, context), _ref(body)
+        actor, ref = actor_of(body, context.team_id), _ref(body)
         try:
             item = self.changes.can_decide(actor, ref, action)
         except PreapprovalRefused as refused:
@@ -145,7 +139,7 @@ class Buttons:
         self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        actor = actor_of(body, context)
+        actor = actor_of(body, context.team_id)
         picked = str((body["actions"][0].get("selected_option") or {}).get("value", ""))
         ref, _, span = picked.partition("|")
         try:
@@ -159,7 +153,7 @@ class Buttons:
         self, ack: Ack, body: dict[str, Any], context: Any, client: WebClient, respond: Respond
     ) -> None:
         ack()
-        actor, ref = actor_of(body, context), _ref(body)
+        actor, ref = actor_of(body, context.team_id), _ref(body)
         owner = body["actions"][0].get("selected_user")
         try:
             change = self.changes.assign(actor, ref, owner)
@@ -182,7 +176,7 @@ class Buttons:
     ) -> None:
         """Undo on a just-opened request: it is cancelled (kept, for the audit trail)."""
         ack()
-        actor, ref = actor_of(body, context), _ref(body)
+        actor, ref = actor_of(body, context.team_id), _ref(body)
         try:
             change = self.changes.undo(actor, ref)
         except PreapprovalRefused as refused:

@@ -62,10 +62,6 @@ class Settings:
     def socket_mode(self) -> bool:
         return self.app_token is not None
 
-    @property
-    def default_database(self) -> bool:
-        return self.database_url == DEFAULT_DATABASE_URL
-
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -142,12 +142,3 @@ def check_auth_number(text: str) -> str:
             f"no spaces or symbols. {AUTH_EXAMPLE}"
         )
     return number
-
-
-def read_urgency(text: str) -> Urgency:
-    word = text.strip().lower()
-    if word in ("expedited", "urgent", "exp"):
-        return Urgency.EXPEDITED
-    if word in ("standard", "routine", "std", ""):
-        return Urgency.STANDARD
-    raise ValueError(f'Urgency is standard or expedited, not "{text.strip()}".')

@@ -72,7 +72,7 @@ def check_owner(people: Directory, access: Access, team_id: str, user_id: str) -
         )
     if not access.in_care_team(Actor(team_id, user_id)):
         raise PreapprovalRefused(
-            f"<@{user_id}> is in no care-team channel, so they could not work on a "
+            "That person is in no care-team channel, so they could not work on a "
             "pre-approval. Name someone on the team, e.g. owner @dana."
         )
 

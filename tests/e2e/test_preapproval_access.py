@@ -129,3 +129,21 @@ def test_the_new_request_form_refuses_an_existing_patient_to_someone_in_no_care_
     assert refusals(sandbox) == [(VISITOR, "P-1", f"D{VISITOR[1:]}")]
     with sandbox.db.session(read_only=True) as session:
         assert preapprovals.get_by_ref(session, TEAM, "PA-2") is None
+
+
+def test_a_request_is_not_given_to_someone_in_no_care_team(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, owner @visitor")
+    opened = slack.last_reply().text  # the reply quotes no raw <@U…> token either
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+    slack.command("/preauth", "assign PA-1 @visitor")
+    assigned = slack.last_reply().text
+
+    expected = "That person is in no care-team channel, so they could not work on a pre-approval."
+    assert opened.startswith(expected) and assigned.startswith(expected)
+    assert "<@" not in opened + assigned
+    with sandbox.db.session(read_only=True) as session:
+        only = preapprovals.get_by_ref(session, TEAM, "PA-1")
+        assert only is not None and only.owner_id == "U0COORD01"  # still Dana's
+        assert preapprovals.get_by_ref(session, TEAM, "PA-2") is None

@@ -203,6 +203,9 @@ class ReminderRow(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Claims since the last recorded outcome: above 1, an earlier claim's sender died mid-send.
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_claimed_at: Mapped[datetime | None]  # real time of the first of those claims
     last_error: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(Payload, default=dict)
     created_at: Mapped[datetime]

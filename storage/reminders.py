@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.shared.rules.reminders import DueReminder, Outcome
+from bot.shared.rules.reminders import DueReminder, Lease, Outcome
 from storage.db import Database
 from storage.models import ReminderRow
 from storage.sql import insert, rowcount
@@ -24,27 +24,52 @@ class SqlReminderStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def claim_due(
-        self, now: datetime, owner: str, lease_until: datetime, limit: int
-    ) -> list[DueReminder]:
+    def claim_due(self, now: datetime, lease: Lease, limit: int) -> list[DueReminder]:
         """Lease up to `limit` due rows nobody holds a live lease on, oldest due first."""
         due = (
             select(ReminderRow.id)
-            .where(
-                ReminderRow.next_at <= now,
-                or_(ReminderRow.lease_until.is_(None), ReminderRow.lease_until < now),
-            )
+            .where(ReminderRow.next_at <= now, _unleased(now))
             .order_by(ReminderRow.next_at, ReminderRow.id)
             .limit(limit)
             # PostgreSQL: rows another sweep is claiming are skipped, not waited for.
             # SQLite has no row locks; its BEGIN IMMEDIATE serializes claimers instead.
             .with_for_update(skip_locked=True)
         )
+        claimed = self._claim(ReminderRow.id.in_(due.scalar_subquery()), lease)
+        return sorted(claimed, key=lambda reminder: (reminder.next_at, reminder.id))
+
+    def claim_one(
+        self,
+        team_id: str,
+        kind: str,
+        subject_ref: str,
+        now: datetime,
+        lease: Lease,
+    ) -> DueReminder | None:
+        """Lease this one row if it is due and unleased; None if not (the sweep owns it)."""
+        claimed = self._claim(
+            and_(
+                ReminderRow.team_id == team_id,
+                ReminderRow.kind == kind,
+                ReminderRow.subject_ref == subject_ref,
+                ReminderRow.next_at <= now,
+                _unleased(now),
+            ),
+            lease,
+        )
+        return claimed[0] if claimed else None
+
+    def _claim(self, which: Any, lease: Lease) -> list[DueReminder]:
         with self.db.session() as session:
             rows = session.execute(
                 update(ReminderRow)
-                .where(ReminderRow.id.in_(due.scalar_subquery()))
-                .values(lease_owner=owner, lease_until=lease_until)
+                .where(which)
+                .values(
+                    lease_owner=lease.owner,
+                    lease_until=lease.until,
+                    claims=ReminderRow.claims + 1,
+                    first_claimed_at=func.coalesce(ReminderRow.first_claimed_at, lease.claimed_at),
+                )
                 .returning(
                     ReminderRow.id,
                     ReminderRow.team_id,
@@ -53,9 +78,11 @@ class SqlReminderStore:
                     ReminderRow.next_at,
                     ReminderRow.attempts,
                     ReminderRow.payload,
+                    ReminderRow.claims,
+                    ReminderRow.first_claimed_at,
                 )
             ).all()
-        claimed = [
+        return [
             DueReminder(
                 id=row.id,
                 team_id=row.team_id,
@@ -64,10 +91,10 @@ class SqlReminderStore:
                 next_at=row.next_at,
                 attempts=row.attempts,
                 payload=dict(row.payload or {}),
+                maybe_sent_since=row.first_claimed_at if row.claims > 1 else None,
             )
             for row in rows
         ]
-        return sorted(claimed, key=lambda reminder: (reminder.next_at, reminder.id))
 
     def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> None:
         """Store outcomes of rows still leased to `owner` and release them; others are left be."""
@@ -85,7 +112,14 @@ class SqlReminderStore:
                 connection.execute(
                     _table.update()
                     .where(mine)
-                    .values(**released, attempts=0, last_error=None, updated_at=now),
+                    .values(
+                        **released,
+                        attempts=0,
+                        claims=0,
+                        first_claimed_at=None,
+                        last_error=None,
+                        updated_at=now,
+                    ),
                     succeeded,
                 )
             if failed:
@@ -95,6 +129,8 @@ class SqlReminderStore:
                     .values(
                         **released,
                         attempts=_table.c.attempts + 1,
+                        claims=0,
+                        first_claimed_at=None,
                         last_error=bindparam("b_error"),
                         updated_at=now,
                     ),
@@ -134,6 +170,8 @@ def schedule(
                 "next_at": statement.excluded.next_at,
                 "payload": statement.excluded.payload,
                 "attempts": 0,
+                "claims": 0,
+                "first_claimed_at": None,
                 "last_error": None,
                 "lease_owner": None,
                 "lease_until": None,
@@ -191,9 +229,20 @@ def _finish(session: Session, now: datetime | None, *criteria: Any) -> int:
     result = session.execute(
         update(ReminderRow)
         .where(*criteria, ReminderRow.next_at.is_not(None))
-        .values(next_at=None, lease_owner=None, lease_until=None, updated_at=utc_now(now))
+        .values(
+            next_at=None,
+            lease_owner=None,
+            lease_until=None,
+            claims=0,
+            first_claimed_at=None,
+            updated_at=utc_now(now),
+        )
     )
     return rowcount(result)
+
+
+def _unleased(now: datetime) -> Any:
+    return or_(ReminderRow.lease_until.is_(None), ReminderRow.lease_until < now)
 
 
 def _params(outcome: Outcome) -> dict[str, Any]:

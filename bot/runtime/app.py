@@ -25,11 +25,12 @@ from bot.shared.commands import CommandRegistry
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
 from bot.shared.hooks import Hooks
+from bot.shared.messages import OnceSender
 from bot.shared.records import Records
 from bot.shared.rules.clock import Clock, SystemClock
 from bot.shared.rules.reminders import SweepReport
 from bot.shared.rules.timeparse import TimeParser
-from bot.shared.sweeper import Dedup, ReminderKinds, Sweeper
+from bot.shared.sweeper import Dedup, Outbox, ReminderKinds, Sweeper
 from handlers import register_all
 from storage import Database
 
@@ -109,6 +110,7 @@ def build(
     in_force = SettingsResolver(db, settings)
     people = Directory(db, slack, clock, in_force.default_zone())
     access = Access(db, clock, roles)
+    kinds = ReminderKinds()
     records = Records(
         db=db, clock=clock, times=times, people=people, access=access, in_force=in_force
     )
@@ -129,7 +131,9 @@ def build(
         home=HomeTab(),
         commands=CommandRegistry(),
         carebot_commands=CommandRegistry(),
-        reminder_kinds=ReminderKinds(),
+        reminder_kinds=kinds,
+        outbox=Outbox(db, kinds, clock, wall),
+        once=OnceSender(slack),
     )
     services = Services(
         appointments=appointment_services.build(

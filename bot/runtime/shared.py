@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
     from bot.shared.hooks import Hooks
+    from bot.shared.messages import OnceSender
     from bot.shared.records import Records
     from bot.shared.rules.clock import Clock
     from bot.shared.rules.timeparse import TimeParser
-    from bot.shared.sweeper import Dedup, ReminderKinds
+    from bot.shared.sweeper import Dedup, Outbox, ReminderKinds
     from storage import Database
 
 
@@ -55,6 +56,8 @@ class Shared:
     commands: CommandRegistry
     carebot_commands: CommandRegistry  # /carebot <verb>
     reminder_kinds: ReminderKinds
+    outbox: Outbox  # sends what a write committed for Slack at once; the sweep retries it
+    once: OnceSender  # posts carrying their send key, looked for before a possible resend
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.sandbox.standin_http import BAD_JSON, JSON_FIELDS, decode_params, handl
 from bot.sandbox.standin_records import (
     ApiCall,
     Fault,
+    Hold,
     Message,
     ResponseUrl,
     Result,
@@ -38,6 +39,7 @@ __all__ = [
     "JSON_FIELDS",
     "ApiCall",
     "Fault",
+    "Hold",
     "Message",
     "ResponseUrl",
     "Result",
@@ -109,6 +111,15 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         with self._lock:
             queue = self._faults.setdefault(method, [])
             queue.extend(Fault(status, retry_after, error) for _ in range(times))
+
+    def hold_next(self, method: str, *, stored: bool) -> Hold:
+        """Keep the next call of a method in flight until the hold is released: the test
+        kills the bot meanwhile. `stored`: Slack has acted on it (the post is in the channel)
+        but the answer never reached the bot; otherwise Slack never acts on it."""
+        hold = Hold(stored)
+        with self._lock:
+            self._holds.setdefault(method, []).append(hold)
+        return hold
 
     def heal(self, method: str | None = None) -> None:
         """Drop the faults still queued for a method (or for every method)."""
@@ -190,6 +201,11 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
     ) -> tuple[int, Result, dict[str, str]]:
         """Answer one Web API call as Slack would: (HTTP status, body, extra headers)."""
         with self._lock:
+            holds = self._holds.get(method)
+            hold = holds.pop(0) if holds else None
+        if hold is not None:
+            return self._held(hold, method, token, params)
+        with self._lock:
             fault = self._take_fault(method)
             if fault is None and method == "chat.postMessage" and self._over_rate(params):
                 fault = Fault(429, 1, None)
@@ -205,6 +221,19 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
                     headers["Retry-After"] = str(fault.retry_after)
             self._calls.append(ApiCall(method, params, time.time(), status, result))
             return status, result, headers
+
+    def _held(
+        self, hold: Hold, method: str, token: str | None, params: Result
+    ) -> tuple[int, Result, dict[str, str]]:
+        if hold.stored:
+            with self._lock:
+                status, result = self._answer(method, token, params)
+                self._calls.append(ApiCall(method, params, time.time(), status, result))
+        else:
+            status, result = 503, api_error("service_unavailable")
+        hold.reached.set()
+        hold.released.wait(timeout=60)
+        return status, result, {}
 
     def _over_rate(self, params: Result) -> bool:
         """Slack's ~1 message per second per channel, with short bursts (opt-in)."""

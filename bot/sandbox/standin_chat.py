@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.sandbox import limits
 from bot.sandbox.standin_records import Message, Result, api_error
 from bot.sandbox.standin_state import StandInState
@@ -18,8 +20,12 @@ class ChatMethods(StandInState):
         refused = limits.check_message(params.get("text"), params.get("blocks"))
         if refused is not None:
             return refused
+        metadata = params.get("metadata")
+        if metadata is not None and not _valid_metadata(metadata):
+            return api_error("invalid_metadata_format")
         thread_ts = self._thread_root(channel.id, params.get("thread_ts"))
         message = self._bot_message(channel.id, params, thread_ts)
+        message.metadata = metadata
         return {"ok": True, "channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
     def api_chat_postEphemeral(self, params: Result) -> Result:
@@ -91,3 +97,13 @@ class ChatMethods(StandInState):
             "channel": message.channel,
             "permalink": link + message.ts.replace(".", ""),
         }
+
+
+def _valid_metadata(metadata: Any) -> bool:
+    """Slack's shape for message metadata: an event type and an object of values."""
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and bool(metadata["event_type"])
+        and isinstance(metadata.get("event_payload"), dict)
+    )

@@ -93,21 +93,57 @@ class DirectoryMethods(StandInState):
         return {"ok": True, "no_op": existed, "already_open": existed, "channel": shown}
 
     def api_conversations_history(self, params: Result) -> Result:
-        """A channel's top-level messages, newest first."""
+        """A channel's top-level messages, newest first, after `oldest`, a page at a time."""
         channel = self._visible_channel(str(params["channel"]))
         if channel is None:
             return api_error("channel_not_found")
         if self.workspace.bot_user_id not in channel.members:
             return api_error("not_in_channel")
-        found = [m.to_api() for m in reversed(self.messages(channel.id)) if not m.thread_ts]
-        return {"ok": True, "messages": found, "has_more": False}
+        oldest = _ts(params.get("oldest"))
+        if oldest is None:
+            return api_error("invalid_ts_oldest")
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [
+            m.to_api(with_metadata=with_metadata)
+            for m in reversed(self.messages(channel.id))
+            if not m.thread_ts and not m.is_ephemeral and float(m.ts) > oldest
+        ]
+        start = int(params.get("cursor") or 0) if str(params.get("cursor") or "0").isdigit() else 0
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def api_conversations_replies(self, params: Result) -> Result:
-        """A thread: parent first."""
+        """A thread: parent first (the parent only while it is not older than `oldest`)."""
         channel = self._visible_channel(str(params["channel"]))
         if channel is None:
             return api_error("channel_not_found")
-        found = [m.to_api() for m in self.thread(channel.id, str(params["ts"]))]
-        if not found:
+        oldest = _ts(params.get("oldest"))
+        if oldest is None:
+            return api_error("invalid_ts_oldest")
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        thread = self.thread(channel.id, str(params["ts"]))
+        if not thread:
             return api_error("thread_not_found")
+        found = [
+            m.to_api(with_metadata=with_metadata)
+            for m in thread
+            if not m.is_ephemeral and float(m.ts) > oldest
+        ]
         return {"ok": True, "messages": found, "has_more": False}
+
+
+def _ts(value: object) -> float | None:
+    """A message timestamp parameter ("1700000000.000100"); absent means the beginning."""
+    if value in (None, ""):
+        return 0.0
+    try:
+        return float(str(value))
+    except ValueError:
+        return None

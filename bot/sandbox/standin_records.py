@@ -7,6 +7,7 @@ the shape Slack sends.
 from __future__ import annotations
 
 import copy
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,15 +43,19 @@ class Message:
     edited: bool = False
     deleted: bool = False
     seq: int = 0
+    metadata: dict[str, Any] | None = None  # the poster's event_type and event_payload
 
     @property
     def is_ephemeral(self) -> bool:
         """Whether only `ephemeral_to` can see it."""
         return self.ephemeral_to is not None
 
-    def to_api(self) -> Result:
-        """The message object Slack returns and sends in payloads."""
+    def to_api(self, *, with_metadata: bool = False) -> Result:
+        """The message object Slack returns and sends in payloads; its metadata only when
+        asked for (conversations.history's include_all_metadata)."""
         out: Result = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
+        if with_metadata and self.metadata is not None:
+            out["metadata"] = copy.deepcopy(self.metadata)
         if self.blocks:
             out["blocks"] = copy.deepcopy(self.blocks)
         if self.bot_id:
@@ -153,6 +158,20 @@ class Fault:
     status: int
     retry_after: int
     error: str | None
+
+
+@dataclass
+class Hold:
+    """A call queued by `hold_next`: kept in flight until released, as when the bot's process
+    dies mid-call. `stored`: Slack acted on it before the hold (the answer never got back);
+    otherwise it never acts on it."""
+
+    stored: bool
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 def api_error(code: str, *messages: str) -> Result:

@@ -19,6 +19,7 @@ from bot.sandbox.seed import Channel, Workspace, default_seed
 from bot.sandbox.standin_records import (
     ApiCall,
     Fault,
+    Hold,
     Message,
     ResponseUrl,
     Result,
@@ -67,6 +68,7 @@ class StandInState:
         self._last_us = 0
         self._counter = 0
         self._faults: dict[str, list[Fault]] = {}
+        self._holds: dict[str, list[Hold]] = {}
         self._calls: list[ApiCall] = []
         self._messages: dict[str, list[Message]] = {}
         self._ephemerals: list[Message] = []

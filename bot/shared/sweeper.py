@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.shared.rules.clock import Clock
-from bot.shared.rules.reminders import ReminderKind, SweepReport, sweep
+from bot.shared.rules.reminders import Outcome, ReminderKind, SweepReport, fire_now, sweep
 from storage import Database, dedup, drafts
 from storage.reminders import SqlReminderStore
 
@@ -42,6 +42,22 @@ class Sweeper:
             # Unconfirmed previews hold names and notes: keep them no longer than needed.
             drafts.purge_older_than(session, self.wall.now() - KEEP_DRAFTS)
         return report
+
+
+class Outbox:
+    """What a write must tell Slack is a reminder row due now, committed with the write; this
+    sends it at once, and the sweep retries it if Slack failed or the process died."""
+
+    def __init__(
+        self, db: Database, kinds: Mapping[str, ReminderKind], clock: Clock, wall: Clock
+    ) -> None:
+        self.db, self.kinds, self.clock, self.wall = db, kinds, clock, wall
+
+    def send_now(self, team_id: str, kind: str, subject_ref: str) -> Outcome | None:
+        """Send this row now; None when it is not due or another sender holds it."""
+        store = SqlReminderStore(self.db)
+        now = self.clock.now()
+        return fire_now(store, self.kinds, team_id, kind, subject_ref, now, wall=self.wall.now)
 
 
 class Dedup:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.shared.rules.reminders import Outcome
+from bot.shared.rules.reminders import Lease, Outcome
 from storage import Database, reminders
 from storage.models import ReminderRow
 from storage.reminders import SqlReminderStore
@@ -36,7 +36,7 @@ def test_only_rows_that_are_due_are_claimed_oldest_first(db: Database) -> None:
             session, "T1", "preauth.nag", "PA-4", T0, {"owner": "U1", "step": 2}, now=T0
         )
 
-    claimed = SqlReminderStore(db).claim_due(T0, "sweep-a", T0 + LEASE, 10)
+    claimed = SqlReminderStore(db).claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)
 
     assert [r.subject_ref for r in claimed] == ["PA-1", "PA-2", "PA-4"]
     assert claimed[2].payload == {"owner": "U1", "step": 2}
@@ -48,12 +48,17 @@ def test_only_rows_that_are_due_are_claimed_oldest_first(db: Database) -> None:
 def test_a_leased_row_is_not_claimed_again_until_the_lease_runs_out(db: Database) -> None:
     plan(db, ("PA-1", T0))
     store = SqlReminderStore(db)
-    assert len(store.claim_due(T0, "sweep-a", T0 + LEASE, 10)) == 1
+    assert len(store.claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)) == 1
 
-    assert store.claim_due(T0 + timedelta(minutes=1), "sweep-b", T0 + LEASE, 10) == []
+    assert (
+        store.claim_due(
+            T0 + timedelta(minutes=1), Lease("sweep-b", T0 + LEASE, T0 + timedelta(minutes=1)), 10
+        )
+        == []
+    )
     # sweep-a died without recording: once its lease is over the row is due again.
     later = T0 + LEASE + timedelta(seconds=1)
-    again = store.claim_due(later, "sweep-b", later + LEASE, 10)
+    again = store.claim_due(later, Lease("sweep-b", later + LEASE, later), 10)
 
     assert [r.subject_ref for r in again] == ["PA-1"]
     assert row(db, "PA-1").lease_owner == "sweep-b"
@@ -62,7 +67,7 @@ def test_a_leased_row_is_not_claimed_again_until_the_lease_runs_out(db: Database
 def test_record_moves_next_at_and_releases_the_lease(db: Database) -> None:
     plan(db, ("PA-1", T0), ("PA-2", T0), ("PA-3", T0))
     store = SqlReminderStore(db)
-    first, second, third = store.claim_due(T0, "sweep-a", T0 + LEASE, 10)
+    first, second, third = store.claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)
     tomorrow = T0 + timedelta(days=1)
 
     store.record(
@@ -88,12 +93,14 @@ def test_a_success_clears_earlier_failures(db: Database) -> None:
     store = SqlReminderStore(db)
     for attempt in range(2):
         now = T0 + timedelta(minutes=attempt)
-        (due,) = store.claim_due(now, "sweep-a", now + LEASE, 10)
+        (due,) = store.claim_due(now, Lease("sweep-a", now + LEASE, now), 10)
         assert due.attempts == attempt
         store.record(
             [Outcome(due.id, error="boom", next_at=now + timedelta(minutes=1))], "sweep-a", now
         )
-    (due,) = store.claim_due(T0 + timedelta(minutes=2), "sweep-a", T0 + LEASE * 2, 10)
+    (due,) = store.claim_due(
+        T0 + timedelta(minutes=2), Lease("sweep-a", T0 + LEASE * 2, T0 + timedelta(minutes=2)), 10
+    )
     store.record([Outcome(due.id, sent=1, next_at=T0 + timedelta(days=1))], "sweep-a", T0)
 
     assert (row(db, "PA-1").attempts, row(db, "PA-1").last_error) == (0, None)
@@ -102,9 +109,9 @@ def test_a_success_clears_earlier_failures(db: Database) -> None:
 def test_record_with_a_stolen_lease_changes_nothing(db: Database) -> None:
     plan(db, ("PA-1", T0))
     store = SqlReminderStore(db)
-    (stale,) = store.claim_due(T0, "sweep-a", T0 + LEASE, 10)
+    (stale,) = store.claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)
     later = T0 + LEASE + timedelta(seconds=1)
-    store.claim_due(later, "sweep-b", later + LEASE, 10)
+    store.claim_due(later, Lease("sweep-b", later + LEASE, later), 10)
 
     store.record([Outcome(stale.id, sent=1, next_at=None)], "sweep-a", later)
 
@@ -115,7 +122,7 @@ def test_record_with_a_stolen_lease_changes_nothing(db: Database) -> None:
 def test_cancelling_while_a_sweep_fires_keeps_the_reminder_cancelled(db: Database) -> None:
     plan(db, ("PA-1", T0))
     store = SqlReminderStore(db)
-    (due,) = store.claim_due(T0, "sweep-a", T0 + LEASE, 10)
+    (due,) = store.claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)
     with db.session() as session:
         assert reminders.cancel(session, "T1", "preauth.nag", "PA-1", now=T0) == 1
 
@@ -130,7 +137,7 @@ def test_concurrent_claimers_never_share_a_row(db: Database) -> None:
 
     def claim_all(worker: int) -> list[int]:
         mine: list[int] = []
-        while batch := store.claim_due(T0, f"sweep-{worker}", T0 + LEASE, 25):
+        while batch := store.claim_due(T0, Lease(f"sweep-{worker}", T0 + LEASE, T0), 25):
             mine.extend(r.id for r in batch)
         return mine
 
@@ -159,7 +166,7 @@ def test_claiming_in_batches_works_through_thousands_of_rows(db: Database) -> No
         )
     store = SqlReminderStore(db)
     sizes = []
-    while batch := store.claim_due(T0, "sweep-a", T0 + LEASE, 500):
+    while batch := store.claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 500):
         sizes.append(len(batch))
         store.record([Outcome(r.id, sent=1, next_at=None) for r in batch], "sweep-a", T0)
 
@@ -171,7 +178,7 @@ def test_claiming_in_batches_works_through_thousands_of_rows(db: Database) -> No
 def test_schedule_replaces_the_plan_for_a_subject(db: Database) -> None:
     plan(db, ("PA-1", T0))
     store = SqlReminderStore(db)
-    (due,) = store.claim_due(T0, "sweep-a", T0 + LEASE, 10)
+    (due,) = store.claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)
     store.record([Outcome(due.id, error="boom", next_at=T0 + timedelta(minutes=1))], "sweep-a", T0)
     later = T0 + timedelta(hours=4)
 
@@ -196,7 +203,7 @@ def test_cancel_and_cancel_all_finish_reminders(db: Database) -> None:
         assert reminders.cancel_all(session, "T1", "PA-1") == 2
         assert reminders.pending_count(session) == 0
 
-    assert SqlReminderStore(db).claim_due(T0, "sweep-a", T0 + LEASE, 10) == []
+    assert SqlReminderStore(db).claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10) == []
 
 
 def test_workspaces_keep_separate_reminders_for_the_same_ref(db: Database) -> None:
@@ -205,6 +212,39 @@ def test_workspaces_keep_separate_reminders_for_the_same_ref(db: Database) -> No
     with db.session() as session:
         reminders.cancel_all(session, "T1", "PA-1")
 
-    claimed = SqlReminderStore(db).claim_due(T0, "sweep-a", T0 + LEASE, 10)
+    claimed = SqlReminderStore(db).claim_due(T0, Lease("sweep-a", T0 + LEASE, T0), 10)
 
     assert [(r.team_id, r.subject_ref) for r in claimed] == [("T2", "PA-1")]
+
+
+def test_a_claim_after_one_never_recorded_says_since_when_it_may_be_in_slack(db: Database) -> None:
+    plan(db, ("PA-1", T0))
+    store = SqlReminderStore(db)
+    (first,) = store.claim_due(T0, Lease("died", T0 + LEASE, T0), 10)
+    assert first.maybe_sent_since is None
+    later = T0 + LEASE + timedelta(seconds=1)
+    # A third claim still points at the first: its message is the one that may be out there.
+    (second,) = store.claim_due(later, Lease("next", later + LEASE, later), 10)
+    last = later + LEASE * 2
+    (third,) = store.claim_due(last, Lease("last", last + LEASE, last), 10)
+
+    assert second.maybe_sent_since == T0 and third.maybe_sent_since == T0
+    assert third.key == first.key  # the same send, however often it is claimed
+
+    store.record([Outcome(third.id, sent=1, next_at=last + timedelta(days=1))], "last", last)
+    tomorrow = last + timedelta(days=1)
+    (fresh,) = store.claim_due(tomorrow, Lease("d2", tomorrow + LEASE, tomorrow), 10)
+    assert fresh.maybe_sent_since is None and fresh.key != first.key
+
+
+def test_one_row_is_claimed_by_its_subject_only_when_due_and_free(db: Database) -> None:
+    plan(db, ("PA-1", T0), ("PA-2", T0), ("PA-3", T0 + timedelta(hours=1)))
+    store = SqlReminderStore(db)
+
+    got = store.claim_one("T1", "preauth.nag", "PA-1", T0, Lease("now", T0 + LEASE, T0))
+
+    assert got is not None and got.subject_ref == "PA-1"
+    assert row(db, "PA-2").lease_owner is None  # its neighbour is left to the sweep
+    assert store.claim_one("T1", "preauth.nag", "PA-1", T0, Lease("b", T0 + LEASE, T0)) is None
+    assert store.claim_one("T1", "preauth.nag", "PA-3", T0, Lease("c", T0 + LEASE, T0)) is None
+    assert store.claim_one("T2", "preauth.nag", "PA-2", T0, Lease("d", T0 + LEASE, T0)) is None

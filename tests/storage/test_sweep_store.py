@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.shared.rules.reminders import LEASE, DueReminder, Outcome, ReminderKind, sweep
+from bot.shared.rules.reminders import LEASE, DueReminder, Lease, Outcome, ReminderKind, sweep
 from storage import Database, reminders
 from storage.reminders import SqlReminderStore
 from tests.storage.concurrency import together
@@ -100,7 +100,7 @@ def test_a_kind_that_raises_is_retried_later_and_further_apart(db: Database) -> 
 def test_a_lease_left_by_a_dead_process_is_fired_after_it_runs_out(db: Database) -> None:
     nag = FakeNag()
     plan(db, nag.name, "PA-1")
-    SqlReminderStore(db).claim_due(T0, "died-mid-sweep", T0 + LEASE, 10)
+    SqlReminderStore(db).claim_due(T0, Lease("died-mid-sweep", T0 + LEASE, T0), 10)
 
     assert run(db, [nag], T0 + timedelta(minutes=1)) == ["nothing due"]
     after = T0 + LEASE + timedelta(seconds=1)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.shared.rules.reminders import LEASE, DueReminder, Outcome, by_team, retry_at, sweep
+from bot.shared.rules.reminders import LEASE, DueReminder, Lease, Outcome, by_team, retry_at, sweep
 
 NOW = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -30,9 +30,7 @@ class FakeStore:
     def add(self, id: int, next_at: datetime, kind: str = "nudge", subject: str = "X-1") -> None:
         self.rows[id] = Row(DueReminder(id, "T1", kind, subject, next_at, 0, {}))
 
-    def claim_due(
-        self, now: datetime, owner: str, lease_until: datetime, limit: int
-    ) -> list[DueReminder]:
+    def claim_due(self, now: datetime, lease: Lease, limit: int) -> list[DueReminder]:
         due = sorted(
             (
                 row
@@ -44,8 +42,23 @@ class FakeStore:
             key=lambda row: row.reminder.next_at,
         )[:limit]
         for row in due:
-            row.lease_owner, row.lease_until = owner, lease_until
+            row.lease_owner, row.lease_until = lease.owner, lease.until
         return [row.reminder for row in due]
+
+    def claim_one(
+        self, team_id: str, kind: str, subject_ref: str, now: datetime, lease: Lease
+    ) -> DueReminder | None:
+        for row in self.rows.values():
+            due = row.reminder
+            if (due.team_id, due.kind, due.subject_ref) != (team_id, kind, subject_ref):
+                continue
+            if due.next_at is None or due.next_at > now:
+                return None
+            if row.lease_until is not None and row.lease_until >= now:
+                return None
+            row.lease_owner, row.lease_until = lease.owner, lease.until
+            return due
+        return None
 
     def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> None:
         for outcome in outcomes:
@@ -146,7 +159,7 @@ def test_a_reminder_of_an_unknown_kind_is_parked_not_lost() -> None:
 def test_a_lease_left_by_a_dead_process_runs_out_and_the_row_is_due_again() -> None:
     store, nudge = FakeStore(), Nudge()
     store.add(1, NOW)
-    store.claim_due(NOW, "dead-process", NOW + timedelta(minutes=5), 10)
+    store.claim_due(NOW, Lease("dead-process", NOW + timedelta(minutes=5), NOW), 10)
 
     sweep(store, {"nudge": nudge}, NOW + timedelta(minutes=1))
     assert nudge.sent == []
@@ -181,9 +194,9 @@ def test_a_sweep_as_of_a_past_instant_leases_from_the_real_time() -> None:
     store.add(1, NOW - timedelta(hours=2))
     claim = store.claim_due
 
-    def watched(now: datetime, owner: str, lease_until: datetime, limit: int) -> list[DueReminder]:
-        leases.append(lease_until)
-        return claim(now, owner, lease_until, limit)
+    def watched(now: datetime, lease: Lease, limit: int) -> list[DueReminder]:
+        leases.append(lease.until)
+        return claim(now, lease, limit)
 
     store.claim_due = watched  # type: ignore[method-assign]
     sweep(store, {"nudge": Nudge()}, NOW - timedelta(hours=1), wall=lambda: NOW)
@@ -198,9 +211,9 @@ def test_each_batch_is_leased_from_the_time_it_is_claimed_and_a_slow_sweep_yield
     real = [NOW]
     claim = store.claim_due
 
-    def watched(now: datetime, owner: str, lease_until: datetime, limit: int) -> list[DueReminder]:
-        leases.append(lease_until)
-        return claim(now, owner, lease_until, limit)
+    def watched(now: datetime, lease: Lease, limit: int) -> list[DueReminder]:
+        leases.append(lease.until)
+        return claim(now, lease, limit)
 
     class Slow(Nudge):
         def fire(self, due: Sequence[DueReminder], now: datetime) -> Iterable[Outcome]:

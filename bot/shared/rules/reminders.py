@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -44,6 +44,15 @@ class DueReminder:
     next_at: datetime
     attempts: int
     payload: Mapping[str, Any]
+    # Set when an earlier claim of this row was never recorded: its sender died, perhaps
+    # mid-send, so what it was sending may be in Slack since this real time
+    # (bot.shared.messages looks there before sending again).
+    maybe_sent_since: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """This send's identity, the same however often it is claimed: row and due instant."""
+        return f"r{self.id}@{self.next_at.isoformat(timespec='seconds')}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,16 @@ class Outcome:
     sent: int = 0
     next_at: datetime | None = None  # None: this reminder is finished
     error: str | None = None  # a short code, never patient data; the row is retried
+    give_up: bool = False  # with an error: no retry can help, the row is finished
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who claims rows, until when, and the real time of the claim."""
+
+    owner: str
+    until: datetime
+    claimed_at: datetime
 
 
 class ReminderKind(Protocol):
@@ -69,10 +88,14 @@ class ReminderKind(Protocol):
 class ReminderStore(Protocol):
     """Where reminder rows live; the SQL store is storage.reminders.SqlReminderStore."""
 
-    def claim_due(
-        self, now: datetime, owner: str, lease_until: datetime, limit: int
-    ) -> list[DueReminder]:
-        """Lease up to `limit` due rows, unleased or with a lease run out, to `owner`."""
+    def claim_due(self, now: datetime, lease: Lease, limit: int) -> list[DueReminder]:
+        """Lease up to `limit` due rows, unleased or with a lease run out."""
+        ...
+
+    def claim_one(
+        self, team_id: str, kind: str, subject_ref: str, now: datetime, lease: Lease
+    ) -> DueReminder | None:
+        """Lease this one row if it is due and nobody holds a live lease on it."""
         ...
 
     def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> None:
@@ -152,7 +175,8 @@ def sweep(
     started = clock()
     report = SweepReport()
     while clock() - started < LEASE / 2:
-        claimed = store.claim_due(now, owner, max(now, clock()) + LEASE, batch)
+        at = clock()
+        claimed = store.claim_due(now, Lease(owner, max(now, at) + LEASE, at), batch)
         if not claimed:
             return report
         by_kind: dict[str, list[DueReminder]] = defaultdict(list)
@@ -167,6 +191,35 @@ def sweep(
         if len(claimed) < batch:
             return report
     return report
+
+
+# A send right after its write holds its row this long: a sender that dies mid-send leaves
+# the row to the sweep within minutes, not a whole sweep lease.
+NOW_LEASE = timedelta(minutes=2)
+
+
+def fire_now(
+    store: ReminderStore,
+    kinds: Mapping[str, ReminderKind],
+    team_id: str,
+    kind: str,
+    subject_ref: str,
+    now: datetime,
+    *,
+    wall: Callable[[], datetime] | None = None,
+) -> Outcome | None:
+    """Send one row the moment its write committed (an outbox's fast path) and record it.
+
+    None when the row is not due or another sender holds it: the sweep owns it then.
+    """
+    at = wall() if wall else now
+    lease = Lease(uuid.uuid4().hex, max(now, at) + NOW_LEASE, at)
+    claimed = store.claim_one(team_id, kind, subject_ref, now, lease)
+    if claimed is None:
+        return None
+    outcomes = _fire_kind(kinds.get(kind), kind, [claimed], now, KindReport())
+    store.record(outcomes, lease.owner, now)
+    return outcomes[0]
 
 
 def _fire_kind(
@@ -195,15 +248,17 @@ def _fire_kind(
             outcome = Outcome(reminder.id, error="no_outcome")
         if outcome.error:
             tally.failed += 1
+            retry = None if outcome.give_up else retry_at(now, reminder.attempts)
             outcome = Outcome(
                 reminder.id,
                 sent=outcome.sent,
                 error=outcome.error,
-                next_at=outcome.next_at or retry_at(now, reminder.attempts),
+                next_at=outcome.next_at or retry,
+                give_up=outcome.give_up,
             )
         if outcome.next_at is not None and outcome.next_at <= now:
             # Due again within this sweep would loop forever; the next tick picks it up.
-            outcome = Outcome(outcome.reminder_id, outcome.sent, now + MIN_STEP, outcome.error)
+            outcome = replace(outcome, next_at=now + MIN_STEP)
         tally.sent += outcome.sent
         results.append(outcome)
     return results

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.handoffs.access import HandoffAccess
-from bot.handoffs.lists import ACTION_DUE, ESCALATION, HandoffReader, view_of
+from bot.handoffs.lists import ACTION_DUE, DELIVER, ESCALATION, HandoffReader, view_of
 from bot.handoffs.patients import existing_patient, stored_patient
 from bot.handoffs.planning import as_typed, plan_items, retime_escalation
 from bot.handoffs.rules.actions import ActionItem, parse_actions
@@ -117,7 +117,8 @@ class HandoffChanges(RecordsUseCase):
         self.who.check_channel(actor, given.channel_id)
         self.who.require_care_team(actor, "write handoffs")
         # The card goes to the channel: its patients are shown as that channel says.
-        policy = self.in_force.for_channel(team, given.channel_id).patient_display
+        in_force = self.in_force.for_channel(team, given.channel_id)
+        policy = in_force.patient_display
         with self.db.session() as session:
             patient = stored_patient(session, team, given.patient, author, now)
             row = handoffs.add(
@@ -137,28 +138,35 @@ class HandoffChanges(RecordsUseCase):
             SqlAuditLog(session).record(
                 team, author, "handoff.create", row.ref, given.channel_id, actor.request_id, at=now
             )
-            return view_of(row, policy)
+            written = view_of(row, policy)
+            # In the same transaction, so a crash after it loses none of them: the card's
+            # delivery (sent at once, retried by the sweep), the escalation counted from now,
+            # the item reminders and the channel's digest.
+            reminders.schedule(session, team, DELIVER, written.ref, now, now=now)
+            escalate_at = first_at(in_force.handoff_ladders[written.severity], now)
+            if escalate_at is not None:
+                reminders.schedule(session, team, ESCALATION, written.ref, escalate_at, now=now)
+            plan_items(session, written, written.items, now)
+            self.plan_digest(session, team, given.channel_id, now)
+        self._redraw_homes(written)
+        return written
 
-    def repostable(self, actor: Actor, ref: str) -> Handoff:
-        """A handoff Slack refused to post, for its author to post again."""
-        return self.reader.authored(actor, ref, "post handoffs", "post it again")
+    def repost(self, actor: Actor, ref: str) -> Handoff:
+        """Its author asks again for a card Slack refused: its delivery is due again now."""
+        handoff = self.reader.authored(actor, ref, "post handoffs", "post it again")
+        if handoff.message_ts is None:
+            now = self.clock.now()
+            with self.db.session() as session:
+                reminders.schedule(session, handoff.team_id, DELIVER, handoff.ref, now, now=now)
+        return handoff
 
     def record_posted(self, handoff: Handoff, message_ts: str) -> Handoff:
-        """The card is in the channel: remember where, start the escalation clock and the item
-        reminders (the bot's own step after a post its author asked for)."""
+        """The card is in the channel: remember where (its reminders were planned when it was
+        written)."""
         now = self.clock.now()
-        # Read before the write session: one at a time.
-        in_force = self.in_force.for_channel(handoff.team_id, handoff.channel_id)
-        ladder, policy = in_force.handoff_ladders[handoff.severity], in_force.patient_display
+        policy = self.in_force.for_channel(handoff.team_id, handoff.channel_id).patient_display
         with self.db.session() as session:
             handoffs.set_posted(session, handoff.team_id, handoff.id, message_ts, now)
-            escalate_at = first_at(ladder, now)
-            if escalate_at is not None and handoff.acknowledged_at is None:
-                reminders.schedule(
-                    session, handoff.team_id, ESCALATION, handoff.ref, escalate_at, now=now
-                )
-            plan_items(session, handoff, handoff.items, now)
-            self.plan_digest(session, handoff.team_id, handoff.channel_id, now)
             SqlAuditLog(session).record(
                 handoff.team_id,
                 handoff.author_id,
@@ -254,22 +262,20 @@ class HandoffChanges(RecordsUseCase):
             edited = view_of(row, in_force.patient_display)
             for subject in gone - {item_subject(row.ref, i.position) for i in edited.items}:
                 reminders.cancel(session, team, ACTION_DUE, subject, now=now)
-            if edited.posted_at is not None:
-                # An item typed back unchanged keeps its plan: its owner was reminded once already.
-                changed = tuple(
-                    i
-                    for i in edited.items
-                    if as_typed(i.position, i.text, i.owner, i.due) not in as_was
-                )
-                plan_items(session, edited, changed, now)
-                if edited.severity is not handoff.severity:
-                    ladder = in_force.handoff_ladders[edited.severity]
-                    retime_escalation(session, edited, ladder, edited.posted_at, now)
+            # An item typed back unchanged keeps its plan: its owner was reminded once already.
+            changed = tuple(
+                i
+                for i in edited.items
+                if as_typed(i.position, i.text, i.owner, i.due) not in as_was
+            )
+            plan_items(session, edited, changed, now)
+            if edited.severity is not handoff.severity:
+                ladder = in_force.handoff_ladders[edited.severity]
+                retime_escalation(session, edited, ladder, now)
             SqlAuditLog(session).record(
                 team, user, "handoff.edit", row.ref, row.channel_id, actor.request_id, at=now
             )
-        if edited.posted_at is not None:  # before it is posted it waits for nobody
-            self._redraw_homes(handoff, edited)
+        self._redraw_homes(handoff, edited)
         return edited
 
     def remember_escalated(self, handoff: Handoff, rungs: int) -> None:

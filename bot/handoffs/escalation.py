@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from bot.handoffs.lists import ACTION_DUE, ESCALATION, HandoffReader
-from bot.handoffs.rules.escalation import dm_receivers, escalation_step, item_due, waited_minutes
+from bot.handoffs.rules.escalation import (
+    dm_receivers,
+    escalation_step,
+    in_thread,
+    item_due,
+    waited_minutes,
+)
 from bot.handoffs.rules.records import Handoff, Item, item_of_subject
 from bot.shared.commands import Reply
 from bot.shared.rules.failures import describe
@@ -27,11 +33,10 @@ from bot.shared.rules.reminders import DueReminder, Outcome, by_team
 from bot.shared.rules.severity import Severity
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
     from bot.handoffs.access import HandoffAccess
     from bot.handoffs.changes import HandoffChanges
     from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.messages import OnceSender
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +73,21 @@ class Escalation:
     def __init__(
         self,
         *,
-        slack: WebClient,
+        once: OnceSender,
         reader: HandoffReader,
         changes: HandoffChanges,
         who: HandoffAccess,
         in_force: SettingsResolver,
         render: RenderNudge,
     ) -> None:
-        self.slack, self.reader, self.changes, self.who = slack, reader, changes, who
+        self.once, self.reader, self.changes, self.who = once, reader, changes, who
         self.in_force, self.render = in_force, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        found = _load(self.reader, due, lambda r: r.subject_ref)
+        found = load(self.reader, due, lambda r: r.subject_ref)
         ladders = self._ladders_of(found.values())
         return [
-            _guarded(
+            guarded(
                 self.name,
                 r,
                 partial(self._one, r, found.get((r.team_id, r.subject_ref)), ladders, now),
@@ -99,20 +104,30 @@ class Escalation:
             return Outcome(reminder.id)  # gone, acknowledged or never posted: nothing to say
         if next_step.rung is None:
             return Outcome(reminder.id, next_at=next_step.next_at)
-        reply = self.render(Nudge(next_step.rung, handoff, waited_minutes(handoff, now)))
-        if next_step.rung is Rung.DM:
+        rung = in_thread(next_step.rung, handoff)
+        reply = self.render(Nudge(rung, handoff, waited_minutes(handoff, now)))
+        if rung is Rung.DM:
             role = self.who.role_members(handoff.receiver)
-            sent = self._dm(handoff, dm_receivers(handoff.receiver, handoff.author_id, role), reply)
+            users = dm_receivers(handoff.receiver, handoff.author_id, role)
+            sent = self._dm(reminder, handoff, users, reply)
         else:
-            sent = self._post(handoff, next_step.rung, reply)
+            sent = self._post(reminder, handoff, rung, reply)
         self.changes.remember_escalated(handoff, next_step.climbed)
         return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
 
-    def _dm(self, handoff: Handoff, users: Sequence[str], reply: Reply) -> int:
+    def _dm(
+        self, reminder: DueReminder, handoff: Handoff, users: Sequence[str], reply: Reply
+    ) -> int:
         sent = 0
         for user in users:
             try:
-                self.slack.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+                self.once.post(
+                    f"{reminder.key}:{user}",
+                    channel=user,
+                    text=reply.text,
+                    blocks=reply.blocks,
+                    look_since=reminder.maybe_sent_since,
+                )
                 sent += 1
             except SlackApiError as error:
                 code = str(error.response.get("error") or "")
@@ -121,11 +136,16 @@ class Escalation:
                 log.info("%s escalation DM skipped: %s", handoff.ref, code)
         return sent
 
-    def _post(self, handoff: Handoff, rung: Rung, reply: Reply) -> int:
+    def _post(self, reminder: DueReminder, handoff: Handoff, rung: Rung, reply: Reply) -> int:
         thread = handoff.message_ts if rung is Rung.THREAD else None
         try:
-            self.slack.chat_postMessage(
-                channel=handoff.channel_id, thread_ts=thread, text=reply.text, blocks=reply.blocks
+            self.once.post(
+                reminder.key,
+                channel=handoff.channel_id,
+                thread_ts=thread,
+                text=reply.text,
+                blocks=reply.blocks,
+                look_since=reminder.maybe_sent_since,
             )
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
@@ -153,13 +173,13 @@ class ActionDue:
 
     name = ACTION_DUE
 
-    def __init__(self, *, slack: WebClient, reader: HandoffReader, render: RenderItem) -> None:
-        self.slack, self.reader, self.render = slack, reader, render
+    def __init__(self, *, once: OnceSender, reader: HandoffReader, render: RenderItem) -> None:
+        self.once, self.reader, self.render = once, reader, render
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
-        found = _load(self.reader, due, _ref_of_item)
+        found = load(self.reader, due, _ref_of_item)
         return [
-            _guarded(self.name, r, partial(self._one, r, found.get((r.team_id, _ref_of_item(r)))))
+            guarded(self.name, r, partial(self._one, r, found.get((r.team_id, _ref_of_item(r)))))
             for r in due
         ]
 
@@ -169,7 +189,13 @@ class ActionDue:
             return Outcome(reminder.id)
         reply = self.render(handoff, item)
         try:
-            self.slack.chat_postMessage(channel=item.owner, text=reply.text, blocks=reply.blocks)
+            self.once.post(
+                reminder.key,
+                channel=item.owner,
+                text=reply.text,
+                blocks=reply.blocks,
+                look_since=reminder.maybe_sent_since,
+            )
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
             if code in UNREACHABLE:
@@ -183,7 +209,7 @@ def _ref_of_item(reminder: DueReminder) -> str:
     return item_of_subject(reminder.subject_ref)[0]  # "H-7/2" -> "H-7"
 
 
-def _load(
+def load(
     reader: HandoffReader, due: Sequence[DueReminder], ref_of: Callable[[DueReminder], str]
 ) -> dict[tuple[str, str], Handoff]:
     """Every handoff a batch of reminders is about, read once per workspace, not once each."""
@@ -194,15 +220,24 @@ def _load(
     }
 
 
-def _guarded(kind: str, reminder: DueReminder, fire: Callable[[], Outcome]) -> Outcome:
+def guarded(kind: str, reminder: DueReminder, fire: Callable[[], Outcome]) -> Outcome:
     """One reminder's outcome; a failure is retried later and never resends the others."""
     try:
         return fire()
     except SlackApiError as error:
-        status = getattr(error.response, "status_code", None)
-        code = "ratelimited" if status == 429 else error.response.get("error") or f"http_{status}"
+        code = slack_code(error)
         log.warning("%s reminder %d not sent: %s", kind, reminder.id, code)
         return Outcome(reminder.id, error=f"slack_{code}"[:64])
     except Exception as error:
         log.error("%s reminder %d failed: %s", kind, reminder.id, describe(error))
         return Outcome(reminder.id, error="kind_failed")
+
+
+def slack_code(error: SlackApiError) -> str:
+    """Slack's error code; `ratelimited` for a 429, `http_<status>` for a 5xx or no code."""
+    status = getattr(error.response, "status_code", None)
+    if status == 429:
+        return "ratelimited"
+    if isinstance(status, int) and status >= 500:
+        return f"http_{status}"
+    return str(error.response.get("error") or f"http_{status}")

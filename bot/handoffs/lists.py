@@ -40,6 +40,7 @@ __all__ = ["Handoff", "HandoffInput", "Item", "concerned", "item_subject"]
 
 log = logging.getLogger(__name__)
 
+DELIVER = "handoff-deliver"  # subject: the H-ref; its card (and, if that fails, DMs)
 ESCALATION = "handoff-escalation"
 ACTION_DUE = "handoff-action"
 MOST = 20  # what /handoff list reads of each list
@@ -69,6 +70,7 @@ def view_of(row: HandoffRow, policy: PatientDisplay, *, with_items: bool = True)
             Item(a.position, a.text, a.owner_id, a.due_at, a.done_by, a.done_at)
             for a in (row.actions if with_items else ())
         ),
+        written_at=row.created_at,
         message_ts=row.message_ts,
         posted_at=row.posted_at,
         acknowledged_by=row.acknowledged_by,

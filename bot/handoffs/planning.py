@@ -1,4 +1,4 @@
-"""The reminders a handoff plans when it is posted or edited: its escalation, its items."""
+"""The reminders a handoff plans when it is written or edited: its escalation, its items."""
 
 from __future__ import annotations
 
@@ -33,12 +33,11 @@ def as_typed(
     return position, text, owner, due.replace(second=0, microsecond=0) if due else None
 
 
-def retime_escalation(
-    session: Session, handoff: Handoff, ladder: Ladder, posted_at: datetime, now: datetime
-) -> None:
-    """A new severity climbs its own ladder from the post, past the rungs already sent."""
+def retime_escalation(session: Session, handoff: Handoff, ladder: Ladder, now: datetime) -> None:
+    """A new severity climbs its own ladder from when the handoff was written, past the rungs
+    already sent."""
     if handoff.escalated >= len(ladder):
         reminders.cancel(session, handoff.team_id, ESCALATION, handoff.ref, now=now)
         return
-    due = max(posted_at + ladder[handoff.escalated][1], now)
+    due = max(handoff.written_at + ladder[handoff.escalated][1], now)
     reminders.schedule(session, handoff.team_id, ESCALATION, handoff.ref, due, now=now)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bot.handoffs.delivery import Delivery
 from bot.handoffs.escalation import ActionDue, Escalation
-from handlers.handoffs import escalation, home
+from handlers.handoffs import delivery, escalation, home
 from handlers.handoffs.ack import ReadBacks
 from handlers.handoffs.commands import HandoffCommand
 from handlers.handoffs.posting import Posting
@@ -27,6 +28,7 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
         reader=built.reader,
         changes=built.changes,
         people=shared.people,
+        outbox=shared.outbox,
         first_time=shared.dedup.first_time,
     )
     posting.register(app)
@@ -39,8 +41,17 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
     ).register(app, shared.commands)
     ReadBacks(reader=built.reader, changes=built.changes, notice=notice).register(app)
     shared.reminder_kinds.add(
+        Delivery(
+            once=shared.once,
+            reader=built.reader,
+            changes=built.changes,
+            who=built.who,
+            notes=delivery.notes(built.reader),
+        )
+    )
+    shared.reminder_kinds.add(
         Escalation(
-            slack=shared.slack,
+            once=shared.once,
             reader=built.reader,
             changes=built.changes,
             who=built.who,
@@ -50,7 +61,7 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
     )
     shared.reminder_kinds.add(
         ActionDue(
-            slack=shared.slack,
+            once=shared.once,
             reader=built.reader,
             render=partial(escalation.item_due, shared.people),
         )

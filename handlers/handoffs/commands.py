@@ -74,7 +74,7 @@ class HandoffCommand:
             shown = cards.card(handoff, zone, buttons=False)
             return Reply(text=shown.text, blocks=shown.blocks)
         handoff = self.changes.create(actor, read_quick(ask.text, ask.channel_id))
-        return self.posting.publish(self.posting.slack, handoff)
+        return self.posting.publish(handoff)
 
     def _open_form(self, actor: Actor, ask: Ask) -> Reply | None:
         self.changes.may_write(actor)

@@ -1,21 +1,21 @@
 """Writing and posting a handoff: the form (from /handoff, a button, Edit or a message
-shortcut), its checks before the ack, and "Post it again" when Slack refused the post."""
+shortcut), its checks before the ack, the card sent the moment the handoff is stored, and
+"Post it again" when Slack refused the post."""
 
 from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot.handoffs.changes import FormProblems, HandoffChanges
-from bot.handoffs.lists import Handoff, HandoffInput, HandoffReader
+from bot.handoffs.lists import DELIVER, Handoff, HandoffInput, HandoffReader
 from bot.handoffs.rules.handoff import HandoffRefused, Template
 from bot.shared.commands import Reply
-from handlers.handoffs import cards, form, form_state
+from handlers.handoffs import cards, delivery, form, form_state
 from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.shared.directory import Directory
+    from bot.shared.sweeper import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,11 @@ class Posting:
         reader: HandoffReader,
         changes: HandoffChanges,
         people: Directory,
+        outbox: Outbox,
         first_time: Callable[[str, str], bool],
     ) -> None:
         self.slack, self.reader, self.changes, self.people = slack, reader, changes, people
-        self.first_time = first_time
+        self.outbox, self.first_time = outbox, first_time
 
     def register(self, app: App) -> None:
         app.action(form.TEMPLATE_ACTION)(self.on_template)
@@ -63,19 +65,18 @@ class Posting:
             return False
         return True
 
-    def publish(self, client: WebClient, handoff: Handoff) -> Reply:
-        """Post the card; if Slack refuses, the handoff is kept and the author can post again."""
-        shown = cards.card(handoff, self.reader.card_zone(handoff))
-        try:
-            result = client.chat_postMessage(
-                channel=handoff.channel_id, text=shown.text, blocks=shown.blocks
+    def publish(self, handoff: Handoff) -> Reply:
+        """Send the card its write committed for Slack, now; say what happened. A card Slack
+        does not take is retried by the sweep; its receiver already has it by DM."""
+        outcome = self.outbox.send_now(handoff.team_id, DELIVER, handoff.ref)
+        current = self.reader.find(handoff.team_id, handoff.ref) or handoff
+        if current.message_ts:
+            return Reply(text=f"Posted {handoff.ref} in <#{handoff.channel_id}>.")
+        if outcome is None or outcome.error is None:  # another sender has it in hand
+            return Reply(
+                text=f"I saved {handoff.ref}; it's being posted in <#{handoff.channel_id}>."
             )
-        except SlackApiError as error:
-            problem = error.response.get("error") or "an error"
-            log.warning("could not post %s: %s", handoff.ref, problem)
-            return _unposted(handoff, str(problem))
-        self.changes.record_posted(handoff, str(result["ts"]))
-        return Reply(text=f"Posted {handoff.ref} in <#{handoff.channel_id}>.")
+        return delivery.to_author(current, outcome.error)
 
     def on_open_form(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
@@ -152,7 +153,7 @@ class Posting:
         except HandoffRefused as refused:
             _tell(client, actor.user_id, given.channel_id, Reply(text=str(refused)))
             return
-        _tell(client, actor.user_id, handoff.channel_id, self.publish(client, handoff))
+        _tell(client, actor.user_id, handoff.channel_id, self.publish(handoff))
 
     def on_edit(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
@@ -175,14 +176,12 @@ class Posting:
             log.warning("could not open the edit form: %s", error.response.get("error"))
             respond(text=LATE, replace_original=False, response_type="ephemeral")
 
-    def on_repost(
-        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
-    ) -> None:
+    def on_repost(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
         actor = actor_of(body, context.team_id)
         try:
             ref = str(body["actions"][0]["value"]).partition(":")[0]
-            handoff = self.changes.repostable(actor, ref)
+            handoff = self.changes.repost(actor, ref)
         except HandoffRefused as refused:
             respond(text=str(refused), replace_original=True)
             return
@@ -192,32 +191,8 @@ class Posting:
                 replace_original=True,
             )
             return
-        reply = self.publish(client, handoff)
+        reply = self.publish(handoff)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
-
-
-def _unposted(handoff: Handoff, problem: str) -> Reply:
-    reasons = {
-        "not_in_channel": "I'm not in that channel: invite me with `/invite @carebot`.",
-        "channel_not_found": "I can't see that channel: invite me with `/invite @carebot`.",
-        "is_archived": "that channel is archived.",
-    }
-    reason = reasons.get(problem, f"Slack said {problem}.")
-    text = f"I saved {handoff.ref} but couldn't post it: {reason} Nothing is lost."
-    button = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": "Post it again"},
-        "action_id": cards.REPOST_ACTION,
-        # A fresh value per failure, so "Post it again" can be pressed again after this one.
-        "value": f"{handoff.ref}:{uuid.uuid4().hex[:8]}",
-    }
-    return Reply(
-        text=text,
-        blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-            {"type": "actions", "elements": [button]},
-        ],
-    )
 
 
 def _field_errors(found: FormProblems, given: HandoffInput) -> dict[str, str]:

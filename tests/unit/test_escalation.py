@@ -12,6 +12,7 @@ from bot.handoffs.rules.escalation import (
     dm_receivers,
     escalation_step,
     first_at,
+    in_thread,
     item_due,
     step,
     waited_minutes,
@@ -100,6 +101,7 @@ def handoff(
         author_id="U0AUTHOR",
         receiver=receiver,
         items=items,
+        written_at=POSTED,
         message_ts="1.1" if posted else None,
         posted_at=posted,
         acknowledged_by="U0NURSE01" if acknowledged else None,
@@ -114,10 +116,20 @@ def item(position: int, owner: str | None = "U0OWNER", done: bool = False) -> It
     return Item(position, "Recheck K+", owner, None, "U0OWNER" if done else None, done_at)
 
 
-def test_an_escalation_stops_for_a_handoff_gone_unposted_or_acknowledged() -> None:
+def test_an_escalation_stops_for_a_handoff_gone_or_acknowledged() -> None:
     assert escalation_step(None, UNSTABLE, minutes(30)) is None
-    assert escalation_step(handoff(posted=None), UNSTABLE, minutes(30)) is None
     assert escalation_step(handoff(acknowledged=True), UNSTABLE, minutes(30)) is None
+
+
+def test_a_card_slack_never_took_still_escalates_from_when_it_was_written() -> None:
+    unposted = handoff(posted=None)
+    due = escalation_step(unposted, UNSTABLE, minutes(25))
+    assert due == step(UNSTABLE, POSTED, 0, minutes(25))
+    assert due is not None and due.rung is Rung.THREAD
+    # No card, so no thread: the nudge goes to the receiver's DMs instead.
+    assert in_thread(Rung.THREAD, unposted) is Rung.DM
+    assert in_thread(Rung.THREAD, handoff()) is Rung.THREAD
+    assert in_thread(Rung.CHANNEL, unposted) is Rung.CHANNEL
 
 
 def test_an_escalation_climbs_from_the_rungs_already_sent() -> None:

@@ -1,8 +1,9 @@
 """The escalation ladder of an unacknowledged handoff: DM the receiver, nudge in the thread,
 then (for unstable patients) tell the whole channel; and the action items that come due.
 
-Delays count from the post. A bot that was down past several rungs sends only the highest
-one that is due, so a restart never bursts three messages at once.
+Delays count from when the handoff was written: a card Slack was slow to take (or never
+took) does not hold back the receiver's DM. A bot that was down past several rungs sends
+only the highest one that is due, so a restart never bursts three messages at once.
 """
 
 from __future__ import annotations
@@ -27,32 +28,36 @@ class Step:
     climbed: int  # rungs done after this step
 
 
-def step(ladder: Ladder, posted_at: datetime, climbed: int, now: datetime) -> Step:
+def step(ladder: Ladder, written_at: datetime, climbed: int, now: datetime) -> Step:
     """The highest rung due at `now` beyond the `climbed` ones already sent, and the next time."""
-    due = [i for i, (_, delay) in enumerate(ladder) if i >= climbed and posted_at + delay <= now]
+    due = [i for i, (_, delay) in enumerate(ladder) if i >= climbed and written_at + delay <= now]
     top = due[-1] if due else None
     done = top + 1 if top is not None else climbed
-    next_at = posted_at + ladder[done][1] if done < len(ladder) else None
+    next_at = written_at + ladder[done][1] if done < len(ladder) else None
     return Step(ladder[top][0] if top is not None else None, next_at, done)
 
 
-def first_at(ladder: Ladder, posted_at: datetime) -> datetime | None:
+def first_at(ladder: Ladder, written_at: datetime) -> datetime | None:
     """When the first rung is due; None for an empty ladder."""
-    return posted_at + ladder[0][1] if ladder else None
+    return written_at + ladder[0][1] if ladder else None
 
 
 def escalation_step(handoff: Handoff | None, ladder: Ladder, now: datetime) -> Step | None:
-    """This handoff's step on its ladder now; None when it waits for nobody (gone, not posted,
-    or acknowledged) and the reminder stops."""
-    if handoff is None or handoff.acknowledged_at is not None or handoff.posted_at is None:
+    """This handoff's step on its ladder now; None when it waits for nobody (gone or
+    acknowledged) and the reminder stops."""
+    if handoff is None or handoff.acknowledged_at is not None:
         return None
-    return step(ladder, handoff.posted_at, handoff.escalated, now)
+    return step(ladder, handoff.written_at, handoff.escalated, now)
+
+
+def in_thread(rung: Rung, handoff: Handoff) -> Rung:
+    """The rung as it can be sent: a thread nudge under a card Slack never took is a DM."""
+    return Rung.DM if rung is Rung.THREAD and not handoff.message_ts else rung
 
 
 def waited_minutes(handoff: Handoff, now: datetime) -> int:
-    """Whole minutes since the card was posted."""
-    posted = handoff.posted_at or now
-    return int((now - posted).total_seconds() // 60)
+    """Whole minutes since the handoff was written."""
+    return max(0, int((now - handoff.written_at).total_seconds() // 60))
 
 
 def dm_receivers(receiver: Receiver, author_id: str, role_members: Collection[str]) -> list[str]:

@@ -48,7 +48,8 @@ class Handoff:
     author_id: str
     receiver: Receiver
     items: tuple[Item, ...]
-    message_ts: str | None
+    written_at: datetime  # its escalation counts from here, posted or not
+    message_ts: str | None  # the channel card; None until Slack took it
     posted_at: datetime | None
     acknowledged_by: str | None
     acknowledged_at: datetime | None

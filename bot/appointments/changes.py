@@ -61,6 +61,8 @@ class Appointment:
     clinician: str | None
     location: str | None
     message: tuple[str, str] | None = None  # the confirmation post, to update in place
+    booked_by: str | None = None
+    channel: str | None = None  # where it was booked, and its card goes
 
 
 def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
@@ -76,6 +78,8 @@ def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
         clinician=row.clinician_id,
         location=row.location,
         message=message,
+        booked_by=row.booked_by,
+        channel=row.channel_id,
     )
 
 

@@ -30,9 +30,9 @@ from storage import reminders
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
     from sqlalchemy.orm import Session
 
+    from bot.shared.messages import OnceSender
     from storage.models import AppointmentRow
 
 log = logging.getLogger(__name__)
@@ -120,9 +120,9 @@ class AppointmentReminder(RecordsUseCase):
 
     name: str = ""
 
-    def __init__(self, records: Records, *, slack: WebClient, render: Render) -> None:
+    def __init__(self, records: Records, *, once: OnceSender, render: Render) -> None:
         super().__init__(records)
-        self.slack, self.render = slack, render
+        self.once, self.render = once, render
 
     def decide(
         self, visit: AppointmentRow, reminder: DueReminder, now: datetime, zone: ZoneInfo
@@ -165,7 +165,13 @@ class AppointmentReminder(RecordsUseCase):
         lead = rules.time_left(due.lead, row.start_at, now) if due.lead else None
         reply = self.render(_notice(self.name, row, due.to, lead, policy, reader))
         try:
-            self.slack.chat_postMessage(channel=due.to, text=reply.text, blocks=reply.blocks)
+            self.once.post(
+                reminder.key,
+                channel=due.to,
+                text=reply.text,
+                blocks=reply.blocks,
+                look_since=reminder.maybe_sent_since,
+            )
         except Exception as error:  # the row stays due and the sweep tries again
             failure = _failure(error)
             log.warning("%s reminder %d not sent: %s", self.name, reminder.id, failure)
@@ -200,11 +206,11 @@ class ClinicianReminder(AppointmentReminder):
         self,
         records: Records,
         *,
-        slack: WebClient,
+        once: OnceSender,
         render: Render,
         leads: Sequence[timedelta] = rules.LEADS,
     ) -> None:
-        super().__init__(records, slack=slack, render=render)
+        super().__init__(records, once=once, render=render)
         self.leads = tuple(leads)
 
     def decide(
@@ -245,15 +251,15 @@ class NoShowCheck(AppointmentReminder):
 def kinds(
     records: Records,
     *,
-    slack: WebClient,
+    once: OnceSender,
     render: Render,
     leads: Sequence[timedelta] = rules.LEADS,
 ) -> list[ReminderKind]:
     """The three reminder kinds, ready to be added to the sweep."""
     return [
-        ClinicianReminder(records, slack=slack, render=render, leads=leads),
-        ChecklistReminder(records, slack=slack, render=render),
-        NoShowCheck(records, slack=slack, render=render),
+        ClinicianReminder(records, once=once, render=render, leads=leads),
+        ChecklistReminder(records, once=once, render=render),
+        NoShowCheck(records, once=once, render=render),
     ]
 
 

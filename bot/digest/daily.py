@@ -33,8 +33,7 @@ from storage import digest
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
+    from bot.shared.messages import OnceSender
     from storage.handoffs.models import HandoffRow
 
 log = logging.getLogger(__name__)
@@ -51,10 +50,10 @@ class DailyDigest(RecordsUseCase, EachTeam):
     name = DIGEST
 
     def __init__(
-        self, records: Records, *, slack: WebClient, render: Callable[[TodaysDigest], Reply]
+        self, records: Records, *, once: OnceSender, render: Callable[[TodaysDigest], Reply]
     ) -> None:
         super().__init__(records)
-        self.slack, self.render = slack, render
+        self.once, self.render = once, render
 
     def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         channels = [r.subject_ref for r in due]
@@ -79,15 +78,23 @@ class DailyDigest(RecordsUseCase, EachTeam):
             handoffs = [
                 unacknowledged(row) for row in digest.handoffs_awaiting(session, team, channels)
             ]
-        return [self._carry_out(step) for step in plan(due, now, in_force, visits, items, handoffs)]
+        claimed = {r.id: r for r in due}
+        return [
+            self._carry_out(claimed[step.reminder_id], step)
+            for step in plan(due, now, in_force, visits, items, handoffs)
+        ]
 
-    def _carry_out(self, step: Step[Appointment, Item]) -> Outcome:
+    def _carry_out(self, reminder: DueReminder, step: Step[Appointment, Item]) -> Outcome:
         if step.post is None:
             return Outcome(step.reminder_id, next_at=step.next_at)
         reply = self.render(step.post)
         try:
-            self.slack.chat_postMessage(
-                channel=step.post.channel, text=reply.text, blocks=reply.blocks
+            self.once.post(
+                reminder.key,
+                channel=step.post.channel,
+                text=reply.text,
+                blocks=reply.blocks,
+                look_since=reminder.maybe_sent_since,
             )
         except Exception as error:
             failure = slack_error(error)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.preapprovals.handed import ASSIGNED, tell_new_owner
 from bot.preapprovals.items import Item, PreapprovalRefused, add_note_line, item_in
 from bot.preapprovals.lists import current_item, request_row
 from bot.preapprovals.opening import check_owner
@@ -237,6 +238,9 @@ class Changes(RecordsUseCase):
             plan(self.in_force, session, row, now, zone)
             if owner_before != row.owner_id:
                 plan_round(session, team_id, owner_before, now)
+                tell_new_owner(
+                    session, team_id, row.ref, row.owner_id, actor.user_id, ASSIGNED, now
+                )
             SqlAuditLog(session).record(team_id, actor.user_id, action_name, row.ref, at=now)
             channels = channels_of(self.in_force, session, team_id, [row.channel_id])
             item = item_in(row, policy, now, channels)

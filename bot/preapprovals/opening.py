@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.preapprovals.handed import OPENED, tell_new_owner
 from bot.preapprovals.items import (
     Item,
     NewRequest,
@@ -244,6 +245,7 @@ class Opening(RecordsUseCase):
                 notes=add_note_line(None, user_id, now, request.notes) if request.notes else None,
             )
             plan(self.in_force, session, row, now, owner_zone)
+            tell_new_owner(session, team_id, row.ref, owner, user_id, OPENED, now)
             self.join_digest(session, team_id, care_channel, now)
             SqlAuditLog(session).record(
                 team_id, user_id, "preapproval.create", row.ref, channel_id=actor.channel_id, at=now

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.shared.home import HomeTab
+    from bot.shared.messages import OnceSender
     from bot.shared.rules.channel_settings import ChannelSettings
     from storage.preapprovals.models import PreapprovalRow
 
@@ -117,13 +118,20 @@ class OwnerRound(RecordsUseCase, EachTeam):
     name = ROUND
 
     def __init__(
-        self, records: Records, *, slack: WebClient, home: HomeTab, render: Renderers
+        self,
+        records: Records,
+        *,
+        slack: WebClient,
+        once: OnceSender,
+        home: HomeTab,
+        render: Renderers,
     ) -> None:
         super().__init__(records)
-        self.slack, self.home, self.render = slack, home, render
+        self.slack, self.once, self.home, self.render = slack, once, home, render
 
     def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         owners = {r.subject_ref: OwnerDue(r.id, r.subject_ref, r.next_at) for r in due}
+        claims = {r.subject_ref: r for r in due}
         policy = self.in_force.patient_display(team)
         with self.db.session(read_only=True) as session:
             rows = {r.id: r for r in preapprovals.due_for_owners(session, team, owners, now)}
@@ -148,8 +156,12 @@ class OwnerRound(RecordsUseCase, EachTeam):
             views = tuple(item_in(rows[i.id], policy, now, channels) for i in dm.shown)
             reply = self.render.round(RoundDM(dm.owner, views, dm.more, dm.zone, dm.late))
             try:
-                posted = self.slack.chat_postMessage(
-                    channel=dm.owner, text=reply.text, blocks=reply.blocks
+                posted = self.once.post(
+                    f"{ROUND}:{dm.owner}:{dm.key}",  # one DM per owner per round
+                    channel=dm.owner,
+                    text=reply.text,
+                    blocks=reply.blocks,
+                    look_since=claims[dm.owner].maybe_sent_since,
                 )
             except Exception as error:  # the round stays due and is tried again
                 failure = slack_error(error)
@@ -159,7 +171,7 @@ class OwnerRound(RecordsUseCase, EachTeam):
                 else:
                     failed[dm.owner] = failure
                 continue
-            channel, ts = str(posted["channel"]), str(posted["ts"])
+            channel, ts = posted.channel, posted.ts
             sent.append((dm.owner, dm.key, channel, ts))
             shown.append((channel, ts, "round", [i.id for i in dm.shown]))
             nudges += rounds.nudges_after(dm, now)

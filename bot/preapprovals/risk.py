@@ -28,8 +28,7 @@ from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
+    from bot.shared.messages import OnceSender
     from bot.shared.rules.channel_settings import ChannelSettings
     from storage.preapprovals.models import PreapprovalRow
 
@@ -57,9 +56,9 @@ class RiskCheck(RecordsUseCase, EachTeam):
 
     name = RISK
 
-    def __init__(self, records: Records, *, slack: WebClient, render: Renderers) -> None:
+    def __init__(self, records: Records, *, once: OnceSender, render: Renderers) -> None:
         super().__init__(records)
-        self.slack, self.render = slack, render
+        self.once, self.render = once, render
 
     def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         with self.db.session(read_only=True) as session:
@@ -82,7 +81,7 @@ class RiskCheck(RecordsUseCase, EachTeam):
                 for i in post.ranked
             }
             try:
-                messages = self._post(post, views, where.timezone)
+                messages = self._post(post, views, where.timezone, _send_of(post, due))
             except Exception as error:
                 log.warning("at-risk post not sent: %s", slack_error(error))
                 failed.update(i.id for i in post.ranked)
@@ -97,15 +96,18 @@ class RiskCheck(RecordsUseCase, EachTeam):
         reminders = [(r.id, r.subject_ref) for r in due]
         return risk_posts.outcomes(reminders, watched, posted, failed, leads, now)
 
-    def _post(self, post: PlannedPost, views: dict[int, Item], zone: ZoneInfo) -> list[Message]:
+    def _post(
+        self, post: PlannedPost, views: dict[int, Item], zone: ZoneInfo, send: Send
+    ) -> list[Message]:
         """Post in the care team's channel; if the bot cannot, tell each owner in a DM instead."""
         everyone = tuple(views[i.id] for i in post.ranked)
         reply = self.render.risk(RiskPost(post.target, everyone, zone))
+        key, since = send
         try:
-            answer = self.slack.chat_postMessage(
-                channel=post.target, text=reply.text, blocks=reply.blocks
+            answer = self.once.post(
+                key, channel=post.target, text=reply.text, blocks=reply.blocks, look_since=since
             )
-            return [(str(answer["channel"]), str(answer["ts"]), "risk", list(views))]
+            return [(answer.channel, answer.ts, "risk", list(views))]
         except SlackApiError as error:
             if slack_error(error) not in CHANNEL_GONE:
                 raise
@@ -116,10 +118,28 @@ class RiskCheck(RecordsUseCase, EachTeam):
         for owner, theirs in risk_posts.per_owner(post):
             items = tuple(views[i.id] for i in theirs)
             reply = self.render.risk(RiskPost(owner, items, zone))
-            answer = self.slack.chat_postMessage(
-                channel=owner, text=reply.text, blocks=reply.blocks
+            sent = self.once.post(
+                f"{key}:{owner}",
+                channel=owner,
+                text=reply.text,
+                blocks=reply.blocks,
+                look_since=since,
             )
-            shown.append(
-                (str(answer["channel"]), str(answer["ts"]), "risk", [i.id for i in theirs])
-            )
+            shown.append((sent.channel, sent.ts, "risk", [i.id for i in theirs]))
         return shown
+
+
+Send = tuple[str, "datetime | None"]  # a post's send key, and since when it may be in Slack
+
+
+def _send_of(post: PlannedPost, due: list[DueReminder]) -> Send:
+    """One post stands for the reminders of the requests it shows: its key names them all and
+    the instant they came due, and it may be in Slack if any of their claims might have sent
+    it."""
+    refs = {i.ref for i in post.ranked}
+    mine = [r for r in due if r.subject_ref in refs]
+    key = (
+        f"{RISK}:{post.target}:{'+'.join(sorted(refs))}@{min(r.next_at for r in mine):%Y%m%dT%H%M}"
+    )
+    maybe = [r.maybe_sent_since for r in mine if r.maybe_sent_since is not None]
+    return key, min(maybe) if maybe else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bot.appointments import announce
 from bot.appointments import reminders as appointment_reminders
-from handlers.appointments import export, home, reminders
+from handlers.appointments import export, home, reminders, views
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
 from handlers.appointments.reminders import ReminderListeners
@@ -39,6 +40,7 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         people=shared.people,
         in_force=shared.in_force,
         slack=shared.slack,
+        outbox=shared.outbox,
         open_form=form.open_form,
         export=partial(export.export, services.export, shared.slack),
     ).register(app, shared.commands)
@@ -49,7 +51,14 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         home_notice=home_screen(shared).notice,
     ).register(app)
     for kind in appointment_reminders.kinds(
-        shared.records, slack=shared.slack, render=reminders.render, leads=leads
+        shared.records, once=shared.once, render=reminders.render, leads=leads
     ):
         shared.reminder_kinds.add(kind)
+    for announcement in announce.kinds(
+        shared.records,
+        once=shared.once,
+        render=views.card,
+        remember=services.changes.remember_message,
+    ):
+        shared.reminder_kinds.add(announcement)
     shared.home.add_section(home.home_section(services.lists))

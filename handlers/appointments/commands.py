@@ -8,8 +8,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
-
+from bot.appointments.announce import CARD, COPY
 from bot.appointments.booking import Booked, BookingRefused
 from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.commands import CommandRegistry
     from bot.shared.directory import Directory
+    from bot.shared.sweeper import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,13 @@ class AppointmentCommands:
         people: Directory,
         in_force: SettingsResolver,
         slack: WebClient,
+        outbox: Outbox,
         open_form: Callable[[Ask], Reply | None],
         export: Callable[[Ask], Reply],
     ) -> None:
         self.booking, self.confirming, self.appointments = booking, confirming, appointments
         self.lists = lists
-        self.people, self.in_force, self.slack = people, in_force, slack
+        self.people, self.in_force, self.slack, self.outbox = people, in_force, slack, outbox
         self.open_form, self.export = open_form, export
 
     def register(self, app: App, commands: CommandRegistry) -> None:
@@ -135,36 +136,20 @@ class AppointmentCommands:
             respond(text=reply.text, blocks=reply.blocks, replace_original=True)
             return
         note = views.booked_note(outcome, self.people.timezone(actor.team_id, actor.user_id))
-        if not self._announce(client, actor.team_id, outcome):
-            note.text += " I couldn't post it in this channel: invite me with `/invite @carebot`."
+        problem = self._announce(actor.team_id, outcome)
+        if problem is not None:
+            note.text += f" {problem}"
             note.blocks = None
         respond(text=note.text, blocks=note.blocks, replace_original=True)
 
-    def _announce(self, client: WebClient, team: str, booked: Booked) -> bool:
-        """Post the confirmation where it was booked and DM the clinician; False if that failed."""
-        p = booked.proposal
-        # Shown as the booking channel says, in its zone (the clinician's DM gets the same card).
-        in_force = self.in_force.for_channel(team, p.channel_id)
-        card = views.confirmation(booked, in_force.patient_display, in_force.timezone)
-        posted = True
-        try:
-            result = client.chat_postMessage(
-                channel=p.channel_id, text=card.text, blocks=card.blocks
-            )
-            self.appointments.remember_message(team, booked.ref, result["channel"], result["ts"])
-        except SlackApiError as error:
-            log.info(
-                "could not post %s's confirmation: %s", booked.ref, error.response.get("error")
-            )
-            posted = False
-        if p.clinician and p.clinician != p.booker:
-            try:
-                client.chat_postMessage(channel=p.clinician, text=card.text, blocks=card.blocks)
-            except SlackApiError as error:
-                log.info(
-                    "could not DM the clinician of %s: %s", booked.ref, error.response.get("error")
-                )
-        return posted
+    def _announce(self, team: str, booked: Booked) -> str | None:
+        """Send the card and the clinician's copy the booking committed for Slack, now; why the
+        card is not in the channel, or None when it is."""
+        card = self.outbox.send_now(team, CARD, booked.ref)
+        self.outbox.send_now(team, COPY, booked.ref)
+        if card is None or card.error is None:
+            return None
+        return views.card_not_posted(card.error)
 
     def on_discard(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()

@@ -127,6 +127,33 @@ def booked_note(booked: Booked, zone: Any) -> Reply:
     return Reply(text=text, blocks=[_section(text)])
 
 
+# Why the card is not in the channel, as the booker should read it: the booking stands.
+_CARD_NOT_POSTED = {
+    "ratelimited": "Slack asked me to slow down, so its card will appear in this channel shortly.",
+    "not_in_channel": (
+        "I couldn't post its card in this channel: I'm not in it. Invite me with "
+        "`/invite @carebot` to see future bookings here."
+    ),
+    "channel_not_found": (
+        "I couldn't post its card: I can't see this channel. Invite me with `/invite @carebot`."
+    ),
+    "is_archived": "This channel is archived, so its card was not posted here.",
+}
+
+
+def card_not_posted(code: str) -> str:
+    """Why a booking's card is not in its channel (yet): what Slack really said."""
+    if code in _CARD_NOT_POSTED:
+        return _CARD_NOT_POSTED[code]
+    if code.startswith("http_"):
+        status = code.removeprefix("http_")
+        return (
+            f"Slack had a problem on its side (HTTP {status}), so its card isn't in this "
+            "channel yet; I'll keep trying."
+        )
+    return f"Slack refused its card (`{escape(code)}`); I'll try again in a minute."
+
+
 def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Reply:
     """The short channel post: minimum patient detail, time shown in each reader's zone."""
     p = booked.proposal
@@ -145,7 +172,9 @@ def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Repl
 
 
 def card(visit: Appointment, zone: ZoneInfo, *, by: str | None = None) -> Reply:
-    """A visit's channel card, its time in each reader's zone; reused when its state changes."""
+    """A visit's channel card, its time in each reader's zone; reused when its state changes
+    (and still naming who booked it)."""
+    by = by or visit.booked_by
     when = date_token(visit.start, format_when(visit.start, zone))
     parts = [
         f"*{visit.ref}* {visit.patient}",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.preapprovals import links
 from bot.preapprovals.expiry import ApprovalExpiry
+from bot.preapprovals.handed import TellNewOwner
 from bot.preapprovals.reminders import OwnerRound, Renderers
 from bot.preapprovals.risk import RiskCheck
 from handlers.preapprovals import home, views
@@ -15,6 +16,7 @@ from handlers.preapprovals.cards import Cards
 from handlers.preapprovals.commands import PreapprovalCommand
 from handlers.preapprovals.decision import DecisionForm
 from handlers.preapprovals.form import NewForm
+from handlers.preapprovals.handed import handed_dm
 from handlers.shared import home_screen
 
 if TYPE_CHECKING:
@@ -35,20 +37,35 @@ def register(app: App, shared: Shared, services: PreapprovalServices) -> None:
         changes=changes,
         lists=lists,
         cards=cards,
+        outbox=shared.outbox,
     )
     shared.commands.add(command.command())
     notice = home_screen(shared).notice
-    Buttons(changes=changes, cards=cards, people=shared.people, notice=notice).register(app)
-    NewForm(opening=opening, people=shared.people, first_time=shared.dedup.first_time).register(app)
+    Buttons(
+        changes=changes, cards=cards, people=shared.people, notice=notice, outbox=shared.outbox
+    ).register(app)
+    NewForm(
+        opening=opening,
+        people=shared.people,
+        outbox=shared.outbox,
+        first_time=shared.dedup.first_time,
+    ).register(app)
     DecisionForm(
         changes=changes, cards=cards, people=shared.people, first_time=shared.dedup.first_time
     ).register(app)
     home.register(shared.home, lists)
     renderers = Renderers(round=views.round_dm, risk=views.risk_post)
     shared.reminder_kinds.add(
-        OwnerRound(shared.records, slack=shared.slack, home=shared.home, render=renderers)
+        OwnerRound(
+            shared.records,
+            slack=shared.slack,
+            once=shared.once,
+            home=shared.home,
+            render=renderers,
+        )
     )
-    shared.reminder_kinds.add(RiskCheck(shared.records, slack=shared.slack, render=renderers))
+    shared.reminder_kinds.add(TellNewOwner(shared.records, once=shared.once, render=handed_dm))
+    shared.reminder_kinds.add(RiskCheck(shared.records, once=shared.once, render=renderers))
     shared.reminder_kinds.add(
         ApprovalExpiry(
             shared.records, home=shared.home, changed=partial(cards.refresh, shared.slack)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.preapprovals.handed import HANDED
 from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Action
 from bot.shared.access import Actor
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from bot.preapprovals.changes import Changed, Changes
     from bot.shared.directory import Directory
+    from bot.shared.sweeper import Outbox
     from handlers.preapprovals.cards import Cards
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,10 @@ class Buttons:
     """The listeners of a request's buttons, bound to the services they call."""
 
     def __init__(
-        self, *, changes: Changes, cards: Cards, people: Directory, notice: Notice
+        self, *, changes: Changes, cards: Cards, people: Directory, notice: Notice, outbox: Outbox
     ) -> None:
         self.changes, self.cards, self.people, self.notice = changes, cards, people, notice
+        self.outbox = outbox
 
     def register(self, app: App) -> None:
         app.action("preauth_submitted")(self.on_submitted)
@@ -160,15 +163,7 @@ class Buttons:
         except PreapprovalRefused as refused:
             self._refused(client, respond, body, actor, ref, str(refused))
             return
-        ref, user = change.item.ref, actor.user_id
-        if change.item.owner != user:
-            try:
-                client.chat_postMessage(
-                    channel=change.item.owner,
-                    text=f"<@{user}> handed you *{ref}*. `/preauth show {ref}` shows it.",
-                )
-            except Exception as error:
-                log.info("could not DM a new owner: %s", type(error).__name__)
+        self.outbox.send_now(actor.team_id, HANDED, change.item.ref)
         self._done(client, respond, body, actor, change)
 
     def on_undo(

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.preapprovals.changes import Changed, Changes
+from bot.preapprovals.handed import HANDED
 from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.lists import LIST_USAGE, Lists
 from bot.preapprovals.opening import Opening
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.shared.directory import Directory
+    from bot.shared.sweeper import Outbox
     from handlers.preapprovals.cards import Cards
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,9 @@ class PreapprovalCommand:
         changes: Changes,
         lists: Lists,
         cards: Cards,
+        outbox: Outbox,
     ) -> None:
-        self.slack, self.people, self.cards = slack, people, cards
+        self.slack, self.people, self.cards, self.outbox = slack, people, cards, outbox
         self.opening, self.changes, self.lists = opening, changes, lists
 
     def command(self) -> Command:
@@ -100,13 +103,7 @@ class PreapprovalCommand:
             if verb == "assign":
                 users = extract_user_ids(more)
                 change = self.changes.assign(actor, ref, users[0] if users else None)
-                if change.item.owner != actor.user_id:
-                    item = change.item
-                    self._dm(
-                        item.owner,
-                        f"<@{actor.user_id}> handed you *{item.ref}*. "
-                        f"`/preauth show {item.ref}` shows it.",
-                    )
+                self.outbox.send_now(actor.team_id, HANDED, change.item.ref)
                 return self._after(actor, change)
             if verb == "snooze":
                 return self._after(actor, self.changes.snooze(actor, ref, plain_slack_text(more)))
@@ -121,21 +118,10 @@ class PreapprovalCommand:
 
     def _new(self, actor: Actor, text: str) -> Reply:
         item = self.opening.quick(actor, text)
-        if item.owner != actor.user_id:
-            self._dm(
-                item.owner,
-                f"<@{actor.user_id}> opened *{item.ref}* and made you its owner. "
-                f"`/preauth show {item.ref}` shows it; reminders come on business-day mornings.",
-            )
+        self.outbox.send_now(actor.team_id, HANDED, item.ref)  # the owner's DM, if not the actor
         return views.created(item, self.people.timezone(actor.team_id, actor.user_id))
 
     def _after(self, actor: Actor, change: Changed) -> Reply:
         """Redraw what showed the request, and tell the person what happened."""
         self.cards.refresh(self.slack, actor.team_id, change.item)
         return views.changed(change, self.people.timezone(actor.team_id, actor.user_id))
-
-    def _dm(self, user: str, text: str) -> None:
-        try:
-            self.slack.chat_postMessage(channel=user, text=text)
-        except Exception as error:  # a courtesy; the rounds will reach them anyway
-            log.info("could not DM a new owner: %s", type(error).__name__)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.preapprovals.handed import HANDED
 from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Urgency
 from bot.shared.access import Actor
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from bot.preapprovals.opening import Opening
     from bot.shared.directory import Directory
+    from bot.shared.sweeper import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +156,11 @@ class NewForm:
         *,
         opening: Opening,
         people: Directory,
+        outbox: Outbox,
         first_time: Callable[[str, str], bool],
     ) -> None:
         self.opening, self.people, self.first_time = opening, people, first_time
+        self.outbox = outbox
 
     def register(self, app: App) -> None:
         app.action(OPEN_ACTION)(on_open)
@@ -178,6 +182,7 @@ class NewForm:
         ack()
         try:
             item = self.opening.create(actor, request)
+            self.outbox.send_now(team, HANDED, item.ref)  # the owner's DM, if not the opener
             reply = views.created(item, self.people.timezone(team, user))
         except PreapprovalRefused as refused:
             reply = Reply(text=escape(str(refused)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from bot.sandbox.world import Sandbox
 from storage import audit, reminders
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals.models import PreapprovalRow
+from tests.e2e.conftest import START
 
 TEAM = "T0CAREBOT"
 # START (tests/e2e/conftest.py) is Mon 1 Mar 2027, 2:00 PM in New York, where dana works.
@@ -297,3 +298,28 @@ def test_my_day_lists_my_open_requests_and_a_click_there_acts_and_redraws(
     assert "owner @dana · _submitted_" in my_day()  # redrawn as it stands now
     slack.command("/preauth", "cancel PA-1")
     assert "PA-1" not in my_day().split("Your pending pre-approvals")[1]
+
+
+def test_a_new_owner_hears_once_even_when_slack_fails_and_not_after_it_moved_on(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", f"new {JANE}")
+    sandbox.standin.fail_next("chat.postMessage", status=500, times=3)  # outlasts the retries
+
+    slack.command("/preauth", "assign PA-1 @sam.nurse")
+
+    assert slack.dms("@sam.nurse") == []  # Slack did not take it: the change stands
+    assert stored(sandbox, "PA-1").owner_id == "U0NURSE01"
+    sandbox.move_clock(START + timedelta(minutes=1))  # the sweep sends it
+    [handed] = slack.dms("@sam.nurse")
+    assert handed.text == "@dana handed you *PA-1*. `/preauth show PA-1` shows it."
+    sandbox.move_clock(START + timedelta(minutes=10))
+    assert len(slack.dms("@sam.nurse")) == 1
+
+    # Handed on again before Slack took the first news: only the current owner hears.
+    sandbox.standin.fail_next("chat.postMessage", status=500, times=3)
+    slack.as_user("@sam.nurse").command("/preauth", "assign PA-1 @dr.patel")
+    slack.as_user("@dana").command("/preauth", "assign PA-1 @sam.nurse")
+    sandbox.move_clock(START + timedelta(minutes=20))
+    assert not [m for m in slack.dms("@dr.patel") if "PA-1" in m.text]
+    assert len(slack.dms("@sam.nurse")) == 2

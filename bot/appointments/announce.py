@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.appointments.changes import Appointment, appointment_of
 from bot.shared.commands import Reply
+from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.failures import describe
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team
@@ -38,16 +39,6 @@ PERSON_UNREACHABLE = frozenset(
 RenderCard = Callable[[Appointment, ZoneInfo], Reply]
 Shown = tuple[Appointment, ZoneInfo]  # a visit as its booking channel shows it, in its zone
 Remember = Callable[[str, str, str, str], None]  # (team, ref, channel, ts)
-
-
-def slack_code(error: SlackApiError) -> str:
-    """Slack's error code; `ratelimited` for a 429, `http_<status>` for a 5xx or no code."""
-    status = getattr(error.response, "status_code", None)
-    if status == 429:
-        return "ratelimited"
-    if isinstance(status, int) and status >= 500:
-        return f"http_{status}"
-    return str(error.response.get("error") or f"http_{status}")
 
 
 class Announce(RecordsUseCase):

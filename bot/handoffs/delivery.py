@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs.escalation import UNREACHABLE, guarded, load, slack_code
+from bot.handoffs.escalation import UNREACHABLE, guarded, load
 from bot.handoffs.lists import DELIVER, HandoffReader
 from bot.handoffs.rules.escalation import dm_receivers
 from bot.handoffs.rules.records import Handoff
 from bot.shared.commands import Reply
+from bot.shared.messages import slack_code
 from bot.shared.rules.reminders import DueReminder, Outcome
 
 if TYPE_CHECKING:

@@ -27,6 +27,7 @@ from bot.handoffs.rules.escalation import (
 )
 from bot.handoffs.rules.records import Handoff, Item, item_of_subject
 from bot.shared.commands import Reply
+from bot.shared.messages import slack_code
 from bot.shared.rules.failures import describe
 from bot.shared.rules.ladders import Ladder, Rung
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team
@@ -231,13 +232,3 @@ def guarded(kind: str, reminder: DueReminder, fire: Callable[[], Outcome]) -> Ou
     except Exception as error:
         log.error("%s reminder %d failed: %s", kind, reminder.id, describe(error))
         return Outcome(reminder.id, error="kind_failed")
-
-
-def slack_code(error: SlackApiError) -> str:
-    """Slack's error code; `ratelimited` for a 429, `http_<status>` for a 5xx or no code."""
-    status = getattr(error.response, "status_code", None)
-    if status == 429:
-        return "ratelimited"
-    if isinstance(status, int) and status >= 500:
-        return f"http_{status}"
-    return str(error.response.get("error") or f"http_{status}")

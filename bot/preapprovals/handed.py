@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.preapprovals.rules.preapproval import OPEN, Status
 from bot.shared.commands import Reply
+from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome
 from storage import reminders
@@ -89,8 +90,7 @@ class TellNewOwner(RecordsUseCase, EachTeam):
                 look_since=reminder.maybe_sent_since,
             )
         except SlackApiError as error:
-            status = getattr(error.response, "status_code", None)
-            code = "ratelimited" if status == 429 else str(error.response.get("error") or status)
+            code = slack_code(error)
             log.warning("%s %d not sent: %s", self.name, reminder.id, code)
             return Outcome(reminder.id, error=code[:64], give_up=code in UNREACHABLE)
         return Outcome(reminder.id, sent=1)

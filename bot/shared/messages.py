@@ -124,6 +124,16 @@ class OnceSender:
         )
 
 
+def slack_code(error: SlackApiError) -> str:
+    """Slack's error code; `ratelimited` for a 429, `http_<status>` for a 5xx or no code."""
+    status = getattr(error.response, "status_code", None)
+    if status == 429:
+        return "ratelimited"
+    if isinstance(status, int) and status >= 500:
+        return f"http_{status}"
+    return str(error.response.get("error") or f"http_{status}")
+
+
 def _key_of(message: Any) -> str | None:
     metadata = message.get("metadata") if isinstance(message, dict) else None
     if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.listener.custom_listener import CustomListener
+from slack_sdk.errors import SlackApiError
 
 from bot.shared.rules.failures import describe
 from bot.shared.rules.refusals import Refused
-from handlers.kit import refusals
+from handlers.kit import refusals, slack_trouble
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
@@ -92,7 +93,10 @@ def on_error(
     if isinstance(error, Refused):
         return _refuse(error, body, context, client, respond, response, ack)
     reference = "E-" + uuid.uuid4().hex[:8]
-    log.error(
+    # Slack stopping a request is said as Slack said it, and logged as Slack's, not ours.
+    said = slack_trouble.told(error) if isinstance(error, SlackApiError) else None
+    log.log(
+        logging.WARNING if said else logging.ERROR,
         "request failed ref=%s kind=%s team=%s user=%s error=%s",
         reference,
         body.get("type") or ("slash_command" if "command" in body else "unknown"),
@@ -108,10 +112,10 @@ def on_error(
     if body.get("type") == "view_submission" and not acked:
         # Push the apology over the form, so closing it gives the user back what they typed.
         return BoltResponse(
-            status=200, body={"response_action": "push", "view": _apology_view(reference)}
+            status=200, body={"response_action": "push", "view": _apology_view(reference, said)}
         )
     try:
-        _tell_user(body, context, client, respond, apology(reference))
+        _tell_user(body, context, client, respond, said or apology(reference))
     except Exception as failure:  # the apology is best effort; the log line above is the record
         log.warning("could not send the apology for ref=%s: %s", reference, type(failure).__name__)
     if not acked:  # answer Slack so it shows no generic failure on top of ours
@@ -142,12 +146,16 @@ def _refuse(
     return None if acked else BoltResponse(status=200, body="")
 
 
-def _apology_view(reference: str) -> dict[str, Any]:
+def _apology_view(reference: str, said: str | None = None) -> dict[str, Any]:
+    text = said or apology(reference)
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": "Something went wrong"},
+        "title": {
+            "type": "plain_text",
+            "text": "Slack had a problem" if said else "Something went wrong",
+        },
         "close": {"type": "plain_text", "text": "Back to the form"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": apology(reference)}}],
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
     }
 
 

@@ -199,3 +199,17 @@ def test_an_oversized_body_is_refused_before_it_is_read(sandbox: Sandbox) -> Non
     else:
         pytest.fail("a 2 MB body was accepted")
     assert get(sandbox.server.url + "/healthz")[0] == 200
+
+
+def test_slack_stopping_a_request_is_said_as_slack_said_it_not_as_our_failure(
+    sandbox: Sandbox, slack: SlackDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.standin.fail_next("chat.postMessage", status=429, retry_after=60)  # too long to wait
+
+    slack.in_dm().message("carebot help")
+
+    told = slack.last_reply().text
+    assert told.startswith("Slack is asking me to slow down right now (rate limited)")
+    assert "Sorry, something went wrong" not in told and "invite" not in told
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("request failed ref=E-" in r.getMessage() for r in caplog.records)

@@ -153,6 +153,7 @@ class Fault:
     status: int
     retry_after: int
     error: str | None
+    channel: str | None = None  # only calls naming this channel (or user, for a DM) fail
 
 
 def api_error(code: str, *messages: str) -> Result:

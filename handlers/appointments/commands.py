@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.appointments.booking import Booked, BookingRefused
+from bot.appointments.booking import AlreadyBooked, Booked, BookingRefused
 from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
 from bot.appointments.rules.appointment import Action
@@ -129,6 +129,11 @@ class AppointmentCommands:
             outcome = self.confirming.confirm(actor, _draft_of(body))
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
+            return
+        if isinstance(outcome, AlreadyBooked):  # confirmed before: a retry, or a double click
+            zone = self.people.timezone(actor.team_id, actor.user_id)
+            note = views.already_booked_note(outcome, zone)
+            respond(text=note.text, blocks=note.blocks, replace_original=True)
             return
         if not isinstance(outcome, Booked):
             reply = views.preview(outcome)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.appointments.booking import Booked, Preview
+from bot.appointments.booking import AlreadyBooked, Booked, Preview
 from bot.appointments.changes import Appointment, Changed
 from bot.appointments.lists import AppointmentList
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
@@ -124,6 +124,19 @@ def booked_note(booked: Booked, zone: Any) -> Reply:
         f":white_check_mark: Booked *{booked.ref}* for {escape(booked.patient_name)} "
         f"({booked.patient_ref}): {what(p.kind, p.label)}, {format_span(p.start, p.end, zone)}."
     )
+    return Reply(text=text, blocks=[_section(text)])
+
+
+def already_booked_note(already: AlreadyBooked, zone: Any) -> Reply:
+    """A second Confirm of one preview: what it booked the first time, never a second visit."""
+    a = already
+    text = (
+        f":white_check_mark: Already booked: *{a.ref}* for {escape(a.patient_name)} "
+        f"({a.patient_ref}): {what(a.kind, a.label)}, {format_span(a.start, a.end, zone)}."
+    )
+    if a.status is not Status.BOOKED:
+        text += f" It is {STATUS_WORDS[a.status]} now."
+    text += " Nothing was booked twice."
     return Reply(text=text, blocks=[_section(text)])
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from slack_sdk.errors import SlackApiError
+
 from bot.appointments.changes import Appointment, appointment_of
 from bot.digest.rules.contents import Digest, Unacknowledged
 from bot.digest.rules.day import span, today
@@ -92,11 +94,22 @@ class DailyDigest(RecordsUseCase, EachTeam):
         except Exception as error:
             failure = slack_error(error)
             log.warning("digest not posted: %s", failure)
-            if failure in CHANNEL_GONE:
+            if failure in CHANNEL_GONE and self._cannot_post_in(step.post.channel):
                 # Not in the channel any more: no digest there until it is used again.
                 return Outcome(step.reminder_id)
             return Outcome(step.reminder_id, error=f"slack_{failure}"[:64])
         return Outcome(step.reminder_id, sent=1, next_at=step.next_at)
+
+    def _cannot_post_in(self, channel: str) -> bool:
+        """Whether Slack confirms the channel is gone for the bot (deleted, archived, or the
+        bot removed); one refused post is not enough, and a failed check means try again."""
+        try:
+            found = self.slack.conversations_info(channel=channel)["channel"]
+        except SlackApiError as error:
+            return bool(error.response.get("error") == "channel_not_found")
+        except Exception:  # a dropped connection says nothing about the channel
+            return False
+        return bool(found.get("is_archived")) or found.get("is_member") is False
 
 
 def rounds_in(in_force: ChannelSettings) -> Rounds:

@@ -8,6 +8,7 @@ deferred to the next try and counted; a person Slack reports deleted is handed o
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -234,3 +235,23 @@ def test_a_visit_reminder_for_a_clinician_who_left_is_skipped_not_retried(
     with sandbox.db.session(read_only=True) as session:
         clinician = reminders.get(session, TEAM, "appt-clinician", "A-1")
         assert clinician is not None and clinician.next_at == TUESDAY_3PM - 60 * MINUTE
+
+
+# -- the daily digest -------------------------------------------------------------------------
+
+
+def test_a_digest_refused_once_in_a_channel_the_bot_is_still_in_is_posted_next_try(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
+    slack.click("Confirm")
+    digest_at = datetime(2027, 3, 2, 12, 30, tzinfo=UTC)  # 7:30 AM in New York
+    sandbox.standin.fail_next("chat.postMessage", error="channel_not_found", channel="C0CARDIO1")
+
+    assert "digest: 0 sent for 1 reminder(s), 1 failed (will retry)" in sandbox.move_clock(
+        digest_at
+    )
+    sandbox.move_clock(digest_at + MINUTE)
+
+    [digest] = [m for m in slack.messages("#cardiology-team") if "Today" in m.text]
+    assert "A-1 · J.D. (P-1) · MRI" in digest.text

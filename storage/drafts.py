@@ -1,4 +1,8 @@
-"""Drafts: input shown back for confirmation (a booking preview), kept until used or stale."""
+"""Drafts: input shown back for confirmation (a booking preview), kept until used or stale.
+
+A used draft is kept, its typed input dropped, as the record of what it made (`MADE`):
+a second Confirm, after a crash or from a double click, is answered with that booking.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +48,22 @@ def get(session: Session, team_id: str, draft_id: str) -> DraftRow | None:
     return session.execute(
         select(DraftRow).where(DraftRow.id == draft_id, DraftRow.team_id == team_id)
     ).scalar_one_or_none()
+
+
+MADE = "made"  # a used draft's payload: the ref of the record it made, and nothing else
+
+
+def mark_used(session: Session, team_id: str, draft_id: str, made: str) -> None:
+    """Keep the draft as the record of what it made (a ref); what was typed is dropped."""
+    row = get(session, team_id, draft_id)
+    if row is not None:
+        row.payload = {MADE: made}
+
+
+def made_from(row: DraftRow) -> str | None:
+    """The ref of what a used draft made; None while it is unused."""
+    made = row.payload.get(MADE)
+    return made if isinstance(made, str) else None
 
 
 def discard(session: Session, team_id: str, draft_id: str) -> bool:

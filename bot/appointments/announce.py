@@ -16,10 +16,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.appointments.changes import Appointment, appointment_of
 from bot.shared.commands import Reply
+from bot.shared.departures import REFUSALS
 from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.failures import describe
-from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.rules.reminders import DueReminder, Outcome, by_team, unconfirmed
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ CARD = "appt-card"  # subject: the A-ref; its card in the booking channel
 COPY = "appt-copy"  # subject: the A-ref; the same card to its clinician
 # Only a person can fix these (invite the bot, unarchive); the booking stands without a card.
 CHANNEL_REFUSES = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-# The clinician cannot get DMs; their 24 h and 1 h reminders will say the same, or not.
-PERSON_UNREACHABLE = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "channel_not_found"}
-)
 
 RenderCard = Callable[[Appointment, ZoneInfo], Reply]
 Shown = tuple[Appointment, ZoneInfo]  # a visit as its booking channel shows it, in its zone
@@ -65,7 +62,7 @@ class Announce(RecordsUseCase):
             except SlackApiError as error:
                 code = slack_code(error)
                 log.warning("%s %d not sent: %s", self.name, reminder.id, code)
-                outcome = Outcome(reminder.id, error=code[:64], give_up=self._gives_up(code))
+                outcome = self._not_sent(reminder, code, now)
             except Exception as error:  # one broken row must not resend the batch's others
                 log.error("%s %d failed: %s", self.name, reminder.id, describe(error))
                 outcome = Outcome(reminder.id, error="kind_failed")
@@ -96,8 +93,24 @@ class Announce(RecordsUseCase):
             self.remember(reminder.team_id, visit.ref, sent.channel, sent.ts)
         return Outcome(reminder.id, sent=1)
 
-    def _gives_up(self, code: str) -> bool:
-        return code in (CHANNEL_REFUSES if self.name == CARD else PERSON_UNREACHABLE)
+    def _not_sent(self, reminder: DueReminder, code: str, now: datetime) -> Outcome:
+        """Only a person can fix a channel that refuses the card: no retry. A refused DM is
+        given up only once Slack confirms the clinician left; otherwise it is tried again."""
+        if self.name == CARD:
+            return Outcome(reminder.id, error=code[:64], give_up=code in CHANNEL_REFUSES)
+        if code in REFUSALS:
+            clinician = self._clinician(reminder)
+            if clinician and self.people.departures.has_left(
+                reminder.team_id, clinician, code, now
+            ):
+                return Outcome(reminder.id, error=code[:64], give_up=True)
+            return Outcome(reminder.id, error=unconfirmed(code))
+        return Outcome(reminder.id, error=code[:64])
+
+    def _clinician(self, reminder: DueReminder) -> str | None:
+        with self.db.session(read_only=True) as session:
+            row = appointments.get_by_ref(session, reminder.team_id, reminder.subject_ref)
+            return row.clinician_id if row is not None else None
 
     def _visits(
         self, due: Sequence[DueReminder]

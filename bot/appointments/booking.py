@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.appointments import clashes
-from bot.appointments.proposal import Booked, BookingRefused, Clash, Preview, Proposal
+from bot.appointments.proposal import (
+    AlreadyBooked,
+    Booked,
+    BookingRefused,
+    Clash,
+    Preview,
+    Proposal,
+)
 from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
 from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
@@ -30,7 +37,7 @@ if TYPE_CHECKING:
     from bot.shared.access import Actor
     from bot.shared.directory import Directory
 
-__all__ = ["Booked", "Booking", "BookingRefused", "Clash", "Preview", "Proposal"]
+__all__ = ["AlreadyBooked", "Booked", "Booking", "BookingRefused", "Clash", "Preview", "Proposal"]
 
 PURPOSE = "appt.book"
 EXISTING = "book for an existing patient"
@@ -162,12 +169,24 @@ class Booking(RecordsUseCase):
             found = row is not None and row.purpose == PURPOSE
             someone_elses = found and row is not None and row.user_id != actor.user_id
             payload = dict(row.payload) if found and row is not None else None
+            made = drafts.made_from(row) if found and row is not None else None
         if someone_elses:
             raise self.access.refused(actor, BookingRefused(EXPIRED))
+        if made is not None:
+            raise BookingRefused(already_used(made))
         if payload is None:
             raise BookingRefused(EXPIRED)
         payload.pop(REPLY_URL, None)
         return Proposal.from_payload(payload)
+
+    def booked_from(self, actor: Actor, draft_id: str) -> str | None:
+        """The visit the clicker's own preview already booked; None if it booked none (or the
+        preview is someone else's, whom the usual refusal answers)."""
+        with self.db.session(read_only=True) as session:
+            row = drafts.get(session, actor.team_id, draft_id)
+            if row is None or row.purpose != PURPOSE or row.user_id != actor.user_id:
+                return None
+            return drafts.made_from(row)
 
     def keep_reply_url(self, actor: Actor, draft_id: str, url: str | None) -> None:
         """Keep, on the server, the response_url Slack gave with the click on Edit, so the
@@ -209,8 +228,19 @@ class Booking(RecordsUseCase):
             someone_elses = row is not None and row.user_id != actor.user_id
         if someone_elses:  # a draft is its booker's alone
             raise self.access.refused(actor, BookingRefused(EXPIRED))
+        made = self.booked_from(actor, draft_id)
+        if made is not None:  # "Not booked." would be untrue: say what the preview did
+            raise BookingRefused(already_used(made))
         with self.db.session() as session:
             drafts.discard(session, actor.team_id, draft_id)
+
+
+def already_used(ref: str) -> str:
+    """What a used preview's other buttons say: it booked `ref`, and how to change that."""
+    return (
+        f"That preview already booked {ref}; nothing more was done. To change it: "
+        f"/appt move {ref} tomorrow 4pm, or /appt cancel {ref}"
+    )
 
 
 def _is_duration(field: str) -> bool:

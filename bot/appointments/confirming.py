@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from bot.appointments import clashes
 from bot.appointments import reminders as appointment_reminders
 from bot.appointments.announce import CARD, COPY
-from bot.appointments.booking import Booked, Booking, BookingRefused, Preview
+from bot.appointments.booking import AlreadyBooked, Booked, Booking, BookingRefused, Preview
+from bot.appointments.rules.appointment import Status
 from bot.shared.records import Records, RecordsUseCase
 from storage import SqlAuditLog, drafts, patients, reminders
 from storage.appointments import queries as appointments
@@ -41,9 +42,13 @@ class Confirming(RecordsUseCase):
         super().__init__(records)
         self.booking, self.home, self.plan_digest, self.leads = booking, home, plan_digest, leads
 
-    def confirm(self, actor: Actor, draft_id: str) -> Booked | Preview:
-        """Book a previewed proposal; one gone stale or clashing now is previewed again."""
+    def confirm(self, actor: Actor, draft_id: str) -> Booked | AlreadyBooked | Preview:
+        """Book a previewed proposal; one gone stale or clashing now is previewed again, and
+        one its booker confirmed before answers with the visit it booked."""
         team_id, user_id = actor.team_id, actor.user_id
+        booked_before = self.booking.booked_from(actor, draft_id)
+        if booked_before is not None:
+            return self._already(team_id, booked_before)
         now = self.clock.now()
         zone = self.people.timezone(team_id, user_id)
         proposal = self.booking.draft(actor, draft_id)  # its booker's, and access checked
@@ -75,12 +80,18 @@ class Confirming(RecordsUseCase):
                 clinician_id=proposal.clinician,
                 location_key=appointments.location_key(proposal.location),
             )
+            # A second Confirm that waited on the locks above sees the first one's booking here.
+            draft = drafts.get(session, team_id, draft_id)
+            booked_before = drafts.made_from(draft) if draft is not None else None
             in_force = self.in_force.in_session(session, team_id, [proposal.channel_id])
             in_force_here = in_force[proposal.channel_id]
             found, _ = clashes.check(session, proposal, patient.id, in_force_here.clinic_hours, now)
-            if found:
-                session.rollback()  # nothing booked, and no new patient left behind
+            if booked_before is not None:
+                session.rollback()
                 booked: Booked | None = None
+            elif found:
+                session.rollback()  # nothing booked, and no new patient left behind
+                booked = None
             else:
                 row = appointments.add(
                     session,
@@ -110,10 +121,29 @@ class Confirming(RecordsUseCase):
                 SqlAuditLog(session).record(
                     team_id, user_id, "appointment.book", row.ref, proposal.channel_id, at=now
                 )
-                drafts.discard(session, team_id, draft_id)
+                drafts.mark_used(session, team_id, draft_id, row.ref)
                 booked = Booked(row.ref, proposal, patient.ref, patient.display_name)
+        if booked_before is not None:
+            return self._already(team_id, booked_before)
         if booked is None:
             self.booking.discard(actor, draft_id)
             return self.booking.preview_of(actor, proposal, zone, rechecked=True)
         self.home.changed(team_id, (user_id, proposal.clinician))
         return booked
+
+    def _already(self, team_id: str, ref: str) -> AlreadyBooked:
+        """The visit a preview booked, as it stands now, for the booker who made it."""
+        with self.db.session(read_only=True) as session:
+            row = appointments.get_by_ref(session, team_id, ref)
+            if row is None:  # erased since (retention): say so rather than book again
+                raise BookingRefused(f"That preview already booked {ref}; nothing more was done.")
+            return AlreadyBooked(
+                ref=row.ref,
+                patient_ref=row.patient.ref,
+                patient_name=row.patient.display_name,
+                kind=row.kind,
+                label=row.label,
+                start=row.start_at,
+                end=row.end_at,
+                status=Status(row.status),
+            )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.appointments.rules.appointment import Status
 from bot.shared.rules.clinic_hours import Span
 from bot.shared.rules.durations import format_duration
 from bot.shared.rules.patients import PatientSpec
@@ -91,3 +92,18 @@ class Booked:
     proposal: Proposal
     patient_ref: str
     patient_name: str
+
+
+@dataclass(frozen=True)
+class AlreadyBooked:
+    """A preview confirmed before (a double click, a retry after a crash): what it booked,
+    as the visit stands now, for its booker only."""
+
+    ref: str
+    patient_ref: str
+    patient_name: str
+    kind: str
+    label: str
+    start: datetime
+    end: datetime
+    status: Status  # the visit's state now: moved, cancelled or done since, it says so

@@ -21,11 +21,12 @@ from bot.appointments.rules import reminders as rules
 from bot.appointments.rules.appointment import PROCEDURAL, Status
 from bot.appointments.rules.reminders import Due
 from bot.shared.commands import Reply
+from bot.shared.departures import REFUSALS
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.display import PatientDisplay, initials, patient_label
 from bot.shared.rules.failures import describe
 from bot.shared.rules.mrkdwn import escape
-from bot.shared.rules.reminders import DueReminder, Outcome, ReminderKind, by_team
+from bot.shared.rules.reminders import DueReminder, Outcome, ReminderKind, by_team, unconfirmed
 from storage import reminders
 from storage.appointments import queries as appointments
 
@@ -40,15 +41,6 @@ log = logging.getLogger(__name__)
 CLINICIAN = "appt-clinician"
 CHECKLIST = "appt-checklist"
 NOSHOW = "appt-noshow"
-# Slack answers that no retry will change: this DM is skipped, the visit's next one still comes.
-UNREACHABLE = frozenset(
-    {
-        "slack_account_inactive",
-        "slack_user_not_found",
-        "slack_channel_not_found",
-        "slack_cannot_dm_bot",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -175,8 +167,11 @@ class AppointmentReminder(RecordsUseCase):
         except Exception as error:  # the row stays due and the sweep tries again
             failure = _failure(error)
             log.warning("%s reminder %d not sent: %s", self.name, reminder.id, failure)
-            if failure in UNREACHABLE:
-                return Outcome(reminder.id, next_at=due.next_at)
+            refusal = failure.removeprefix("slack_")
+            if self.people.departures.has_left(team, due.to, refusal, now):
+                return Outcome(reminder.id, next_at=due.next_at)  # skipped; the next one may go
+            if refusal in REFUSALS:  # refused, yet the person is still here: try again
+                return Outcome(reminder.id, error=unconfirmed(refusal))
             return Outcome(reminder.id, error=failure)
         return Outcome(reminder.id, sent=1, next_at=due.next_at)
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from slack_sdk.errors import SlackApiError
+
 from bot.appointments.changes import Appointment, appointment_of
 from bot.digest.rules.contents import Digest, Unacknowledged
 from bot.digest.rules.day import span, today
@@ -33,6 +35,8 @@ from storage import digest
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from bot.shared.messages import OnceSender
     from storage.handoffs.models import HandoffRow
 
@@ -50,10 +54,15 @@ class DailyDigest(RecordsUseCase, EachTeam):
     name = DIGEST
 
     def __init__(
-        self, records: Records, *, once: OnceSender, render: Callable[[TodaysDigest], Reply]
+        self,
+        records: Records,
+        *,
+        slack: WebClient,
+        once: OnceSender,
+        render: Callable[[TodaysDigest], Reply],
     ) -> None:
         super().__init__(records)
-        self.once, self.render = once, render
+        self.slack, self.once, self.render = slack, once, render
 
     def fire_team(self, team: str, due: list[DueReminder], now: datetime) -> list[Outcome]:
         channels = [r.subject_ref for r in due]
@@ -99,11 +108,22 @@ class DailyDigest(RecordsUseCase, EachTeam):
         except Exception as error:
             failure = slack_error(error)
             log.warning("digest not posted: %s", failure)
-            if failure in CHANNEL_GONE:
+            if failure in CHANNEL_GONE and self._cannot_post_in(step.post.channel):
                 # Not in the channel any more: no digest there until it is used again.
                 return Outcome(step.reminder_id)
             return Outcome(step.reminder_id, error=f"slack_{failure}"[:64])
         return Outcome(step.reminder_id, sent=1, next_at=step.next_at)
+
+    def _cannot_post_in(self, channel: str) -> bool:
+        """Whether Slack confirms the channel is gone for the bot (deleted, archived, or the
+        bot removed); one refused post is not enough, and a failed check means try again."""
+        try:
+            found = self.slack.conversations_info(channel=channel)["channel"]
+        except SlackApiError as error:
+            return bool(error.response.get("error") == "channel_not_found")
+        except Exception:  # a dropped connection says nothing about the channel
+            return False
+        return bool(found.get("is_archived")) or found.get("is_member") is False
 
 
 def rounds_in(in_force: ChannelSettings) -> Rounds:

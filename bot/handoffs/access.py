@@ -111,8 +111,11 @@ class HandoffAccess:
             return True
         return bool(handoff.receiver.group_id) and user_id in self.role_members(handoff.receiver)
 
-    def role_members(self, receiver: Receiver) -> frozenset[str]:
-        return group_members(self.slack, receiver.group_id) if receiver.group_id else frozenset()
+    def role_members(self, receiver: Receiver, *, strict: bool = False) -> frozenset[str]:
+        """The role's members; `strict` raises when Slack cannot say rather than answer none."""
+        if not receiver.group_id:
+            return frozenset()
+        return group_members(self.slack, receiver.group_id, strict=strict)
 
     def channel_members(self, channel_id: str) -> frozenset[str]:
         """Who is in a channel now; empty when Slack can't say (so nobody extra reads it)."""

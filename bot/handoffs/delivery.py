@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.handoffs.escalation import UNREACHABLE, guarded, load
+from bot.handoffs.escalation import guarded, load
 from bot.handoffs.lists import DELIVER, HandoffReader
 from bot.handoffs.rules.escalation import dm_receivers
 from bot.handoffs.rules.records import Handoff
 from bot.shared.commands import Reply
+from bot.shared.departures import REFUSALS
 from bot.shared.messages import slack_code
 from bot.shared.rules.reminders import DueReminder, Outcome
 
@@ -118,5 +119,5 @@ class Delivery:
             )
         except SlackApiError as error:  # the card's own retry must not wait on a DM
             code = slack_code(error)
-            level = logging.INFO if code in UNREACHABLE else logging.WARNING
+            level = logging.INFO if code in REFUSALS else logging.WARNING
             log.log(level, "a handoff delivery DM was not sent: %s", code)

@@ -27,25 +27,23 @@ from bot.handoffs.rules.escalation import (
 )
 from bot.handoffs.rules.records import Handoff, Item, item_of_subject
 from bot.shared.commands import Reply
+from bot.shared.departures import REFUSALS, RefusalUnconfirmed
 from bot.shared.messages import slack_code
 from bot.shared.rules.failures import describe
 from bot.shared.rules.ladders import Ladder, Rung
-from bot.shared.rules.reminders import DueReminder, Outcome, by_team
+from bot.shared.rules.reminders import DueReminder, Outcome, by_team, retry_at, unconfirmed
 from bot.shared.rules.severity import Severity
 
 if TYPE_CHECKING:
     from bot.handoffs.access import HandoffAccess
     from bot.handoffs.changes import HandoffChanges
     from bot.shared.channel_settings import SettingsResolver
+    from bot.shared.departures import Departures
     from bot.shared.messages import OnceSender
 
 log = logging.getLogger(__name__)
 
-# Slack answers that no retry will change: that DM is skipped, the ladder goes on.
-UNREACHABLE = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "channel_not_found"}
-)
-# The same for the channel: the bot was removed, or the channel archived or deleted.
+# Slack answers that no retry will change for the channel: the bot removed, or it is archived.
 CHANNEL_GONE = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "thread_not_found", "message_not_found"}
 )
@@ -80,9 +78,10 @@ class Escalation:
         who: HandoffAccess,
         in_force: SettingsResolver,
         render: RenderNudge,
+        departures: Departures,
     ) -> None:
         self.once, self.reader, self.changes, self.who = once, reader, changes, who
-        self.in_force, self.render = in_force, render
+        self.in_force, self.render, self.departures = in_force, render, departures
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
         found = load(self.reader, due, lambda r: r.subject_ref)
@@ -102,24 +101,41 @@ class Escalation:
         ladder = ladders[(handoff.team_id, handoff.channel_id)][handoff.severity] if handoff else ()
         next_step = escalation_step(handoff, ladder, now)
         if handoff is None or next_step is None:
-            return Outcome(reminder.id)  # gone, acknowledged or never posted: nothing to say
+            return Outcome(reminder.id)  # gone or acknowledged: nothing to say
         if next_step.rung is None:
             return Outcome(reminder.id, next_at=next_step.next_at)
         rung = in_thread(next_step.rung, handoff)
         reply = self.render(Nudge(rung, handoff, waited_minutes(handoff, now)))
-        if rung is Rung.DM:
-            role = self.who.role_members(handoff.receiver)
-            users = dm_receivers(handoff.receiver, handoff.author_id, role)
-            sent = self._dm(reminder, handoff, users, reply)
-        else:
-            sent = self._post(reminder, handoff, rung, reply)
+        try:
+            if rung is Rung.DM:
+                # A role Slack could not read now is not an empty role: that raises, and waits.
+                role = self.who.role_members(handoff.receiver, strict=True)
+                users = dm_receivers(handoff.receiver, handoff.author_id, role)
+                sent = self._dm(reminder, handoff, users, reply, now)
+            else:
+                sent = self._post(reminder, handoff, rung, reply)
+        except (SlackApiError, RefusalUnconfirmed) as error:
+            # Tried again soon, and never later than the next rung, which still climbs.
+            again = retry_at(now, reminder.attempts)
+            if next_step.next_at is not None:
+                again = min(again, next_step.next_at)
+            log.warning("%s escalation not sent: %s", handoff.ref, _code(error))
+            return Outcome(reminder.id, error=_code(error), next_at=again)
         self.changes.remember_escalated(handoff, next_step.climbed)
         return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
 
     def _dm(
-        self, reminder: DueReminder, handoff: Handoff, users: Sequence[str], reply: Reply
+        self,
+        reminder: DueReminder,
+        handoff: Handoff,
+        users: Sequence[str],
+        reply: Reply,
+        now: datetime,
     ) -> int:
+        """DM each receiver; someone who left is skipped, a refusal of someone still here waits
+        for the next try unless the rung reached somebody else of the role."""
         sent = 0
+        refused = ""
         for user in users:
             try:
                 self.once.post(
@@ -132,9 +148,16 @@ class Escalation:
                 sent += 1
             except SlackApiError as error:
                 code = str(error.response.get("error") or "")
-                if code not in UNREACHABLE:
+                if code not in REFUSALS:
                     raise
-                log.info("%s escalation DM skipped: %s", handoff.ref, code)
+                if self.departures.has_left(handoff.team_id, user, code, now):
+                    log.info("%s escalation DM skipped: %s, and the person left", handoff.ref, code)
+                else:
+                    refused = code
+        if refused and not sent:
+            raise RefusalUnconfirmed(refused)
+        if refused:
+            log.warning("%s escalation DM refused (%s) for a role member", handoff.ref, refused)
         return sent
 
     def _post(self, reminder: DueReminder, handoff: Handoff, rung: Rung, reply: Reply) -> int:
@@ -174,17 +197,22 @@ class ActionDue:
 
     name = ACTION_DUE
 
-    def __init__(self, *, once: OnceSender, reader: HandoffReader, render: RenderItem) -> None:
+    def __init__(
+        self, *, once: OnceSender, reader: HandoffReader, render: RenderItem, departures: Departures
+    ) -> None:
         self.once, self.reader, self.render = once, reader, render
+        self.departures = departures
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
         found = load(self.reader, due, _ref_of_item)
         return [
-            guarded(self.name, r, partial(self._one, r, found.get((r.team_id, _ref_of_item(r)))))
+            guarded(
+                self.name, r, partial(self._one, r, found.get((r.team_id, _ref_of_item(r))), now)
+            )
             for r in due
         ]
 
-    def _one(self, reminder: DueReminder, handoff: Handoff | None) -> Outcome:
+    def _one(self, reminder: DueReminder, handoff: Handoff | None, now: datetime) -> Outcome:
         item = item_due(handoff, item_of_subject(reminder.subject_ref)[1])
         if handoff is None or item is None or not item.owner:
             return Outcome(reminder.id)
@@ -199,10 +227,12 @@ class ActionDue:
             )
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
-            if code in UNREACHABLE:
-                log.info("%s action reminder skipped: %s", handoff.ref, code)
+            if code not in REFUSALS:
+                raise
+            if self.departures.has_left(handoff.team_id, item.owner, code, now):
+                log.info("%s action reminder skipped: %s, and the owner left", handoff.ref, code)
                 return Outcome(reminder.id)
-            raise
+            raise RefusalUnconfirmed(code) from None
         return Outcome(reminder.id, sent=1)
 
 
@@ -221,14 +251,20 @@ def load(
     }
 
 
+def _code(error: SlackApiError | RefusalUnconfirmed) -> str:
+    """A short code for the reminder row, never the message it was sending."""
+    if isinstance(error, RefusalUnconfirmed):
+        return unconfirmed(error.code)
+    return f"slack_{slack_code(error)}"[:64]
+
+
 def guarded(kind: str, reminder: DueReminder, fire: Callable[[], Outcome]) -> Outcome:
     """One reminder's outcome; a failure is retried later and never resends the others."""
     try:
         return fire()
-    except SlackApiError as error:
-        code = slack_code(error)
-        log.warning("%s reminder %d not sent: %s", kind, reminder.id, code)
-        return Outcome(reminder.id, error=f"slack_{code}"[:64])
+    except (SlackApiError, RefusalUnconfirmed) as error:
+        log.warning("%s reminder %d not sent: %s", kind, reminder.id, _code(error))
+        return Outcome(reminder.id, error=_code(error))
     except Exception as error:
         log.error("%s reminder %d failed: %s", kind, reminder.id, describe(error))
         return Outcome(reminder.id, error="kind_failed")

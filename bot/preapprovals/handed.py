@@ -14,9 +14,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.preapprovals.rules.preapproval import OPEN, Status
 from bot.shared.commands import Reply
+from bot.shared.departures import REFUSALS
 from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
-from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome
+from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome, unconfirmed
 from storage import reminders
 from storage.preapprovals import queries as preapprovals
 
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 HANDED = "preauth-handed"  # subject: the PA-ref; payload: to, by, how
 OPENED, ASSIGNED = "opened", "assigned"
-# The new owner cannot get DMs: their rounds (and the departure check there) take over.
-UNREACHABLE = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "channel_not_found"}
-)
 
 
 @dataclass(frozen=True)
@@ -69,9 +66,9 @@ class TellNewOwner(RecordsUseCase, EachTeam):
         with self.db.session(read_only=True) as session:
             rows = preapprovals.by_refs(session, team, [r.subject_ref for r in due])
             still = {ref: row.owner_id for ref, row in rows.items() if Status(row.status) in OPEN}
-        return [self._one(r, still) for r in due]
+        return [self._one(r, still, now) for r in due]
 
-    def _one(self, reminder: DueReminder, owners: dict[str, str]) -> Outcome:
+    def _one(self, reminder: DueReminder, owners: dict[str, str], now: datetime) -> Outcome:
         told = Handed(
             reminder.subject_ref,
             str(reminder.payload.get("to") or ""),
@@ -92,5 +89,9 @@ class TellNewOwner(RecordsUseCase, EachTeam):
         except SlackApiError as error:
             code = slack_code(error)
             log.warning("%s %d not sent: %s", self.name, reminder.id, code)
-            return Outcome(reminder.id, error=code[:64], give_up=code in UNREACHABLE)
+            if code not in REFUSALS:
+                return Outcome(reminder.id, error=code[:64])
+            if self.people.departures.has_left(reminder.team_id, told.to, code, now):
+                return Outcome(reminder.id, error=code[:64], give_up=True)  # rounds hand it on
+            return Outcome(reminder.id, error=unconfirmed(code))
         return Outcome(reminder.id, sent=1)

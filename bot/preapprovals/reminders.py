@@ -35,8 +35,9 @@ from bot.preapprovals.rules import rounds
 from bot.preapprovals.rules.preapproval import OPEN
 from bot.preapprovals.rules.rounds import SHOWN, OwnerDue, Pending
 from bot.shared.commands import Reply
+from bot.shared.departures import REFUSALS
 from bot.shared.records import Records, RecordsUseCase
-from bot.shared.rules.reminders import LEASE, DueReminder, EachTeam, Outcome
+from bot.shared.rules.reminders import LEASE, DueReminder, EachTeam, Outcome, unconfirmed
 from storage import SqlAuditLog
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
@@ -59,10 +60,6 @@ KEEP_ROUNDS = timedelta(days=7)
 KEEP_MESSAGES = timedelta(days=30)
 # The bot cannot post in the care team's channel (removed, archived, gone): owners hear instead.
 CHANNEL_GONE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
-# Slack answers that no retry will change: the person cannot be reached any more.
-UNREACHABLE = frozenset(
-    {"channel_not_found", "user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"}
-)
 
 
 @dataclass(frozen=True)
@@ -166,10 +163,12 @@ class OwnerRound(RecordsUseCase, EachTeam):
             except Exception as error:  # the round stays due and is tried again
                 failure = slack_error(error)
                 log.warning("pre-approval round for an owner not sent: %s", failure)
-                if failure in UNREACHABLE:
+                if self.people.departures.has_left(team, dm.owner, failure, now):
                     gone.append(dm.owner)
+                elif failure in REFUSALS:  # refused, yet still here: next round, not a handover
+                    failed[dm.owner] = unconfirmed(failure)
                 else:
-                    failed[dm.owner] = failure
+                    failed[dm.owner] = f"slack_{failure}"
                 continue
             channel, ts = posted.channel, posted.ts
             sent.append((dm.owner, dm.key, channel, ts))
@@ -190,7 +189,7 @@ class OwnerRound(RecordsUseCase, EachTeam):
         return rounds.outcomes(owners, pending, claimed, moved, later, failed, gone, now)
 
     def reassign_unreachable(self, team: str, owner: str, now: datetime) -> None:
-        """An owner who cannot get DMs (has left): their open work goes to whoever opened it."""
+        """An owner Slack says has left: their open work goes to whoever opened it."""
         open_states = [s.value for s in OPEN]
         with self.db.session(read_only=True) as session:
             listed = preapprovals.listed(session, team, open_states, owner_id=owner)
@@ -225,7 +224,7 @@ class OwnerRound(RecordsUseCase, EachTeam):
                 for ref, heir in refs
             ]
             text = (
-                f":warning: I can't reach <@{owner}> any more (no longer in this workspace?), "
+                f":warning: I can't reach <@{owner}> any more (no longer in this workspace), "
                 "so their pre-approvals went back to whoever opened them:\n" + "\n".join(lines)
             )
             try:

@@ -38,6 +38,7 @@ class User:
     deleted: bool = False
     is_bot: bool = False
     bot_id: str | None = None
+    is_restricted: bool = False  # a guest: still in the workspace, only in some channels
 
     def tz_offset(self, at: datetime | None = None) -> int:
         """Seconds east of UTC at an instant (now by default), as Slack reports it."""
@@ -75,7 +76,9 @@ class User:
             "is_owner": False,
             "is_bot": self.is_bot,
             "is_app_user": False,
-            "is_restricted": False,
+            "is_primary_owner": False,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": False,
             "updated": 1700000000,
             "profile": profile,
         }

@@ -106,11 +106,16 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         retry_after: int = 1,
         times: int = 1,
         error: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """Make the next `times` calls of a method fail: 429 + Retry-After, 5xx, or ok:false."""
+        """Make the next `times` calls of a method fail: 429 + Retry-After, 5xx, or ok:false.
+
+        With `channel`, only calls naming that channel fail (a user id: DMs to that person,
+        who stays in the workspace), as when Slack refuses one DM and not the others.
+        """
         with self._lock:
             queue = self._faults.setdefault(method, [])
-            queue.extend(Fault(status, retry_after, error) for _ in range(times))
+            queue.extend(Fault(status, retry_after, error, channel) for _ in range(times))
 
     def hold_next(self, method: str, *, stored: bool) -> Hold:
         """Keep the next call of a method in flight until the hold is released: the test
@@ -206,7 +211,7 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         if hold is not None:
             return self._held(hold, method, token, params)
         with self._lock:
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, str(params.get("channel") or ""))
             if fault is None and method == "chat.postMessage" and self._over_rate(params):
                 fault = Fault(429, 1, None)
             headers: dict[str, str] = {}

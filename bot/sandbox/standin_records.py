@@ -158,6 +158,7 @@ class Fault:
     status: int
     retry_after: int
     error: str | None
+    channel: str | None = None  # only calls naming this channel (or user, for a DM) fail
 
 
 @dataclass

@@ -146,9 +146,18 @@ class StandInState:
 
     # -- storage helpers -------------------------------------------------------------
 
-    def _take_fault(self, method: str) -> Fault | None:
-        queue = self._faults.get(method)
-        return queue.pop(0) if queue else None
+    def _take_fault(self, method: str, channel: str = "") -> Fault | None:
+        """The first fault queued for this call: one for any channel, or for this one."""
+        queue = self._faults.get(method) or []
+        for i, fault in enumerate(queue):
+            if fault.channel is None or fault.channel in (channel, self._dm_of(channel)):
+                return queue.pop(i)
+        return None
+
+    def _dm_of(self, channel: str) -> str:
+        """The user a DM channel is with ("D0NURSE01" -> its user), else ""."""
+        found = self.workspace.channels.get(channel)
+        return found.user or "" if found is not None and found.is_im else ""
 
     def _next_ts(self) -> str:
         micros = max(int(time.time() * 1_000_000), self._last_us + 1)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
+from bot.shared.departures import Departures
 from bot.shared.rules.clock import Clock
 from bot.shared.rules.people import Person, UnknownPerson, zone_or
 from storage import Database, people
@@ -28,6 +29,8 @@ class Directory:
         self, db: Database, slack: WebClient, clock: Clock, default_zone: ZoneInfo
     ) -> None:
         self.db, self.slack, self.clock, self.default_zone = db, slack, clock, default_zone
+        # Whether someone refused a DM has really left: never from the day-old cache above.
+        self.departures = Departures(slack)
 
     def person(self, team_id: str, user_id: str) -> Person:
         """The person, from the cache or from users.info; UnknownPerson if Slack has none."""
@@ -81,11 +84,22 @@ class Directory:
             return self.default_zone
 
 
-def group_members(slack: WebClient, group_id: str) -> frozenset[str]:
-    """Who is in a Slack user group now; empty when Slack can't say."""
+# A user group Slack says is gone (deleted or disabled) has nobody in it, for good.
+GROUP_GONE = frozenset({"no_such_subteam"})
+
+
+def group_members(slack: WebClient, group_id: str, *, strict: bool = False) -> frozenset[str]:
+    """Who is in a Slack user group now; empty when Slack can't say.
+
+    `strict`: only a group Slack says is gone is empty; any other failure raises, so a
+    caller that acts on an empty role (an escalation) tries again instead.
+    """
     try:
         answer = slack.usergroups_users_list(usergroup=group_id)
     except SlackApiError as error:
-        log.info("could not read a user group's members: %s", error.response.get("error"))
+        code = error.response.get("error")
+        log.info("could not read a user group's members: %s", code)
+        if strict and code not in GROUP_GONE:
+            raise
         return frozenset()
     return frozenset(answer.get("users") or ())

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.appointments.announce import CARD, COPY
-from bot.appointments.booking import Booked, BookingRefused
+from bot.appointments.booking import AlreadyBooked, Booked, BookingRefused
 from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
 from bot.appointments.rules.appointment import Action
@@ -131,22 +131,28 @@ class AppointmentCommands:
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
             return
+        if isinstance(outcome, AlreadyBooked):  # confirmed before: a retry, or a double click
+            self._announce(actor.team_id, outcome.ref)  # what a crash left unsent goes now
+            zone = self.people.timezone(actor.team_id, actor.user_id)
+            note = views.already_booked_note(outcome, zone)
+            respond(text=note.text, blocks=note.blocks, replace_original=True)
+            return
         if not isinstance(outcome, Booked):
             reply = views.preview(outcome)
             respond(text=reply.text, blocks=reply.blocks, replace_original=True)
             return
         note = views.booked_note(outcome, self.people.timezone(actor.team_id, actor.user_id))
-        problem = self._announce(actor.team_id, outcome)
+        problem = self._announce(actor.team_id, outcome.ref)
         if problem is not None:
             note.text += f" {problem}"
             note.blocks = None
         respond(text=note.text, blocks=note.blocks, replace_original=True)
 
-    def _announce(self, team: str, booked: Booked) -> str | None:
+    def _announce(self, team: str, ref: str) -> str | None:
         """Send the card and the clinician's copy the booking committed for Slack, now; why the
-        card is not in the channel, or None when it is."""
-        card = self.outbox.send_now(team, CARD, booked.ref)
-        self.outbox.send_now(team, COPY, booked.ref)
+        card is not in the channel, or None when it is (or another sender has it)."""
+        card = self.outbox.send_now(team, CARD, ref)
+        self.outbox.send_now(team, COPY, ref)
         if card is None or card.error is None:
             return None
         return views.card_not_posted(card.error)

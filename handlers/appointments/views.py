@@ -6,7 +6,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.appointments.booking import Booked, Preview
+from bot.appointments.booking import AlreadyBooked, Booked, Preview
 from bot.appointments.changes import Appointment, Changed
 from bot.appointments.lists import AppointmentList
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
@@ -152,6 +152,19 @@ def card_not_posted(code: str) -> str:
             "channel yet; I'll keep trying."
         )
     return f"Slack refused its card (`{escape(code)}`); I'll try again in a minute."
+
+
+def already_booked_note(already: AlreadyBooked, zone: Any) -> Reply:
+    """A second Confirm of one preview: what it booked the first time, never a second visit."""
+    a = already
+    text = (
+        f":white_check_mark: Already booked: *{a.ref}* for {escape(a.patient_name)} "
+        f"({a.patient_ref}): {what(a.kind, a.label)}, {format_span(a.start, a.end, zone)}."
+    )
+    if a.status is not Status.BOOKED:
+        text += f" It is {STATUS_WORDS[a.status]} now."
+    text += " Nothing was booked twice."
+    return Reply(text=text, blocks=[_section(text)])
 
 
 def confirmation(booked: Booked, policy: PatientDisplay, zone: ZoneInfo) -> Reply:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 def register(app: App, shared: Shared) -> None:
     """The digest has no listener: it is a reminder kind the sweep fires, posting `post.render`;
     it hears of the channels to post in, and of their settings, through the hooks."""
-    shared.reminder_kinds.add(DailyDigest(shared.records, once=shared.once, render=post.render))
+    shared.reminder_kinds.add(
+        DailyDigest(shared.records, slack=shared.slack, once=shared.once, render=post.render)
+    )
     in_force = shared.in_force
 
     def join(session: Session, found: RecordInChannel) -> None:

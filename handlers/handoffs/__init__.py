@@ -57,6 +57,7 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
             who=built.who,
             in_force=shared.in_force,
             render=escalation.nudge,
+            departures=shared.people.departures,
         )
     )
     shared.reminder_kinds.add(
@@ -64,6 +65,7 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
             once=shared.once,
             reader=built.reader,
             render=partial(escalation.item_due, shared.people),
+            departures=shared.people.departures,
         )
     )
     for section in home.sections(built.reader):

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # Buttons that only show something (open a modal, turn a page) may be clicked again.
 REPEATABLE_PREFIXES = ("open_", "page_", "show_")
+# Buttons whose listener answers a repeat itself: Confirm again after a crash must hear
+# "Already booked", not silence.
+ANSWERS_REPEATS = frozenset({"appt_confirm"})
 
 
 # True only the first time a workspace's request key is seen (storage's unique constraint).
@@ -40,8 +43,11 @@ def request_key(body: dict[str, Any]) -> str | None:
     if body.get("type") != "block_actions" or not body.get("actions"):
         return None
     action = body["actions"][0]
-    if action.get("type") != "button" or action.get("action_id", "").startswith(
-        REPEATABLE_PREFIXES
+    action_id = action.get("action_id", "")
+    if (
+        action.get("type") != "button"
+        or action_id.startswith(REPEATABLE_PREFIXES)
+        or action_id in ANSWERS_REPEATS
     ):
         return None
     container = body.get("container") or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -241,6 +242,38 @@ def test_server_errors_and_ok_false_can_be_injected(
     standin.fail_next("users.info", error="fatal_error")
     assert error_of(client.users_info, user="U0COORD01")["error"] == "fatal_error"
     assert client.users_info(user="U0COORD01")["ok"]
+
+
+def test_users_info_answers_deleted_and_guest_accounts_like_slack(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    former = client.users_info(user="U0FORMER1")["user"]
+    assert former["deleted"] is True and former["id"] == "U0FORMER1"
+    sam = client.users_info(user="U0NURSE01")["user"]
+    assert (sam["deleted"], sam["is_restricted"], sam["is_ultra_restricted"]) == (
+        False,
+        False,
+        False,
+    )
+    space = standin.workspace
+    space.users["U0NURSE01"] = replace(space.users["U0NURSE01"], is_restricted=True)
+    assert client.users_info(user="U0NURSE01")["user"]["is_restricted"] is True
+
+
+def test_a_refusal_can_be_aimed_at_one_persons_dms(
+    client: WebClient, standin: SlackStandIn
+) -> None:
+    standin.fail_next("chat.postMessage", error="account_inactive", channel="U0NURSE01")
+    assert client.chat_postMessage(channel="U0COORD01", text="to dana")["ok"]
+    assert client.chat_postMessage(channel="C0CARDIO1", text="to the team")["ok"]
+    refused = error_of(client.chat_postMessage, channel="U0NURSE01", text="to sam")
+    assert refused["error"] == "account_inactive"
+    assert client.chat_postMessage(channel="U0NURSE01", text="to sam")["ok"]
+    # The DM channel's id is the same person: it is refused too, and sam is still here.
+    dm = client.conversations_open(users="U0NURSE01")["channel"]["id"]
+    standin.fail_next("chat.postMessage", error="channel_not_found", channel="U0NURSE01")
+    assert error_of(client.chat_postMessage, channel=dm, text="x")["error"] == "channel_not_found"
+    assert client.users_info(user="U0NURSE01")["user"]["deleted"] is False
 
 
 def test_file_upload_posts_into_the_channel(client: WebClient, standin: SlackStandIn) -> None:

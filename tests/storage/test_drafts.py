@@ -64,3 +64,21 @@ def test_purge_removes_drafts_saved_before_the_cutoff_in_every_workspace(db: Dat
         assert drafts.get(session, "T1", old) is None
         assert drafts.get(session, "T2", old_elsewhere) is None
         assert drafts.get(session, "T1", recent) is not None
+
+
+def test_a_used_draft_keeps_only_the_ref_it_made_until_it_is_purged(db: Database) -> None:
+    draft_id = save(db)
+    with db.session(read_only=True) as session:
+        row = drafts.get(session, "T1", draft_id)
+        assert row is not None and drafts.made_from(row) is None
+
+    with db.session() as session:
+        drafts.mark_used(session, "T1", draft_id, "A-1")
+        drafts.mark_used(session, "T2", draft_id, "A-9")  # another workspace's id: no-op
+
+    with db.session(read_only=True) as session:
+        row = drafts.get(session, "T1", draft_id)
+        assert row is not None and drafts.made_from(row) == "A-1"
+        assert row.payload == {"made": "A-1"}  # the name and notes typed are gone
+    with db.session() as session:
+        assert drafts.purge_older_than(session, T0 + timedelta(days=1)) == 1

@@ -55,3 +55,7 @@ def test_buttons_that_only_show_something_and_menus_may_repeat() -> None:
     assert request_key(click("page_next")) is None
     assert request_key(click("pick", kind="static_select")) is None
     assert request_key({"type": "view_submission", "view": {"id": "V1"}}) is None
+
+
+def test_confirm_again_reaches_its_listener_which_answers_with_the_booking() -> None:
+    assert request_key(click("appt_confirm")) is None

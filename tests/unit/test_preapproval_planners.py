@@ -91,7 +91,7 @@ def test_outcomes_move_each_owner_to_their_next_nudge_and_keep_failures_due() ->
         claimed={DANA, SAM, "U0GONE"},
         moved={1: tomorrow},
         later=later,
-        failed={SAM: "ratelimited"},
+        failed={SAM: "slack_ratelimited"},
         gone={"U0GONE"},
         now=TUE_9AM_NY,
     )

@@ -115,12 +115,16 @@ def outcomes(
     gone: Collection[str],
     now: datetime,
 ) -> list[Outcome]:
-    """Each owner's round reminder: sent or not, and due again at their earliest next nudge."""
+    """Each owner's round reminder: sent or not, and due again at their earliest next nudge.
+
+    `failed` holds each owner whose DM was not sent, with the outcome's error code; `gone`,
+    the owners confirmed to have left, whose work was handed over.
+    """
     mine = by_owner(pending)
     found = []
     for owner, reminder in owners.items():
         if owner in failed:
-            found.append(Outcome(reminder.reminder_id, error=f"slack_{failed[owner]}"[:64]))
+            found.append(Outcome(reminder.reminder_id, error=failed[owner][:64]))
             continue
         if owner in gone:
             found.append(Outcome(reminder.reminder_id))  # their work has a new owner now

@@ -31,6 +31,14 @@ RETRY_STEPS = (
 )
 RETRY_MAX = timedelta(days=1)
 MIN_STEP = timedelta(minutes=1)
+# An outcome's error starting so: Slack refused a DM to someone users.info says is still
+# here (or could not say); the send waits for the next round and the report counts it.
+UNCONFIRMED = "unconfirmed_"
+
+
+def unconfirmed(refusal: str) -> str:
+    """The error code of a send deferred because a refusal was not confirmed as a departure."""
+    return f"{UNCONFIRMED}{refusal}"[:64]
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class KindReport:
     reminders: int = 0
     sent: int = 0
     failed: int = 0
+    deferred: int = 0  # refused DMs to people who have not left: retried, not handed over
 
 
 @dataclass
@@ -127,6 +136,7 @@ class SweepReport:
         return [
             f"{name}: {k.sent} sent for {k.reminders} reminder(s)"
             + (f", {k.failed} failed (will retry)" if k.failed else "")
+            + (f", {k.deferred} deferred (DM refused, person still here)" if k.deferred else "")
             for name, k in sorted(self.kinds.items())
         ]
 
@@ -246,8 +256,11 @@ def _fire_kind(
         if outcome is None:
             log.error("reminder kind %r returned no outcome for reminder %d", name, reminder.id)
             outcome = Outcome(reminder.id, error="no_outcome")
-        if outcome.error:
+        if outcome.error and outcome.error.startswith(UNCONFIRMED):
+            tally.deferred += 1
+        elif outcome.error:
             tally.failed += 1
+        if outcome.error:
             retry = None if outcome.give_up else retry_at(now, reminder.attempts)
             outcome = Outcome(
                 reminder.id,

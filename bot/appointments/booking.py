@@ -22,6 +22,7 @@ from bot.appointments.proposal import (
     Proposal,
 )
 from bot.appointments.rules.appointment import default_length
+from bot.appointments.rules.kinds import STANDARD, Vocabulary
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
 from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
 from bot.shared.records import Records, RecordsUseCase
@@ -51,9 +52,15 @@ EXPIRED = (
 class Booking(RecordsUseCase):
     """From typed text or a form to a previewed draft; the preview's buttons act on the draft."""
 
-    def __init__(self, records: Records, *, kinds: Mapping[str, timedelta]) -> None:
+    def __init__(
+        self,
+        records: Records,
+        *,
+        kinds: Mapping[str, timedelta],
+        vocabulary: Vocabulary = STANDARD,
+    ) -> None:
         super().__init__(records)
-        self.kinds = kinds
+        self.kinds, self.vocabulary = kinds, vocabulary
 
     def propose(self, actor: Actor, channel_id: str, text: str) -> Preview:
         """Read `/appt book ...` text into a checked proposal and keep it as a draft."""
@@ -71,7 +78,7 @@ class Booking(RecordsUseCase):
             return True
 
         try:
-            typed = parse_quick_booking(text, is_time, self.kinds)
+            typed = parse_quick_booking(text, is_time, self.kinds, self.vocabulary)
         except ValueError as error:
             # A part with digits that is no time was most likely meant as the when: say why not.
             reason = misread[0] if misread and isinstance(error, QuickFormError) else str(error)
@@ -114,6 +121,9 @@ class Booking(RecordsUseCase):
             end=when.at + length,
             clinician=typed.clinician,
             location=typed.location,
+            kind_unsure=typed.kind.unsure,
+            kind_candidates=typed.kind.candidates,
+            length_given=typed.duration is not None,
         )
 
     def preview_of(
@@ -146,6 +156,7 @@ class Booking(RecordsUseCase):
             zone=zone,
             rechecked=rechecked,
             outside_hours=outside,
+            kind_options=tuple(self.kinds.items()) if proposal.kind_unsure else (),
         )
 
     def require_access(self, actor: Actor, proposal: Proposal) -> None:
@@ -220,6 +231,24 @@ class Booking(RecordsUseCase):
         self.discard(actor, draft_id)
         zone = self.people.timezone(actor.team_id, actor.user_id)
         return self.preview_of(actor, moved, zone)
+
+    def choose_kind(self, actor: Actor, draft_id: str, kind: str) -> Preview:
+        """The kind the booker picked for words that named none (or two): its length too,
+        unless one was typed; checked again."""
+        if kind not in self.kinds:
+            raise BookingRefused(
+                f"Pick one of the kinds in the list ({', '.join(self.kinds)}), or press Edit."
+            )
+        proposal = self.draft(actor, draft_id)
+        length = proposal.end - proposal.start
+        if not proposal.length_given:
+            length = default_length(kind, self.kinds)
+        chosen = replace(
+            proposal, kind=kind, kind_unsure=False, kind_candidates=(), end=proposal.start + length
+        )
+        self.discard(actor, draft_id)
+        zone = self.people.timezone(actor.team_id, actor.user_id)
+        return self.preview_of(actor, chosen, zone)
 
     def discard(self, actor: Actor, draft_id: str) -> None:
         """Drop the clicker's own draft; one that is gone already is no matter."""

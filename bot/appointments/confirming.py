@@ -52,6 +52,10 @@ class Confirming(RecordsUseCase):
         now = self.clock.now()
         zone = self.people.timezone(team_id, user_id)
         proposal = self.booking.draft(actor, draft_id)  # its booker's, and access checked
+        if proposal.kind_unsure:  # the preview asks first; a Confirm sent anyway books nothing
+            raise BookingRefused(
+                f'Pick what kind of visit "{proposal.label}" is first: the preview has a list.'
+            )
         made = self.booking.made_at(actor, draft_id)
         if proposal.start <= now:
             self.booking.discard(actor, draft_id)

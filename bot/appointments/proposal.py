@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,9 @@ class Proposal:
     clinician: str | None = None
     location: str | None = None
     notes: str | None = None
+    kind_unsure: bool = False  # the typed words named no kind, or two: asked before booking
+    kind_candidates: tuple[str, ...] = ()  # the kinds they named, when two or more
+    length_given: bool = True  # the length was typed; else it follows the kind
 
     @property
     def span(self) -> Span:
@@ -50,6 +53,7 @@ class Proposal:
         values["patient"] = PatientSpec(**values["patient"])
         values["start"] = datetime.fromisoformat(values["start"])
         values["end"] = datetime.fromisoformat(values["end"])
+        values["kind_candidates"] = tuple(values.get("kind_candidates") or ())
         return cls(**values)
 
 
@@ -76,6 +80,8 @@ class Preview:
     zone: ZoneInfo
     rechecked: bool = False
     outside_hours: bool = False  # booked anyway, but worth a second look
+    # When the typed words named no kind (or two): the kinds to pick from, with their lengths.
+    kind_options: tuple[tuple[str, timedelta], ...] = ()
 
     @property
     def when(self) -> str:

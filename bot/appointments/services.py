@@ -13,6 +13,7 @@ from bot.appointments.confirming import Confirming
 from bot.appointments.export import AppointmentExport
 from bot.appointments.form import BookingForm
 from bot.appointments.lists import AppointmentLists
+from bot.appointments.rules.kinds import STANDARD
 
 if TYPE_CHECKING:
     from bot.shared.home import HomeTab
@@ -39,8 +40,9 @@ def build(
     home: HomeTab,
     kinds: Mapping[str, timedelta],
     leads: Sequence[timedelta],
+    words: Mapping[str, Sequence[str]] | None = None,
 ) -> AppointmentServices:
-    booking = Booking(records, kinds=kinds)
+    booking = Booking(records, kinds=kinds, vocabulary=STANDARD.adding(words or {}))
     return AppointmentServices(
         booking=booking,
         confirming=Confirming(

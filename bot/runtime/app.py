@@ -141,6 +141,7 @@ def build(
             hooks=shared.hooks,
             home=shared.home,
             kinds=settings.appointment_kinds,
+            words=settings.appointment_words,
             leads=settings.reminder_leads,
         ),
         handoffs=handoff_services.build(

@@ -42,6 +42,8 @@ class Settings:
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     # The kinds of visit offered, each with its default length.
     appointment_kinds: Mapping[str, timedelta] = field(default_factory=lambda: dict(KINDS))
+    # Words that name a kind, besides the standard ones ("surgery": ("TKA", "THA")).
+    appointment_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # When an unacknowledged handoff escalates, per severity (DM, thread, channel).
     handoff_ladders: Mapping[Severity, Ladder] = field(
         default_factory=lambda: dict(DEFAULT_LADDERS)
@@ -104,7 +106,8 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
-        appointment_kinds=_kinds(get("CAREBOT_VISIT_KINDS")),
+        appointment_kinds=(kinds := _kinds(get("CAREBOT_VISIT_KINDS"))),
+        appointment_words=_kind_words(get("CAREBOT_VISIT_WORDS"), kinds),
         handoff_ladders=_ladders(get("CAREBOT_HANDOFF_ESCALATION") or ""),
         admins=_admins(get("CAREBOT_ADMINS") or ""),
         admin_group=_admin_group(get("CAREBOT_ADMIN_GROUP")),
@@ -188,6 +191,24 @@ def _kinds(value: str | None) -> dict[str, timedelta]:
         kinds[name] = parsed
     kinds.setdefault("other", KINDS["other"])  # anything unlisted is booked as "other"
     return kinds
+
+
+def _kind_words(value: str | None, kinds: Mapping[str, timedelta]) -> dict[str, tuple[str, ...]]:
+    """ "surgery: TKA, THA; dialysis: hemodialysis" -> more words that name those kinds."""
+    words: dict[str, tuple[str, ...]] = {}
+    for part in (value or "").split(";"):
+        if not part.strip():
+            continue
+        kind, colon, listed = part.partition(":")
+        kind = " ".join(kind.split()).lower()
+        named = tuple(w for w in (" ".join(x.split()) for x in listed.split(",")) if w)
+        if not colon or kind not in kinds or not named or any(len(w) > 40 for w in named):
+            raise ConfigError(
+                f"CAREBOT_VISIT_WORDS {value!r} should list kind: words; ..., each kind one of "
+                f"{', '.join(kinds)}, e.g. surgery: TKA, THA; imaging: DEXA"
+            )
+        words[kind] = (*words.get(kind, ()), *named)
+    return words
 
 
 def _ladders(value: str) -> dict[Severity, Ladder]:

@@ -88,6 +88,7 @@ class AppointmentCommands:
         app.action("appt_confirm")(self.on_confirm)
         app.action("appt_discard")(self.on_discard)
         app.action(re.compile(r"^appt_slot_\d+$"))(self.on_slot)
+        app.action(views.KIND_ACTION)(self.on_kind)
         app.action("page_appt_list")(self.on_next_page)
 
     def run(self, ask: Ask) -> Reply | None:
@@ -175,6 +176,18 @@ class AppointmentCommands:
         reply = views.preview(view)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 
+    def on_kind(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
+        """The booker picked the kind of visit the preview asked about: preview it again."""
+        ack()
+        try:
+            draft, kind = _kind_choice(body)
+            view = self.booking.choose_kind(actor_of(body, context.team_id), draft, kind)
+        except BookingRefused as refused:
+            respond(text=escape(str(refused)), replace_original=True)
+            return
+        reply = views.preview(view)
+        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
     def on_next_page(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
         page = json.loads(body["actions"][0]["value"])
@@ -186,6 +199,22 @@ class AppointmentCommands:
         except AppointmentRefused as refused:
             reply = Reply(text=escape(str(refused)))
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+
+def _kind_choice(body: dict[str, Any]) -> tuple[str, str]:
+    """The draft and kind of the kind menu's choice; anything else is refused, not guessed."""
+    picked = (body["actions"][0].get("selected_option") or {}).get("value")
+    try:
+        choice = json.loads(picked) if isinstance(picked, str) else None
+    except ValueError:
+        choice = None
+    if (
+        not isinstance(choice, dict)
+        or not isinstance(choice.get("d"), str)
+        or not isinstance(choice.get("k"), str)
+    ):
+        raise BookingRefused("That choice is not one I offered. Book again, or press Edit.")
+    return choice["d"], choice["k"]
 
 
 def _draft_of(body: dict[str, Any]) -> str:

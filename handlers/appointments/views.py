@@ -99,6 +99,12 @@ def preview(view: Preview) -> Reply:
             _button("Edit...", "open_appt_edit", view.draft_id),
             _button("Cancel", "appt_discard", view.draft_id),
         ]
+    elif view.kind_options:
+        blocks += _which_kind(view)
+        buttons = [
+            _button("Edit...", "open_appt_edit", view.draft_id),
+            _button("Cancel", "appt_discard", view.draft_id),
+        ]
     else:
         buttons = [
             _button("Confirm", "appt_confirm", view.draft_id, "primary"),
@@ -109,6 +115,35 @@ def preview(view: Preview) -> Reply:
     text = f"Book this visit? {escape(p.label)}, {view.when}"
     text += " (it collides)" if view.clashes else ""
     return Reply(text=text, blocks=blocks)
+
+
+KIND_ACTION = "appt_kind"
+
+
+def _which_kind(view: Preview) -> list[Block]:
+    """Typed words that named no kind (or two): ask, since the kind sets the visit's length,
+    what it clashes over and whether it gets a pre-procedure checklist."""
+    label = escape(view.proposal.label)
+    could = [k for k, _ in view.kind_options if k in view.proposal.kind_candidates]
+    maybe = f" It could be {' or '.join(could)}." if len(could) > 1 else ""
+    question = (
+        f':question: *What kind of visit is "{label}"?*{maybe} Pick one: it sets how long '
+        "it is booked for and whether it gets a pre-procedure checklist."
+    )
+    options = [
+        {
+            "text": {"type": "plain_text", "text": f"{kind} ({format_duration(length)})"[:75]},
+            "value": json.dumps({"d": view.draft_id, "k": kind}),
+        }
+        for kind, length in view.kind_options
+    ]
+    menu: Block = {
+        "type": "static_select",
+        "action_id": KIND_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Kind of visit"},
+        "options": options,
+    }
+    return [_section(question), {"type": "actions", "block_id": "appt_kind", "elements": [menu]}]
 
 
 def _context(text: str) -> Block:

@@ -11,6 +11,7 @@ fails `test_the_matrix_covers_every_registered_entry`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -79,6 +80,18 @@ def _verb(slash: str, verb: str, typed: str, **more: Any) -> Row:
     return Row("command", f"{slash} {verb}".rstrip(), _command(slash, typed), **more)
 
 
+def _pick_kind(forger: Forger) -> Ack:
+    """The preview's kind menu, picked on someone else's draft."""
+    picked = _option(json.dumps({"d": forger.refs.draft, "k": "consult"}))
+    return forger.click(
+        "appt_kind",
+        None,
+        block_id="appt_kind",
+        element={"type": "static_select", "options": [picked["selected_option"]]},
+        picked=picked,
+    )
+
+
 def _draft(refs: Refs) -> str:
     return refs.draft
 
@@ -139,6 +152,7 @@ ACTIONS: list[Row] = [
         _click("appt_slot_0", _slot, block_id="appt_slots"),
         refusal=(CARE_TEAM, DRAFT_GONE),
     ),
+    Row("action", "appt_kind", _pick_kind, refusal=(CARE_TEAM, DRAFT_GONE)),
     Row("action", "page_appt_list", _click("page_appt_list", '{"q": "", "o": 5}')),
     Row(
         "action",

@@ -18,9 +18,9 @@ from bot.appointments.rules.appointment import (
     KindChoice,
     Status,
     TransitionRefused,
-    read_kind,
     transition,
 )
+from bot.appointments.rules.kinds import STANDARD, read_kind
 
 # Kinds
 
@@ -90,10 +90,75 @@ def test_a_kind_name_however_written_is_labelled_as_the_kind(typed: str) -> None
     assert read_kind(typed) == KindChoice(kind="follow-up", label="follow-up")
 
 
-def test_anything_else_is_other_with_the_typed_words() -> None:
+def test_words_that_name_no_kind_are_other_and_unsure_so_the_preview_asks() -> None:
     assert read_kind("Dietitian   review  call") == KindChoice(
-        kind="other", label="Dietitian review call"
+        kind="other", label="Dietitian review call", unsure=True
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("knee surgery", "surgery"),
+        ("hip replacement", "surgery"),
+        ("Total knee arthroplasty", "surgery"),
+        ("knee arthroscopy", "surgery"),
+        ("lap chole (laparoscopic)", "surgery"),
+        ("appendectomy", "surgery"),
+        ("ORIF left wrist", "surgery"),
+        ("rhinoplasty", "surgery"),  # a word ending of clinical usage
+        ("MRI brain", "imaging"),
+        ("CT chest w/ contrast", "imaging"),
+        ("chest x-ray", "imaging"),
+        ("renal ultrasound", "imaging"),
+        ("DEXA scan", "imaging"),
+        ("cardiac cath", "procedure"),
+        ("upper endoscopy", "procedure"),
+        ("bone marrow biopsy", "procedure"),
+        ("lumbar puncture", "procedure"),
+        ("hysteroscopy", "procedure"),  # a word ending
+        ("ECG", "lab"),
+        ("12-lead EKG", "lab"),
+        ("fasting blood work", "lab"),
+        ("iron infusion", "infusion"),
+        ("cycle 3 chemo", "infusion"),
+        ("shoulder physical therapy", "therapy"),
+        ("post-op check", "follow-up"),
+        ("wound check", "follow-up"),
+        ("new patient visit", "consult"),
+    ],
+)
+def test_the_common_words_of_each_kind_are_read_and_kept_as_the_title(
+    typed: str, kind: str
+) -> None:
+    assert read_kind(typed) == KindChoice(kind=kind, label=typed)
+
+
+def test_words_of_two_kinds_are_not_guessed_between() -> None:
+    found = read_kind("CT-guided biopsy")
+    assert (found.kind, found.unsure) == ("other", True)
+    assert set(found.candidates) == {"imaging", "procedure"}
+    assert set(read_kind("pre-op consult for knee replacement").candidates) == {
+        "surgery",
+        "consult",
+    }
+
+
+def test_short_words_name_a_kind_only_on_their_own() -> None:
+    assert read_kind("op").kind == "surgery"
+    assert read_kind("post op check").kind == "follow-up"  # not surgery
+    assert read_kind("scan").kind == "imaging"
+    assert read_kind("scan of documents").unsure
+
+
+def test_a_deployment_adds_words_to_a_kind_and_words_for_its_own_kinds() -> None:
+    kinds = {**KINDS, "dialysis": timedelta(hours=4)}
+    vocabulary = STANDARD.adding({"surgery": ["TKA"], "dialysis": ["hemodialysis", "HD session"]})
+
+    assert read_kind("left TKA", kinds, vocabulary) == KindChoice("surgery", "left TKA")
+    assert read_kind("HD session", kinds, vocabulary).kind == "dialysis"
+    assert read_kind("dialysis", kinds, vocabulary) == KindChoice("dialysis", "dialysis")
+    assert read_kind("left TKA").unsure  # the standard words know no TKA
 
 
 def test_an_empty_kind_is_refused_with_an_example() -> None:

@@ -74,6 +74,9 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("CAREBOT_CLINICIAN_REMINDERS", "0h", "24h,1h"),
         ("CAREBOT_VISIT_KINDS", "dialysis", "consult=30m"),
         ("CAREBOT_VISIT_KINDS", "dialysis=30h", "consult=30m"),
+        ("CAREBOT_VISIT_WORDS", "surgery TKA", "surgery: TKA, THA"),
+        ("CAREBOT_VISIT_WORDS", "dialysis: HD", "surgery: TKA, THA"),
+        ("CAREBOT_VISIT_WORDS", "surgery:", "surgery: TKA, THA"),
         ("CAREBOT_HANDOFF_ESCALATION", "critical=5m", "unstable=10m/20m/60m"),
         ("CAREBOT_RETENTION_DAYS", "6 years", "2190"),
         ("CAREBOT_RETENTION_DAYS", "0", "2190"),
@@ -115,6 +118,21 @@ def test_the_kinds_of_visit_are_configurable() -> None:
         "other": timedelta(minutes=30),
     }
     assert "surgery" in load_settings({}, dotenv=None).appointment_kinds
+
+
+def test_words_that_name_a_kind_are_configurable() -> None:
+    settings = load_settings(
+        {
+            "CAREBOT_VISIT_KINDS": "surgery=2h, dialysis=4h",
+            "CAREBOT_VISIT_WORDS": "Surgery: TKA,  THA ; dialysis: hemodialysis; surgery: ORIF",
+        },
+        dotenv=None,
+    )
+    assert settings.appointment_words == {
+        "surgery": ("TKA", "THA", "ORIF"),
+        "dialysis": ("hemodialysis",),
+    }
+    assert load_settings({}, dotenv=None).appointment_words == {}
 
 
 def test_handoff_escalation_delays_are_configurable_per_severity() -> None:

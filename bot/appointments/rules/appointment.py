@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,63 +29,25 @@ OTHER = "other"
 MAX_LABEL_CHARS = 60
 KIND_EXAMPLE = "Example: MRI, follow-up, lab or surgery."
 
-_ALIASES: Mapping[str, tuple[str, ...]] = {
-    "imaging": (
-        "mri", "ct", "ct scan", "x-ray", "xray", "ultrasound", "echo", "mammogram", "scan",
-    ),
-    "lab": ("labs", "blood work", "bloodwork", "blood draw"),
-    "follow-up": ("f/u", "followup", "follow up", "review"),
-    "surgery": ("op", "operation"),
-    "therapy": ("pt", "physio", "physical therapy", "ot", "speech therapy"),
-    "infusion": ("chemo", "iv"),
-    "consult": ("consultation", "new patient", "initial visit"),
-    "procedure": ("biopsy", "endoscopy", "colonoscopy", "cath", "catheterization"),
-}  # fmt: skip
-
-
-def _key(text: str) -> str:
-    """What is compared: lower case, no spaces, dashes, slashes or dots ("F/U" -> "fu")."""
-    return re.sub(r"[\s\-/.]+", "", text.lower())
-
-
-_ALIAS_KINDS = {_key(alias): kind for kind, aliases in _ALIASES.items() for alias in aliases}
-
 
 @dataclass(frozen=True)
 class KindChoice:
-    """The kind a visit is booked as, and the label shown for it ("imaging", "MRI")."""
+    """The kind a visit is booked as and its title as typed ("imaging", "MRI brain").
+
+    `unsure`: the words named no kind, or several (`candidates`); the visit would be "other"
+    and the preview asks which kind it is before anything is booked
+    (bot.appointments.rules.kinds reads them).
+    """
 
     kind: str
     label: str
+    unsure: bool = False
+    candidates: tuple[str, ...] = ()
 
 
 def default_length(kind: str, kinds: Mapping[str, timedelta] = KINDS) -> timedelta:
     """How long a visit of this kind lasts when nobody says."""
     return kinds.get(kind) or kinds.get(OTHER) or KINDS[OTHER]
-
-
-def read_kind(text: str, kinds: Mapping[str, timedelta] = KINDS) -> KindChoice:
-    """Read a kind as typed; aliases keep their words as the label, the rest is "other"."""
-    words = " ".join(text.split())
-    if not words:
-        raise ValueError(f"I need the kind of visit, and got nothing. {KIND_EXAMPLE}")
-    key = _key(words)
-    named = next((kind for kind in kinds if _key(kind) == key), None)
-    if named is not None:
-        return KindChoice(kind=named, label=named)
-    aliased = _ALIAS_KINDS.get(key)
-    if aliased is not None and aliased in kinds:
-        return KindChoice(kind=aliased, label=words)
-    if not any(c.isalpha() for c in words):
-        raise ValueError(f'"{words}" is not a kind of visit. {KIND_EXAMPLE}')
-    if len(words) > MAX_LABEL_CHARS:
-        raise ValueError(
-            f"A kind of visit is at most {MAX_LABEL_CHARS} characters; "
-            f"that one has {len(words)}. {KIND_EXAMPLE}"
-        )
-    if OTHER not in kinds:
-        raise ValueError(f'"{words}" is not one of the kinds here: {", ".join(kinds)}.')
-    return KindChoice(kind=OTHER, label=words)
 
 
 class Status(StrEnum):

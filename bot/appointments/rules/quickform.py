@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.appointments.rules.appointment import KINDS, OTHER, KindChoice, read_kind
+from bot.appointments.rules.appointment import KINDS, OTHER, KindChoice
+from bot.appointments.rules.kinds import STANDARD, Vocabulary, read_kind
 from bot.shared.rules.durations import parse_duration
 from bot.shared.rules.mrkdwn import extract_user_ids, plain_slack_text
 from bot.shared.rules.patients import (
@@ -59,7 +60,10 @@ class QuickBooking:
 
 
 def parse_quick_booking(
-    text: str, is_time: Callable[[str], bool], kinds: Mapping[str, timedelta] = KINDS
+    text: str,
+    is_time: Callable[[str], bool],
+    kinds: Mapping[str, timedelta] = KINDS,
+    vocabulary: Vocabulary = STANDARD,
 ) -> QuickBooking:
     """Read the text after "/appt book" as Slack sends it; raise QuickFormError."""
     if not text.strip():
@@ -110,7 +114,7 @@ def parse_quick_booking(
     clinician, clinician_typed = clinicians[0] if clinicians else (None, None)
     return QuickBooking(
         patient=patient,
-        kind=_read_kind(found["kind"][0], kinds),
+        kind=_read_kind(found["kind"][0], kinds, vocabulary),
         when=found["when"][0],
         duration=durations[0] if durations else None,
         clinician=clinician,
@@ -160,10 +164,10 @@ def _read_location(where: str) -> str:
     return where
 
 
-def _read_kind(field: str, kinds: Mapping[str, timedelta]) -> KindChoice:
+def _read_kind(field: str, kinds: Mapping[str, timedelta], vocabulary: Vocabulary) -> KindChoice:
     """read_kind, its refusals as QuickFormError."""
     try:
-        return read_kind(field, kinds)
+        return read_kind(field, kinds, vocabulary)
     except ValueError as refused:
         raise QuickFormError(str(refused)) from None
 

@@ -244,6 +244,10 @@ class AppointmentRow(Base):
     message_channel: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    moved_from: Mapped[datetime | None]  # the start before its last move: the card says so
+    changed_by: Mapped[str | None] = mapped_column(String(32))  # who made the last change
+    copy_channel: Mapped[str | None] = mapped_column(String(32))  # the clinician's copy (DM)
+    copy_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

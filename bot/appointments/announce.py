@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot.appointments.changes import Appointment, appointment_of
+from bot.appointments.outbox import CARD, COPY
 from bot.shared.commands import Reply
 from bot.shared.departures import REFUSALS
 from bot.shared.messages import slack_code
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CARD = "appt-card"  # subject: the A-ref; its card in the booking channel
-COPY = "appt-copy"  # subject: the A-ref; the same card to its clinician
 # Only a person can fix these (invite the bot, unarchive); the booking stands without a card.
 CHANNEL_REFUSES = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
@@ -89,8 +88,8 @@ class Announce(RecordsUseCase):
             blocks=shown.blocks,
             look_since=reminder.maybe_sent_since,
         )
-        if self.name == CARD:
-            self.remember(reminder.team_id, visit.ref, sent.channel, sent.ts)
+        # Where it is, so later changes redraw it in place (the channel's card, their copy).
+        self.remember(reminder.team_id, visit.ref, sent.channel, sent.ts)
         return Outcome(reminder.id, sent=1)
 
     def _not_sent(self, reminder: DueReminder, code: str, now: datetime) -> Outcome:
@@ -129,10 +128,15 @@ class Announce(RecordsUseCase):
 
 
 def kinds(
-    records: Records, *, once: OnceSender, render: RenderCard, remember: Remember
+    records: Records,
+    *,
+    once: OnceSender,
+    render: RenderCard,
+    remember_card: Remember,
+    remember_copy: Remember,
 ) -> list[Announce]:
     """The card and the clinician's copy, ready to be added to the sweep."""
     return [
-        Announce(records, name=name, once=once, render=render, remember=remember)
-        for name in (CARD, COPY)
+        Announce(records, name=CARD, once=once, render=render, remember=remember_card),
+        Announce(records, name=COPY, once=once, render=render, remember=remember_copy),
     ]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.appointments import reminders as appointment_reminders
+from bot.appointments.outbox import tell_clinician
 from bot.appointments.rules.appointment import (
     HOLDS_SLOT,
     Action,
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 LIST_USAGE = "/appt list [today|tomorrow|week|<date>] [mine|@clinician|P-4]"
 _REF = re.compile(r"^[Aa]-?\d{1,9}$")
 TICK = "tick pre-procedure checklists"
+# The changes its clinician hears of (besides a move); closing a visit is theirs to do.
+TOLD = frozenset({Action.CANCEL, Action.NOSHOW, Action.CHECKIN})
 
 
 class AppointmentRefused(Refused):
@@ -63,6 +66,9 @@ class Appointment:
     message: tuple[str, str] | None = None  # the confirmation post, to update in place
     booked_by: str | None = None
     channel: str | None = None  # where it was booked, and its card goes
+    moved_from: datetime | None = None  # the start before its last move
+    changed_by: str | None = None  # who made its last change
+    copy: tuple[str, str] | None = None  # the clinician's copy (DM), to update in place
 
 
 def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
@@ -80,6 +86,9 @@ def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
         message=message,
         booked_by=row.booked_by,
         channel=row.channel_id,
+        moved_from=row.moved_from,
+        changed_by=row.changed_by,
+        copy=(row.copy_channel, row.copy_ts) if row.copy_ts else None,
     )
 
 
@@ -123,9 +132,11 @@ class AppointmentChanges(RecordsUseCase):
                 status = transition(Status(row.status), action, row.ref, patient=row.patient.ref)
             except TransitionRefused as refused:
                 raise AppointmentRefused(str(refused)) from None
-            appointments.set_status(session, row, status.value, now=now, reason=reason)
+            appointments.set_status(session, row, status.value, now=now, reason=reason, by=user_id)
             if status is not Status.BOOKED:  # here, done, gone or cancelled: nothing to remind
                 appointment_reminders.forget(session, team_id, row.ref, now=now)
+            if action in TOLD:
+                tell_clinician(session, row, action.value, user_id, now)
             self._announce(session, row, now)
             SqlAuditLog(session).record(
                 team_id, user_id, f"appointment.{action.value}", row.ref, at=now
@@ -189,7 +200,9 @@ class AppointmentChanges(RecordsUseCase):
                     f"{row.ref} was not moved: {format_span(start, end, zone)} collides with "
                     f"{taken}. Free slots: {options}."
                 )
-            appointments.reschedule(session, row, start, end, now=now)
+            was = row.start_at
+            appointments.reschedule(session, row, start, end, now=now, by=user_id)
+            tell_clinician(session, row, Action.MOVE.value, user_id, now, was)
             # Reminders keep the clock of the channel the visit was booked in.
             appointment_reminders.plan(session, row, now, booked_in.timezone, leads=self.leads)
             self._announce(session, row, now)
@@ -220,6 +233,13 @@ class AppointmentChanges(RecordsUseCase):
             named = (found.booked_by, found.clinician_id) if found is not None else ()
         if actor.user_id not in named:
             self.access.require_care_team(actor, doing=doing, ref=parse_ref(ref))
+
+    def remember_copy(self, team_id: str, ref: str, channel: str, ts: str) -> None:
+        """Keep where the clinician's copy is, so later changes redraw it in place."""
+        with self.db.session() as session:
+            row = appointments.get_by_ref(session, team_id, ref)
+            if row is not None:
+                appointments.set_copy(session, row, channel, ts)
 
     def remember_message(self, team_id: str, ref: str, channel: str, ts: str) -> None:
         """Keep where the confirmation was posted, so later changes update it in place."""

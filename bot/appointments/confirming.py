@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from bot.appointments import clashes
 from bot.appointments import reminders as appointment_reminders
-from bot.appointments.announce import CARD, COPY
 from bot.appointments.booking import AlreadyBooked, Booked, Booking, BookingRefused, Preview
+from bot.appointments.outbox import announce_booking
 from bot.appointments.rules.appointment import Status
 from bot.shared.records import Records, RecordsUseCase
-from storage import SqlAuditLog, drafts, patients, reminders
+from storage import SqlAuditLog, drafts, patients
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
@@ -118,9 +118,7 @@ class Confirming(RecordsUseCase):
                 )
                 # Its card and the clinician's copy, committed with it: sent at once by the
                 # listener, by the sweep if Slack fails or the process dies first.
-                reminders.schedule(session, team_id, CARD, row.ref, now, now=now)
-                if proposal.clinician and proposal.clinician != user_id:
-                    reminders.schedule(session, team_id, COPY, row.ref, now, now=now)
+                announce_booking(session, row, now)
                 self.plan_digest(session, team_id, proposal.channel_id, now)
                 SqlAuditLog(session).record(
                     team_id, user_id, "appointment.book", row.ref, proposal.channel_id, at=now

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from bot.appointments import announce
 from bot.appointments import reminders as appointment_reminders
-from handlers.appointments import export, home, reminders, views
+from bot.appointments.tell import TellClinician
+from handlers.appointments import export, home, news, reminders, views
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
 from handlers.appointments.reminders import ReminderListeners
@@ -58,7 +59,17 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         shared.records,
         once=shared.once,
         render=views.card,
-        remember=services.changes.remember_message,
+        remember_card=services.changes.remember_message,
+        remember_copy=services.changes.remember_copy,
     ):
         shared.reminder_kinds.add(announcement)
+    shared.reminder_kinds.add(
+        TellClinician(
+            shared.records,
+            slack=shared.slack,
+            once=shared.once,
+            card=views.card,
+            render=news.change_dm,
+        )
+    )
     shared.home.add_section(home.home_section(services.lists))

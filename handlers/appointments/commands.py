@@ -8,15 +8,15 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.appointments.announce import CARD, COPY
 from bot.appointments.booking import AlreadyBooked, Booked, BookingRefused
 from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
+from bot.appointments.outbox import CARD, CHANGE, COPY
 from bot.appointments.rules.appointment import Action
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape
-from handlers.appointments import views
+from handlers.appointments import news, views
 from handlers.appointments.cards import refresh_card
 from handlers.kit.actors import actor_of
 
@@ -108,6 +108,7 @@ class AppointmentCommands:
                 ref, _, when = rest.strip().partition(" ")
                 changed = self.appointments.move(actor, ref, when)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
+                self.outbox.send_now(actor.team_id, CHANGE, changed.visit.ref)
                 return views.changed_note(changed)
             if verb in ACTIONS:
                 ref, _, reason = rest.strip().partition(" ")
@@ -115,6 +116,7 @@ class AppointmentCommands:
                     return Reply(text=f"Which visit? Example: /appt {verb} A-12")
                 changed = self.appointments.act(actor, ref, ACTIONS[verb], reason or None)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
+                self.outbox.send_now(actor.team_id, CHANGE, changed.visit.ref)
                 return views.changed_note(changed)
         except FEATURE_REFUSALS as refused:
             return Reply(text=escape(str(refused)))
@@ -156,7 +158,7 @@ class AppointmentCommands:
         self.outbox.send_now(team, COPY, ref)
         if card is None or card.error is None:
             return None
-        return views.card_not_posted(card.error)
+        return news.card_not_posted(card.error)
 
     def on_discard(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()

@@ -162,33 +162,6 @@ def booked_note(booked: Booked, zone: Any) -> Reply:
     return Reply(text=text, blocks=[_section(text)])
 
 
-# Why the card is not in the channel, as the booker should read it: the booking stands.
-_CARD_NOT_POSTED = {
-    "ratelimited": "Slack asked me to slow down, so its card will appear in this channel shortly.",
-    "not_in_channel": (
-        "I couldn't post its card in this channel: I'm not in it. Invite me with "
-        "`/invite @carebot` to see future bookings here."
-    ),
-    "channel_not_found": (
-        "I couldn't post its card: I can't see this channel. Invite me with `/invite @carebot`."
-    ),
-    "is_archived": "This channel is archived, so its card was not posted here.",
-}
-
-
-def card_not_posted(code: str) -> str:
-    """Why a booking's card is not in its channel (yet): what Slack really said."""
-    if code in _CARD_NOT_POSTED:
-        return _CARD_NOT_POSTED[code]
-    if code.startswith("http_"):
-        status = code.removeprefix("http_")
-        return (
-            f"Slack had a problem on its side (HTTP {status}), so its card isn't in this "
-            "channel yet; I'll keep trying."
-        )
-    return f"Slack refused its card (`{escape(code)}`); I'll try again in a minute."
-
-
 def already_booked_note(already: AlreadyBooked, zone: Any) -> Reply:
     """A second Confirm of one preview: what it booked the first time, never a second visit."""
     a = already
@@ -240,7 +213,21 @@ def card(visit: Appointment, zone: ZoneInfo, *, by: str | None = None) -> Reply:
     )
     if by:
         text += f" — booked by {mention(by)}"
-    return Reply(text=text, blocks=[_section(text)], public=True)
+    history = _history(visit, zone)
+    blocks = [_section(text)] + ([_context(history)] if history else [])
+    return Reply(text=text + (f"\n{history}" if history else ""), blocks=blocks, public=True)
+
+
+def _history(visit: Appointment, zone: ZoneInfo) -> str:
+    """Its last change and who made it: "Cancelled by @sam", "Moved from Mon 1 Mar, 8:00 AM
+    by @dana" (a visit still booked was last changed by a move, if at all)."""
+    if visit.status is not Status.BOOKED and visit.changed_by:
+        return f"{STATUS_WORDS[visit.status].capitalize()} by {mention(visit.changed_by)}"
+    if visit.moved_from is not None:
+        was = date_token(visit.moved_from, format_when(visit.moved_from, zone))
+        by = f" by {mention(visit.changed_by)}" if visit.changed_by else ""
+        return f"Moved from {was}{by}"
+    return ""
 
 
 def changed_note(changed: Changed) -> Reply:

@@ -240,7 +240,13 @@ def count_between(
 
 
 def set_status(
-    session: Session, row: AppointmentRow, status: str, *, now: datetime, reason: str | None = None
+    session: Session,
+    row: AppointmentRow,
+    status: str,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    by: str | None = None,
 ) -> None:
     """Store a FHIR status and why (cut to 200 characters, None clears an earlier reason).
 
@@ -252,21 +258,36 @@ def set_status(
         reason = reason.strip()[:200] or None
     session.add(row)
     row.status = status
+    row.changed_by = by or row.changed_by
     row.cancel_reason = reason
     row.updated_at = utc_now(now)
     session.flush()
 
 
 def reschedule(
-    session: Session, row: AppointmentRow, start_at: datetime, end_at: datetime, *, now: datetime
+    session: Session,
+    row: AppointmentRow,
+    start_at: datetime,
+    end_at: datetime,
+    *,
+    now: datetime,
+    by: str | None = None,
 ) -> None:
     """Move the appointment; check `conflicts` with exclude_id=row.id under the lock first."""
     if end_at <= start_at:
         raise ValueError("an appointment must end after it starts, e.g. 09:30-10:15")
     session.add(row)
+    row.moved_from, row.changed_by = row.start_at, by or row.changed_by
     row.start_at = start_at
     row.end_at = end_at
     row.updated_at = utc_now(now)
+    session.flush()
+
+
+def set_copy(session: Session, row: AppointmentRow, channel: str, ts: str) -> None:
+    """Remember the clinician's copy, so later changes update it in place too."""
+    session.add(row)
+    row.copy_channel, row.copy_ts = channel, ts
     session.flush()
 
 

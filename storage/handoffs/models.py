@@ -39,6 +39,8 @@ class HandoffRow(Base):
     acknowledged_at: Mapped[datetime | None]
     synthesis: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rungs sent
+    # The messages that asked for its acknowledgement ([channel, ts], ...): redrawn once it is.
+    asks: Mapped[list[list[str]] | None] = mapped_column(Payload)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

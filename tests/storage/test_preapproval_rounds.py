@@ -19,6 +19,7 @@ from bot.shared.channel_settings import SettingsResolver
 from bot.shared.commands import Reply
 from bot.shared.directory import Directory
 from bot.shared.home import HomeTab
+from bot.shared.messages import OnceSender
 from bot.shared.records import Records
 from bot.shared.rules.clock import FakeClock
 from bot.shared.rules.reminders import sweep
@@ -118,6 +119,7 @@ def owner_round(db: Database) -> tuple[OwnerRound, RecordingSlack]:
     kind = OwnerRound(
         records,
         slack=slack,  # type: ignore[arg-type]
+        once=OnceSender(slack),  # type: ignore[arg-type]
         home=HomeTab(),
         render=Renderers(round=listed, risk=listed),  # type: ignore[arg-type]
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import datetime
@@ -19,6 +18,7 @@ from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape
 from handlers.appointments import views
 from handlers.appointments.cards import refresh_card
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
@@ -173,11 +173,10 @@ class AppointmentCommands:
 
     def on_slot(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
-        choice = json.loads(body["actions"][0]["value"])
+        choice = values.json_object(body["actions"][0].get("value"))
+        draft, start = _slot_of(choice)
         try:
-            view = self.booking.move_proposal(
-                actor_of(body, context.team_id), choice["d"], datetime.fromisoformat(choice["s"])
-            )
+            view = self.booking.move_proposal(actor_of(body, context.team_id), draft, start)
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
             return
@@ -186,11 +185,13 @@ class AppointmentCommands:
 
     def on_next_page(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
-        page = json.loads(body["actions"][0]["value"])
+        page = values.json_object(body["actions"][0].get("value"))
+        query, offset = (
+            values.text(page, "q", values.BUTTON_DAMAGED),
+            values.whole_number(page.get("o")),
+        )
         try:
-            listed = self.lists.list_appointments(
-                actor_of(body, context.team_id), page["q"], int(page["o"])
-            )
+            listed = self.lists.list_appointments(actor_of(body, context.team_id), query, offset)
             reply = views.visit_list(listed)
         except AppointmentRefused as refused:
             reply = Reply(text=escape(str(refused)))
@@ -198,4 +199,16 @@ class AppointmentCommands:
 
 
 def _draft_of(body: dict[str, Any]) -> str:
-    return str(body["actions"][0]["value"])
+    return str(body["actions"][0].get("value") or "")
+
+
+def _slot_of(choice: dict[str, Any]) -> tuple[str, datetime]:
+    """A slot button's draft and start, as views.preview wrote them."""
+    draft = values.text(choice, "d", values.BUTTON_DAMAGED)
+    try:
+        start = datetime.fromisoformat(values.text(choice, "s", values.BUTTON_DAMAGED))
+    except ValueError:
+        raise values.BadValue(values.BUTTON_DAMAGED) from None
+    if not draft or start.tzinfo is None:
+        raise values.BadValue(values.BUTTON_DAMAGED)
+    return draft, start

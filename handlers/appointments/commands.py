@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import datetime
@@ -18,6 +17,7 @@ from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape
 from handlers.appointments import news, views
 from handlers.appointments.cards import refresh_card
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
@@ -167,11 +167,10 @@ class AppointmentCommands:
 
     def on_slot(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
-        choice = json.loads(body["actions"][0]["value"])
+        choice = values.json_object(body["actions"][0].get("value"))
+        draft, start = _slot_of(choice)
         try:
-            view = self.booking.move_proposal(
-                actor_of(body, context.team_id), choice["d"], datetime.fromisoformat(choice["s"])
-            )
+            view = self.booking.move_proposal(actor_of(body, context.team_id), draft, start)
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
             return
@@ -181,8 +180,8 @@ class AppointmentCommands:
     def on_kind(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         """The booker picked the kind of visit the preview asked about: preview it again."""
         ack()
+        draft, kind = _kind_choice(body)
         try:
-            draft, kind = _kind_choice(body)
             view = self.booking.choose_kind(actor_of(body, context.team_id), draft, kind)
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
@@ -192,11 +191,13 @@ class AppointmentCommands:
 
     def on_next_page(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
-        page = json.loads(body["actions"][0]["value"])
+        page = values.json_object(body["actions"][0].get("value"))
+        query, offset = (
+            values.text(page, "q", values.BUTTON_DAMAGED),
+            values.whole_number(page.get("o")),
+        )
         try:
-            listed = self.lists.list_appointments(
-                actor_of(body, context.team_id), page["q"], int(page["o"])
-            )
+            listed = self.lists.list_appointments(actor_of(body, context.team_id), query, offset)
             reply = views.visit_list(listed)
         except AppointmentRefused as refused:
             reply = Reply(text=escape(str(refused)))
@@ -204,20 +205,27 @@ class AppointmentCommands:
 
 
 def _kind_choice(body: dict[str, Any]) -> tuple[str, str]:
-    """The draft and kind of the kind menu's choice; anything else is refused, not guessed."""
+    """The draft and kind of the kind menu's choice, as views.preview wrote them."""
     picked = (body["actions"][0].get("selected_option") or {}).get("value")
-    try:
-        choice = json.loads(picked) if isinstance(picked, str) else None
-    except ValueError:
-        choice = None
-    if (
-        not isinstance(choice, dict)
-        or not isinstance(choice.get("d"), str)
-        or not isinstance(choice.get("k"), str)
-    ):
-        raise BookingRefused("That choice is not one I offered. Book again, or press Edit.")
-    return choice["d"], choice["k"]
+    choice = values.json_object(picked)
+    draft = values.text(choice, "d", values.BUTTON_DAMAGED)
+    kind = values.text(choice, "k", values.BUTTON_DAMAGED)
+    if not draft or not kind:
+        raise values.BadValue(values.BUTTON_DAMAGED)
+    return draft, kind
 
 
 def _draft_of(body: dict[str, Any]) -> str:
-    return str(body["actions"][0]["value"])
+    return str(body["actions"][0].get("value") or "")
+
+
+def _slot_of(choice: dict[str, Any]) -> tuple[str, datetime]:
+    """A slot button's draft and start, as views.preview wrote them."""
+    draft = values.text(choice, "d", values.BUTTON_DAMAGED)
+    try:
+        start = datetime.fromisoformat(values.text(choice, "s", values.BUTTON_DAMAGED))
+    except ValueError:
+        raise values.BadValue(values.BUTTON_DAMAGED) from None
+    if not draft or start.tzinfo is None:
+        raise values.BadValue(values.BUTTON_DAMAGED)
+    return draft, start

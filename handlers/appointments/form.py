@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +30,7 @@ from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.patients import MAX_MRN_CHARS
 from bot.shared.rules.refusals import Refused
 from handlers.appointments import views
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ EDIT_ACTION = "open_appt_edit"
 # Where each kind of input keeps its value in a submission's state.
 _STATE_KEYS = ("value", "selected_option", "selected_date", "selected_time", "selected_user")
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
+_DRAFT_ID = re.compile(r"[0-9a-f]{32}")  # storage's drafts are keyed by a uuid4's hex
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,18 @@ class FormMeta:
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
-    def load(cls, text: str) -> FormMeta:
-        data = json.loads(text or "{}")
-        kept = KindChoice(data["k"], data["l"]) if "k" in data else None
-        return cls(data.get("c", ""), data.get("d"), kept)
+    def load(cls, text: str | None) -> FormMeta:
+        """Read back what `dump` wrote; anything else is refused (see handlers.kit.values)."""
+        data = values.json_object(text or "{}", values.FORM_DAMAGED)
+        draft = values.text(data, "d") or None
+        if draft is not None and not _DRAFT_ID.fullmatch(draft):
+            raise values.BadValue(values.FORM_DAMAGED)
+        kept = None
+        if "k" in data or "l" in data:
+            kept = KindChoice(values.text(data, "k"), values.text(data, "l"))
+            if not (kept.kind and kept.label):
+                raise values.BadValue(values.FORM_DAMAGED)
+        return cls(values.channel_id(data.get("c")), draft, kept)
 
 
 class FormListeners:
@@ -116,7 +127,9 @@ class FormListeners:
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: Any
     ) -> None:
         ack()
-        channel = str(body["actions"][0].get("value") or body["container"]["channel_id"])
+        channel = values.channel_id(
+            body["actions"][0].get("value") or (body.get("container") or {}).get("channel_id")
+        )
         zone = self.people.timezone(context.team_id, body["user"]["id"])
         view = form_view(FormFields(), FormMeta(channel), zone, self.kinds)
         if not _open(client, body["trigger_id"], view):
@@ -145,12 +158,18 @@ class FormListeners:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         team, user = context.team_id, body["user"]["id"]
-        meta = FormMeta.load(view.get("private_metadata", ""))
+        meta = FormMeta.load(view.get("private_metadata"))
+        if meta.kept is not None and meta.kept.kind not in self.kinds:
+            raise values.BadValue(values.FORM_DAMAGED)
         fields = fields_of(view["state"]["values"])
         outcome = self.form.read(team, user, meta.channel, fields, kept=meta.kept)
         if isinstance(outcome, dict):
             ack(response_action="errors", errors=outcome)
             return
+        if meta.draft:  # only the booker's own draft, still waiting, may be edited
+            self.booking.draft(actor_of(body, team), meta.draft)
+        # The preview is shown and the visit booked there: a channel Slack shows the bot.
+        values.existing_channel(client, meta.channel, user=user)
         # Only a valid submission claims the view: one answered with errors comes back.
         if not self.first_time(team, f"view:{view['id']}"):
             ack()
@@ -169,16 +188,23 @@ class FormListeners:
         _show(client, meta, user, reply_url, views.preview(preview))
 
 
-def fields_of(values: dict[str, Any]) -> FormFields:
-    """The submitted state as plain values; each input's action_id is its block_id."""
+def fields_of(state: dict[str, Any]) -> FormFields:
+    """The submitted state as plain values; each input's action_id is its block_id. A picked
+    date, time or clinician that no picker sends is refused under its field."""
     typed: dict[str, Any] = {}
     for name in FormFields.__dataclass_fields__:
-        entry = (values.get(name) or {}).get(name) or {}
+        entry = (state.get(name) or {}).get(name) or {}
         found = next((entry[key] for key in _STATE_KEYS if entry.get(key)), None)
         if isinstance(found, dict):  # a menu's selected_option
             found = found.get("value")
         if found is not None:
             typed[name] = str(found)
+    if form.DATE in typed:
+        values.day(typed[form.DATE], form.DATE)
+    if form.TIME in typed:
+        values.time_of_day(typed[form.TIME], form.TIME)
+    if form.CLINICIAN in typed:
+        values.user_id(typed[form.CLINICIAN], form.CLINICIAN, what="clinician")
     return FormFields(**typed)
 
 

@@ -24,6 +24,7 @@ from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
 from handlers.appointments.cards import refresh_card
 from handlers.appointments.views import what
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 from handlers.shared.home import in_home
 
@@ -221,10 +222,12 @@ class ReminderListeners:
     ) -> None:
         ack()
         actor = actor_of(body, context.team_id)
-        ref, _, key = str(body["actions"][0].get("value", "")).partition(":")
+        action = body["actions"][0]
+        ref, _, key = str(action.get("value") or "").partition(":")
+        ref = values.ref(ref, "A", "visit")
         item = _ITEMS.get(key)
-        if item is None:
-            return
+        if item is None or action.get("action_id") != f"visit_check_{item.key}":
+            raise values.BadValue(values.BUTTON_DAMAGED)
         message = body.get("message") or {}
         now = self.clock.now()
         zone = self.people.timezone(actor.team_id, actor.user_id)
@@ -242,8 +245,8 @@ class ReminderListeners:
         action = body["actions"][0]
         ref = str(action.get("value", ""))
         flag = FLAGS.get(str(action.get("action_id")))
-        if flag is None:
-            return
+        if flag is None:  # a visit_flag_ button carebot never drew
+            raise values.BadValue(values.BUTTON_DAMAGED)
         try:
             changed = self.appointments.act(actor, ref, flag)
         except AppointmentRefused as refused:

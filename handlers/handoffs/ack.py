@@ -15,6 +15,7 @@ from bot.handoffs.rules.handoff import MAX_SYNTHESIS_CHARS, MIN_SYNTHESIS_CHARS,
 from bot.shared.rules.mrkdwn import truncate
 from bot.shared.rules.refusals import Refused
 from handlers.handoffs import cards
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 from handlers.kit.blocks import context, mrkdwn, plain
 from handlers.shared import home
@@ -70,7 +71,7 @@ class ReadBacks:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         actor = actor_of(body, context.team_id)
-        ref = json.loads(view.get("private_metadata") or "{}").get("h", "")
+        ref = values.ref(values.text(values.metadata(view), "h"), "H", "handoff")
         typed = str(
             ((view["state"]["values"].get(SYNTHESIS) or {}).get(SYNTHESIS) or {}).get("value") or ""
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from bot.shared.rules.refusals import Refused
 from handlers.handoffs import cards, form
 from handlers.handoffs.ack import Notice
 from handlers.handoffs.posting import OPEN_ACTION, Posting
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 from handlers.shared import home
 
@@ -99,10 +99,11 @@ class HandoffCommand:
     ) -> None:
         ack()
         actor = actor_of(body, context.team_id)
-        chosen = json.loads(body["actions"][0]["value"])
-        position = int(chosen["i"])
+        chosen = values.json_object(body["actions"][0].get("value"))
+        ref = values.ref(values.text(chosen, "h", values.BUTTON_DAMAGED), "H", "handoff")
+        position = values.whole_number(chosen.get("i"))
         try:
-            changed = self.changes.mark_done(actor, str(chosen["h"]), position)
+            changed = self.changes.mark_done(actor, ref, position)
         except Refused as refused:  # said where it was clicked, the Home tab included
             if home.in_home(body):
                 self.notice(actor.team_id, body, str(refused))

@@ -20,6 +20,7 @@ from bot.handoffs.lists import Handoff
 from bot.handoffs.rules.handoff import Receiver, Template
 from bot.shared.commands import Block
 from bot.shared.rules.severity import Severity
+from handlers.kit import values
 from handlers.kit.blocks import context, mrkdwn, option, plain
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,19 @@ class FormMeta:
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
-    def load(cls, text: str) -> FormMeta:
-        data = json.loads(text or "{}")
-        return cls(data.get("c", ""), Template(data.get("t", "ipass")), data.get("e"))
+    def load(cls, text: str | None) -> FormMeta:
+        """Read back what `dump` wrote; anything else is refused (see handlers.kit.values)."""
+        data = values.json_object(text or "{}", values.FORM_DAMAGED)
+        channel = values.text(data, "c")
+        template = data.get("t", Template.IPASS.value)
+        if template not in {t.value for t in Template}:
+            raise values.BadValue(values.FORM_DAMAGED)
+        editing = values.text(data, "e") or None
+        return cls(
+            values.channel_id(channel) if channel else "",
+            Template(template),
+            values.ref(editing, "H", "handoff") if editing else None,
+        )
 
 
 @dataclass(frozen=True)

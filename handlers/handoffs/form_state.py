@@ -18,24 +18,33 @@ from handlers.handoffs.form import (
     SEVERITY,
     FormMeta,
 )
+from handlers.kit import values
 from handlers.kit.rich_text import flatten
+
+SEVERITIES = frozenset(s.value for s in Severity)
 
 
 def read_form(
-    values: dict[str, Any], meta: FormMeta, editing: Handoff | None
+    state: dict[str, Any], meta: FormMeta, editing: Handoff | None
 ) -> tuple[HandoffInput, dict[str, str]]:
     """The submission as a handoff input, and field errors found without asking anyone."""
 
     def entry(block: str) -> dict[str, Any]:
-        found: dict[str, Any] = (values.get(block) or {}).get(block) or {}
+        found: dict[str, Any] = (state.get(block) or {}).get(block) or {}
         return found
 
     errors: dict[str, str] = {}
-    person = entry(RECEIVER).get("selected_user")
+    person = values.optional_user_id(
+        entry(RECEIVER).get("selected_user") or None, RECEIVER, what="receiver"
+    )
     role = (entry(ROLE).get("selected_option") or {}).get("value")
+    role = values.group_id(role, ROLE) if role else None
     if person and role:
         errors[ROLE] = "Pick a person or a role, not both."
     severity = (entry(SEVERITY).get("selected_option") or {}).get("value") or "stable"
+    severity = values.option(severity, SEVERITIES, SEVERITY, "the illness severity")
+    channel = entry(CHANNEL).get("selected_conversation")
+    channel = values.channel_id(channel, CHANNEL) if channel else ""
     template = editing.template if editing else meta.template
     sections = {s.key: str(entry(s.key).get("value") or "") for s in template.sections}
     for key, before in (editing.sections if editing else {}).items():
@@ -48,9 +57,7 @@ def read_form(
     actions = flatten(rich) if isinstance(rich, dict) else str(entry(ACTIONS).get("value") or "")
     given = HandoffInput(
         patient=editing.patient_ref if editing else str(entry(PATIENT).get("value") or "").strip(),
-        channel_id=editing.channel_id
-        if editing
-        else str(entry(CHANNEL).get("selected_conversation") or ""),
+        channel_id=editing.channel_id if editing else channel,
         template=template,
         severity=Severity(severity),
         sections=sections,

@@ -16,6 +16,7 @@ from bot.handoffs.lists import DELIVER, Handoff, HandoffInput, HandoffReader
 from bot.handoffs.rules.handoff import HandoffRefused, Template
 from bot.shared.commands import Reply
 from handlers.handoffs import cards, delivery, form, form_state
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SHORTCUT = "handoff_message"
 OPEN_ACTION = "open_handoff_form"
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please try again."
+TEMPLATES = frozenset(t.value for t in Template)
 
 
 class Posting:
@@ -81,7 +83,7 @@ class Posting:
     def on_open_form(self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any) -> None:
         ack()
         self.changes.may_write(actor_of(body, context.team_id))
-        channel = str(body["actions"][0].get("value") or "")
+        channel = values.channel_id(body["actions"][0].get("value"))
         if not self.open_form(
             body["trigger_id"], form.FormMeta(channel), form.Prefill(channel=channel)
         ):
@@ -103,8 +105,9 @@ class Posting:
         ack()
         self.changes.may_write(actor_of(body, context.team_id))
         view = body["view"]
-        chosen = body["actions"][0]["selected_option"]["value"]
-        typed_in = form.FormMeta.load(view.get("private_metadata", ""))
+        chosen = (body["actions"][0].get("selected_option") or {}).get("value")
+        chosen = values.option(chosen, TEMPLATES, what="I-PASS or SBAR")
+        typed_in = form.FormMeta.load(view.get("private_metadata"))
         meta = form.FormMeta(typed_in.channel, Template(chosen), typed_in.editing)
         given, _ = form_state.read_form(form_state.current_values(view), typed_in, None)
         prefill = form.Prefill(
@@ -129,7 +132,7 @@ class Posting:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         actor = actor_of(body, context.team_id)
-        meta = form.FormMeta.load(view.get("private_metadata", ""))
+        meta = form.FormMeta.load(view.get("private_metadata"))
         if meta.editing:
             editing: Handoff | None = self.reader.for_edit(actor, meta.editing)
         else:
@@ -180,8 +183,7 @@ class Posting:
         ack()
         actor = actor_of(body, context.team_id)
         try:
-            ref = str(body["actions"][0]["value"]).partition(":")[0]
-            handoff = self.changes.repost(actor, ref)
+            handoff = self.changes.repost(actor, _repost_ref(body["actions"][0].get("value")))
         except HandoffRefused as refused:
             respond(text=str(refused), replace_original=True)
             return
@@ -193,6 +195,17 @@ class Posting:
             return
         reply = self.publish(handoff)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+
+
+def _repost_ref(value: object) -> str:
+    """The ref in a "Post it again" value: `H-7:` and the nonce or `list` carebot put there."""
+    ref, _, nonce = str(value or "").partition(":")
+    if not _REPOST_NONCE.fullmatch(nonce):
+        raise values.BadValue(values.BUTTON_DAMAGED)
+    return values.ref(ref, "H", "handoff")
+
+
+_REPOST_NONCE = re.compile(r"[0-9a-f]{8}|list")
 
 
 def _field_errors(found: FormProblems, given: HandoffInput) -> dict[str, str]:

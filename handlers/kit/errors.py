@@ -136,6 +136,10 @@ def _refuse(
     refusals.note(refused, body, context)
     acked = response is None or (ack is not None and ack.response is not None)
     if body.get("type") == "view_submission" and not acked:
+        field = getattr(refused, "field", None)
+        if field:  # a value a form's field holds: said under that field, the form stays open
+            errors = {field: refusals.text_of(refused)[:150]}
+            return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
         return BoltResponse(
             status=200, body={"response_action": "push", "view": refusals.view(refused)}
         )

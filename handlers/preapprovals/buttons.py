@@ -3,8 +3,7 @@
 A click on an old message acts on the request as it stands now: a change its state no
 longer allows changes nothing, the message is redrawn to show the current state, and
 the person is told why. Who may click is decided by the operation (care-team members):
-a refusal reaches the clicker from handlers.kit.actors import actor_of
-from handlers.kit.errors, with nothing changed or shown.
+a refusal reaches the clicker from handlers.kit.errors, with nothing changed or shown.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from bot.preapprovals.items import PreapprovalRefused
 from bot.preapprovals.rules.preapproval import Action
 from bot.shared.access import Actor
 from bot.shared.rules.mrkdwn import escape
+from handlers.kit import values
 from handlers.kit.actors import actor_of
 from handlers.preapprovals import views
 from handlers.preapprovals.decision import decision_view
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SNOOZE_SPANS = frozenset(span for span, _ in views.SNOOZES)  # the snooze menu's options
 # Answers a click in the Home tab on the tab itself: (team, body, text).
 Notice = Callable[[str, dict[str, Any], str], None]
 
@@ -143,8 +144,9 @@ class Buttons:
     ) -> None:
         ack()
         actor = actor_of(body, context.team_id)
-        picked = str((body["actions"][0].get("selected_option") or {}).get("value", ""))
+        picked = str((body["actions"][0].get("selected_option") or {}).get("value") or "")
         ref, _, span = picked.partition("|")
+        span = values.option(span, SNOOZE_SPANS, what="how long to snooze")
         try:
             change = self.changes.snooze(actor, ref, span)
         except PreapprovalRefused as refused:
@@ -157,7 +159,7 @@ class Buttons:
     ) -> None:
         ack()
         actor, ref = actor_of(body, context.team_id), _ref(body)
-        owner = body["actions"][0].get("selected_user")
+        owner = values.user_id(body["actions"][0].get("selected_user"), what="new owner")
         try:
             change = self.changes.assign(actor, ref, owner)
         except PreapprovalRefused as refused:

@@ -13,8 +13,9 @@ from bot.preapprovals.typed import Details
 from bot.shared.access import Actor
 from bot.shared.commands import Reply
 from bot.shared.rules.mrkdwn import escape
+from handlers.kit import values
 from handlers.preapprovals import views
-from handlers.preapprovals.form import input_block, plain_text, show, values_of
+from handlers.preapprovals.form import form_channel, input_block, plain_text, show, values_of
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, App
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from handlers.preapprovals.cards import Cards
 
 DECISION_FORM = "preauth_decision_form"
+DECIDED = frozenset({Action.APPROVE.value, Action.DENY.value})  # what decision_view writes
+KINDS = frozenset({"approve", "partial"})  # the Decision menu's options
 
 
 def decision_view(action: Action, ref: str, channel: str) -> dict[str, Any]:
@@ -85,19 +88,24 @@ class DecisionForm:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         team, user = context.team_id, body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        typed = values_of(view)
+        meta = values.metadata(view)
+        ref = values.ref(values.text(meta, "r"), "PA", "pre-approval")
+        channel = form_channel(view, user)
+        if meta.get("a", Action.APPROVE.value) not in DECIDED:
+            raise values.BadValue(values.FORM_DAMAGED)
         action = Action(meta.get("a", Action.APPROVE.value))
+        typed = values_of(view)
         errors: dict[str, str] = {}
         details = Details(reason=typed.get("reason"))
         if action is not Action.DENY:
-            action = Action.PARTIAL if typed.get("decision") == "partial" else Action.APPROVE
+            decision = values.option(typed.get("decision", "approve"), KINDS, "decision", "one")
+            action = Action.PARTIAL if decision == "partial" else Action.APPROVE
             try:
                 check_auth_number(typed.get("auth_number", ""))
             except ValueError as error:
                 errors["auth_number"] = str(error)[:150]
             units = typed.get("units")
-            if units and not (units.isdigit() and int(units) > 0):
+            if units and not (units.isdigit() and 0 < int(units) < values.MOST):
                 errors["units"] = "A whole number of units, like 12."
             if errors:
                 ack(response_action="errors", errors=errors)
@@ -105,16 +113,16 @@ class DecisionForm:
             details = Details(
                 auth_number=typed.get("auth_number"),
                 approved_units=int(units) if units else None,
-                valid_from=_date(typed.get("valid_from")),
-                valid_to=_date(typed.get("valid_to")),
+                valid_from=_date(typed.get("valid_from"), "valid_from"),
+                valid_to=_date(typed.get("valid_to"), "valid_to"),
             )
+        if channel != user:  # the answer goes there, and the audit names it
+            values.existing_channel(client, channel, user=user)
         if not self.first_time(team, f"view:{view['id']}"):
             ack()
             return
         ack()
-        channel = meta.get("c") or user
         actor = Actor(team, user, channel if channel != user else None)
-        ref = meta.get("r", "")
         try:
             change = self.changes.act(actor, ref, action, details)
         except PreapprovalRefused as refused:
@@ -126,6 +134,6 @@ class DecisionForm:
         show(client, channel, user, views.changed(change, self.people.timezone(team, user)))
 
 
-def _date(text: str | None) -> date | None:
-    """A datepicker's YYYY-MM-DD."""
-    return date.fromisoformat(text) if text else None
+def _date(text: str | None, field: str) -> date | None:
+    """A datepicker's YYYY-MM-DD, if one was picked."""
+    return values.day(text, field) if text else None

@@ -20,6 +20,7 @@ from bot.shared.access import Actor
 from bot.shared.commands import Ask, Block, Reply
 from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.refusals import Refused
+from handlers.kit import values
 from handlers.preapprovals import views
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 NEW_FORM = "preauth_new_form"
 OPEN_ACTION = "open_preauth_form"
 LATE = "I couldn't open the form in time (Slack allows 3 seconds). Please click again."
+URGENCIES = frozenset(u.value for u in Urgency)
 _STATE_KEYS = ("value", "selected_option", "selected_date", "selected_user")
 # block id: (label, placeholder, max length, optional, multiline)
 _TEXTS: dict[str, tuple[str, str, int, bool, bool]] = {
@@ -130,7 +132,9 @@ def open_form(slack: WebClient, ask: Ask) -> Reply | None:
 
 def on_open(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any, context: Any) -> None:
     ack()
-    channel = str(body["actions"][0].get("value") or body["user"]["id"])
+    user = body["user"]["id"]
+    channel = str(body["actions"][0].get("value") or user)
+    channel = channel if channel == user else values.channel_id(channel)
     if not open_view(client, body["trigger_id"], new_view(body["user"]["id"], channel)):
         respond(text=LATE, replace_original=False)
 
@@ -170,12 +174,23 @@ class NewForm:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
     ) -> None:
         team, user = context.team_id, body["user"]["id"]
-        channel = json.loads(view.get("private_metadata") or "{}").get("c") or user
+        channel = form_channel(view, user)
+        typed = values_of(view)
+        state = view["state"]["values"]
+        typed["owner"] = values.user_id(
+            ((state.get("owner") or {}).get("owner") or {}).get("selected_user"),
+            "owner",
+            what="owner",
+        )
+        urgency = typed.get("urgency", Urgency.STANDARD.value)
+        values.option(urgency, URGENCIES, "urgency", "the urgency")
         actor = Actor(team, user, channel if channel != user else None)
-        request = self.opening.read_form(actor, values_of(view))
+        request = self.opening.read_form(actor, typed)
         if isinstance(request, dict):
             ack(response_action="errors", errors=request)
             return
+        if channel != user:  # the request is kept with this channel: one Slack shows the bot
+            values.existing_channel(client, channel, user=user)
         if not self.first_time(team, f"view:{view['id']}"):
             ack()
             return
@@ -189,6 +204,13 @@ class NewForm:
         except Refused as refused:  # shown where the form was opened, like any other answer
             reply = Reply(text=str(refused))
         show(client, channel, user, reply)
+
+
+def form_channel(view: dict[str, Any], user: str) -> str:
+    """Where a pre-approval form was opened, from its metadata: a channel, or the person's own
+    id when there was none (the Home tab, a DM)."""
+    where = values.text(values.metadata(view), "c") or user
+    return where if where == user else values.channel_id(where)
 
 
 def show(client: WebClient, channel: str, user: str, reply: Reply) -> None:

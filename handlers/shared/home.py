@@ -18,6 +18,7 @@ from bot.shared.access import HOW_TO_JOIN, Actor, NotInCareTeam
 from bot.shared.commands import Block
 from bot.shared.directory import group_members
 from bot.shared.home import HomeSection, HomeVisits, Page, Viewer
+from handlers.kit import refusals, values
 from handlers.kit.blocks import button, context, plain, section
 
 if TYPE_CHECKING:
@@ -79,8 +80,16 @@ class Layout:
         try:
             data = json.loads(text or "{}")
             return cls(str(data["opened"]), max(int(data["offset"]), 0), bool(data["welcome"]))
-        except (ValueError, KeyError, TypeError):
-            return cls()
+        except (ValueError, KeyError, TypeError, OverflowError):
+            return cls()  # only how the tab was laid out: drawn afresh
+
+
+@dataclass(frozen=True)
+class _Who:
+    """The team and user a refusal's log line names, as Bolt's context would."""
+
+    team_id: str
+    user_id: str
 
 
 def in_home(body: dict[str, Any]) -> bool:
@@ -115,12 +124,16 @@ class HomeScreen:
 
     def on_show(self, team: str, body: dict[str, Any]) -> None:
         kept = Layout.load((body.get("view") or {}).get("private_metadata"))
+        user = body["user"]["id"]
         try:
-            chosen = json.loads(body["actions"][0]["value"])
-            layout = Layout(str(chosen["s"]), max(int(chosen["o"]), 0), kept.welcome)
-        except (ValueError, KeyError, TypeError):
-            layout = Layout(welcome=kept.welcome)
-        self.publish(team, body["user"]["id"], layout, asked=True)
+            chosen = values.json_object(body["actions"][0].get("value"))
+            opened = values.text(chosen, "s", values.BUTTON_DAMAGED)
+            layout = Layout(opened, values.whole_number(chosen.get("o")), kept.welcome)
+        except values.BadValue as refused:  # said on the tab, which is drawn afresh
+            refusals.note(refused, body, _Who(team, user))
+            self.publish(team, user, Layout(welcome=kept.welcome), refusals.text_of(refused))
+            return
+        self.publish(team, user, layout, asked=True)
 
     def notice(self, team: str, body: dict[str, Any], text: str) -> None:
         """Answer a click in the Home tab on the tab itself: redrawn with `text` on top."""

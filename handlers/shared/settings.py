@@ -18,6 +18,7 @@ from bot.shared.commands import Ask, Block, Command, CommandRegistry, Reply
 from bot.shared.rules import settings_form as form
 from bot.shared.rules.channel_settings import ChannelSettings, Overrides
 from bot.shared.rules.display import PatientDisplay
+from handlers.kit import values
 from handlers.kit.blocks import context, option, plain
 
 if TYPE_CHECKING:
@@ -137,7 +138,8 @@ def typed_values(view: dict[str, Any]) -> tuple[dict[str, str], bool]:
     for block_id, entries in view["state"]["values"].items():
         entry = entries.get(block_id) or {}
         if block_id == CARE_TEAM:
-            care_team = bool(entry.get("selected_options"))
+            ticked = values.options(entry.get("selected_options") or [], {"yes"}, CARE_TEAM)
+            care_team = bool(ticked)
         elif entry.get("selected_option"):
             typed[block_id] = str(entry["selected_option"].get("value") or "")
         elif entry.get("value"):
@@ -148,33 +150,27 @@ def typed_values(view: dict[str, Any]) -> tuple[dict[str, str], bool]:
 def submit(
     setup: ChannelSetup, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
-    team, user, channel = body["team"]["id"], body["user"]["id"], str(meta.get("c") or "")
+    team, user = body["team"]["id"], body["user"]["id"]
+    channel = values.channel_id(values.metadata(view).get("c"))
+    if channel[:1] not in ("C", "G"):
+        raise values.BadValue(IN_A_CHANNEL)
     typed, care_team = typed_values(view)
     checked = form.check(typed, setup.workspace_defaults(team))
     if isinstance(checked, dict):
         ack(response_action="errors", errors=checked)
         return
+    # Nothing is stored about a channel Slack does not show the bot.
+    name = str(values.existing_channel(client, channel).get("name") or channel)
     ack()
-    if not channel:
-        return
     saved: Overrides | None = checked if care_team else None
     actor = Actor(team, user, channel)
-    in_force = setup.save(actor, channel, _name(client, channel), saved)
+    in_force = setup.save(actor, channel, name, saved)
     try:
         client.chat_postEphemeral(
             channel=channel, user=user, text=confirmation(channel, care_team, in_force)
         )
     except SlackApiError as error:
         log.info("settings saved; confirmation not shown: %s", error.response.get("error"))
-
-
-def _name(client: WebClient, channel: str) -> str:
-    """The channel's name, kept beside its settings for lists; its id if Slack will not say."""
-    try:
-        return str(client.conversations_info(channel=channel)["channel"]["name"])
-    except (SlackApiError, KeyError, TypeError):
-        return channel
 
 
 def confirmation(channel: str, care_team: bool, in_force: ChannelSettings) -> str:

@@ -224,11 +224,15 @@ class Outcome:
 
 
 class Forger:
-    """@visitor sending forged or replayed requests, and what each one changed."""
+    """@visitor (or `user` in `channel`) sending forged or replayed requests, and what each
+    one changed."""
 
-    def __init__(self, sandbox: Sandbox, refs: Refs) -> None:
+    def __init__(
+        self, sandbox: Sandbox, refs: Refs, user: str = VISITOR, channel: str = GENERAL
+    ) -> None:
         self.sandbox = sandbox
         self.refs = refs
+        self.user, self.channel = user, channel
         self.standin = sandbox.standin
         self.space = sandbox.standin.workspace
         self.bot = WebClient(token=self.standin.bot_token, base_url=self.standin.api_url)
@@ -236,11 +240,11 @@ class Forger:
 
     @property
     def driver(self) -> SlackDriver:
-        return self.sandbox.driver.as_user("@visitor").in_channel("#general")
+        return self.sandbox.driver.as_user(self.user).in_channel(self.channel)
 
     @property
     def dm(self) -> str:
-        return self.standin.dm_channel(VISITOR).id
+        return self.standin.dm_channel(self.user).id
 
     # -- observing ------------------------------------------------------------------
 
@@ -260,10 +264,10 @@ class Forger:
         if ack is not None and isinstance(ack.body, dict) and ack.body:
             found.seen.append(json.dumps(ack.body))
         for item in self.standin.changes_since(seq):
-            if isinstance(item, Message) and item.user == VISITOR:
+            if isinstance(item, Message) and item.user == self.user:
                 continue  # what the visitor typed themselves
             shown, whose = self._shown(item)
-            (found.seen if whose == VISITOR else found.elsewhere).append(shown)
+            (found.seen if whose == self.user else found.elsewhere).append(shown)
         after = records(self.sandbox)
         found.changed = {
             name: (sorted(set(rows) - set(after[name])), sorted(set(after[name]) - set(rows)))
@@ -272,14 +276,14 @@ class Forger:
         }
         found.audit = audit_rows(self.sandbox, audited)
         found.errors = [str(e) for e in self.standin.internal_errors[errors:]]
-        self.standin.close_views(VISITOR, everything=True)
+        self.standin.close_views(self.user, everything=True)
         return found
 
     def _shown(self, item: Message | View) -> tuple[str, str | None]:
         if isinstance(item, View):
             return render_view(item.view, names=self.space), item.user
         shown = render_message(item.text, item.blocks, names=self.space, files=item.files)
-        whose = item.ephemeral_to or (VISITOR if item.channel == self.dm else None)
+        whose = item.ephemeral_to or (self.user if item.channel == self.dm else None)
         return f"{item.text}\n{shown}", whose
 
     # -- slash commands, messages, events -----------------------------------------------
@@ -335,13 +339,13 @@ class Forger:
             "action_ts": f"{time.time():.6f}",
         }
         action |= dict(picked) if picked is not None else {"text": shown["text"], "value": value}
-        trigger = self.standin.issue_trigger(VISITOR)
+        trigger = self.standin.issue_trigger(self.user)
         response_url = None
         if isinstance(surface, Message):
             response_url = self.standin.issue_response_url(
-                surface.channel, VISITOR, message_ts=surface.ts
+                surface.channel, self.user, message_ts=surface.ts
             )
-        user = self.space.users[VISITOR]
+        user = self.space.users[self.user]
         body = payloads.block_actions(
             self.space, user, surface, action, trigger_id=trigger, response_url=response_url
         )
@@ -353,16 +357,16 @@ class Forger:
         if on == "home":
             layout = json.dumps({"opened": "", "offset": 0, "welcome": False})
             home = {"type": "home", "blocks": [block], "private_metadata": layout}
-            self.bot.views_publish(user_id=VISITOR, view=home)
-            found = self.standin.home(VISITOR)
+            self.bot.views_publish(user_id=self.user, view=home)
+            found = self.standin.home(self.user)
         elif on.startswith("modal:"):
             callback_id, _, metadata = on.removeprefix("modal:").partition(":")
             modal: dict[str, Any] = {"type": "modal", "callback_id": callback_id}
             modal |= {"title": _plain("Forged"), "private_metadata": metadata, "blocks": [block]}
-            self.bot.views_open(trigger_id=self.standin.issue_trigger(VISITOR), view=modal)
-            found = self.standin.top_view(VISITOR)
+            self.bot.views_open(trigger_id=self.standin.issue_trigger(self.user), view=modal)
+            found = self.standin.top_view(self.user)
         else:
-            posted = self.bot.chat_postMessage(channel=VISITOR, text="Forged", blocks=[block])
+            posted = self.bot.chat_postMessage(channel=self.user, text="Forged", blocks=[block])
             found = self.standin.find_message(str(posted["channel"]), str(posted["ts"]))
         assert found is not None, f"the stand-in kept no forged surface on {on}"
         return found
@@ -376,9 +380,9 @@ class Forger:
         return self._send(
             payloads.view_submission(
                 self.space,
-                self.space.users[VISITOR],
+                self.space.users[self.user],
                 self._view(callback_id, metadata, values),
-                self.standin.issue_trigger(VISITOR),
+                self.standin.issue_trigger(self.user),
             )
         )
 
@@ -388,7 +392,7 @@ class Forger:
         body = {
             "type": "view_closed",
             "team": payloads.team_api(self.space),
-            "user": payloads.user_api(self.space, self.space.users[VISITOR]),
+            "user": payloads.user_api(self.space, self.space.users[self.user]),
             "api_app_id": self.space.app_id,
             "token": payloads.LEGACY_TOKEN,
             "view": view,
@@ -425,16 +429,16 @@ class Forger:
 
     def shortcut(self, callback_id: str, kind: str, message: str = "") -> Ack:
         """A shortcut; a message shortcut on a message in #cardiology-team the visitor saw."""
-        user = self.space.users[VISITOR]
+        user = self.space.users[self.user]
         body = payloads.shortcut(
-            self.space, user, kind, callback_id, self.standin.issue_trigger(VISITOR)
+            self.space, user, kind, callback_id, self.standin.issue_trigger(self.user)
         )
         if kind == "message":
             ts = f"{time.time():.6f}"
             body["message_ts"] = ts
             body["message"] = {"type": "message", "user": "U0COORD01", "text": message, "ts": ts}
             body["channel"] = {"id": CARDIOLOGY, "name": "cardiology-team"}
-            body["response_url"] = self.standin.issue_response_url(GENERAL, VISITOR)
+            body["response_url"] = self.standin.issue_response_url(self.channel, self.user)
         return self._send(body)
 
     def _send(self, body: Mapping[str, Any]) -> Ack:

@@ -207,7 +207,7 @@ def test_the_modal_passes_slacks_limits_and_submits_what_it_shows() -> None:
         location="y" * 80,
         notes="z" * form.MAX_NOTES_CHARS,
     )
-    meta = FormMeta("C1", "d" * 40, KindChoice("imaging", "é" * 60))
+    meta = FormMeta("C1", "d" * 32, KindChoice("imaging", "é" * 60))
     view = form_view(longest, meta, NEW_YORK)
 
     assert view_problems(view) == []

@@ -8,13 +8,20 @@ reads what it needs from Slack first and only then opens its write session.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.handoffs.access import HandoffAccess
-from bot.handoffs.lists import ACTION_DUE, DELIVER, ESCALATION, HandoffReader, view_of
+from bot.handoffs.lists import (
+    ACKNOWLEDGED,
+    ACTION_DUE,
+    DELIVER,
+    ESCALATION,
+    HandoffReader,
+    view_of,
+)
 from bot.handoffs.patients import existing_patient, stored_patient
 from bot.handoffs.planning import as_typed, plan_items, retime_escalation
 from bot.handoffs.rules.actions import ActionItem, parse_actions
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.shared.home import HomeTab
+    from bot.shared.messages import Sent
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +199,9 @@ class HandoffChanges(RecordsUseCase):
             first = handoffs.acknowledge(session, team, handoff.id, user, text, now)
             if first:
                 reminders.cancel(session, team, ESCALATION, handoff.ref, now=now)
+                # What asked for the read-back is redrawn, and the author hears it: committed
+                # with it, sent at once by the listener and retried by the sweep.
+                reminders.schedule(session, team, ACKNOWLEDGED, handoff.ref, now, now=now)
                 SqlAuditLog(session).record(
                     team,
                     user,
@@ -278,9 +289,20 @@ class HandoffChanges(RecordsUseCase):
         self._redraw_homes(handoff, edited)
         return edited
 
-    def remember_escalated(self, handoff: Handoff, rungs: int) -> None:
+    def remember_escalated(self, handoff: Handoff, rungs: int, asks: Sequence[Sent] = ()) -> None:
+        """The rungs climbed, and the messages that asked for the read-back."""
         with self.db.session() as session:
             handoffs.set_escalated(session, handoff.team_id, handoff.id, rungs)
+            handoffs.add_asks(
+                session, handoff.team_id, handoff.id, [(s.channel, s.ts) for s in asks]
+            )
+
+    def remember_asks(self, handoff: Handoff, asks: Sequence[Sent]) -> None:
+        """Messages that asked for the read-back (the receiver's copy of an unposted card)."""
+        with self.db.session() as session:
+            handoffs.add_asks(
+                session, handoff.team_id, handoff.id, [(s.channel, s.ts) for s in asks]
+            )
 
     def _items(self, actor: Actor, given: HandoffInput) -> list[ActionItem]:
         """The action list as typed, its times read in the author's zone."""

@@ -23,7 +23,7 @@ from bot.handoffs.rules.escalation import dm_receivers
 from bot.handoffs.rules.records import Handoff
 from bot.shared.commands import Reply
 from bot.shared.departures import REFUSALS
-from bot.shared.messages import slack_code
+from bot.shared.messages import Sent, slack_code
 from bot.shared.rules.reminders import DueReminder, Outcome
 
 if TYPE_CHECKING:
@@ -101,16 +101,20 @@ class Delivery:
         if reminder.attempts == 0:  # the first failure: the receiver must not wait for it
             note = self.notes.to_receiver(handoff, code)
             role = self.who.role_members(handoff.receiver)
-            for user in dm_receivers(handoff.receiver, handoff.author_id, role):
+            copies = [
                 self._dm(reminder, f"to:{user}", user, note)
+                for user in dm_receivers(handoff.receiver, handoff.author_id, role)
+            ]
+            # Each copy carries Acknowledge: redrawn once someone reads it back.
+            self.changes.remember_asks(handoff, [c for c in copies if c is not None])
         gives_up = code in NEEDS_A_PERSON
         if unheard and (gives_up or reminder.attempts == 0):
             self._dm(reminder, "author", handoff.author_id, self.notes.to_author(handoff, code))
         return Outcome(reminder.id, error=code[:64], give_up=gives_up)
 
-    def _dm(self, reminder: DueReminder, part: str, user: str, reply: Reply) -> None:
+    def _dm(self, reminder: DueReminder, part: str, user: str, reply: Reply) -> Sent | None:
         try:
-            self.once.post(
+            return self.once.post(
                 f"{reminder.key}:{part}",
                 channel=user,
                 text=reply.text,
@@ -121,3 +125,4 @@ class Delivery:
             code = slack_code(error)
             level = logging.INFO if code in REFUSALS else logging.WARNING
             log.log(level, "a handoff delivery DM was not sent: %s", code)
+            return None

@@ -28,7 +28,7 @@ from bot.handoffs.rules.escalation import (
 from bot.handoffs.rules.records import Handoff, Item, item_of_subject
 from bot.shared.commands import Reply
 from bot.shared.departures import REFUSALS, RefusalUnconfirmed
-from bot.shared.messages import slack_code
+from bot.shared.messages import Sent, slack_code
 from bot.shared.rules.failures import describe
 from bot.shared.rules.ladders import Ladder, Rung
 from bot.shared.rules.reminders import DueReminder, Outcome, by_team, retry_at, unconfirmed
@@ -111,9 +111,9 @@ class Escalation:
                 # A role Slack could not read now is not an empty role: that raises, and waits.
                 role = self.who.role_members(handoff.receiver, strict=True)
                 users = dm_receivers(handoff.receiver, handoff.author_id, role)
-                sent = self._dm(reminder, handoff, users, reply, now)
+                asks = self._dm(reminder, handoff, users, reply, now)
             else:
-                sent = self._post(reminder, handoff, rung, reply)
+                asks = self._post(reminder, handoff, rung, reply)
         except (SlackApiError, RefusalUnconfirmed) as error:
             # Tried again soon, and never later than the next rung, which still climbs.
             again = retry_at(now, reminder.attempts)
@@ -121,8 +121,9 @@ class Escalation:
                 again = min(again, next_step.next_at)
             log.warning("%s escalation not sent: %s", handoff.ref, _code(error))
             return Outcome(reminder.id, error=_code(error), next_at=again)
-        self.changes.remember_escalated(handoff, next_step.climbed)
-        return Outcome(reminder.id, sent=sent, next_at=next_step.next_at)
+        # Where it asked for the read-back: redrawn once the handoff is acknowledged.
+        self.changes.remember_escalated(handoff, next_step.climbed, asks)
+        return Outcome(reminder.id, sent=len(asks), next_at=next_step.next_at)
 
     def _dm(
         self,
@@ -131,21 +132,21 @@ class Escalation:
         users: Sequence[str],
         reply: Reply,
         now: datetime,
-    ) -> int:
+    ) -> list[Sent]:
         """DM each receiver; someone who left is skipped, a refusal of someone still here waits
         for the next try unless the rung reached somebody else of the role."""
-        sent = 0
+        sent: list[Sent] = []
         refused = ""
         for user in users:
             try:
-                self.once.post(
+                found = self.once.post(
                     f"{reminder.key}:{user}",
                     channel=user,
                     text=reply.text,
                     blocks=reply.blocks,
                     look_since=reminder.maybe_sent_since,
                 )
-                sent += 1
+                sent.append(found)
             except SlackApiError as error:
                 code = str(error.response.get("error") or "")
                 if code not in REFUSALS:
@@ -160,10 +161,12 @@ class Escalation:
             log.warning("%s escalation DM refused (%s) for a role member", handoff.ref, refused)
         return sent
 
-    def _post(self, reminder: DueReminder, handoff: Handoff, rung: Rung, reply: Reply) -> int:
+    def _post(
+        self, reminder: DueReminder, handoff: Handoff, rung: Rung, reply: Reply
+    ) -> list[Sent]:
         thread = handoff.message_ts if rung is Rung.THREAD else None
         try:
-            self.once.post(
+            posted = self.once.post(
                 reminder.key,
                 channel=handoff.channel_id,
                 thread_ts=thread,
@@ -177,8 +180,8 @@ class Escalation:
                 raise
             # Retrying cannot help; the next rung (or the DM already sent) still may.
             log.warning("%s escalation in its channel skipped: %s", handoff.ref, code)
-            return 0
-        return 1
+            return []
+        return [posted]
 
     def _ladders_of(self, found: Iterable[Handoff]) -> Ladders:
         """The ladders in force in each handoff's channel: one read per workspace in the batch."""

@@ -41,6 +41,7 @@ __all__ = ["Handoff", "HandoffInput", "Item", "concerned", "item_subject"]
 log = logging.getLogger(__name__)
 
 DELIVER = "handoff-deliver"  # subject: the H-ref; its card (and, if that fails, DMs)
+ACKNOWLEDGED = "handoff-acked"  # subject: the H-ref; redraw what asked, tell the author
 ESCALATION = "handoff-escalation"
 ACTION_DUE = "handoff-action"
 MOST = 20  # what /handoff list reads of each list
@@ -221,6 +222,11 @@ class HandoffReader(RecordsUseCase):
                 ref: view_of(row, in_force[row.channel_id].patient_display)
                 for ref, row in rows.items()
             }
+
+    def asks(self, handoff: Handoff) -> list[tuple[str, str]]:
+        """Where messages asked for its read-back (channel, ts), oldest first."""
+        with self.db.session(read_only=True) as session:
+            return handoffs.asks_of(session, handoff.team_id, handoff.id)
 
     def card_zone(self, handoff: Handoff) -> ZoneInfo:
         """The zone a handoff's card shows its times in: its channel's."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bot.handoffs.acknowledged import Acknowledged
 from bot.handoffs.delivery import Delivery
 from bot.handoffs.escalation import ActionDue, Escalation
 from handlers.handoffs import delivery, escalation, home
@@ -39,7 +40,9 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
         posting=posting,
         notice=notice,
     ).register(app, shared.commands)
-    ReadBacks(reader=built.reader, changes=built.changes, notice=notice).register(app)
+    ReadBacks(
+        reader=built.reader, changes=built.changes, notice=notice, outbox=shared.outbox
+    ).register(app)
     shared.reminder_kinds.add(
         Delivery(
             once=shared.once,
@@ -66,6 +69,17 @@ def register(app: App, shared: Shared, built: HandoffServices) -> None:
             reader=built.reader,
             render=partial(escalation.item_due, shared.people),
             departures=shared.people.departures,
+        )
+    )
+    shared.reminder_kinds.add(
+        Acknowledged(
+            slack=shared.slack,
+            once=shared.once,
+            reader=built.reader,
+            asks=built.reader.asks,
+            departures=shared.people.departures,
+            answered=escalation.answered,
+            read_back=escalation.read_back,
         )
     )
     for section in home.sections(built.reader):

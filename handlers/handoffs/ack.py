@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.handoffs.changes import HandoffChanges
-from bot.handoffs.lists import Handoff, HandoffReader
+from bot.handoffs.lists import ACKNOWLEDGED, Handoff, HandoffReader
 from bot.handoffs.rules.handoff import MAX_SYNTHESIS_CHARS, MIN_SYNTHESIS_CHARS, HandoffRefused
 from bot.shared.rules.mrkdwn import truncate
 from bot.shared.rules.refusals import Refused
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
+    from bot.shared.sweeper import Outbox
+
 log = logging.getLogger(__name__)
 
 ACK_CALLBACK_ID = "handoff_ack_form"
@@ -36,8 +38,10 @@ Notice = Callable[[str, dict[str, Any], str], None]
 class ReadBacks:
     """The Acknowledge button (card, DM nudge, Home) and the read-back form it opens."""
 
-    def __init__(self, *, reader: HandoffReader, changes: HandoffChanges, notice: Notice) -> None:
-        self.reader, self.changes, self.notice = reader, changes, notice
+    def __init__(
+        self, *, reader: HandoffReader, changes: HandoffChanges, notice: Notice, outbox: Outbox
+    ) -> None:
+        self.reader, self.changes, self.notice, self.outbox = reader, changes, notice, outbox
 
     def register(self, app: App) -> None:
         app.action(cards.ACK_ACTION)(self.on_ack)
@@ -96,6 +100,8 @@ class ReadBacks:
             return
         ack()
         cards.refresh_card(self.reader, client, changed.handoff)
+        # What asked for it is redrawn and the author hears it (the sweep retries this).
+        self.outbox.send_now(changed.handoff.team_id, ACKNOWLEDGED, changed.handoff.ref)
 
 
 def ack_view(handoff: Handoff) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from bot.handoffs.escalation import Nudge
 from bot.handoffs.lists import Handoff, Item
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.ladders import Rung
+from bot.shared.rules.mrkdwn import escape, truncate
 from handlers.handoffs import cards
 from handlers.kit.blocks import section
 
@@ -44,6 +45,26 @@ def nudge(n: Nudge) -> Reply:
             f"acknowledgement. {who}, please read it back; <@{h.author_id}> posted it."
         )
     return Reply(text=text, blocks=[section(text)], public=True)
+
+
+def answered(handoff: Handoff) -> Reply:
+    """What a message that asked for the read-back says once someone gave it: no button."""
+    h = handoff
+    text = (
+        f"✅ Handoff *{h.ref}* ({h.severity.badge}) for {h.patient} in <#{h.channel_id}> was "
+        f"acknowledged by <@{h.acknowledged_by}>: “{escape(truncate(h.synthesis or '', 500))}”"
+    )
+    return Reply(text=text, blocks=[section(text)])
+
+
+def read_back(handoff: Handoff) -> Reply:
+    """The author's DM: who took their handoff over, and in their own words."""
+    h = handoff
+    text = (
+        f"✅ <@{h.acknowledged_by}> acknowledged your handoff *{h.ref}* for {h.patient} "
+        f"in <#{h.channel_id}>. Their read-back:\n>{escape(truncate(h.synthesis or '', 2_800))}"
+    )
+    return Reply(text=text, blocks=[section(text)])
 
 
 def item_due(people: Directory, handoff: Handoff, item: Item) -> Reply:

@@ -177,11 +177,13 @@ class NewForm:
         channel = form_channel(view, user)
         typed = values_of(view)
         state = view["state"]["values"]
-        typed["owner"] = values.user_id(
+        # The menu starts on the opener and may be left empty: then the opener owns it.
+        owner = values.optional_user_id(
             ((state.get("owner") or {}).get("owner") or {}).get("selected_user"),
             "owner",
             what="owner",
         )
+        typed["owner"] = owner or user
         urgency = typed.get("urgency", Urgency.STANDARD.value)
         values.option(urgency, URGENCIES, "urgency", "the urgency")
         actor = Actor(team, user, channel if channel != user else None)

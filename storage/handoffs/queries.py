@@ -121,6 +121,29 @@ def set_escalated(session: Session, team_id: str, handoff_id: int, rungs: int) -
     )
 
 
+def add_asks(
+    session: Session, team_id: str, handoff_id: int, asks: Sequence[tuple[str, str]]
+) -> None:
+    """Keep where messages asked for the read-back; the row is locked, so none is lost."""
+    if not asks:
+        return
+    row = session.execute(
+        select(HandoffRow)
+        .where(HandoffRow.team_id == team_id, HandoffRow.id == handoff_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if row is not None:
+        row.asks = [*(row.asks or []), *([c, t] for c, t in asks)]
+
+
+def asks_of(session: Session, team_id: str, handoff_id: int) -> list[tuple[str, str]]:
+    """Where messages asked for this handoff's read-back, oldest first."""
+    found = session.execute(
+        select(HandoffRow.asks).where(HandoffRow.team_id == team_id, HandoffRow.id == handoff_id)
+    ).scalar_one_or_none()
+    return [(str(c), str(t)) for c, t in (found or [])]
+
+
 def acknowledge(
     session: Session, team_id: str, handoff_id: int, by: str, synthesis: str, now: datetime
 ) -> bool:

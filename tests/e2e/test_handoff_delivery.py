@@ -134,3 +134,21 @@ def test_a_long_rate_limit_says_so_and_the_card_follows_shortly(
     sandbox.move_clock(at(1))
     assert len(cards(slack)) == 1
     assert [m.text for m in slack.dms("@dana")] == ["Posted H-1 in #cardiology-team at last."]
+
+
+def test_the_receivers_copy_is_acknowledged_from_the_dm_and_then_says_so(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    sandbox.standin.fail_next("chat.postMessage", error="not_in_channel")
+    slack.command("/handoff", QUICK)
+    [copy] = slack.dms("@sam.nurse")
+    sam = slack.as_user("@sam.nurse").in_dm()
+
+    sam.click("Acknowledge", in_message=copy)
+    sam.submit({"Your read-back (synthesis)": "Heparin drip, recheck aPTT at 6 pm"})
+
+    [copy_now] = slack.dms("@sam.nurse")
+    assert copy_now.ts == copy.ts and "was acknowledged by @sam.nurse" in copy_now.text
+    assert stored(sandbox).acknowledged_by == "U0NURSE01"
+    sandbox.move_clock(at(30))
+    assert not [m for m in slack.dms("@sam.nurse") if "waiting for your acknowledgement" in m.text]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.sandbox.driver import Seen, SlackDriver
+from bot.sandbox.driver_base import DriverError
 from bot.sandbox.world import Sandbox
 from storage import reminders
 from storage.handoffs import queries as handoffs
@@ -98,7 +99,8 @@ def test_the_ladder_stops_the_moment_the_receiver_acknowledges_from_the_dm(
     sam.submit({"Your read-back (synthesis)": "Heparin drip, recheck aPTT at 6 pm"})
     sandbox.move_clock(at(4 * 60))
 
-    assert len(nudges(slack)) == 1
+    assert nudges(slack) == []  # the one DM sent was redrawn, and no other came
+    assert len(slack.dms("@sam.nurse")) == 1
     assert channel_posts(slack) == []
     assert "*Acknowledged* by @sam.nurse" in slack.messages("#cardiology-team")[0].text
     with sandbox.db.session(read_only=True) as session:
@@ -162,7 +164,9 @@ def test_a_role_is_nudged_member_by_member_but_never_its_author(
     sam.in_dm().click("Acknowledge")
     sam.submit({"Your read-back (synthesis)": "Placement search starts today, family aware"})
     riley = slack.as_user("@riley.sw").in_dm()
-    riley.click("Acknowledge", in_message=nudges(slack, "@riley.sw")[1])
+    # Sam took H-1: riley's nudge about it no longer asks; only H-2's does.
+    assert about("@riley.sw") == ["⏳ Handoff *H-2*"]
+    riley.click("Acknowledge", in_message=nudges(slack, "@riley.sw")[0])
     riley.submit({"Your read-back (synthesis)": "Sitter booked for tonight from 8pm"})
     sandbox.move_clock(at(2 * 60))
     assert channel_posts(slack) == []
@@ -200,3 +204,28 @@ def test_an_action_item_owner_hears_when_it_is_due_unless_it_was_ticked_done(
     assert [m for m in slack.dms("@dr.patel") if "Due now" in m.text] == []
     slack.as_user("@sam.nurse").in_dm().click("Done")
     assert "✅ ~Recheck K+~" in slack.messages("#cardiology-team")[0].text
+
+
+def test_every_message_that_asked_for_the_read_back_says_who_gave_it_and_the_author_hears_it(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    hand_off(slack, "unstable")
+    sandbox.move_clock(at(10))  # the DM
+    sandbox.move_clock(at(20))  # the thread nudge
+    [dm] = nudges(slack)
+    [thread] = channel_posts(slack)
+    sam = slack.as_user("@sam.nurse").in_dm()
+
+    sam.click("Acknowledge", in_message=dm)
+    sam.submit({"Your read-back (synthesis)": "Heparin drip, recheck aPTT at 6 pm"})
+
+    [dm_now] = slack.dms("@sam.nurse")
+    assert dm_now.ts == dm.ts and dm_now.edited
+    assert "was acknowledged by @sam.nurse: “Heparin drip, recheck aPTT at 6 pm”" in dm_now.text
+    with pytest.raises(DriverError):
+        sam.click("Acknowledge", in_message=dm_now)  # nothing left to press
+    [thread_now] = channel_posts(slack)
+    assert thread_now.ts == thread.ts and "acknowledged by @sam.nurse" in thread_now.text
+    [told] = [m for m in slack.dms("@dana") if "acknowledged your handoff" in m.text]
+    assert told.text.startswith("✅ @sam.nurse acknowledged your handoff *H-1* for J.D. (P-1)")
+    assert "Heparin drip, recheck aPTT at 6 pm" in told.text

@@ -128,40 +128,60 @@ class HandoffAccess:
     # -- where a handoff may go, and whom it may name -------------------------------------
 
     def check_channel(self, actor: Actor, channel_id: str) -> None:
-        """Refuse a channel a handoff cannot go to: a DM, an archived channel, one without the
-        bot, one no admin registered as a care-team channel (that refusal is audited)."""
+        """Refuse a channel a handoff cannot go to, saying the step that would work: a DM or a
+        channel no admin registered (refusals are audited) need another channel; a registered
+        one that is archived needs the team's current one; one without the bot, an invite."""
         if channel_id.startswith("D"):
             raise HandoffRefused(
                 "Handoffs go to a care-team channel, not a direct message. Run `/handoff` in the "
-                "team's channel, or pick the channel in the form."
+                f"team's channel{self._yours(actor)}, or pick the channel in the form."
             )
+        registered = self.care_teams is not None and self.care_teams.is_care_channel(
+            actor.team_id, channel_id
+        )
         try:
             channel = self.slack.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as error:
-            if error.response.get("error") == "channel_not_found":
+            if error.response.get("error") != "channel_not_found":
+                raise
+            if registered:  # private, and the bot was removed: an invite brings it back
                 raise HandoffRefused(f"I can't see <#{channel_id}>. {INVITE}") from None
-            raise
+            raise HandoffRefused(
+                f"I can't see <#{channel_id}>, and it is not a care-team channel. Run `/handoff` "
+                f"in your team's channel{self._yours(actor)}."
+            ) from None
         if channel.get("is_im") or channel.get("is_mpim"):
             raise HandoffRefused("Handoffs go to a care-team channel, not a direct message.")
         if channel.get("is_archived"):
             raise HandoffRefused(
                 f"<#{channel_id}> is archived, so nobody would see the handoff there. "
-                "Pick the team's current channel."
+                f"Pick the team's current channel{self._yours(actor)}."
             )
-        if channel.get("is_member") is False:
-            raise HandoffRefused(f"I'm not in <#{channel_id}>. {INVITE}")
-        if self.care_teams is None or not self.care_teams.is_care_channel(
-            actor.team_id, channel_id
-        ):
+        if not registered:  # an invite would not help here: say what would
             where = Actor(actor.team_id, actor.user_id, channel_id, actor.request_id)
             raise self.access.refused(
                 where,
                 HandoffRefused(
                     f"Handoffs go only to care-team channels, and <#{channel_id}> is not one. "
-                    "Pick your team's channel, or ask a carebot admin to mark this one as a "
-                    "care-team channel with `/carebot settings`."
+                    f"Run `/handoff` in your team's channel{self._yours(actor)}, or ask a "
+                    "carebot admin to mark this one as a care-team channel with "
+                    "`/carebot settings`."
                 ),
             )
+        if channel.get("is_member") is False:
+            raise HandoffRefused(f"I'm not in <#{channel_id}>. {INVITE}")
+
+    def _yours(self, actor: Actor) -> str:
+        """The care-team channels this person is in, as " (#a, #b)", for a refusal's example."""
+        if self.care_teams is None:
+            return ""
+        looked_at = self.care_teams.channel_ids(actor.team_id)[:20]  # a refusal stays quick
+        theirs = [
+            c
+            for c in looked_at
+            if actor.user_id in self.care_teams.members(c) and c != actor.channel_id
+        ][:3]
+        return f" ({', '.join(f'<#{c}>' for c in theirs)})" if theirs else ""
 
     def check_receiver(self, team_id: str, author_id: str, receiver: Receiver) -> None:
         if receiver.user_id:

@@ -227,12 +227,15 @@ def _field_errors(found: FormProblems, given: HandoffInput) -> dict[str, str]:
 
 
 def _plain_error(text: str) -> str:
-    """Modal errors are plain text: say "that channel" rather than show a raw <#C...> token."""
-    plainly = _TOKEN.sub(lambda found: _PLAINLY.get(found.group(1), "that"), text)
+    """Modal errors are plain text: say "that channel" rather than show a raw <#C...> token,
+    and leave out a list of channels that would only read "(that channel, that channel)"."""
+    plainly = _CHANNEL_LIST.sub("", text)
+    plainly = _TOKEN.sub(lambda found: _PLAINLY.get(found.group(1), "that"), plainly)
     return plainly[:1].upper() + plainly[1:]
 
 
 _TOKEN = re.compile(r"<(#|@|!subteam\^)[^<>]*>")
+_CHANNEL_LIST = re.compile(r" \((?:<#[^<>]*>(?:, )?)+\)")
 
 
 _PLAINLY = {"#": "that channel", "@": "that person", "!subteam^": "that group"}

@@ -142,9 +142,9 @@ def test_a_handoff_to_a_channel_that_is_not_a_care_team_channel_is_refused(
     slack.in_channel("#general").command("/handoff", "Jane Doe: stable overnight")
 
     assert slack.last_reply().text == (
-        "Handoffs go only to care-team channels, and #general is not one. Pick your team's "
-        "channel, or ask a carebot admin to mark this one as a care-team channel with "
-        "`/carebot settings`."
+        "Handoffs go only to care-team channels, and #general is not one. Run `/handoff` in "
+        "your team's channel (#cardiology-team, #ortho-team), or ask a carebot admin to mark "
+        "this one as a care-team channel with `/carebot settings`."
     )
     assert slack.messages("#general") == []
     assert refusals(sandbox) == [(DANA, None, "C0GENERAL")]
@@ -161,9 +161,9 @@ def test_the_handoff_form_says_so_under_the_channel_field(
     )
 
     assert slack.errors == {
-        "channel": "Handoffs go only to care-team channels, and that channel is not one. Pick "
-        "your team's channel, or ask a carebot admin to mark this one as a care-team channel "
-        "with `/carebot settings`."
+        "channel": "Handoffs go only to care-team channels, and that channel is not one. Run "
+        "`/handoff` in your team's channel, or ask a carebot admin to mark this one as a "
+        "care-team channel with `/carebot settings`."
     }
     assert refusals(sandbox) == [(DANA, None, "C0GENERAL")]
 

@@ -173,8 +173,9 @@ def test_hand_off_this_message_prefills_the_summary_and_the_channel(
     )
     slack.submit({"Patient": "Jane Doe"})
     assert slack.errors == {
-        "channel": "I'm not in that channel. Invite me there with `/invite @carebot`, "
-        "then try again."
+        "channel": "Handoffs go only to care-team channels, and that channel is not one. Run "
+        "`/handoff` in your team's channel, or ask a carebot admin to mark this one as a "
+        "care-team channel with `/carebot settings`."
     }
 
 

@@ -39,8 +39,13 @@ def audited(sandbox: Sandbox, action: str) -> int:
 def test_a_quick_handoff_to_the_wrong_place_or_without_a_summary_says_what_to_do(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
+    # Inviting carebot to #general would not help: it is no care team's channel.
     slack.in_channel("#general").command("/handoff", "Jane Doe: stable overnight")
-    assert slack.last_reply().text == f"I'm not in #general. {INVITE}"
+    assert slack.last_reply().text == (
+        "Handoffs go only to care-team channels, and #general is not one. Run `/handoff` in "
+        "your team's channel (#cardiology-team, #ortho-team), or ask a carebot admin to mark "
+        "this one as a care-team channel with `/carebot settings`."
+    )
 
     slack.in_dm().command("/handoff", "Jane Doe: stable overnight")
     assert "Handoffs go to a care-team channel, not a direct message" in slack.last_reply().text
@@ -64,7 +69,9 @@ def test_the_form_names_a_channel_it_cannot_use_and_an_empty_summary_under_their
     assert slack.errors["patient"].startswith("There is no patient P-99 here.")
     slack.submit({"Patient": "Jane Doe", "Care-team channel": "#general", "Patient summary": " "})
     assert slack.errors == {
-        "channel": f"I'm not in that channel. {INVITE}",
+        "channel": "Handoffs go only to care-team channels, and that channel is not one. Run "
+        "`/handoff` in your team's channel, or ask a carebot admin to mark this one as a "
+        "care-team channel with `/carebot settings`.",
         "summary": "A handoff needs its patient summary. "
         "Example: 72M, CHF exacerbation, diuresing well",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.handoffs.models import HandoffRow
@@ -46,8 +46,10 @@ def requests_needed_between(
     channels: Collection[str],
     start: datetime,
     end: datetime,
+    still_open: Collection[str] = (),
 ) -> list[PreapprovalRow]:
-    """Pre-approvals of these channels needed in [start, end), whatever their state."""
+    """Pre-approvals of these channels needed in [start, end), whatever their state, and
+    those needed before `start` still in one of the `still_open` states (past due)."""
     if not channels:
         return []
     return list(
@@ -60,7 +62,10 @@ def requests_needed_between(
             .where(
                 PreapprovalRow.team_id == team_id,
                 PreapprovalRow.channel_id.in_(list(channels)),
-                PreapprovalRow.needed_by >= start,
+                or_(
+                    PreapprovalRow.needed_by >= start,
+                    PreapprovalRow.status.in_(list(still_open)),
+                ),
                 PreapprovalRow.needed_by < end,
             )
             .order_by(PreapprovalRow.needed_by, PreapprovalRow.number)

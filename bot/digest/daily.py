@@ -24,6 +24,7 @@ from bot.digest.rules.plan import Step, plan
 from bot.digest.schedule import DIGEST
 from bot.preapprovals.opening import Item, item_of
 from bot.preapprovals.reminders import CHANNEL_GONE, slack_error
+from bot.preapprovals.rules.preapproval import OPEN
 from bot.preapprovals.rules.timing import Rounds
 from bot.shared.commands import Reply
 from bot.shared.records import Records, RecordsUseCase
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 
 # Far enough ahead to hold every request that can be at risk today (3 business days + weekends).
 RISK_HORIZON = timedelta(days=10)
+# Needed already and still in one of these: past due, the most urgent, always in the digest.
+PAST_DUE_STATES = tuple(s.value for s in OPEN)
 
 TodaysDigest = Digest[Appointment, Item]
 
@@ -80,7 +83,7 @@ class DailyDigest(RecordsUseCase, EachTeam):
             items = [
                 item_of(row, s.patient_display, now, s.timezone, rounds_in(s))
                 for row in digest.requests_needed_between(
-                    session, team, channels, now, now + RISK_HORIZON
+                    session, team, channels, now, now + RISK_HORIZON, PAST_DUE_STATES
                 )
                 if (s := in_force.get(row.channel_id or "")) is not None
             ]

@@ -26,8 +26,14 @@ LIST = "list pre-approvals"
 _REF = re.compile(r"^[Pp][Aa]-?\d{1,9}$")
 _TITLES = {
     "mine": ("Your open pre-approvals", "You have no open pre-approvals. :tada:"),
-    "overdue": ("Past the payer's decision clock", "Nothing is past the payer's clock."),
-    "at-risk": ("At risk: needed within 3 business days", "Nothing is at risk."),
+    "overdue": (
+        "Past due, or past the payer's decision clock",
+        "Nothing is past due or past the payer's clock.",
+    ),
+    "at-risk": (
+        "Past due or at risk: needed within 3 business days",
+        "Nothing is past due or at risk.",
+    ),
     "all": ("All pre-approvals", "No pre-approvals yet. Start one with `/preauth new`."),
 }
 
@@ -95,8 +101,8 @@ class Lists(RecordsUseCase):
                 key = urgency_key(chase_of(row), now, own.timezone, rounds_in(own), row.number)
                 keyed.append((key, item_in(row, policy, now, channels)))
         items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
-        if word == "overdue":
-            items = [i for i in items if i.late]
+        if word == "overdue":  # past the payer's clock, or needed already: both are late
+            items = [i for i in items if i.late or i.risk is Risk.PAST_DUE]
         elif word == "at-risk":
             items = [i for i in items if i.risk is not Risk.NONE]
         title, empty = _TITLES[word]

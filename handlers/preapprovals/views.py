@@ -67,7 +67,11 @@ def needed(at: datetime, zone: ZoneInfo, *, token: bool = True) -> str:
 def flags(item: Item, zone: ZoneInfo) -> list[str]:
     """What makes a request stand out: risk, the payer's clock, a short approval, a snooze."""
     found = []
-    if item.risk is Risk.URGENT:
+    if item.risk is Risk.PAST_DUE and item.needed_by is not None:
+        found.append(
+            f":red_circle: *PAST DUE*: needed {when(item.needed_by, zone)} and not approved"
+        )
+    elif item.risk is Risk.URGENT:
         found.append(":rotating_light: *URGENT*: needed within a day and not approved")
     elif item.risk is Risk.AT_RISK:
         found.append(":warning: *At risk*: needed within 3 business days and not approved")
@@ -195,9 +199,11 @@ def risk_post(post: RiskPost) -> Reply:
     One line per request, no buttons (they are in the owner's DM), a few lines per section,
     so a hundred requests still fit Slack's 50 blocks.
     """
-    urgent = any(i.risk is Risk.URGENT for i in post.items)
+    urgent = any(i.risk >= Risk.URGENT for i in post.items)
     icon = ":rotating_light:" if urgent else ":warning:"
-    head = f"{icon} *Pre-approval{'s' if len(post.items) != 1 else ''} at risk*"
+    late = any(i.risk is Risk.PAST_DUE for i in post.items)
+    plural = "s" if len(post.items) != 1 else ""
+    head = f"{icon} *Pre-approval{plural} {'past due' if late else 'at risk'}*"
     owners = ", ".join(dict.fromkeys(mention(i.owner) for i in post.items))
     head += f" — {owners}, please check:"
     lines = []

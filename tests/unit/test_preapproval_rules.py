@@ -154,7 +154,29 @@ def test_the_risk_ladder_three_business_days_then_one_day() -> None:
     assert risk(chase, local(7, 10), NY, ROUNDS) is Risk.URGENT
     assert next_risk_check(chase, MON_2PM, NY, ROUNDS) == local(2, 9)
     assert next_risk_check(chase, local(2, 9), NY, ROUNDS, Risk.AT_RISK) == local(7, 10)
-    assert next_risk_check(chase, local(7, 10), NY, ROUNDS, Risk.URGENT) is None
+    assert next_risk_check(chase, local(7, 10), NY, ROUNDS, Risk.URGENT) == needed
+    assert risk(chase, needed, NY, ROUNDS) is Risk.PAST_DUE
+    assert next_risk_check(chase, needed, NY, ROUNDS, Risk.URGENT) == needed  # told at once
+    assert next_risk_check(chase, needed, NY, ROUNDS, Risk.PAST_DUE) is None  # told once
+
+
+def test_past_due_is_the_most_urgent_until_approved_cancelled_or_re_dated() -> None:
+    needed = local(4, 10)
+    after = needed + timedelta(days=2)
+    open_one = Chase(Status.SUBMITTED, Urgency.STANDARD, needed_by=needed)
+    soon = Chase(Status.NOT_STARTED, Urgency.EXPEDITED, needed_by=after)
+    assert risk(open_one, after - timedelta(hours=1), NY, ROUNDS) is Risk.PAST_DUE
+    keys = [
+        urgency_key(c, needed + timedelta(hours=1), NY, ROUNDS, n)
+        for n, c in ((2, soon), (1, open_one))
+    ]
+    assert min(keys)[0] == -int(Risk.PAST_DUE)
+    for done in (Status.APPROVED, Status.CANCELLED):
+        resolved = Chase(done, Urgency.STANDARD, needed_by=needed)
+        assert risk(resolved, after, NY, ROUNDS) is Risk.NONE
+        assert next_risk_check(resolved, after, NY, ROUNDS, Risk.URGENT) is None
+    redated = Chase(Status.SUBMITTED, Urgency.STANDARD, needed_by=after + timedelta(days=7))
+    assert risk(redated, after, NY, ROUNDS) is Risk.NONE
 
 
 def test_a_request_opened_inside_the_window_is_flagged_at_once() -> None:

@@ -56,6 +56,7 @@ class Risk(IntEnum):
     NONE = 0
     AT_RISK = 1
     URGENT = 2
+    PAST_DUE = 3  # needed already and still not approved: the most urgent of all
 
 
 def next_nudge(
@@ -100,9 +101,12 @@ def expires_too_soon(chase: Chase, zone: ZoneInfo) -> bool:
 
 
 def risk(chase: Chase, now: datetime, zone: ZoneInfo, rounds: Rounds) -> Risk:
-    """At risk: needed within 3 business days and not approved (or approved too briefly)."""
-    if chase.needed_by is None or chase.needed_by <= now:
+    """At risk: needed within 3 business days and not approved (or approved too briefly);
+    past due: needed already and still open, until approved, cancelled or re-dated."""
+    if chase.needed_by is None:
         return Risk.NONE
+    if chase.needed_by <= now:
+        return Risk.PAST_DUE if chase.status in OPEN else Risk.NONE
     if chase.status not in OPEN and not expires_too_soon(chase, zone):
         return Risk.NONE
     if now >= urgent_from(chase.needed_by):
@@ -120,16 +124,18 @@ def next_risk_check(
     Now, when it is already riskier than what was posted (it was opened late, say);
     else the next step of the ladder (at risk, then urgent) not posted yet.
     """
-    if chase.needed_by is None or chase.needed_by <= now:
+    if chase.needed_by is None:
         return None
-    if chase.status not in OPEN and not expires_too_soon(chase, zone):
+    if chase.status not in OPEN and (chase.needed_by <= now or not expires_too_soon(chase, zone)):
         return None
     if risk(chase, now, zone, rounds) > posted:
         return now
-    steps = (
+    steps = [
         (Risk.AT_RISK, at_risk_from(chase.needed_by, zone, rounds)),
         (Risk.URGENT, urgent_from(chase.needed_by)),
-    )
+    ]
+    if chase.status in OPEN:  # still open when it is needed: the team hears once more
+        steps.append((Risk.PAST_DUE, chase.needed_by))
     for level, step in steps:
         if level > posted and step > now:
             return step

@@ -15,6 +15,8 @@ SHOWN_APPOINTMENTS = 30
 def render(report: TodaysDigest) -> Reply:
     zone = report.zone
     head = f":sunrise: *Today, {format_date(report.day)}*"
+    if report.late:
+        head += "\n_Sent late: carebot was down at the usual time. This is the catch-up._"
     blocks: list[Block] = [section(head)]
     lines = [head]
     if report.visits:

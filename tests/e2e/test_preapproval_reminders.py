@@ -408,3 +408,24 @@ def test_without_the_bot_in_the_channel_owners_hear_of_the_risk_and_the_digest_w
     slack.command("/preauth", "approve PA-1 AUTH-1")
     [dana] = [m for m in slack.dms("@dana") if "please check" in m.text]
     assert dana.edited and "is approved" in dana.text
+
+
+def test_a_digest_due_while_carebot_was_down_is_posted_once_on_catch_up_and_says_so(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff", "Omar Haddad to @sam.nurse: stable overnight, recheck K+ at 6am")
+
+    def digests() -> list[Seen]:
+        return [m for m in slack.messages("#cardiology-team") if m.text.startswith(":sunrise:")]
+
+    sandbox.move_clock(datetime(2027, 3, 2, 12, 30, tzinfo=UTC))  # Tue 7:30: posted on time
+    assert len(digests()) == 1 and "Sent late" not in digests()[0].text
+    # Down from Wednesday 03:45 until Thursday 07:31, then until 09:00.
+    sandbox.move_clock(datetime(2027, 3, 3, 8, 45, tzinfo=UTC))
+    sandbox.move_clock(datetime(2027, 3, 4, 14, 0, tzinfo=UTC))
+
+    thursday = digests()[-1]
+    assert len(digests()) == 2 and "Today, Thu 4 Mar 2027" in thursday.text
+    assert "Sent late: carebot was down at the usual time" in thursday.text
+    sandbox.move_clock(datetime(2027, 3, 4, 20, 0, tzinfo=UTC))
+    assert len(digests()) == 2  # never twice

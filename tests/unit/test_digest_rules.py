@@ -13,7 +13,7 @@ from bot.digest.rules.contents import (
     awaiting,
     todays_appointments,
 )
-from bot.digest.rules.day import next_due, posts_today, span, today
+from bot.digest.rules.day import next_due, posts_now, span, today
 from bot.digest.rules.plan import plan
 from bot.preapprovals.rules.timing import Risk
 from bot.shared.rules.channel_settings import ChannelSettings
@@ -97,10 +97,19 @@ def test_the_next_digest_is_at_the_channels_time_and_none_when_off() -> None:
 
 
 def test_no_digest_on_a_holiday_or_half_a_day_late() -> None:
-    assert posts_today(NOW, NOW, clinic())
-    assert posts_today(NOW, NOW + 12 * HOUR, clinic())
-    assert not posts_today(NOW, NOW + 12 * HOUR + timedelta(seconds=1), clinic())
-    assert not posts_today(NOW, NOW, clinic(holidays=frozenset({date(2027, 3, 2)})))
+    assert posts_now(NOW, clinic()) is False  # on time
+    assert posts_now(NOW + 12 * HOUR, clinic()) is True  # late, and said so
+    assert posts_now(NOW + 12 * HOUR + timedelta(seconds=1), clinic()) is None
+    assert posts_now(NOW, clinic(holidays=frozenset({date(2027, 3, 2)}))) is None
+    assert posts_now(NOW, clinic(digest_time=None)) is None
+
+
+def test_after_downtime_todays_digest_is_posted_late_whatever_day_the_reminder_was_for() -> None:
+    # Down from Sunday 03:45 to Monday 07:31: the reminder was Sunday's; Monday's goes out.
+    monday_0731 = datetime(2027, 3, 1, 12, 31, tzinfo=UTC)
+    assert posts_now(monday_0731, clinic()) is False  # one minute after its time: on time
+    assert posts_now(monday_0731 + HOUR, clinic()) is True
+    assert posts_now(datetime(2027, 3, 1, 11, 0, tzinfo=UTC), clinic()) is None  # 6 am: not yet
 
 
 def test_visits_go_to_their_channels_digest_on_its_day_in_start_order() -> None:
@@ -161,21 +170,28 @@ def test_a_channel_with_something_to_say_gets_its_digest_and_tomorrows_time() ->
     assert step.post.zone == NEW_YORK and step.post.handoffs == ()
 
 
-def test_a_quiet_day_a_holiday_or_a_late_start_posts_nothing_and_waits_for_tomorrow() -> None:
-    in_force = {
-        CARDIO: clinic(),
-        ONCO: clinic(holidays=frozenset({date(2027, 3, 2)})),
-        "C0LATE": clinic(),
-    }
-    batch = [due(CARDIO, id=1), due(ONCO, id=2), due("C0LATE", NOW - 13 * HOUR, id=3)]
+def test_a_quiet_day_or_a_holiday_posts_nothing_and_waits_for_tomorrow() -> None:
+    in_force = {CARDIO: clinic(), ONCO: clinic(holidays=frozenset({date(2027, 3, 2)}))}
+    batch = [due(CARDIO, id=1), due(ONCO, id=2)]
 
-    steps = plan(batch, NOW, in_force, [], [], [handoff(ONCO), handoff("C0LATE")])
+    steps = plan(batch, NOW, in_force, [], [], [handoff(ONCO)])
 
     assert [(s.reminder_id, s.next_at, s.post) for s in steps] == [
         (1, NOW + DAY, None),
         (2, NOW + DAY, None),
-        (3, NOW + DAY, None),
     ]
+
+
+def test_a_reminder_left_from_yesterday_posts_todays_digest_once_and_late_if_it_is() -> None:
+    stale = due("C0LATE", NOW - 13 * HOUR, id=3)  # the bot was down over yesterday's
+
+    [on_time] = plan([stale], NOW, {"C0LATE": clinic()}, [], [], [handoff("C0LATE")])
+    [late] = plan([stale], NOW + 2 * HOUR, {"C0LATE": clinic()}, [], [], [handoff("C0LATE")])
+    [stale_today] = plan([stale], NOW + 13 * HOUR, {"C0LATE": clinic()}, [], [], [])
+
+    assert on_time.post is not None and not on_time.post.late and on_time.next_at == NOW + DAY
+    assert late.post is not None and late.post.late and late.next_at == NOW + DAY
+    assert stale_today.post is None and stale_today.next_at == NOW + DAY
 
 
 def test_a_digest_turned_off_finishes_its_reminder() -> None:

@@ -73,6 +73,7 @@ class Digest(Generic[AppointmentT, ItemT]):
     at_risk: tuple[ItemT, ...]
     policy: PatientDisplay
     handoffs: tuple[Waiting, ...] = ()
+    late: bool = False  # a catch-up after downtime, said as such
 
     @property
     def empty(self) -> bool:

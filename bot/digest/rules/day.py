@@ -12,6 +12,8 @@ from bot.shared.rules.channel_settings import ChannelSettings
 
 # A digest this late (the bot was down all morning) would be stale: skip to the next one.
 MISSED = timedelta(hours=12)
+# Later than this after its time, a digest says it is a catch-up.
+LATE = timedelta(minutes=15)
 DAY = timedelta(days=1)
 
 
@@ -47,7 +49,25 @@ def next_due(now: datetime, in_force: ChannelSettings) -> datetime | None:
     return daily_at_after(now, in_force.timezone, in_force.digest_time)
 
 
-def posts_today(due_at: datetime, now: datetime, in_force: ChannelSettings) -> bool:
-    """False on the channel's holidays and when the digest comes too late to be of use."""
-    missed = now - due_at > MISSED
-    return not missed and today(now, in_force.timezone).day not in in_force.holidays
+def latest_due(now: datetime, in_force: ChannelSettings) -> datetime | None:
+    """The channel's last digest time up to `now` (today's once it has passed); None when off."""
+    if in_force.digest_time is None:
+        return None
+    latest = daily_at_after(now - DAY, in_force.timezone, in_force.digest_time)
+    return latest if latest <= now else None
+
+
+def posts_now(now: datetime, in_force: ChannelSettings) -> bool | None:
+    """Whether today's digest goes out now: None (not today: a holiday, or more than half a
+    day late), else whether it is late (posted on catch-up after downtime, and said so).
+
+    It is today's digest time that counts, not the reminder's: a bot down from Sunday to
+    Monday 07:31 posts Monday's digest, late, once; the reminder then waits for Tuesday.
+    """
+    latest = latest_due(now, in_force)
+    local = today(now, in_force.timezone)
+    if latest is None or not local.holds(latest) or now - latest > MISSED:
+        return None
+    if local.day in in_force.holidays:
+        return None
+    return now - latest > LATE

@@ -16,7 +16,7 @@ from bot.digest.rules.contents import (
     awaiting,
     todays_appointments,
 )
-from bot.digest.rules.day import next_due, posts_today, today
+from bot.digest.rules.day import next_due, posts_now, today
 from bot.shared.rules.channel_settings import ChannelSettings
 from bot.shared.rules.reminders import DueReminder
 
@@ -54,7 +54,8 @@ def plan(
         channel = reminder.subject_ref
         in_channel = in_force[channel]
         following = next_due(now, in_channel)
-        if following is None or not posts_today(reminder.next_at, now, in_channel):
+        late = posts_now(now, in_channel)
+        if following is None or late is None:
             steps.append(Step(reminder.id, following))
             continue
         report: Digest[AppointmentT, ItemT] = Digest(
@@ -65,6 +66,7 @@ def plan(
             tuple(per_risk[channel]),
             in_channel.patient_display,
             tuple(per_handoff[channel]),
+            late=late,
         )
         steps.append(Step(reminder.id, following, None if report.empty else report))
     return steps

@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.sandbox import driver_payloads as payloads
 from bot.sandbox.driver_base import Ack, DriverError, checked
@@ -32,7 +33,9 @@ class Modal:
 
 def modal_of(view: View, space: Workspace, errors: dict[str, str]) -> Modal:
     """An open view as its person sees it, field errors included."""
-    shown = render_view(view.view, names=space, state=view.state, errors=errors)
+    viewer = space.users.get(view.user)
+    zone = ZoneInfo(viewer.tz) if viewer is not None else None
+    shown = render_view(view.view, names=space, state=view.state, errors=errors, zone=zone)
     return Modal(
         id=view.id,
         callback_id=str(view.view.get("callback_id", "")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.sandbox.driver_base import DriverBase, DriverError
 from bot.sandbox.render import render_message
@@ -29,9 +30,15 @@ class Seen:
 class Reading(DriverBase):
     """Reads back what the acting person can see, rendered as text."""
 
-    def _seen(self, message: Message) -> Seen:
+    def _seen(self, message: Message, reader: str | None = None) -> Seen:
+        """A message as `reader` (default: the acting person) sees it: dates in their zone."""
+        person = self.space.users.get(reader or self._user.id) or self._user
         rendered = render_message(
-            message.text, message.blocks, names=self.space, files=message.files
+            message.text,
+            message.blocks,
+            names=self.space,
+            files=message.files,
+            zone=ZoneInfo(person.tz),
         )
         return Seen(
             channel=message.channel,
@@ -68,14 +75,16 @@ class Reading(DriverBase):
         """Ephemeral messages still showing to a user (default: the current one)."""
         who = self._find_user(user).id if user else self._user.id
         where = self._channel_id(channel) if channel else None
-        return [self._seen(m) for m in self.standin.ephemerals(channel=where, user=who)]
+        return [self._seen(m, who) for m in self.standin.ephemerals(channel=where, user=who)]
 
     def dms(self, user: str | None = None) -> list[Seen]:
         """What the bot posted in its DM with a user (default: the current one)."""
         who = self._find_user(user).id if user else self._user.id
         dm = self.standin.dm_channel(who).id
         return [
-            self._seen(m) for m in self.standin.messages(dm) if m.user == self.space.bot_user_id
+            self._seen(m, who)  # read by the person the DM is with
+            for m in self.standin.messages(dm)
+            if m.user == self.space.bot_user_id
         ]
 
     def last_reply(self) -> Seen:

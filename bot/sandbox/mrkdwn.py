@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.sandbox.seed import Workspace
+from bot.shared.rules.timeparse import format_when
 
 ENTITY = re.compile(r"<([^<>\n]*)>")
 # Matched on the raw typed text; what it finds is linked, the rest escaped.
@@ -26,8 +29,9 @@ def text_of(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def plain(text: str, names: Workspace | None = None) -> str:
-    """mrkdwn as a reader sees it: `<@U1>` as @name, `<!date^..|fallback>` as fallback."""
+def plain(text: str, names: Workspace | None = None, zone: ZoneInfo | None = None) -> str:
+    """mrkdwn as a reader sees it: `<@U1>` as @name, `<!date^..|fallback>` in the reader's
+    own zone as Slack shows it (the fallback when the reader's zone is not known)."""
 
     def entity(match: re.Match[str]) -> str:
         body = match.group(1)
@@ -42,13 +46,27 @@ def plain(text: str, names: Workspace | None = None) -> str:
             group = names.find_usergroup(target.split("^", 1)[1]) if names else None
             return "@" + group.handle if group else label or target
         if target.startswith("!date^"):
-            return label or target
+            return _date(target, label, zone) or label or target
         if target.startswith("!"):
             return "@" + target[1:].split("^")[0]
         return label or target
 
     shown = ENTITY.sub(entity, text)
     return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _date(target: str, fallback: str, zone: ZoneInfo | None) -> str | None:
+    """A date token as its reader sees it: Slack shows every reader the instant on their own
+    clock. A fallback that names its zone ("..., 3:00 PM EST") was written for a channel's
+    readers, so it is shown again on this reader's clock; one without a zone was already
+    written in the reader's own (a DM), and stands."""
+    epoch = target.split("^")[1] if target.count("^") >= 1 else ""
+    if zone is None or not epoch.isdigit() or not _NAMES_ZONE.search(fallback):
+        return None
+    return format_when(datetime.fromtimestamp(int(epoch), UTC), zone)
+
+
+_NAMES_ZONE = re.compile(r"(?:\b(?!AM$|PM$)[A-Z]{2,5}|[+-]\d{2,4})$")
 
 
 def escape(text: str) -> str:

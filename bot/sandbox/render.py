@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.sandbox.inputs import (
     EMPTY_ENTRY,
@@ -132,14 +133,15 @@ class _Renderer:
         names: Workspace | None,
         state: Mapping[str, Any] | None,
         errors: Mapping[str, str] | None,
+        zone: ZoneInfo | None = None,
     ) -> None:
-        self.names = names
+        self.names, self.zone = names, zone
         self.state = state or {}
         self.errors = errors or {}
         self.number = 0
 
     def mrkdwn(self, value: Any) -> str:
-        return plain(text_of(value), self.names)
+        return plain(text_of(value), self.names, self.zone)
 
     def element(self, element: Any) -> str:
         if not isinstance(element, dict):
@@ -250,9 +252,10 @@ def render_blocks(
     names: Workspace | None = None,
     state: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> str:
-    """Blocks as lines of text, buttons numbered from 1."""
-    renderer = _Renderer(names, state, errors)
+    """Blocks as lines of text, buttons numbered from 1; dates in the reader's `zone`."""
+    renderer = _Renderer(names, state, errors, zone)
     lines = [line for block in blocks or [] for line in renderer.block(block)]
     return "\n".join(lines)
 
@@ -263,9 +266,13 @@ def render_message(
     *,
     names: Workspace | None = None,
     files: Sequence[Mapping[str, Any]] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> str:
-    """A message as its reader sees it: the blocks when there are any, else the text."""
-    shown = render_blocks(blocks, names=names) if blocks else plain(text or "", names)
+    """A message as its reader sees it: the blocks when there are any, else the text; dates
+    in the reader's `zone`, as Slack shows them."""
+    shown = (
+        render_blocks(blocks, names=names, zone=zone) if blocks else plain(text or "", names, zone)
+    )
     for file in files or []:
         title = file.get("title") or file.get("name") or "file"
         shown += f"\n[file: {title} ({file.get('name', '')})]"
@@ -278,11 +285,12 @@ def render_view(
     names: Workspace | None = None,
     state: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> str:
     """A modal or Home tab: title, blocks with current input values, submit and close."""
     values = state if state is not None else (view.get("state") or {}).get("values")
     head = f"[{view.get('type', 'modal')}] {text_of(view.get('title'))}".rstrip()
-    body = render_blocks(view.get("blocks"), names=names, state=values, errors=errors)
+    body = render_blocks(view.get("blocks"), names=names, state=values, errors=errors, zone=zone)
     buttons = [
         f"{name}: {text_of(view.get(key))}"
         for key, name in (("submit", "submit"), ("close", "close"))

@@ -310,7 +310,10 @@ class SandboxShell:
         head += f" ({shown})" if shown else ""
         if message.deleted:
             return head
-        body = render_message(message.text, message.blocks, names=space, files=message.files)
+        reader = ZoneInfo(self.driver.user.tz)  # dates as Slack shows them to this person
+        body = render_message(
+            message.text, message.blocks, names=space, files=message.files, zone=reader
+        )
         return head + "\n" + _indent(body)
 
     def _view_text(self, view: View) -> str:
@@ -320,7 +323,9 @@ class SandboxShell:
         if view.closed:
             return self._style(f"[{view.type} closed for @{who}] {title.get('text', '')}", "2")
         errors = self.driver.errors if view.user == self.driver.user.id else {}
-        shown = render_view(view.view, names=space, state=view.state, errors=errors)
+        viewer = space.users.get(view.user)
+        zone = ZoneInfo(viewer.tz) if viewer is not None else None
+        shown = render_view(view.view, names=space, state=view.state, errors=errors, zone=zone)
         return self._style(f"{view.type} for @{who}:", "1") + "\n" + _indent(shown)
 
 

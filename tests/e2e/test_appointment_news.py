@@ -64,3 +64,14 @@ def test_news_slack_does_not_take_is_sent_once_by_the_sweep(
 
     news = [m for m in slack.dms("@dr.patel") if "moved *A-1*" in m.text]
     assert len(news) == 1
+
+
+def test_each_reader_sees_the_cards_time_on_their_own_clock(slack: SlackDriver) -> None:
+    book(slack)
+
+    [card] = slack.messages("#cardiology-team")  # dana, in New York
+    [seen_in_chicago] = slack.as_user("@dr.patel").messages("#cardiology-team")
+
+    assert "Tue 2 Mar 2027, 3:00 PM EST" in card.text
+    assert "Tue 2 Mar 2027, 2:00 PM CST" in seen_in_chicago.text
+    assert "2:00 PM CST" in slack.dms("@dr.patel")[0].text  # and in their copy

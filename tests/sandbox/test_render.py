@@ -137,3 +137,18 @@ def test_modal_shows_inputs_with_values_and_errors() -> None:
             "(submit: Book)",
         ]
     )
+
+
+def test_a_date_is_shown_on_each_readers_own_clock_as_slack_does() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.sandbox.mrkdwn import plain
+
+    card = "<!date^1804017600^{date_short_pretty} {time}|Tue 2 Mar 2027, 3:00 PM EST>"
+    dm = "<!date^1804017600^{date_short_pretty} {time}|Tue 2 Mar 3:00 PM>"
+
+    assert plain(card) == "Tue 2 Mar 2027, 3:00 PM EST"  # no reader: the fallback
+    assert plain(card, zone=ZoneInfo("America/Chicago")) == "Tue 2 Mar 2027, 2:00 PM CST"
+    assert plain(card, zone=ZoneInfo("Asia/Tokyo")) == "Wed 3 Mar 2027, 5:00 AM JST"
+    # Written for this reader already (a DM, no zone named): shown as written.
+    assert plain(dm, zone=ZoneInfo("America/Chicago")) == "Tue 2 Mar 3:00 PM"

@@ -29,8 +29,14 @@ def run_sandbox(
             sandbox.driver, on_time=sandbox.move_clock, now=sandbox.clock.now, out=out
         )
         if interactive:
-            print("Type `help` for what you can do, `/carebot help` to ask carebot.", file=out)
-            shell.run(_prompted(lambda: shell.prompt))
+            print("Type `?` for what you can do, `/carebot help` to ask carebot.", file=out)
+            shell.run(_prompted(lambda: shell.prompt, out, kept=db_path is not None))
+            if db_path is None:
+                print(
+                    "This session was kept in memory only; `carebot sandbox --db FILE` keeps "
+                    "the next one.",
+                    file=out,
+                )
         else:
             shell.run(stdin)
     finally:
@@ -38,12 +44,23 @@ def run_sandbox(
     return 0
 
 
-def _prompted(prompt: Callable[[], str]) -> Iterator[str]:
-    """Lines typed at a prompt that shows who and where you are."""
+def _prompted(prompt: Callable[[], str], out: TextIO, *, kept: bool) -> Iterator[str]:
+    """Lines typed at a prompt that shows who and where you are. Ctrl-C does not throw the
+    session away: the first one says how to leave (and what is lost), a second one leaves."""
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401 - line editing and history for input()
+    interrupted = False
     while True:
         try:
-            yield input(prompt())
+            line = input(prompt())
         except EOFError:
             return
+        except KeyboardInterrupt:
+            if interrupted:
+                return
+            interrupted = True
+            lost = "" if kept else " (this session is in memory only: it will be gone)"
+            print(f"\n(Ctrl-C again, or `quit`, to leave{lost}.)", file=out)
+            continue
+        interrupted = False
+        yield line

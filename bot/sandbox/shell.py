@@ -30,12 +30,13 @@ HELP = """\
   shortcut Hand off          run an app.yaml shortcut by name or callback_id; a message
                              shortcut acts on the newest message here (`shortcut` lists them)
   home | home click 2        open your Home tab with the bot, or press a button in it
-  time +2d | time +1h30m     move the bot's clock forward and run the reminder sweep
+  time +1w | +2d | +1h30m    move the bot's clock forward; what the bot sends then shows
   time 2027-03-02 09:00      ... or jump to a moment (in the current user's time zone)
   show                       show again what you can see here
   channels | users           who and where
-  help | quit"""
-RELATIVE = re.compile(r"^\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+  ? | help | quit            this list (in your DM with the bot, `help` asks the bot;
+                             `?` is always this list); quit leaves"""
+RELATIVE = re.compile(r"^\+(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 ABSOLUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?$")
 
 
@@ -96,7 +97,7 @@ class SandboxShell:
         simple: dict[str, Callable[[], None]] = {
             "quit": self._quit,
             "exit": self._quit,
-            "help": lambda: self._print(HELP),
+            "?": lambda: self._print(HELP),
             "show": self._show,
             "channels": self._channels,
             "users": self._users,
@@ -105,7 +106,12 @@ class SandboxShell:
             "shortcut": self._list_shortcuts,
             "home": self._home,
         }
-        if word in simple and not rest:
+        if word == "help" and not rest and self.driver.channel.is_im:
+            # In the DM the bot itself says "send `help`": that is for the bot.
+            self._ack(self.driver.message(line))
+        elif word == "help" and not rest:
+            self._print(HELP)
+        elif word in simple and not rest:
             simple[word]()
         elif word == "as" and rest:
             self._as(rest)
@@ -213,8 +219,7 @@ class SandboxShell:
                 "try `time +1h`"
             )
         self._print(f"time is now {instant.astimezone(zone):%a %Y-%m-%d %H:%M %Z}")
-        for line in self.on_time(instant):
-            self._print(line)
+        self.on_time(instant)  # what the bot sends then is shown like anything else it sends
 
     def _ack(self, ack: Ack | None) -> None:
         refused, self.driver.slack_error = self.driver.slack_error, None
@@ -334,8 +339,8 @@ def parse_time(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     text = text.strip()
     relative = RELATIVE.match(text)
     if relative and any(relative.groups()):
-        days, hours, minutes = (int(g or 0) for g in relative.groups())
-        return now + timedelta(days=days, hours=hours, minutes=minutes)
+        weeks, days, hours, minutes = (int(g or 0) for g in relative.groups())
+        return now + timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
     absolute = ABSOLUTE.match(text)
     if absolute:
         day, clock = absolute.group(1), absolute.group(2) or "00:00"

@@ -83,7 +83,7 @@ def test_shell_runs_a_script(driver: SlackDriver, bot: FakeBot) -> None:
     assert "#cardiology-team · carebot (edited)\n  Booked A-12" in text
     assert "dana@dm> time +1h30m" in text
     assert "time is now Mon 2027-03-01 10:30 EST" in text
-    assert "sweep: 1 pre-approval reminder" in text
+    assert "sweep: 1 pre-approval reminder" not in text  # bookkeeping; the DM shows instead
     assert "DM to @dr.patel · carebot\n  PA-31 is still pending" in text
     assert "! `click` needs more; try `help`" in text
     assert "! @dana has no modal open" in text
@@ -106,6 +106,8 @@ def test_time_words() -> None:
     zone = ZoneInfo("America/Chicago")
     assert parse_time("+2d", now, zone) == now + timedelta(days=2)
     assert parse_time("+90m", now, zone) == now + timedelta(minutes=90)
+    assert parse_time("+1w", now, zone) == now + timedelta(weeks=1)
+    assert parse_time("+1w2d", now, zone) == now + timedelta(days=9)
     assert parse_time("2027-03-02 09:00", now, zone) == datetime(2027, 3, 2, 9, 0, tzinfo=zone)
 
 
@@ -173,3 +175,35 @@ def test_shell_opens_the_home_tab_and_clicks_in_it(driver: SlackDriver, bot: Fak
         clicked["container"]["type"] == "view" and clicked["actions"][0]["action_id"] == "confirm"
     )
     assert "home for @sam.nurse:" in text
+
+
+def test_help_in_the_dm_asks_the_bot_and_question_mark_is_the_shells_own(
+    driver: SlackDriver, bot: FakeBot
+) -> None:
+    text = run_script(driver, ["help", "in dm", "help", "?"])
+
+    assert text.count("move the bot's clock forward") == 2  # `help` here, `?` in the DM
+    assert [r.kind for r in bot.received] == ["event:message"]  # the DM's `help`
+
+
+def test_ctrl_c_at_the_prompt_says_how_to_leave_and_a_second_one_leaves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.sandbox import _prompted
+
+    typed = iter(["/appt list", KeyboardInterrupt, "show", KeyboardInterrupt, KeyboardInterrupt])
+
+    def fake_input(prompt: str) -> str:
+        given = next(typed)
+        if given is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        return str(given)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    out = io.StringIO()
+
+    lines = list(_prompted(lambda: "> ", out, kept=False))
+
+    assert lines == ["/appt list", "show"]
+    assert out.getvalue().count("Ctrl-C again, or `quit`, to leave") == 2
+    assert "in memory only" in out.getvalue()

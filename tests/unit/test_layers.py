@@ -19,6 +19,7 @@ DIGEST_READS = frozenset(
         "bot.appointments.changes",
         "bot.preapprovals.opening",
         "bot.preapprovals.reminders",
+        "bot.preapprovals.rules.preapproval",
         "bot.preapprovals.rules.timing",
         "storage.appointments.queries",
         "storage.handoffs.models",

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from bot.shared.rules.channel_settings import ChannelSettings
     from storage.models import AppointmentRow
 
-LIST_USAGE = "/appt list [today|tomorrow|week|<date>] [mine|@clinician|P-4]"
+LIST_USAGE = "/appt list [today|tomorrow|week|this week|next week|<date>] [mine|@clinician|P-4]"
 _REF = re.compile(r"^[Aa]-?\d{1,9}$")
 TICK = "tick pre-procedure checklists"
 # The changes its clinician hears of (besides a move); closing a visit is theirs to do.
@@ -153,6 +153,8 @@ class AppointmentChanges(RecordsUseCase):
         team_id, user_id = actor.team_id, actor.user_id
         zone = self.people.timezone(team_id, user_id)
         now = self.clock.now()
+        # "move A-1 to thursday 2pm" reads as people say it.
+        when_text = re.sub(r"^\s*to\s+", "", when_text, flags=re.IGNORECASE)
         if not when_text.strip():
             raise AppointmentRefused("Say when to move it to, e.g. /appt move A-12 tomorrow 3pm")
         try:

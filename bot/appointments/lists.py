@@ -53,6 +53,7 @@ class AppointmentLists(RecordsUseCase):
         team_id, user_id = actor.team_id, actor.user_id
         zone = self.people.timezone(team_id, user_id)
         start_day, days, title, rest = self._range(text, zone)
+        _check_reach(start_day, self.clock.now().astimezone(zone).date())
         start = datetime.combine(start_day, time(0), zone)
         end = datetime.combine(start_day + timedelta(days=days), time(0), zone)
         policy = self.in_force.patient_display(team_id)
@@ -93,6 +94,14 @@ class AppointmentLists(RecordsUseCase):
             return day, days, title, " ".join(words[1:])
         if head == "week":
             return today, 7, "The next 7 days", " ".join(words[1:])
+        # A calendar week runs Monday to Sunday: "this week" includes its days gone by.
+        pair = " ".join(w.lower() for w in words[:2])
+        if pair in ("this week", "next week", "last week"):
+            monday = today - timedelta(days=today.weekday())
+            monday += timedelta(weeks={"this week": 0, "next week": 1, "last week": -1}[pair])
+            sunday = monday + timedelta(days=6)
+            title = f"{pair.capitalize()}, {monday:%a %-d %b} to {sunday:%a %-d %b %Y}"
+            return monday, 7, title, " ".join(words[2:])
         if _ISO_DAY.match(head):  # a day in the past too: reviewing last week's no-shows
             try:
                 day = date.fromisoformat(head)
@@ -114,6 +123,19 @@ class AppointmentLists(RecordsUseCase):
             day = parsed.at.astimezone(zone).date()
             return day, 1, day.strftime("%a %-d %b %Y"), " ".join(words[cut:])
         return today, 1, "Today", text
+
+
+# How far a list may reach from today: further is surely a typo, and a day past the end of
+# the calendar (9999-12-31 plus one) cannot even be counted.
+REACH = timedelta(days=366 * 10)
+
+
+def _check_reach(day: date, today: date) -> None:
+    if abs(day - today) > REACH:
+        raise AppointmentRefused(
+            f"{day.isoformat()} is more than 10 years from today; lists reach from "
+            f"{today - REACH:%Y} to {today + REACH:%Y}. Example: /appt list 2027-03-02"
+        )
 
 
 def _filters(session: Session, team_id: str, user_id: str, rest: str) -> tuple[dict[str, Any], str]:

@@ -433,3 +433,26 @@ def test_a_clinic_can_list_its_own_kinds_of_visit(sandbox: Sandbox, slack: Slack
     assert "9:00 AM-1:00 PM EST (4 h)" in preview
     form = slack.modal
     assert form is not None and "Dialysis" in form.text and "Surgery" not in form.text
+
+
+def test_weeks_and_moves_read_as_people_say_them_and_far_dates_are_refused(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    # START is Monday 1 Mar 2027: this week runs Mon 1 to Sun 7 Mar, next week the one after.
+    book(slack, "Jane Doe, MRI, tomorrow 3pm")
+    book(slack, "Omar Haddad, lab, 2027-03-09 9am")
+
+    slack.command("/appt", "list this week")
+    this_week = slack.last_reply().text
+    slack.command("/appt", "list next week")
+    next_week = slack.last_reply().text
+    slack.command("/appt", "move A-1 to thursday 2pm")
+    moved = slack.last_reply().text
+
+    assert this_week.startswith("*This week, Mon 1 Mar to Sun 7 Mar 2027*")
+    assert "A-1" in this_week and "A-2" not in this_week
+    assert next_week.startswith("*Next week, Mon 8 Mar to Sun 14 Mar 2027*") and "A-2" in next_week
+    assert moved.startswith("A-1 is now booked: J.D. (P-1), Thu 4 Mar 2027, 2:00")
+    for far in ("9999-12-31", "0001-01-01"):
+        slack.command("/appt", f"list {far}")
+        assert slack.last_reply().text.startswith(f"{far} is more than 10 years from today")

@@ -294,3 +294,12 @@ def test_many_short_parts_are_refused_before_the_time_parser_sees_them(is_time: 
     message = refusal("P-4" + ", a" * 300, lambda text: calls.append(text) is None)
     assert "a booking has at most 7" in message
     assert calls == []
+
+
+def test_with_a_mention_needs_no_comma_before_it() -> None:
+    typed = "John Smith, knee surgery, next monday 8am with <@U0DRPATEL|dr.patel>"
+
+    booking = parse_quick_booking(typed, lambda field: "monday" in field)
+
+    assert (booking.when, booking.clinician) == ("next monday 8am", "U0DRPATEL")
+    assert booking.kind.kind == "surgery"

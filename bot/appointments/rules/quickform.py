@@ -39,7 +39,9 @@ MAX_LOCATION_CHARS = 80
 MAX_CLINICIAN_CHARS = 80
 
 # Commas inside a Slack token (<...>) do not split fields.
-_FIELD_SPLIT = re.compile(r",(?![^<>]*>)")
+# Commas part the fields (not inside <...>), and so does "with" before a mention, which
+# people type without a comma: "next monday 8am with @dr.patel".
+_FIELD_SPLIT = re.compile(r",(?![^<>]*>)|\s+(?=with\s+<@)", re.IGNORECASE)
 # "MRN" as a word of its own, so "Amrnold" is a name, not "A" with MRN "old".
 _CLINICIAN = re.compile(r"with(?:\s+(?P<who>.*))?", re.IGNORECASE | re.DOTALL)
 _LOCATION = re.compile(r"at(?:\s+(?P<where>.*))?", re.IGNORECASE)

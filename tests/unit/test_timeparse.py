@@ -338,3 +338,17 @@ def test_future_phrases_dateparser_misreads_as_past_are_refused(
 def test_asking_for_the_past_on_purpose_still_works(parser: TimeParser) -> None:
     now = datetime(2027, 3, 1, 14, 0, tzinfo=NEW_YORK)
     assert parser.parse("yesterday 9am", now, NEW_YORK).at.day == 28
+
+
+def test_next_weekday_is_the_first_one_after_today_even_said_the_day_before(
+    parser: TimeParser,
+) -> None:
+    # The rule, as the README says: "next monday" is the coming Monday, the first after
+    # today; said on Sunday, that is tomorrow. The preview shows the date before booking.
+    sunday = datetime(2026, 12, 6, 17, 0, tzinfo=UTC)
+    monday = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)  # 8:00 AM in New York
+
+    assert parser.parse("next monday 8am", sunday, NEW_YORK).at == monday
+    assert parser.parse("monday 8am", sunday, NEW_YORK).at == monday
+    # Said on a Monday, it is a week later, never today.
+    assert parser.parse("next monday 8am", monday, NEW_YORK).at == monday + timedelta(days=7)

@@ -1,0 +1,291 @@
+"""Hypothesis strategies for hostile and near-valid input to carebot's commands.
+
+Text here is what Slack would deliver with `should_escape: true`: a typed `@channel`
+arrives as `<!channel>`, a typed `<` as `&lt;`. Some strategies also produce what a
+forged or odd client could send (raw `<`, unknown ids), since a signed request may carry
+anything. Near-valid shapes follow the quick forms' parsers and the README's examples,
+so most inputs get past the first check and reach the deeper paths.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+# -- hostile atoms -----------------------------------------------------------------------
+
+BROADCASTS = (
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<!here|here>",
+    "<!channel|@channel>",
+    "<!everyone|everyone>",
+    "<!subteam^S0SOCWORK|@social-work>",
+    "<!subteam^S0SOCWORK>",
+    "<!subteam^S0NOPE999|@nobody>",
+)
+TOKENS = (
+    "<@U0DRPATEL|dr.patel>",
+    "<@U0NURSE01|sam.nurse>",
+    "<@U0COORD01>",
+    "<@U0NOPE999|ghost>",
+    "<@W0ENTERPR>",
+    "<@U0FORMER1|old.locum>",
+    "<@U0CAREBOT|carebot>",
+    "<#C0CARDIO1|cardiology-team>",
+    "<#C0NOPE999|x>",
+    "<!date^1700000000^{date_short}|Nov 14>",
+    "<https://evil.example/p?x=1|click here>",
+    "<mailto:a@b.example|a@b.example>",
+    "<tel:+15555550100>",
+    "<@U0DRPATEL",  # unbalanced, as only a forged request could send
+    "<!channel",
+    "!channel>",
+    "<>",
+    "<|>",
+    "<@>",
+)
+ENTITIES = ("&lt;", "&gt;", "&amp;", "&amp;lt;!channel&amp;gt;", "&lt;!here&gt;", "&", "<", ">")
+MARKS = (
+    "\u200f",  # right-to-left mark
+    "\u200e",  # left-to-right mark
+    "\u202e",  # right-to-left override
+    "\u2066",  # left-to-right isolate
+    "\u200b",  # zero-width space
+    "\u200d",  # zero-width joiner
+    "\ufeff",  # byte order mark
+    "\u00ad",  # soft hyphen
+)
+CONTROLS = ("\x00", "\x01", "\x07", "\x1b[31m", "\t", "\r", "\n", "\r\n", "\x7f", "\x85", "\u2028")
+EMOJI = ("👩‍⚕️", "🏥", "🇺🇸", "👍🏽", "🫀", "😀" * 3, "\U0001f9ea")
+ABSURD_DATES = (
+    "31/02",
+    "feb 30",
+    "30 feb 2027",
+    "year 99999",
+    "99999",
+    "tomorrow 25pm",
+    "tomorrow 13pm",
+    "25:61",
+    "-1 days",
+    "in -3 hours",
+    "in 0 minutes",
+    "1700000000",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "9999-12-31 23:59",
+    "0000-00-00",
+    "2027-13-45",
+    "1 jan 1970",
+    "yesterday",
+    "last year",
+    "in 10000 years",
+    "in 100 weeks",
+    "next next friday",
+    "now",
+    "noon",
+    "midnight",
+    "tomorrow 3pm EST",
+    "tomorrow 3pm +14:00",
+    "2027-03-14 02:30",
+    "2027-11-07 01:30",
+    "in 1e9 seconds",
+    "٣ مارس",
+    "mañana 3pm",
+    "tomorrow\u200b3pm",
+)
+VALID_DATES = (
+    "tomorrow 3pm",
+    "next tuesday 9:30",
+    "dec 3 10:30",
+    "2027-03-02 07:30",
+    "friday 8am",
+    "in 2 hours",
+    "tomorrow",
+    "mon 9am",
+    "3pm",
+)
+NAMES = ("Jane Doe", "Omar Haddad MRN 88123", "P-4", "P-1", "Ana María Ñúñez", "O'Brien", "李雷")
+KINDS = ("MRI", "consult", "follow-up", "surgery", "PT", "dialysis", "other", "echo")
+PLACES = ("at Radiology 2", "at OR 4", "at Clinic 3", "at 4 West")
+PEOPLE = ("@dr.patel", "@sam.nurse", "@dana", "@riley.sw", "@nobody", "@channel", "@here")
+PAYERS = ("Aetna", "Cigna", "UnitedHealthcare", "Medicare", "BCBS of Texas")
+SERVICES = ("MRI lumbar spine 72148", "knee arthroscopy", "Power wheelchair K0823", "PT x12")
+
+
+def long_field(size: int = 5000) -> st.SearchStrategy[str]:
+    """A field of `size` characters: a letter, words, or a hostile token, over and over."""
+    return st.one_of(
+        st.just("A" * size),
+        st.just(("lorem ipsum " * (size // 12 + 1))[:size]),
+        st.sampled_from([*BROADCASTS, *ENTITIES, *MARKS, "é", "😀"]).map(
+            lambda piece: (piece * (size // len(piece) + 1))[:size]
+        ),
+    )
+
+
+hostile_atom = st.one_of(
+    st.sampled_from(BROADCASTS),
+    st.sampled_from(TOKENS),
+    st.sampled_from(ENTITIES),
+    st.sampled_from(MARKS),
+    st.sampled_from(CONTROLS),
+    st.sampled_from(EMOJI),
+    st.sampled_from(ABSURD_DATES),
+)
+# Plain text of any code points, surrogates excluded (they cannot travel as UTF-8).
+any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+
+
+@st.composite
+def hostile_text(draw: st.DrawFn, max_atoms: int = 4) -> str:
+    """Words, hostile atoms and random characters, glued with spaces or nothing."""
+    pieces = draw(
+        st.lists(
+            st.one_of(
+                hostile_atom, any_text, st.sampled_from([*NAMES, *KINDS, *PEOPLE, *VALID_DATES])
+            ),
+            min_size=1,
+            max_size=max_atoms,
+        )
+    )
+    return draw(st.sampled_from([" ", "", ", ", ": "])).join(pieces)
+
+
+def field(*valid: str) -> st.SearchStrategy[str]:
+    """Mostly a valid value, sometimes spiked with a hostile atom, sometimes all hostile."""
+    plain = st.sampled_from(valid)
+    spiked = st.tuples(plain, hostile_atom, st.booleans()).map(
+        lambda t: f"{t[1]} {t[0]}" if t[2] else f"{t[0]} {t[1]}"
+    )
+    return st.one_of(plain, plain, spiked, hostile_text(2), long_field())
+
+
+# -- near-valid command text ---------------------------------------------------------------
+
+when = st.one_of(st.sampled_from(VALID_DATES), st.sampled_from(ABSURD_DATES), hostile_text(2))
+
+
+@st.composite
+def appt_book(draw: st.DrawFn) -> str:
+    """/appt book <patient>, <kind>, <when>[, <duration>][, with @x][, at y], shuffled a little."""
+    parts = [draw(field(*NAMES)), draw(field(*KINDS)), draw(when)]
+    optional = [
+        draw(st.sampled_from(["45 min", "3h", "0 min", "-5 min", "999 hours", "1.5h"])),
+        "with " + draw(field(*PEOPLE)),
+        draw(field(*PLACES)),
+        "MRN " + draw(st.sampled_from(["88123", "x" * 30, "<!here>", "", "12 34"])),
+    ]
+    parts += draw(st.lists(st.sampled_from(optional), max_size=3, unique=True))
+    if draw(st.booleans()):
+        parts = parts[:1] + draw(st.permutations(parts[1:]))
+    return "book " + ", ".join(parts)
+
+
+@st.composite
+def appt_other(draw: st.DrawFn) -> str:
+    """The other /appt verbs with refs, dates and hostile reasons."""
+    ref = draw(st.sampled_from(["A-1", "A-12", "a12", "A-0", "A-99999999999", "PA-3", "<!here>"]))
+    verb = draw(st.sampled_from(["move", "cancel", "checkin", "done", "noshow", "list", "export"]))
+    if verb == "list":
+        rest = draw(st.sampled_from(["", "today", "tomorrow", "week", "mine", "P-4", "@dr.patel"]))
+        return f"list {rest} {draw(st.one_of(st.just(''), when))}".strip()
+    if verb == "export":
+        return f"export {draw(st.one_of(st.just('week'), when))}"
+    tail = draw(st.one_of(when, hostile_text(2))) if verb in ("move", "cancel") else ""
+    return f"{verb} {ref} {tail}".strip()
+
+
+@st.composite
+def handoff_quick(draw: st.DrawFn) -> str:
+    """<patient> [to @x] [severity]: <text>, with the colon and receiver sometimes odd."""
+    patient = draw(field(*NAMES))
+    receiver = draw(
+        st.sampled_from(["", " to @sam.nurse", " to @social-work", " to @channel", " to @nobody"])
+    )
+    severity = draw(st.sampled_from(["", " stable", " watcher", " unstable", " critical"]))
+    colon = draw(st.sampled_from([":", ":", "", "::", " : "]))
+    summary = draw(st.one_of(field("stable overnight, recheck K+ at 6am"), hostile_text()))
+    return f"{patient}{receiver}{severity}{colon} {summary}"
+
+
+@st.composite
+def preauth_new(draw: st.DrawFn) -> str:
+    """/preauth new <patient>, <payer>, <service>[, optional fields]."""
+    parts = [draw(field(*NAMES)), draw(field(*PAYERS)), draw(field(*SERVICES))]
+    optional = [
+        "for " + draw(st.sampled_from(["A-12", "a12", "A-0", "A-9999999999", "<!channel>"])),
+        "owner " + draw(field(*PEOPLE)),
+        "needed by " + draw(when),
+        "dx " + draw(st.sampled_from(["M54.5 M51.26", "Z99.99", "<!here>", "x" * 300])),
+        "ref " + draw(field("REF-9", "12345")),
+        draw(st.sampled_from(["expedited", "urgent", "standard", "routine", "asap"])),
+    ]
+    parts += draw(st.lists(st.sampled_from(optional), max_size=4))
+    return "new " + ", ".join(parts)
+
+
+@st.composite
+def preauth_other(draw: st.DrawFn) -> str:
+    """The other /preauth verbs, with refs, dates and hostile text."""
+    verb = draw(
+        st.sampled_from(
+            [
+                *("submitted", "pended", "approve", "partial", "deny", "appeal", "cancel"),
+                *("notrequired", "expired", "assign", "snooze", "note", "list", "show"),
+            ]
+        )
+    )
+    ref = draw(st.sampled_from(["PA-1", "PA-3", "pa3", "PA-0", "PA-99999999999", "A-1", "<!here>"]))
+    tail = {
+        "approve": "AUTH-12345 units 12 from {w} until {w}",
+        "partial": "AUTH-1 units -3 until {w}",
+        "snooze": "until {w}",
+        "assign": "@sam.nurse",
+        "list": "",
+    }.get(verb, "{t}")
+    text = tail.format(w=draw(when), t=draw(hostile_text(3)))
+    if verb == "list":
+        return "list " + draw(st.sampled_from(["", "mine", "overdue", "at-risk", "all", "x"]))
+    return f"{verb} {ref} {text}".strip()
+
+
+@st.composite
+def carebot_text(draw: st.DrawFn) -> str:
+    """/carebot's verbs (help, audit, settings) and anything else."""
+    return draw(
+        st.one_of(
+            st.sampled_from(["help", "?", "--help", "", "settings", "audit", "HELP"]),
+            st.builds(
+                lambda ref: f"audit {ref}",
+                st.one_of(st.sampled_from(["P-1", "A-1", "H-1", "PA-1", "X-1"]), hostile_text(2)),
+            ),
+            hostile_text(),
+        )
+    )
+
+
+appt_text = st.one_of(appt_book(), appt_book(), appt_other(), hostile_text(), long_field())
+handoff_text = st.one_of(
+    handoff_quick(),
+    handoff_quick(),
+    st.sampled_from(["", "list", "show H-1", "show H-0", "show <!here>", "show H-99999999999"]),
+    hostile_text(),
+)
+preauth_text = st.one_of(preauth_new(), preauth_new(), preauth_other(), hostile_text())
+
+COMMAND_TEXT = {
+    "/appt": appt_text,
+    "/handoff": handoff_text,
+    "/preauth": preauth_text,
+    "/carebot": carebot_text(),
+}
+# A DM to the bot names the command without its slash, or says anything at all.
+dm_text = st.one_of(
+    *(
+        strategy.map(lambda text, name=name: f"{name[1:]} {text}")
+        for name, strategy in COMMAND_TEXT.items()
+    ),
+    hostile_text(),
+)

@@ -21,7 +21,7 @@ from bot.sandbox.world import SIGNING_SECRET, Sandbox, start_sandbox
 from bot.shared.rules.timeparse import TimeParser
 from tests.e2e.conftest import START
 from tests.fuzz import checks, strategies
-from tests.fuzz.world import Bot, Sent
+from tests.fuzz.world import Bot, Sent, show_names_in_full
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +64,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(times: TimeParser) -> Iterator[World]:
     sandbox = start_sandbox(start=START, times=times)
+    show_names_in_full(sandbox.db, sandbox.standin.workspace.team.id)
     errors = Errors()
     logging.getLogger().addHandler(errors)
     try:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.sandbox import limits
 from bot.sandbox.standin import ApiCall
 
 # A mention that notifies a whole channel or workspace. carebot itself builds only one
@@ -103,7 +104,12 @@ def body_of(call: ApiCall) -> Any:
 def rejected(call: ApiCall) -> str | None:
     """Slack's refusal of what the bot sent (msg_too_long, invalid_blocks, ...), or None."""
     if call.method == "response_url":
-        return None if call.status == 200 else f"HTTP {call.status} {call.result}"
+        if call.status == 200:
+            return None
+        body = call.params.get("body")
+        why = limits.check_message(body.get("text"), body.get("blocks")) if body else None
+        said = (why or {}).get("response_metadata", {}).get("messages", [])
+        return f"HTTP {call.status} {call.result} {' '.join(said)}".strip()
     if call.method == "ack":  # the stand-in's deliver_ack: a refusal, or nothing
         return str(call.result.get("error")) if call.result else None
     if isinstance(call.result, dict) and not call.result.get("ok", False):

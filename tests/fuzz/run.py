@@ -52,6 +52,7 @@ class Tally:
     inputs: int = 0
     seconds: float = 0.0
     counts: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)  # what carebot did with the inputs
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, count: str, example: str) -> None:
@@ -165,6 +166,7 @@ def judge(tally: Tally, sent: Sequence[Sent], calls: Sequence[ApiCall], log: Seq
     for line in log:
         if _ERROR_LINE.search(line):
             tally.add("ERROR lines", line[:240])
+    tally.calls.update(call.method for call in calls)
     acks = [s.ack for s in sent if s.ack is not None]
     names = {"broadcast": "broadcasts", "apology": "apologies", "rejected": "rejections"}
     for call in [*calls, *acks]:
@@ -184,10 +186,12 @@ def fuzz_one(bot: Bot, kind: str, args: argparse.Namespace) -> Tally:
         bot, kind, generated(strategy, args.inputs, seed), args.clients, random.Random(seed)
     )
     wait_quiet(bot)
+    confirmed = 0
     if kind == "/appt" and args.confirms:
-        confirm_previews(bot, args.confirms, args.clients)
+        confirmed = confirm_previews(bot, args.confirms, args.clients)
         wait_quiet(bot)
     tally = Tally(kind, inputs=len(sent), seconds=time.perf_counter() - started)
+    tally.calls["(previews confirmed)"] = confirmed
     judge(tally, sent, bot.standin.calls()[calls_before:], bot.log_lines(log_before))
     return tally
 
@@ -198,6 +202,9 @@ def report(tallies: Sequence[Tally], out: Callable[[str], None]) -> int:
     for t in tallies:
         cells = "".join(f"{t.counts[c]:>13}" for c in COUNTS)
         out(f"{t.kind:<10}{t.inputs:>8}{cells}{t.inputs / t.seconds:>10.1f}{t.seconds:>9.0f}")
+    for t in tallies:
+        reached = ", ".join(f"{method} {n}" for method, n in t.calls.most_common() if n)
+        out(f"  {t.kind} made carebot call: {reached}")
     for t in tallies:
         for count in COUNTS:
             for example in t.examples.get(count, []):

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from bot.sandbox.mrkdwn import encode_typed
+from bot.sandbox.seed import default_seed
+
+SPACE = default_seed()
+
 # -- hostile atoms -----------------------------------------------------------------------
 
 BROADCASTS = (
@@ -202,7 +207,10 @@ def handoff_quick(draw: st.DrawFn) -> str:
     """<patient> [to @x] [severity]: <text>, with the colon and receiver sometimes odd."""
     patient = draw(field(*NAMES))
     receiver = draw(
-        st.sampled_from(["", " to @sam.nurse", " to @social-work", " to @channel", " to @nobody"])
+        st.sampled_from(
+            ["", " to @sam.nurse", " to @social-work", " to @channel", " to @nobody"]
+            + [f" to {token}" for token in (*BROADCASTS, *TOKENS[:8])]
+        )
     )
     severity = draw(st.sampled_from(["", " stable", " watcher", " unstable", " critical"]))
     colon = draw(st.sampled_from([":", ":", "", "::", " : "]))
@@ -266,6 +274,19 @@ def carebot_text(draw: st.DrawFn) -> str:
     )
 
 
+def as_sent(typed: st.SearchStrategy[str], *, labels: bool = True) -> st.SearchStrategy[str]:
+    """Text as Slack delivers what was typed (mostly), or as it stands (a forged request).
+
+    Slack escapes a typed `<` and turns a typed @name into a mention; slash commands
+    carry the name as a label (`<@U123|name>`), messages do not.
+    """
+    return st.one_of(
+        typed.map(lambda text: encode_typed(text, SPACE, with_labels=labels)),
+        typed.map(lambda text: encode_typed(text, SPACE, with_labels=labels)),
+        typed,
+    )
+
+
 appt_text = st.one_of(appt_book(), appt_book(), appt_other(), hostile_text(), long_field())
 handoff_text = st.one_of(
     handoff_quick(),
@@ -275,17 +296,21 @@ handoff_text = st.one_of(
 )
 preauth_text = st.one_of(preauth_new(), preauth_new(), preauth_other(), hostile_text())
 
-COMMAND_TEXT = {
+TYPED = {
     "/appt": appt_text,
     "/handoff": handoff_text,
     "/preauth": preauth_text,
     "/carebot": carebot_text(),
 }
+COMMAND_TEXT = {name: as_sent(typed) for name, typed in TYPED.items()}
 # A DM to the bot names the command without its slash, or says anything at all.
-dm_text = st.one_of(
-    *(
-        strategy.map(lambda text, name=name: f"{name[1:]} {text}")
-        for name, strategy in COMMAND_TEXT.items()
+dm_text = as_sent(
+    st.one_of(
+        *(
+            strategy.map(lambda text, name=name: f"{name[1:]} {text}")
+            for name, strategy in TYPED.items()
+        ),
+        hostile_text(),
     ),
-    hostile_text(),
+    labels=False,
 )

@@ -27,7 +27,7 @@ from bot.sandbox import driver_payloads as payloads
 from bot.sandbox.seed import Channel, User
 from bot.sandbox.standin import ApiCall, SlackStandIn
 from bot.sandbox.world import ADMINS, CARE_CHANNELS
-from storage import Database, channels
+from storage import Database, channels, workspaces
 
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[2]
@@ -143,7 +143,17 @@ def prepare_database(url: str, team_id: str) -> None:
     with db.session() as session:
         for channel_id, name in CARE_CHANNELS.items():
             channels.upsert(session, team_id, channel_id, name)
+    show_names_in_full(db, team_id)
     db.dispose()
+
+
+def show_names_in_full(db: Database, team_id: str) -> None:
+    """Patients' full names on cards (the hardest case for escaping), initials in one channel."""
+    with db.session() as session:
+        workspaces.set_patient_display(session, team_id, "full")
+        channels.save_settings(
+            session, team_id, "C0ORTHO01", "ortho-team", {"patient_display": "initials"}, by="fuzz"
+        )
 
 
 def free_port() -> int:

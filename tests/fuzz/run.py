@@ -35,11 +35,12 @@ from bot.sandbox.driver import DriverError, SlackDriver
 from bot.sandbox.render import choices
 from bot.sandbox.standin import ApiCall
 from tests.fuzz import checks, strategies
-from tests.fuzz.world import Bot, Sent, running_bot
+from tests.fuzz.world import Answers, Bot, Sent, running_bot
 
 KINDS = ("/appt", "/handoff", "/preauth", "/carebot", "dm")
 COUNTS = ("non-2xx", "ERROR lines", "apologies", "broadcasts", "rejections")
 _ERROR_LINE = re.compile(r"\b(ERROR|CRITICAL)\b|^Traceback")
+ANSWER_WAIT_S = 10.0
 QUIET_S = 2.0  # no new Slack call for this long: carebot has finished its after-ack work
 EXAMPLES = 3
 
@@ -53,6 +54,7 @@ class Tally:
     seconds: float = 0.0
     counts: Counter[str] = field(default_factory=Counter)
     calls: Counter[str] = field(default_factory=Counter)  # what carebot did with the inputs
+    unanswered: list[str] = field(default_factory=list)
     examples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, count: str, example: str) -> None:
@@ -98,12 +100,15 @@ def generated(strategy: st.SearchStrategy[str], count: int, seed: int) -> Iterab
 
 def send_all(
     bot: Bot, kind: str, texts: Iterable[str], clients: int, rng: random.Random
-) -> list[Sent]:
-    """Send each text as `kind` from a random person and place, `clients` at a time."""
+) -> tuple[list[Sent], list[Sent]]:
+    """Send each text as `kind` from a random person and place, `clients` at a time, each
+    waiting for carebot's answer before its next; returns what was sent, and what got no
+    answer within ANSWER_WAIT_S."""
     places = bot.places()
     people = sorted({user.id: user for user, _ in places}.values(), key=lambda u: u.id)
     sent: list[Sent] = []
     lock = threading.Lock()
+    answers = Answers(bot.standin)
 
     def one(text: str, pick: int) -> None:
         if kind == "dm":
@@ -111,14 +116,21 @@ def send_all(
         else:
             user, channel = places[pick % len(places)]
             result = bot.slash(user, channel, kind, text)
+        answered = result.status == 200 and answers.wait(result, ANSWER_WAIT_S)
         with lock:
             sent.append(result)
+            if not answered:
+                unanswered.append(result)
 
-    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="fuzz-client") as pool:
-        pending = [pool.submit(one, text, rng.randrange(1 << 30)) for text in texts]
-        for done in pending:
-            done.result()
-    return sent
+    unanswered: list[Sent] = []
+    try:
+        with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="fuzz-client") as pool:
+            pending = [pool.submit(one, text, rng.randrange(1 << 30)) for text in texts]
+            for done in pending:
+                done.result()
+    finally:
+        answers.close()
+    return sent, unanswered
 
 
 def confirm_previews(bot: Bot, limit: int, clients: int) -> int:
@@ -182,7 +194,7 @@ def fuzz_one(bot: Bot, kind: str, args: argparse.Namespace) -> Tally:
     calls_before, log_before = len(bot.standin.calls()), len(bot.log_lines())
     started = time.perf_counter()
     seed = args.seed + KINDS.index(kind)
-    sent = send_all(
+    sent, unanswered = send_all(
         bot, kind, generated(strategy, args.inputs, seed), args.clients, random.Random(seed)
     )
     wait_quiet(bot)
@@ -192,6 +204,8 @@ def fuzz_one(bot: Bot, kind: str, args: argparse.Namespace) -> Tally:
         wait_quiet(bot)
     tally = Tally(kind, inputs=len(sent), seconds=time.perf_counter() - started)
     tally.calls["(previews confirmed)"] = confirmed
+    tally.calls["(no answer in 10 s)"] = len(unanswered)
+    tally.unanswered = [s.text[:120] for s in unanswered[:EXAMPLES]]
     judge(tally, sent, bot.standin.calls()[calls_before:], bot.log_lines(log_before))
     return tally
 
@@ -205,6 +219,8 @@ def report(tallies: Sequence[Tally], out: Callable[[str], None]) -> int:
     for t in tallies:
         reached = ", ".join(f"{method} {n}" for method, n in t.calls.most_common() if n)
         out(f"  {t.kind} made carebot call: {reached}")
+        for text in t.unanswered:
+            out(f"  {t.kind} got no answer: {text!r}")
     for t in tallies:
         for count in COUNTS:
             for example in t.examples.get(count, []):

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -44,6 +45,51 @@ class Sent:
     status: int
     key: str  # the response_url id, or the DM's thread ts
     ack: ApiCall | None = None  # a slash command's ack body, as the stand-in showed it
+    trigger: str | None = None  # the trigger_id a slash command carried
+
+
+class Answers:
+    """Which requests carebot has answered, read from the stand-in's record of calls.
+
+    A request is answered by a post to its response_url, a view opened with its
+    trigger_id, or a reply in its DM thread. Clients wait for the answer before sending
+    more, as people do; without that, work queued after each ack piles up until SQLite's
+    writers starve one another, which says nothing about input.
+    """
+
+    def __init__(self, standin: SlackStandIn) -> None:
+        self.standin = standin
+        self._seen: set[str] = set()
+        self._read = 0
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="fuzz-answers", daemon=True)
+        self._thread.start()
+
+    def wait(self, sent: Sent, timeout: float) -> bool:
+        """Whether carebot answered `sent` within `timeout` seconds."""
+        keys = {sent.key, sent.trigger} - {None}
+        with self._changed:
+            return self._changed.wait_for(lambda: not keys.isdisjoint(self._seen), timeout)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            calls = self.standin.calls()
+            fresh, self._read = calls[self._read :], len(calls)
+            keys = {
+                str(c.params.get(name))
+                for c in fresh
+                for name in ("id", "trigger_id", "thread_ts")
+                if c.params.get(name)
+            }
+            if keys:
+                with self._changed:
+                    self._seen |= keys
+                    self._changed.notify_all()
 
 
 @dataclass
@@ -74,6 +120,7 @@ class Bot:
         """A signed slash command with fresh response_url and trigger_id; its ack shown."""
         standin = self.standin
         response_url = standin.issue_response_url(channel.id, user.id)
+        trigger = standin.issue_trigger(user.id)
         fields = payloads.command_form(
             standin.workspace,
             channel,
@@ -81,7 +128,7 @@ class Bot:
             command,
             text,
             response_url=response_url,
-            trigger_id=standin.issue_trigger(user.id),
+            trigger_id=trigger,
         )
         status, body = self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded")
         rid = response_url.rsplit("/", 1)[-1]
@@ -89,7 +136,7 @@ class Bot:
         if status == 200 and body:
             refused = standin.deliver_ack(channel.id, user.id, body)
             ack = ApiCall("ack", {"body": body, "id": rid}, time.time(), 200, refused or {})
-        return Sent(command, text, status, rid, ack)
+        return Sent(command, text, status, rid, ack, trigger)
 
     def dm(self, user: User, text: str) -> Sent:
         """A message in the person's DM with the bot, in a thread of its own (to find replies)."""

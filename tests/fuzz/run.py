@@ -150,8 +150,13 @@ def confirm_previews(bot: Bot, limit: int, clients: int) -> int:
             local.driver = SlackDriver(standin, url, bot.secret, timeout=30)
         driver: SlackDriver = local.driver
         driver.as_user(str(message.ephemeral_to)).in_channel(message.channel)
+        shown = message.seq
         with contextlib.suppress(DriverError):  # the preview was replaced: nothing to click
             driver.click("Confirm", in_message=message.ts)
+        # Wait, as the person would, until the preview changes into carebot's answer.
+        deadline = time.monotonic() + ANSWER_WAIT_S
+        while message.seq == shown and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="fuzz-confirm") as pool:
         for done in [pool.submit(click, i) for i in range(len(previews))]:

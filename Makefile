@@ -1,11 +1,12 @@
 # make demo: talk to carebot in a local Slack stand-in. make test: the whole suite.
+# make fuzz: 10,000 generated inputs per command through carebot's HTTP endpoint.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo test lint format bench clean
+.PHONY: venv demo test lint format bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/exactly_once.py
+
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

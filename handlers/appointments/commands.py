@@ -14,7 +14,7 @@ from bot.appointments.outbox import CARD, CHANGE, COPY
 from bot.appointments.rules.appointment import Action
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
-from bot.shared.rules.mrkdwn import escape
+from bot.shared.rules.mrkdwn import escape, quoted
 from handlers.appointments import news, views
 from handlers.appointments.cards import refresh_card
 from handlers.kit import values
@@ -121,7 +121,7 @@ class AppointmentCommands:
         except FEATURE_REFUSALS as refused:
             return Reply(text=escape(str(refused)))
         return Reply(
-            text=f"I don't know `/appt {escape(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
+            text=f"I don't know `/appt {quoted(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
         )
 
     def on_confirm(

@@ -181,11 +181,17 @@ def list_reply(
     text = "\n\n".join(b["text"]["text"] for b in blocks)
     # Slack refused to post these: the list is where their author finds them again.
     unposted = [h for h in sent if h.posted_at is None][:5]
-    retry = [button(f"Post {h.ref} again", REPOST_ACTION, f"{h.ref}:list") for h in unposted]
+    # One block per button: Slack refuses a block where two elements share an action_id.
+    retry = [
+        {
+            "type": "actions",
+            "elements": [button(f"Post {h.ref} again", REPOST_ACTION, f"{h.ref}:list")],
+        }
+        for h in unposted
+    ]
     return Reply(
         text=truncate(text, 3_000),
-        blocks=[section(truncate(b["text"]["text"], 3_000)) for b in blocks]
-        + ([{"type": "actions", "elements": retry}] if retry else []),
+        blocks=[section(truncate(b["text"]["text"], 3_000)) for b in blocks] + retry,
     )
 
 

@@ -15,7 +15,7 @@ from bot.preapprovals.rules.quickform import USAGE as QUICK_USAGE
 from bot.preapprovals.typed import SNOOZE_USAGE
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
-from bot.shared.rules.mrkdwn import escape, extract_user_ids, plain_slack_text
+from bot.shared.rules.mrkdwn import escape, extract_user_ids, plain_slack_text, quoted
 from bot.shared.rules.patients import QuickFormError
 from handlers.preapprovals import views
 from handlers.preapprovals.form import open_form
@@ -112,7 +112,7 @@ class PreapprovalCommand:
         except (PreapprovalRefused, QuickFormError) as refused:
             return Reply(text=escape(str(refused)))
         return Reply(
-            text=f"I don't know `/preauth {escape(verb)}`. Try:\n"
+            text=f"I don't know `/preauth {quoted(verb)}`. Try:\n"
             + "\n".join(f"`{u}`" for u in USAGE)
         )
 

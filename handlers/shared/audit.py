@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.shared.access import Actor
 from bot.shared.audit_trail import AuditTrail, Entry, Trail, parse_ref
 from bot.shared.commands import Ask, Command, CommandRegistry, Reply
-from bot.shared.rules.mrkdwn import date_token, escape
+from bot.shared.rules.mrkdwn import date_token, escape, quoted
 from handlers.kit.blocks import Block, context, section
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def on_audit(audit_trail: AuditTrail, ask: Ask) -> Reply:
     ref = parse_ref(ask.text)
     trail = audit_trail.read(Actor.of(ask), ref)
     if trail is None:
-        typed = escape(" ".join(ask.text.split())[:40])
+        typed = quoted(ask.text)
         said = f"`{typed}` is not a record ref. " if typed else ""
         return Reply(text=f"{said}{EXAMPLE}")
     if not trail.entries:

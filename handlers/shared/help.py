@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.shared.commands import Ask, Command, CommandRegistry, Reply
-from bot.shared.rules.mrkdwn import escape
+from bot.shared.rules.mrkdwn import quoted
 from handlers.kit.blocks import context
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def route(menu: Menu, ask: Ask) -> Reply | None:
     if subcommand is None:
         reply = overview(menu, ask)
         if ask.text and ask.text.lower() not in HELP_WORDS:
-            note = f"I don't know `/carebot {escape(ask.text.split()[0][:30])}`."
+            note = f"I don't know `/carebot {quoted(ask.text.split()[0], 30)}`."
             reply.text = f"{note} {reply.text}"
             reply.blocks = [context(note), *(reply.blocks or [])]
         return reply

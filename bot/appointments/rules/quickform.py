@@ -67,7 +67,8 @@ def parse_quick_booking(
     kinds: Mapping[str, timedelta] = KINDS,
     vocabulary: Vocabulary = STANDARD,
 ) -> QuickBooking:
-    """Read the text after "/appt book" as Slack sends it; raise QuickFormError."""
+    """Read the text after "/appt book" as Slack sends it; raise QuickFormError, or
+    DurationError for a length no visit can have; either's text is the reply."""
     if not text.strip():
         raise QuickFormError(f"Tell me who, what and when. Example: {USAGE}")
     if len(text) > MAX_TEXT_CHARS:
@@ -179,7 +180,8 @@ def _check_parts(found: dict[str, list[str]], first: str, kinds: Mapping[str, ti
     if len(found["kind"]) > 1 and not found["when"]:
         tried = " or ".join(f'"{field}"' for field in found["kind"])
         raise QuickFormError(
-            f"I couldn't read {tried} as a date or time, so I can't tell when. {EXAMPLES}"
+            f"I couldn't read {tried} as a date or time, so I can't tell when. {EXAMPLES} "
+            f"Example: {USAGE}"
         )
     for part, fields in found.items():
         if len(fields) > 1:

@@ -70,7 +70,10 @@ def check_diagnosis_codes(text: str) -> str | None:
         )
     joined = " ".join(c.upper() for c in codes)
     if len(joined) > MAX_CODES_CHARS:
-        raise QuickFormError(f"At most {MAX_CODES_CHARS} characters of diagnosis codes, please.")
+        raise QuickFormError(
+            f"At most {MAX_CODES_CHARS} characters of diagnosis codes, please; those have "
+            f"{len(joined)}. Example: dx M54.5 M51.26"
+        )
     return joined
 
 
@@ -79,7 +82,10 @@ def check_payer(payer: str) -> str:
     if not payer:
         raise QuickFormError(f"Which payer? Name the insurer second. Example: {USAGE}")
     if len(payer) > MAX_PAYER_CHARS:
-        raise QuickFormError(f"A payer name is at most {MAX_PAYER_CHARS} characters.")
+        raise QuickFormError(
+            f"A payer name is at most {MAX_PAYER_CHARS} characters; that one has "
+            f"{len(payer)}. Example: Aetna"
+        )
     return payer
 
 
@@ -88,14 +94,20 @@ def check_service(service: str) -> str:
     if not service:
         raise QuickFormError(f"What service needs approval? Name it third. Example: {USAGE}")
     if len(service) > MAX_SERVICE_CHARS:
-        raise QuickFormError(f"A service is at most {MAX_SERVICE_CHARS} characters.")
+        raise QuickFormError(
+            f"A service is at most {MAX_SERVICE_CHARS} characters; that one has "
+            f"{len(service)}. Example: MRI lumbar spine 72148"
+        )
     return service
 
 
 def check_payer_ref(ref: str) -> str | None:
     ref = " ".join(ref.split())
     if len(ref) > MAX_PAYER_REF_CHARS:
-        raise QuickFormError(f"A payer reference is at most {MAX_PAYER_REF_CHARS} characters.")
+        raise QuickFormError(
+            f"A payer reference is at most {MAX_PAYER_REF_CHARS} characters; that one has "
+            f"{len(ref)}. Example: REF-778812"
+        )
     return ref or None
 
 

@@ -25,6 +25,17 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quoted(typed: str, limit: int = 40) -> str:
+    """Slack-formatted text someone typed, shown back in a reply: read as plain text,
+    cut to `limit` characters and escaped once, so it neither pings nor overflows."""
+    if limit < 2:
+        raise ValueError("limit must be at least 2")
+    plain = " ".join(plain_slack_text(typed).split())
+    if len(plain) > limit:
+        plain = plain[: limit - len(ELLIPSIS)] + ELLIPSIS
+    return escape(plain)
+
+
 def mention(user_id: str) -> str:
     """<@U123>: a mention that notifies the user."""
     if not _USER_ID.fullmatch(user_id):

@@ -17,7 +17,10 @@ pytestmark = pytest.mark.e2e
 def test_two_unposted_handoffs_are_listed_each_with_its_button(
     sandbox: Sandbox, slack: SlackDriver
 ) -> None:
-    sandbox.standin.fail_next("chat.postMessage", error="not_in_channel", times=2)
+    # The channel refuses both cards; the receiver's DM copies still go out.
+    sandbox.standin.fail_next(
+        "chat.postMessage", error="not_in_channel", times=2, channel="C0CARDIO1"
+    )
     slack.command("/handoff", "Jane Doe to @sam.nurse: stable overnight, recheck K+ at 6am")
     slack.command("/handoff", "Omar Haddad to @sam.nurse: watch his sodium")
 

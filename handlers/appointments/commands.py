@@ -15,6 +15,7 @@ from bot.appointments.rules.appointment import Action
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, quoted
+from bot.shared.rules.near_miss import meant
 from handlers.appointments import news, views
 from handlers.appointments.cards import refresh_card
 from handlers.kit import values
@@ -53,6 +54,14 @@ ACTIONS = {
     "noshow": Action.NOSHOW,
     "cancel": Action.CANCEL,
 }
+VERBS = ("book", "list", "move", "export", *ACTIONS)
+
+
+def _example(verb: str) -> str:
+    """The usage line that shows `verb`, for a "did you mean" answer."""
+    return next((u for u in USAGE if u.startswith(f"/appt {verb}")), f"/appt {verb}")
+
+
 # The refusals of the feature's own rules: their text may quote what was typed.
 FEATURE_REFUSALS = (BookingRefused, AppointmentRefused, ExportRefused)
 
@@ -120,6 +129,12 @@ class AppointmentCommands:
                 return views.changed_note(changed)
         except FEATURE_REFUSALS as refused:
             return Reply(text=escape(str(refused)))
+        guess = meant(verb, VERBS)
+        if guess is not None:
+            return Reply(
+                text=f"I don't know `/appt {quoted(verb)}`: did you mean `/appt {guess}`? "
+                f"Example: `{_example(guess)}`"
+            )
         return Reply(
             text=f"I don't know `/appt {quoted(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
         )

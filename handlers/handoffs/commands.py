@@ -10,6 +10,8 @@ from bot.handoffs.lists import HandoffReader, read_quick
 from bot.handoffs.rules.handoff import QUICK_USAGE
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, CommandRegistry, Reply
+from bot.shared.rules.mrkdwn import quoted
+from bot.shared.rules.near_miss import meant
 from bot.shared.rules.refusals import Refused
 from handlers.handoffs import cards, form
 from handlers.handoffs.ack import Notice
@@ -73,6 +75,11 @@ class HandoffCommand:
             zone = self.people.timezone(ask.team_id, ask.user_id)
             shown = cards.card(handoff, zone, buttons=False)
             return Reply(text=shown.text, blocks=shown.blocks)
+        guess = meant(verb, ("list", "show")) if ":" not in ask.text else None
+        if guess is not None:  # "/handoff lsit" is no handoff for a patient called Lsit
+            return Reply(
+                text=f"I don't know `/handoff {quoted(verb)}`: did you mean `/handoff {guess}`?"
+            )
         handoff = self.changes.create(actor, read_quick(ask.text, ask.channel_id))
         return self.posting.publish(handoff)
 

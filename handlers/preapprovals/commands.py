@@ -16,6 +16,7 @@ from bot.preapprovals.typed import SNOOZE_USAGE
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, extract_user_ids, plain_slack_text, quoted
+from bot.shared.rules.near_miss import meant
 from bot.shared.rules.patients import QuickFormError
 from handlers.preapprovals import views
 from handlers.preapprovals.form import open_form
@@ -58,6 +59,7 @@ STATUS_VERBS = {
     "not-required": Action.NOT_REQUIRED,
     "expired": Action.EXPIRE,
 }
+VERBS = ("new", "list", "show", "assign", "snooze", "note", *STATUS_VERBS)
 
 
 class PreapprovalCommand:
@@ -111,6 +113,13 @@ class PreapprovalCommand:
                 return self._after(actor, self.changes.note(actor, ref, plain_slack_text(more)))
         except (PreapprovalRefused, QuickFormError) as refused:
             return Reply(text=escape(str(refused)))
+        guess = meant(verb, VERBS)
+        if guess is not None:
+            example = next((u for u in USAGE if f"/preauth {guess} " in f"{u} "), None)
+            return Reply(
+                text=f"I don't know `/preauth {quoted(verb)}`: did you mean `/preauth {guess}`?"
+                + (f" Example: `{example}`" if example else "")
+            )
         return Reply(
             text=f"I don't know `/preauth {quoted(verb)}`. Try:\n"
             + "\n".join(f"`{u}`" for u in USAGE)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.shared.commands import Ask, Command, CommandRegistry, Reply
 from bot.shared.rules.mrkdwn import quoted
+from bot.shared.rules.near_miss import meant
 from handlers.kit.blocks import context
 
 if TYPE_CHECKING:
@@ -59,7 +60,11 @@ def route(menu: Menu, ask: Ask) -> Reply | None:
     if subcommand is None:
         reply = overview(menu, ask)
         if ask.text and ask.text.lower() not in HELP_WORDS:
-            note = f"I don't know `/carebot {quoted(ask.text.split()[0], 30)}`."
+            typed = ask.text.split()[0]
+            guess = meant(typed, [*(c.name for c in menu.carebot_commands), "help"])
+            note = f"I don't know `/carebot {quoted(typed, 30)}`." + (
+                f" Did you mean `/carebot {guess}`?" if guess else ""
+            )
             reply.text = f"{note} {reply.text}"
             reply.blocks = [context(note), *(reply.blocks or [])]
         return reply

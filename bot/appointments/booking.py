@@ -29,6 +29,7 @@ from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.patients import QuickFormError
 from bot.shared.rules.people import UnknownPerson
+from bot.shared.rules.people_match import NobodyByThatName
 from bot.shared.rules.timeparse import TimeParseError
 from storage import drafts
 
@@ -103,12 +104,18 @@ class Booking(RecordsUseCase):
             raise BookingRefused(
                 f'"{typed.when}" is in the past. Give a time from now on, e.g. "tomorrow 9:30am".'
             )
-        if typed.clinician_typed:
-            raise BookingRefused(
-                f"I couldn't find {typed.clinician_typed} in this workspace. "
-                "Mention the clinician so Slack completes the name, e.g. with @dr.patel."
-            )
-        check_clinician(self.people, actor.team_id, typed.clinician)
+        clinician = typed.clinician
+        if typed.clinician_typed:  # "with dr.patel", or a mistyped "with @dr.patl"
+            try:
+                clinician = self.people.named(
+                    actor.team_id,
+                    typed.clinician_typed,
+                    what="clinician",
+                    example="`/appt book Jane Doe, MRI, tomorrow 3pm, with {mention}`",
+                ).id
+            except NobodyByThatName as refused:
+                raise BookingRefused(str(refused)) from None
+        check_clinician(self.people, actor.team_id, clinician)
         length = typed.duration or default_length(typed.kind.kind, self.kinds)
         return Proposal(
             team_id=actor.team_id,
@@ -119,7 +126,7 @@ class Booking(RecordsUseCase):
             label=typed.kind.label,
             start=when.at,
             end=when.at + length,
-            clinician=typed.clinician,
+            clinician=clinician,
             location=typed.location,
             kind_unsure=typed.kind.unsure,
             kind_candidates=typed.kind.candidates,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,10 +26,11 @@ from bot.handoffs.patients import existing_patient, stored_patient
 from bot.handoffs.planning import as_typed, plan_items, retime_escalation
 from bot.handoffs.rules.actions import ActionItem, parse_actions
 from bot.handoffs.rules.escalation import first_at
-from bot.handoffs.rules.handoff import HandoffRefused, check_sections, check_synthesis
+from bot.handoffs.rules.handoff import HandoffRefused, Receiver, check_sections, check_synthesis
 from bot.handoffs.rules.records import Handoff, HandoffInput, concerned, item_subject
 from bot.shared.access import Actor
 from bot.shared.records import Records, RecordsUseCase
+from bot.shared.rules.people_match import NobodyByThatName
 from storage import SqlAuditLog, reminders
 from storage.handoffs import queries as handoffs
 
@@ -116,6 +117,7 @@ class HandoffChanges(RecordsUseCase):
     def create(self, actor: Actor, given: HandoffInput) -> Handoff:
         """Check and store a handoff (not yet posted); raises HandoffRefused with the reason."""
         team, author = actor.team_id, actor.user_id
+        given = self._receiver_named(team, given)
         sections = check_sections(given.template, given.sections)
         self.who.check_receiver(team, author, given.receiver)
         now = self.clock.now()
@@ -158,6 +160,23 @@ class HandoffChanges(RecordsUseCase):
             self.plan_digest(session, team, given.channel_id, now)
         self._redraw_homes(written)
         return written
+
+    def _receiver_named(self, team: str, given: HandoffInput) -> HandoffInput:
+        """A receiver typed without a mention, found: one person or role, never a guess."""
+        if not given.receiver_typed:
+            return given
+        try:
+            found = self.people.named(
+                team,
+                given.receiver_typed,
+                what="receiver",
+                example=f"`/handoff {given.patient or 'Jane Doe'} to {{mention}}: ...`",
+                groups=True,
+            )
+        except NobodyByThatName as refused:
+            raise HandoffRefused(str(refused)) from None
+        receiver = Receiver(group_id=found.id) if found.id.startswith("S") else Receiver(found.id)
+        return replace(given, receiver=receiver, receiver_typed=None)
 
     def repost(self, actor: Actor, ref: str) -> Handoff:
         """Its author asks again for a card Slack refused: its delivery is due again now."""

@@ -49,6 +49,8 @@ _RECEIVER = re.compile(
     r"\bto\s+(<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>|<!subteam\^([A-Z0-9]+)(?:\|[^<>]*)?>)"
 )
 _BARE_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
+# "to" and one to three words that end the part before the colon: "Jane Doe to sam.nurse".
+_TYPED_RECEIVER = re.compile(r"\s+to\s+(@?[^\s:]+(?:\s+[^\s:]+){0,2})\s*$", re.IGNORECASE)
 _SEVERITY = re.compile(r"\b(stable|watcher|unstable)\b", re.IGNORECASE)
 
 
@@ -99,12 +101,19 @@ def read_quick(text: str, channel_id: str) -> HandoffInput:
         head = head[: word.start()] + head[word.end() :]
     if "<@" in head or "<!subteam" in head:
         raise HandoffRefused(f"Name the receiver with `to`, as in `{QUICK_USAGE}`.")
+    typed = None
+    # "to sam.nurse" or a mistyped "to @sam" is a receiver to find, not part of a name.
+    unnamed = not receiver.user_id and not receiver.group_id
+    if unnamed and (named := _TYPED_RECEIVER.search(head)) is not None:
+        typed = " ".join(plain_slack_text(named.group(1)).split())
+        head = head[: named.start()]
     return HandoffInput(
         patient=" ".join(plain_slack_text(head).split()),
         channel_id=channel_id,
         severity=severity,
         sections={"summary": plain_slack_text(summary).strip()},
         receiver=receiver,
+        receiver_typed=typed,
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -12,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.shared.departures import Departures
 from bot.shared.rules.clock import Clock
 from bot.shared.rules.people import Person, UnknownPerson, zone_or
+from bot.shared.rules.people_match import Known, who
 from storage import Database, people
 
 if TYPE_CHECKING:
@@ -22,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # Time zones change rarely; a day-old answer is fine, and Slack's tier-4 limit stays far away.
 MAX_AGE = timedelta(hours=24)
+# Who answers to a typed name: the workspace's list, read again after a few minutes.
+KNOWN_FOR = 300.0
+MAX_PAGES = 50  # 10,000 people
 
 
 class Directory:
@@ -31,6 +37,8 @@ class Directory:
         self.db, self.slack, self.clock, self.default_zone = db, slack, clock, default_zone
         # Whether someone refused a DM has really left: never from the day-old cache above.
         self.departures = Departures(slack)
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, tuple[list[Known], list[Known]]]] = {}
 
     def person(self, team_id: str, user_id: str) -> Person:
         """The person, from the cache or from users.info; UnknownPerson if Slack has none."""
@@ -74,6 +82,51 @@ class Directory:
                 now=now,
             )
         return person
+
+    def named(
+        self, team_id: str, typed: str, *, what: str, example: str, groups: bool = False
+    ) -> Known:
+        """The one person (or, with `groups`, user group) a name typed without a mention
+        means; NobodyByThatName, with the closest matches, when it is not one for sure."""
+        return who(typed, self._everyone(team_id, groups=groups), what=what, example=example)
+
+    def _everyone(self, team_id: str, *, groups: bool) -> list[Known]:
+        """The workspace's current people (and user groups), read once every few minutes."""
+        with self._lock:
+            cached = self._known.get(team_id)
+            if cached is not None and time.monotonic() - cached[0] < KNOWN_FOR:
+                found = cached[1]
+            else:
+                found = (self._people(), self._groups())
+                self._known[team_id] = (time.monotonic(), found)
+        return [*found[0], *(found[1] if groups else [])]
+
+    def _people(self) -> list[Known]:
+        found: list[Known] = []
+        cursor = ""
+        for _ in range(MAX_PAGES):
+            page = self.slack.users_list(limit=200, cursor=cursor or None)
+            for user in page.get("members") or []:
+                if user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT":
+                    continue
+                profile = user.get("profile") or {}
+                names = (profile.get("display_name") or "", user.get("real_name") or "")
+                found.append(Known(str(user["id"]), str(user.get("name") or ""), names))
+            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return found
+
+    def _groups(self) -> list[Known]:
+        try:
+            answer = self.slack.usergroups_list()
+        except SlackApiError as error:  # no groups to offer is no reason to refuse a person
+            log.info("could not list user groups: %s", error.response.get("error"))
+            return []
+        return [
+            Known(str(g["id"]), str(g.get("handle") or ""), (str(g.get("name") or ""),))
+            for g in answer.get("usergroups") or []
+        ]
 
     def timezone(self, team_id: str, user_id: str) -> ZoneInfo:
         """The person's own zone; the clinic's when Slack cannot say."""

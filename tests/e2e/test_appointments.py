@@ -456,3 +456,17 @@ def test_weeks_and_moves_read_as_people_say_them_and_far_dates_are_refused(
     for far in ("9999-12-31", "0001-01-01"):
         slack.command("/appt", f"list {far}")
         assert slack.last_reply().text.startswith(f"{far} is more than 10 years from today")
+
+
+def test_a_clinician_typed_without_a_mention_is_found_for_sure_or_refused_with_the_closest(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm, with Dr Patel")
+    assert "*With:* @dr.patel" in slack.last_reply().text
+
+    slack.command("/appt", "book Jane Doe, MRI, tomorrow 4pm, with @dr.patl")
+    refused = slack.last_reply().text
+    assert refused.startswith(
+        'I couldn\'t find "@dr.patl" in this workspace. Closest: @dr.patel (Dr. Anika Patel).'
+    )
+    assert "Confirm" not in refused

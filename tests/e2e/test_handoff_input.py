@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
-from storage import audit
+from storage import audit, patients
 from storage.handoffs import queries as handoffs
 from storage.handoffs.models import HandoffRow
 from tests.e2e.conftest import START
@@ -281,3 +281,26 @@ def test_a_handoff_slack_refused_waits_in_the_authors_list_with_its_button(
     slack.click("Post H-1 again")
     assert slack.last_reply().text == "Posted H-1 in #cardiology-team."
     assert len(cards(slack)) == 1
+
+
+def test_a_receiver_typed_without_a_mention_is_found_for_sure_or_refused_with_the_closest(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff", "Jane Doe to @sam: BP low")  # no such user: Slack sends it plain
+    mistyped = slack.last_reply().text
+    slack.command("/handoff", "Jane Doe to @nobody.here: BP low")
+    nobody = slack.last_reply().text
+
+    assert mistyped.startswith('I couldn\'t find "@sam" in this workspace. Closest: @sam.nurse')
+    assert "e.g. `/handoff Jane Doe to @sam.nurse: ...`" in mistyped
+    assert nobody.startswith('I couldn\'t find "@nobody.here" in this workspace. Mention')
+    with sandbox.db.session(read_only=True) as session:  # nothing stored, no patient made up
+        assert handoffs.get_by_ref(session, TEAM, "H-1") is None
+        assert patients.get_by_ref(session, TEAM, "P-1") is None
+
+    slack.command("/handoff", "Jane Doe to sam.nurse: BP low")  # unique: taken
+    slack.command("/handoff", "Omar Haddad to Social Work: needs placement")  # a role
+
+    assert stored(sandbox, "H-1").receiver_user == SAM
+    assert "*Patient:* J.D. (P-1)" in cards(slack)[0].text  # "to sam.nurse" is not the name
+    assert stored(sandbox, "H-2").receiver_group is not None

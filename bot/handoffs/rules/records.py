@@ -20,6 +20,9 @@ class HandoffInput:
     sections: dict[str, str] = field(default_factory=dict)  # plain text by section key
     actions: str = ""  # Slack-formatted lines: "Call family <@U1> by 5pm"
     receiver: Receiver = field(default_factory=Receiver)
+    # A receiver typed without a mention ("to sam.nurse", a mistyped "to @sam"): resolved to
+    # one person or role, or refused with the closest matches, before anything is stored.
+    receiver_typed: str | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from bot.shared.audit_trail import parse_ref
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.patients import PatientSpec, QuickFormError, read_patient
 from bot.shared.rules.people import UnknownPerson
+from bot.shared.rules.people_match import NobodyByThatName
 from bot.shared.rules.timeparse import TimeParseError
 from storage import SqlAuditLog, patients
 from storage.preapprovals import queries as preapprovals
@@ -95,6 +96,17 @@ class Opening(RecordsUseCase):
                 needed_by = self.times.parse(typed.needed_by, self.clock.now(), zone).at
             except TimeParseError as error:
                 raise PreapprovalRefused(f"Needed by: {error}") from None
+        owner = typed.owner
+        if typed.owner_typed:  # "owner sam.nurse", or a mistyped "owner @sam"
+            try:
+                owner = self.people.named(
+                    actor.team_id,
+                    typed.owner_typed,
+                    what="owner",
+                    example="`/preauth new Jane Doe, Aetna, MRI, owner {mention}`",
+                ).id
+            except NobodyByThatName as refused:
+                raise PreapprovalRefused(str(refused)) from None
         request = NewRequest(
             patient=typed.patient,
             payer=typed.payer,
@@ -102,7 +114,7 @@ class Opening(RecordsUseCase):
             service_codes=typed.service_codes,
             diagnosis_codes=typed.diagnosis_codes,
             appointment_ref=typed.appointment_ref,
-            owner=typed.owner,
+            owner=owner,
             needed_by=needed_by,
             urgency=typed.urgency,
             payer_ref=typed.payer_ref,

@@ -323,3 +323,14 @@ def test_a_new_owner_hears_once_even_when_slack_fails_and_not_after_it_moved_on(
     sandbox.move_clock(START + timedelta(minutes=20))
     assert not [m for m in slack.dms("@dr.patel") if "PA-1" in m.text]
     assert len(slack.dms("@sam.nurse")) == 2
+
+
+def test_an_owner_typed_without_a_mention_is_found_for_sure_or_refused_with_the_closest(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Omar Haddad, Aetna, MRI, owner @sam")
+    refused = slack.last_reply().text
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI, owner Sam Ortiz")
+
+    assert refused.startswith('I couldn\'t find "@sam" in this workspace. Closest: @sam.nurse')
+    assert stored(sandbox, "PA-1").owner_id == "U0NURSE01"  # the refused one opened nothing

@@ -49,7 +49,7 @@ def test_hcpcs_codes_are_picked_out_of_the_service() -> None:
         ("Jane Doe, , MRI", "Which payer?"),
         ("Jane Doe, Aetna", "service too"),
         ("Jane Doe, Aetna, ", "What service"),
-        ("Jane Doe, Aetna, MRI, owner dana", "mention the owner"),
+        ("Jane Doe, Aetna, MRI, owner", "mention the owner"),
         ("Jane Doe, Aetna, MRI, dx back pain", "not an ICD-10 code"),
         ("Jane Doe, Aetna, MRI, tomorrow", 'couldn\'t tell what "tomorrow" is'),
         ("Jane Doe, Aetna, MRI, for A-1, for A-2", "repeats the appointment"),
@@ -60,3 +60,8 @@ def test_bad_input_says_what_and_shows_an_example(text: str, says: str) -> None:
     with pytest.raises(QuickFormError) as refused:
         parse_quick_request(text)
     assert says in str(refused.value)
+
+
+def test_an_owner_typed_without_a_mention_is_kept_to_be_found_by_name() -> None:
+    typed = parse_quick_request("Jane Doe, Aetna, MRI, owner dana")
+    assert (typed.owner, typed.owner_typed) == (None, "dana")

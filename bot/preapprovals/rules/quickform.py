@@ -43,6 +43,7 @@ class QuickRequest:
     diagnosis_codes: str | None = None
     appointment_ref: str | None = None
     owner: str | None = None  # a Slack user id
+    owner_typed: str | None = None  # a name typed without a mention: found, or refused
     needed_by: str | None = None  # as typed, for the time parser
     urgency: Urgency = Urgency.STANDARD
     payer_ref: str | None = None
@@ -138,6 +139,7 @@ def parse_quick_request(text: str) -> QuickRequest:
         diagnosis_codes=check_diagnosis_codes(found.get("diagnosis", "")),
         appointment_ref=found.get("appointment"),
         owner=found.get("owner"),
+        owner_typed=found.get("owner typed"),
         needed_by=found.get("needed by"),
         urgency=Urgency(found.get("urgency", Urgency.STANDARD.value)),
         payer_ref=check_payer_ref(found.get("payer ref", "")),
@@ -151,12 +153,15 @@ def _optional(field: str) -> tuple[str, str]:
         return "appointment", f"A-{int(re.sub(r'[^0-9]', '', appointment[1]))}"
     if (owner := _OWNER.fullmatch(field)) is not None:
         users = extract_user_ids(owner["who"])
-        if len(users) != 1 or owner["who"].strip().count("<") != 1:
+        if len(users) == 1 and owner["who"].strip().count("<") == 1:
+            return "owner", users[0]
+        typed = _plain(owner["who"])
+        if users or not typed:  # two people, or nobody named: there is nothing to look up
             raise QuickFormError(
-                f'I couldn\'t find "{_plain(owner["who"]) or "?"}" in this workspace: mention '
-                "the owner so Slack completes the name. Example: owner @dana"
+                f'I couldn\'t find "{typed or "?"}" in this workspace: mention the owner so '
+                "Slack completes the name. Example: owner @dana"
             )
-        return "owner", users[0]
+        return "owner typed", typed  # found by name when exactly one person answers to it
     if (needed := _NEEDED.fullmatch(plain)) is not None:
         if not needed["when"]:
             raise QuickFormError('Say when after "needed by". Example: needed by friday')

@@ -328,7 +328,20 @@ class HandoffChanges(RecordsUseCase):
         if not given.actions:
             return []
         zone = self.people.timezone(actor.team_id, actor.user_id)
-        return parse_actions(given.actions, self.times, self.clock.now(), zone)
+        items = parse_actions(given.actions, self.times, self.clock.now(), zone)
+        return [self._owner_named(actor.team_id, item) for item in items]
+
+    def _owner_named(self, team: str, item: ActionItem) -> ActionItem:
+        """An owner typed as text ("@sam"), found for sure, or the list is refused."""
+        if not item.owner_typed:
+            return item
+        try:
+            found = self.people.named(
+                team, item.owner_typed, what="owner", example="`Recheck K+ {mention} by 6am`"
+            )
+        except NobodyByThatName as refused:
+            raise HandoffRefused(f'In "{item.text}": {refused}') from None
+        return replace(item, owner=found.id, owner_typed=None)
 
     def _redraw_homes(self, *versions: Handoff) -> None:
         """Redraw the Home tabs of everyone a handoff (before and after a change) concerns."""

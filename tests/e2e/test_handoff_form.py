@@ -203,3 +203,26 @@ def test_a_handoff_to_a_role_can_be_acknowledged_only_by_its_members(
     row = stored(sandbox)
     assert (row.receiver_group, row.acknowledged_by) == ("S0SOCWORK", RILEY)
     assert audited(sandbox).count("handoff.acknowledge") == 1
+
+
+def test_an_action_owner_slack_did_not_complete_is_found_or_flagged_never_dropped(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff")
+    slack.submit(
+        {
+            "Patient": "Jane Doe",
+            "Patient summary": "Stable overnight",
+            "Action list": "Recheck K+ @sam by 6am\nCall family by 5pm",
+        }
+    )
+
+    assert slack.modal is not None  # nothing posted: the form says what to fix
+    assert slack.errors["actions"].startswith(
+        'In "Recheck K+": I couldn\'t find "@sam" in this workspace. Closest: @sam.nurse'
+    )
+
+    slack.submit({"Action list": "Recheck K+ @Sam.Nurse by 6am\nCall family by 5pm"})
+
+    assert slack.errors == {} and slack.modal is None
+    assert "☐ Recheck K+ — @sam.nurse" in card(slack)

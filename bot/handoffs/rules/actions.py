@@ -20,6 +20,8 @@ MAX_ITEMS = 20
 MAX_ITEM_CHARS = 300
 _BULLET = re.compile(r"^\s*(?:[-*•◦▪]|\d{1,2}[.)]|\[\s?\])\s*")
 _OWNER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+# "@sam.nurse" typed as text (Slack completed no name): an owner to find, never dropped.
+_TYPED_OWNER = re.compile(r"(?<![\w<&])@([A-Za-z][\w.\-]*[\w])")
 _BY = re.compile(r"\bby\s+", re.IGNORECASE)
 _MOST_TIME_WORDS = 6
 END_OF_DAY = 17
@@ -32,6 +34,7 @@ class ActionItem:
     text: str
     owner: str | None = None
     due: datetime | None = None
+    owner_typed: str | None = None  # "@sam" as text: found by name, or refused
 
 
 def parse_actions(text: str, times: TimeParser, now: datetime, zone: ZoneInfo) -> list[ActionItem]:
@@ -51,10 +54,13 @@ def parse_actions(text: str, times: TimeParser, now: datetime, zone: ZoneInfo) -
 
 def _parse_line(line: str, times: TimeParser, now: datetime, zone: ZoneInfo) -> ActionItem:
     line = _BULLET.sub("", line, count=1)
-    owner = None
+    owner = typed = None
     if (found := _OWNER.search(line)) is not None:
         owner = found.group(1)
         line = line[: found.start()] + line[found.end() :]
+    elif (named := _TYPED_OWNER.search(line)) is not None:
+        typed = "@" + named.group(1)
+        line = line[: named.start()] + line[named.end() :]
     line, due = _take_due(line, times, now, zone)
     words = " ".join(plain_slack_text(line).split()).strip(" ,;:-\u2013\u2014")
     if not words:
@@ -64,7 +70,7 @@ def _parse_line(line: str, times: TimeParser, now: datetime, zone: ZoneInfo) -> 
             f"An action item is at most {MAX_ITEM_CHARS} characters; one has {len(words)}. "
             "Keep items short and put detail in the summary."
         )
-    return ActionItem(words, owner, due)
+    return ActionItem(words, owner, due, typed)
 
 
 def _take_due(

@@ -155,7 +155,7 @@ def test_cancel_on_the_preview_books_nothing(slack: SlackDriver) -> None:
         ("Jane Doe, MRI, tomorrow", "without a time"),
         ("Jane Doe, MRI, tomorrow 3pm, 0 min", "5 minutes to 12 hours"),
         ("Jane Doe, MRI, tomorrow 3pm, 30 hours", "5 minutes to 12 hours"),
-        ("Jane Doe, MRI, tomorrow 3pm, with @nobody", "couldn't find @nobody"),
+        ("Jane Doe, MRI, tomorrow 3pm, with @nobody", 'couldn\'t find "@nobody"'),
         ("P-77, MRI, tomorrow 3pm", "no patient P-77"),
         ("", "/appt book Jane Doe"),
     ],

@@ -94,21 +94,48 @@ def find_by_name(session: Session, team_id: str, name: str, limit: int = 20) -> 
     )
 
 
+class UnclearPatient(ValueError):
+    """A name that is not one patient for sure: several have it, or the one who has it has
+    an MRN the typist did not give. Nobody is picked, or created, behind their back."""
+
+    def __init__(self, name: str, candidates: list[PatientRow]) -> None:
+        super().__init__(f"{len(candidates)} patients answer to that name")
+        self.name = name
+        self.candidates = [(row.ref, row.mrn) for row in candidates]
+
+
+class MrnOfAnother(ValueError):
+    """The MRN typed belongs to a patient of another name: one of the two is a mistake."""
+
+    def __init__(self, name: str, mrn: str, owner: PatientRow) -> None:
+        super().__init__("that MRN is another patient's")
+        self.name, self.mrn = name, mrn
+        self.owner = (owner.ref, owner.display_name)
+
+
 def find(session: Session, team_id: str, name: str, mrn: str | None) -> PatientRow | None:
-    """The patient a name (and optional MRN) already refers to, without creating one."""
+    """The patient a name (and optional MRN) already refers to, without creating one; None
+    for a new patient. Raises UnclearPatient or MrnOfAnother rather than guess."""
     if mrn is not None:
-        return get_by_mrn(session, team_id, mrn)
-    # Without an MRN only a patient who also has none may match, so MRNs never get merged.
-    return session.execute(
-        select(PatientRow)
-        .where(
-            PatientRow.team_id == team_id,
-            PatientRow.name_key == name_key(name),
-            PatientRow.mrn.is_(None),
-        )
-        .order_by(PatientRow.number)
-        .limit(1)
-    ).scalar_one_or_none()
+        found = get_by_mrn(session, team_id, mrn)
+        if found is not None and name and not _same_name(name_key(name), found.name_key):
+            raise MrnOfAnother(name, mrn, found)
+        return found
+    named = find_by_name(session, team_id, name, limit=6)
+    if not named:
+        return None
+    # One patient of that name and no MRN on either side: the same person. Anything else
+    # (two of them, or one whose MRN was not given) is asked about, never picked.
+    if len(named) == 1 and named[0].mrn is None:
+        return named[0]
+    raise UnclearPatient(name, named)
+
+
+def _same_name(typed: str, stored: str) -> bool:
+    """A name that can be the MRN's patient: the same, or the same first and last word
+    ("Jane A. Doe" is "Jane Doe"); "John Smith" with Jane Doe's MRN is not."""
+    a, b = typed.split(), stored.split()
+    return typed == stored or (bool(a) and bool(b) and a[0] == b[0] and a[-1] == b[-1])
 
 
 def _lock_name(team_id: str, name: str, mrn: str | None) -> str:

@@ -168,9 +168,13 @@ class Booking(RecordsUseCase):
 
     def require_access(self, actor: Actor, proposal: Proposal) -> None:
         """A new patient shows nobody's record; booking an existing one needs a care team."""
-        with self.db.session(read_only=True) as session:
-            patient = clashes.existing_patient(session, proposal)
-            ref = patient.ref if patient is not None else None
+        try:
+            with self.db.session(read_only=True) as session:
+                patient = clashes.existing_patient(session, proposal)
+                ref = patient.ref if patient is not None else None
+        except clashes.WhichPatient:
+            self.access.require_care_team(actor, doing=EXISTING)  # it names patients on file
+            raise
         if ref is not None:
             self.access.require_care_team(actor, doing=EXISTING, ref=ref)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.appointments.proposal import BookingRefused, Clash, Proposal
 from bot.appointments.rules.slots import next_free_slots
 from bot.shared.rules.clinic_hours import ClinicHours, Span
+from bot.shared.rules.patients import mrn_of_another, which_patient
 from storage import patients
 from storage.appointments import queries as appointments
 
@@ -29,7 +31,24 @@ def existing_patient(session: Session, proposal: Proposal) -> Any:
                 "/appt book Jane Doe MRN 88123, MRI, tomorrow 3pm"
             )
         return found
-    return patients.find(session, proposal.team_id, spec.name or "", spec.mrn)
+    try:
+        return patients.find(session, proposal.team_id, spec.name or "", spec.mrn)
+    except patients.UnclearPatient as unclear:
+        raise WhichPatient(
+            which_patient(unclear.name, unclear.candidates, _book_example(proposal))
+        ) from None
+    except patients.MrnOfAnother as wrong:
+        raise WhichPatient(mrn_of_another(wrong.name, wrong.mrn, wrong.owner)) from None
+
+
+class WhichPatient(BookingRefused):
+    """The typed patient is not one for sure; the answer names patients on file, so only a
+    care-team member may read it (bot.appointments.booking checks)."""
+
+
+def _book_example(proposal: Proposal) -> Callable[[str], str]:
+    """The booking as typed, with a patient's ref for its name."""
+    return lambda ref: f"/appt book {ref}, {proposal.label}, ..."
 
 
 def check(

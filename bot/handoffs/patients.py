@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from bot.handoffs.rules.handoff import QUICK_USAGE, HandoffRefused
 from bot.shared.rules.mrkdwn import escape
-from bot.shared.rules.patients import PatientSpec, QuickFormError, read_patient
+from bot.shared.rules.patients import (
+    PatientSpec,
+    QuickFormError,
+    mrn_of_another,
+    read_patient,
+    which_patient,
+)
 from storage import patients
 
 if TYPE_CHECKING:
@@ -30,7 +36,17 @@ def stored_patient(
     spec, found = _existing(session, team_id, typed)
     if found is not None:
         return found
-    return patients.find_or_create(session, team_id, spec.name or "", spec.mrn, by, now=now)
+    try:
+        return patients.find_or_create(session, team_id, spec.name or "", spec.mrn, by, now=now)
+    except patients.UnclearPatient as unclear:
+        example = which_patient(unclear.name, unclear.candidates, _handoff_example)
+        raise HandoffRefused(escape(example)) from None
+    except patients.MrnOfAnother as wrong:
+        raise HandoffRefused(escape(mrn_of_another(wrong.name, wrong.mrn, wrong.owner))) from None
+
+
+def _handoff_example(ref: str) -> str:
+    return f"/handoff {ref}: stable overnight"
 
 
 def _existing(session: Session, team_id: str, typed: str) -> tuple[PatientSpec, PatientRow | None]:
@@ -40,6 +56,15 @@ def _existing(session: Session, team_id: str, typed: str) -> tuple[PatientSpec, 
     except QuickFormError as problem:
         raise HandoffRefused(escape(str(problem))) from None
     if not spec.ref:
+        try:  # a name several patients have is asked about before anything is checked
+            patients.find(session, team_id, spec.name or "", spec.mrn)
+        except patients.UnclearPatient as unclear:
+            example = which_patient(unclear.name, unclear.candidates, _handoff_example)
+            raise HandoffRefused(escape(example)) from None
+        except patients.MrnOfAnother as wrong:
+            raise HandoffRefused(
+                escape(mrn_of_another(wrong.name, wrong.mrn, wrong.owner))
+            ) from None
         return spec, None
     found = patients.get_by_ref(session, team_id, spec.ref)
     if found is None:

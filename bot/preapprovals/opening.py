@@ -33,7 +33,13 @@ from bot.preapprovals.rules.quickform import (
 from bot.shared.access import Actor
 from bot.shared.audit_trail import parse_ref
 from bot.shared.records import Records, RecordsUseCase
-from bot.shared.rules.patients import PatientSpec, QuickFormError, read_patient
+from bot.shared.rules.patients import (
+    PatientSpec,
+    QuickFormError,
+    mrn_of_another,
+    read_patient,
+    which_patient,
+)
 from bot.shared.rules.people import UnknownPerson
 from bot.shared.rules.people_match import NobodyByThatName
 from bot.shared.rules.timeparse import TimeParseError
@@ -196,9 +202,13 @@ class Opening(RecordsUseCase):
         if spec.ref is not None or request.appointment_ref is not None:
             self.access.require_care_team(actor, EXISTING, parse_ref(spec.ref or ""))
             return
-        with self.db.session(read_only=True) as session:
-            on_file = patients.find(session, actor.team_id, spec.name or "", spec.mrn)
-            ref = on_file.ref if on_file is not None else None
+        try:
+            with self.db.session(read_only=True) as session:
+                on_file = patients.find(session, actor.team_id, spec.name or "", spec.mrn)
+                ref = on_file.ref if on_file is not None else None
+        except (patients.UnclearPatient, patients.MrnOfAnother) as unsure:
+            self.access.require_care_team(actor, EXISTING, None)  # the answer names patients
+            raise PreapprovalRefused(_which(unsure)) from None
         if ref is not None:
             self.access.require_care_team(actor, EXISTING, ref)
 
@@ -284,5 +294,16 @@ def _patient(
         return patients.find_or_create(
             session, team_id, spec.name or "", spec.mrn, user_id, now=now
         )
+    except (patients.UnclearPatient, patients.MrnOfAnother) as unsure:
+        raise PreapprovalRefused(_which(unsure)) from None
     except ValueError as error:
         raise PreapprovalRefused(str(error)) from None
+
+
+def _which(unsure: patients.UnclearPatient | patients.MrnOfAnother) -> str:
+    """Asked back: which patient a typed name (or MRN) means."""
+    if isinstance(unsure, patients.MrnOfAnother):
+        return mrn_of_another(unsure.name, unsure.mrn, unsure.owner)
+    return which_patient(
+        unsure.name, unsure.candidates, lambda ref: f"/preauth new {ref}, Aetna, MRI"
+    )

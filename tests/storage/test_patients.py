@@ -54,16 +54,25 @@ def test_an_mrn_is_unique_per_workspace_but_may_repeat_across_workspaces(db: Dat
         )
 
 
-def test_without_an_mrn_a_name_matches_only_patients_without_one(db: Database) -> None:
+def test_a_name_that_is_not_one_patient_for_sure_is_asked_about_never_picked(
+    db: Database,
+) -> None:
     with db.session() as session:
-        with_mrn = patients.find_or_create(session, "T1", "Jane Doe", "MRN-1", "U1")
         plain = patients.find_or_create(session, "T1", "Jane  DOE", None, "U1")
         again = patients.find_or_create(session, "T1", "jane doe", None, "U1")
-        matches = patients.find_by_name(session, "T1", "JANE doe")
+        omar = patients.find_or_create(session, "T1", "Omar Haddad", "MRN-1", "U1")
+        patients.find_or_create(session, "T1", "Jane Doe", "MRN-2", "U1")  # her MRN: a new one
+    assert again.id == plain.id  # one of that name, no MRN on either side: the same person
 
-    assert plain.id != with_mrn.id
-    assert again.id == plain.id
-    assert [p.ref for p in matches] == ["P-1", "P-2"]
+    with db.session() as session, pytest.raises(patients.UnclearPatient) as unclear:
+        patients.find_or_create(session, "T1", "JANE doe", None, "U1")
+    assert unclear.value.candidates == [("P-1", None), ("P-3", "MRN-2")]
+    with db.session() as session, pytest.raises(patients.UnclearPatient) as one:
+        patients.find(session, "T1", "Omar Haddad", None)  # his MRN was not given
+    assert one.value.candidates == [(omar.ref, "MRN-1")]
+    with db.session() as session, pytest.raises(patients.MrnOfAnother) as wrong:
+        patients.find(session, "T1", "John Smith", "MRN-1")
+    assert wrong.value.owner == ("P-2", "Omar Haddad")
 
 
 def test_names_are_stored_as_typed(db: Database) -> None:

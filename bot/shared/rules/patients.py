@@ -7,6 +7,7 @@ field that could not be read, and its text is the reply, with an example.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 MAX_NAME_CHARS = 120
@@ -86,3 +87,29 @@ def add_mrn(patient: PatientSpec, mrn: str, field: str) -> PatientSpec:
             f"{_MRN_EXAMPLE}"
         )
     return PatientSpec(name=patient.name, mrn=mrn, ref=None)
+
+
+def which_patient(
+    name: str, candidates: Sequence[tuple[str, str | None]], example: Callable[[str], str]
+) -> str:
+    """Asked back when a typed name is not one patient for sure: who it could be, and how to
+    say which (`example(ref)` shows the command with a ref in place of the name)."""
+    shown = ", ".join(f"{ref} (MRN {mrn})" if mrn else ref for ref, mrn in candidates)
+    first = candidates[0][0]
+    if len(candidates) == 1:
+        head = f'"{name}" on file is {shown}.'
+    else:
+        head = f'Which "{name}"? On file: {shown}.'
+    return (
+        f"{head} Say which by its ref, e.g. `{example(first)}`, or give the MRN of a new "
+        f"patient, e.g. `{name} MRN 12345`."
+    )
+
+
+def mrn_of_another(name: str, mrn: str, owner: tuple[str, str]) -> str:
+    """Refused: the MRN typed belongs to a patient of another name."""
+    ref, owner_name = owner
+    return (
+        f'MRN {mrn} is {owner_name} ({ref}), not "{name}". Check the MRN, or give the patient '
+        f"by ref, e.g. {ref}."
+    )

@@ -71,3 +71,13 @@ def test_a_visitor_outside_the_care_team_is_not_shown_who_is_on_file(
         visitor.command(command, typed)
         told = visitor.last_reply().text
         assert "MRN" not in told and "P-1" not in told, told
+
+
+@pytest.mark.usefixtures("two_jane_does")
+def test_the_handoff_form_asks_under_the_patient_field(slack: SlackDriver) -> None:
+    slack.command("/handoff")
+
+    slack.submit({"Patient": "Jane Doe", "Patient summary": "Stable overnight"})
+
+    assert slack.modal is not None
+    assert slack.errors["patient"].startswith('Which "Jane Doe"? On file: P-1 (MRN 111)')

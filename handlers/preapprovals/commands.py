@@ -18,6 +18,7 @@ from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, extract_user_ids, plain_slack_text, quoted
 from bot.shared.rules.near_miss import meant
 from bot.shared.rules.patients import QuickFormError
+from bot.shared.rules.people_match import NobodyByThatName
 from handlers.preapprovals import views
 from handlers.preapprovals.form import open_form
 
@@ -104,7 +105,8 @@ class PreapprovalCommand:
                 return self._after(actor, self.changes.record(actor, ref, STATUS_VERBS[verb], more))
             if verb == "assign":
                 users = extract_user_ids(more)
-                change = self.changes.assign(actor, ref, users[0] if users else None)
+                owner = users[0] if users else self._named(actor, plain_slack_text(more))
+                change = self.changes.assign(actor, ref, owner)
                 self.outbox.send_now(actor.team_id, HANDED, change.item.ref)
                 return self._after(actor, change)
             if verb == "snooze":
@@ -129,6 +131,20 @@ class PreapprovalCommand:
         item = self.opening.quick(actor, text)
         self.outbox.send_now(actor.team_id, HANDED, item.ref)  # the owner's DM, if not the actor
         return views.created(item, self.people.timezone(actor.team_id, actor.user_id))
+
+    def _named(self, actor: Actor, typed: str) -> str | None:
+        """An owner typed without a mention ("assign PA-3 sam.nurse"): one person for sure."""
+        if not typed.strip():
+            return None
+        try:
+            return self.people.named(
+                actor.team_id,
+                typed,
+                what="new owner",
+                example="`/preauth assign PA-3 {mention}`",
+            ).id
+        except NobodyByThatName as refused:
+            raise PreapprovalRefused(str(refused)) from None
 
     def _after(self, actor: Actor, change: Changed) -> Reply:
         """Redraw what showed the request, and tell the person what happened."""

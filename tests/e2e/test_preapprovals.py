@@ -334,3 +334,17 @@ def test_an_owner_typed_without_a_mention_is_found_for_sure_or_refused_with_the_
 
     assert refused.startswith('I couldn\'t find "@sam" in this workspace. Closest: @sam.nurse')
     assert stored(sandbox, "PA-1").owner_id == "U0NURSE01"  # the refused one opened nothing
+
+
+def test_assign_takes_a_name_one_person_answers_to_and_asks_about_any_other(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/preauth", "new Jane Doe, Aetna, MRI")
+
+    slack.command("/preauth", "assign PA-1 @sam")
+    refused = slack.last_reply().text
+    slack.command("/preauth", "assign PA-1 sam.nurse")
+
+    assert refused.startswith('I couldn\'t find "@sam" in this workspace. Closest: @sam.nurse')
+    assert "`/preauth assign PA-3 @sam.nurse`" in refused
+    assert stored(sandbox, "PA-1").owner_id == "U0NURSE01"

@@ -17,11 +17,11 @@ from slack_sdk.errors import SlackApiError
 from bot.appointments.changes import Appointment, appointment_of
 from bot.appointments.outbox import CARD, COPY
 from bot.shared.commands import Reply
-from bot.shared.departures import REFUSALS
+from bot.shared.departures import refused_dm
 from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.failures import describe
-from bot.shared.rules.reminders import DueReminder, Outcome, by_team, unconfirmed
+from bot.shared.rules.reminders import DueReminder, Outcome, by_team
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
@@ -57,18 +57,15 @@ class Announce(RecordsUseCase):
         outcomes = []
         for reminder in due:
             try:
-                outcome = self._one(reminder, found.get((reminder.team_id, reminder.subject_ref)))
-            except SlackApiError as error:
-                code = slack_code(error)
-                log.warning("%s %d not sent: %s", self.name, reminder.id, code)
-                outcome = self._not_sent(reminder, code, now)
+                found_visit = found.get((reminder.team_id, reminder.subject_ref))
+                outcome = self._one(reminder, found_visit, now)
             except Exception as error:  # one broken row must not resend the batch's others
                 log.error("%s %d failed: %s", self.name, reminder.id, describe(error))
                 outcome = Outcome(reminder.id, error="kind_failed")
             outcomes.append(outcome)
         return outcomes
 
-    def _one(self, reminder: DueReminder, found: Shown | None) -> Outcome:
+    def _one(self, reminder: DueReminder, found: Shown | None, now: datetime) -> Outcome:
         if found is None:
             return Outcome(reminder.id)
         visit, zone = found
@@ -81,35 +78,23 @@ class Announce(RecordsUseCase):
                 return Outcome(reminder.id)
             to = visit.clinician
         shown = self.render(visit, zone)
-        sent = self.once.post(
-            reminder.key,
-            channel=to,
-            text=shown.text,
-            blocks=shown.blocks,
-            look_since=reminder.maybe_sent_since,
-        )
+        try:
+            sent = self.once.post(
+                reminder.key,
+                channel=to,
+                text=shown.text,
+                blocks=shown.blocks,
+                look_since=reminder.maybe_sent_since,
+            )
+        except SlackApiError as error:
+            code = slack_code(error)
+            log.warning("%s %d not sent: %s", self.name, reminder.id, code)
+            if self.name == CARD:  # only a person can fix a channel that refuses the card
+                return Outcome(reminder.id, error=code[:64], give_up=code in CHANNEL_REFUSES)
+            return refused_dm(self.people.departures, reminder, to, code, now)
         # Where it is, so later changes redraw it in place (the channel's card, their copy).
         self.remember(reminder.team_id, visit.ref, sent.channel, sent.ts)
         return Outcome(reminder.id, sent=1)
-
-    def _not_sent(self, reminder: DueReminder, code: str, now: datetime) -> Outcome:
-        """Only a person can fix a channel that refuses the card: no retry. A refused DM is
-        given up only once Slack confirms the clinician left; otherwise it is tried again."""
-        if self.name == CARD:
-            return Outcome(reminder.id, error=code[:64], give_up=code in CHANNEL_REFUSES)
-        if code in REFUSALS:
-            clinician = self._clinician(reminder)
-            if clinician and self.people.departures.has_left(
-                reminder.team_id, clinician, code, now
-            ):
-                return Outcome(reminder.id, error=code[:64], give_up=True)
-            return Outcome(reminder.id, error=unconfirmed(code))
-        return Outcome(reminder.id, error=code[:64])
-
-    def _clinician(self, reminder: DueReminder) -> str | None:
-        with self.db.session(read_only=True) as session:
-            row = appointments.get_by_ref(session, reminder.team_id, reminder.subject_ref)
-            return row.clinician_id if row is not None else None
 
     def _visits(
         self, due: Sequence[DueReminder]

@@ -22,6 +22,7 @@ from bot.appointments.rules.appointment import PROCEDURAL, Status
 from bot.appointments.rules.reminders import Due
 from bot.shared.commands import Reply
 from bot.shared.departures import REFUSALS
+from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.display import PatientDisplay, initials, patient_label
 from bot.shared.rules.failures import describe
@@ -293,7 +294,5 @@ def _patient_name(policy: PatientDisplay, ref: str, name: str) -> str:
 def _failure(error: Exception) -> str:
     """A short code for the reminder row: Slack's error, never the message it was sending."""
     if isinstance(error, SlackApiError):
-        status = getattr(error.response, "status_code", None)
-        code = "ratelimited" if status == 429 else error.response.get("error") or f"http_{status}"
-        return f"slack_{code}"[:64]
+        return f"slack_{slack_code(error)}"[:64]
     return type(error).__name__[:64]

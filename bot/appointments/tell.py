@@ -18,11 +18,11 @@ from bot.appointments.announce import RenderCard
 from bot.appointments.changes import Appointment, appointment_of
 from bot.appointments.outbox import CHANGE
 from bot.shared.commands import Reply
-from bot.shared.departures import REFUSALS
+from bot.shared.departures import refused_dm
 from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.failures import describe
-from bot.shared.rules.reminders import DueReminder, Outcome, unconfirmed
+from bot.shared.rules.reminders import DueReminder, Outcome
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
@@ -111,11 +111,7 @@ class TellClinician(RecordsUseCase):
             )
         except SlackApiError as error:
             code = slack_code(error)
-            if code not in REFUSALS:
-                raise
-            if self.people.departures.has_left(team, clinician, code, now):
-                return Outcome(reminder.id, error=code[:64], give_up=True)
-            return Outcome(reminder.id, error=unconfirmed(code))
+            return refused_dm(self.people.departures, reminder, clinician, code, now)
         return Outcome(reminder.id, sent=1)
 
     def _redraw_copy(self, visit: Appointment, zone: ZoneInfo) -> None:

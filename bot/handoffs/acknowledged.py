@@ -18,9 +18,9 @@ from bot.handoffs.escalation import guarded, load
 from bot.handoffs.lists import ACKNOWLEDGED, HandoffReader
 from bot.handoffs.rules.records import Handoff
 from bot.shared.commands import Reply
-from bot.shared.departures import REFUSALS
+from bot.shared.departures import refused_dm
 from bot.shared.messages import slack_code
-from bot.shared.rules.reminders import DueReminder, Outcome, unconfirmed
+from bot.shared.rules.reminders import DueReminder, Outcome
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -91,9 +91,5 @@ class Acknowledged:
             )
         except SlackApiError as error:
             code = slack_code(error)
-            if code not in REFUSALS:
-                raise
-            if self.departures.has_left(handoff.team_id, handoff.author_id, code, now):
-                return Outcome(reminder.id, error=code[:64], give_up=True)
-            return Outcome(reminder.id, error=unconfirmed(code))
+            return refused_dm(self.departures, reminder, handoff.author_id, code, now)
         return Outcome(reminder.id, sent=1)

@@ -14,10 +14,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.preapprovals.rules.preapproval import OPEN, Status
 from bot.shared.commands import Reply
-from bot.shared.departures import REFUSALS
+from bot.shared.departures import refused_dm
 from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
-from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome, unconfirmed
+from bot.shared.rules.reminders import DueReminder, EachTeam, Outcome
 from storage import reminders
 from storage.preapprovals import queries as preapprovals
 
@@ -89,9 +89,6 @@ class TellNewOwner(RecordsUseCase, EachTeam):
         except SlackApiError as error:
             code = slack_code(error)
             log.warning("%s %d not sent: %s", self.name, reminder.id, code)
-            if code not in REFUSALS:
-                return Outcome(reminder.id, error=code[:64])
-            if self.people.departures.has_left(reminder.team_id, told.to, code, now):
-                return Outcome(reminder.id, error=code[:64], give_up=True)  # rounds hand it on
-            return Outcome(reminder.id, error=unconfirmed(code))
+            # One who left is given up on here: their rounds hand their work on.
+            return refused_dm(self.people.departures, reminder, told.to, code, now)
         return Outcome(reminder.id, sent=1)

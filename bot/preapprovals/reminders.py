@@ -36,6 +36,7 @@ from bot.preapprovals.rules.preapproval import OPEN
 from bot.preapprovals.rules.rounds import SHOWN, OwnerDue, Pending
 from bot.shared.commands import Reply
 from bot.shared.departures import REFUSALS
+from bot.shared.messages import slack_code
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.reminders import LEASE, DueReminder, EachTeam, Outcome, unconfirmed
 from storage import SqlAuditLog
@@ -90,10 +91,7 @@ class Renderers:
 
 def slack_error(error: Exception) -> str:
     """A short code for logs and reminder rows: Slack's error, never the message sent."""
-    if isinstance(error, SlackApiError):
-        status = getattr(error.response, "status_code", None)
-        return "ratelimited" if status == 429 else str(error.response.get("error") or status)
-    return type(error).__name__
+    return slack_code(error) if isinstance(error, SlackApiError) else type(error).__name__
 
 
 def pending_of(row: PreapprovalRow, channels: dict[str, ChannelSettings]) -> Pending:

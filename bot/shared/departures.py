@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.shared.rules.reminders import DueReminder, Outcome, unconfirmed
+
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-__all__ = ["REFUSALS", "Departures", "Presence", "RefusalUnconfirmed"]
+__all__ = ["REFUSALS", "Departures", "Presence", "RefusalUnconfirmed", "refused_dm"]
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +96,15 @@ class Departures:
             log.warning("users.info failed (%s): not taken as a departure", type(error).__name__)
             return Presence.UNKNOWN
         return Presence.GONE if user.get("deleted") or user.get("is_bot") else Presence.HERE
+
+
+def refused_dm(
+    departures: Departures, reminder: DueReminder, user: str, code: str, now: datetime
+) -> Outcome:
+    """The outcome of a DM a reminder owes `user` that Slack refused with `code`: given up
+    only once Slack confirms they left; else tried again next round, and counted."""
+    if code not in REFUSALS:
+        return Outcome(reminder.id, error=code[:64])
+    if departures.has_left(reminder.team_id, user, code, now):
+        return Outcome(reminder.id, error=code[:64], give_up=True)
+    return Outcome(reminder.id, error=unconfirmed(code))

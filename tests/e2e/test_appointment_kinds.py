@@ -106,3 +106,22 @@ def test_a_deployment_adds_its_own_words_to_a_kind(sandbox: Sandbox, slack: Slac
     slack.click("Confirm")
 
     assert stored(sandbox).kind == "surgery"
+
+
+def test_a_kind_not_offered_or_a_second_pick_on_a_used_menu_changes_nothing(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jane Doe, dietitian call, tomorrow 3pm")
+    [menu] = [b for b in slack.last_reply().blocks if b.get("block_id") == "appt_kind"]
+    draft = json.loads(menu["elements"][0]["options"][0]["value"])["d"]
+    booking = sandbox.runtime.services.appointments.booking
+    dana = Actor(TEAM, "U0COORD01", "C0CARDIO1")
+
+    with pytest.raises(BookingRefused, match="Pick one of the kinds in the list"):
+        booking.choose_kind(dana, draft, "dentistry")  # forged: not one offered
+    booking.choose_kind(dana, draft, "consult")
+    with pytest.raises(BookingRefused, match="expired or was already used"):
+        booking.choose_kind(dana, draft, "lab")  # the menu of a preview already answered
+
+    with sandbox.db.session(read_only=True) as session:
+        assert appointments.get_by_ref(session, TEAM, "A-1") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.shared.questions import Questions
 from handlers import appointments, digest, handoffs, preapprovals
 from handlers.kit import dedup, dispatch, errors
 from handlers.shared import BOT_EVENTS as HOME_EVENTS
@@ -32,5 +33,6 @@ def register_all(app: App, shared: Shared, services: Services) -> None:
     preapprovals.register(app, shared, services.preapprovals)
     digest.register(app, shared)
     register_home(app, shared)
-    dispatch.register(app, help.Menu(shared.commands, shared.carebot_commands))
+    questions = Questions(shared.db, shared.clock, shared.dedup)
+    dispatch.register(app, help.Menu(shared.commands, shared.carebot_commands), questions)
     errors.guard_listeners(app)

@@ -25,6 +25,7 @@ from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.kinds import STANDARD, Vocabulary
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
 from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
+from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.patients import QuickFormError
@@ -140,7 +141,7 @@ class Booking(RecordsUseCase):
         self.require_access(actor, proposal)  # the preview would show an existing patient
         now = self.clock.now()
         with self.db.session() as session:
-            patient = clashes.existing_patient(session, proposal)
+            patient = clashes.existing_patient(session, proposal, now, zone)
             hours = self.in_force.in_session(session, proposal.team_id, [proposal.channel_id])
             found, free = clashes.check(
                 session,
@@ -168,11 +169,12 @@ class Booking(RecordsUseCase):
 
     def require_access(self, actor: Actor, proposal: Proposal) -> None:
         """A new patient shows nobody's record; booking an existing one needs a care team."""
+        zone = self.people.timezone(actor.team_id, actor.user_id)
         try:
             with self.db.session(read_only=True) as session:
-                patient = clashes.existing_patient(session, proposal)
+                patient = clashes.existing_patient(session, proposal, self.clock.now(), zone)
                 ref = patient.ref if patient is not None else None
-        except clashes.WhichPatient:
+        except WhichPatient:
             self.access.require_care_team(actor, doing=EXISTING)  # it names patients on file
             raise
         if ref is not None:

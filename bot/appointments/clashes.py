@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.appointments.proposal import BookingRefused, Clash, Proposal
 from bot.appointments.rules.slots import next_free_slots
+from bot.shared import patients as typed_patients
 from bot.shared.rules.clinic_hours import ClinicHours, Span
-from bot.shared.rules.patients import mrn_of_another, which_patient
 from storage import patients
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy.orm import Session
+
+    from storage.models import PatientRow
 
 SEARCH_AHEAD = timedelta(days=14)
 
 
-def existing_patient(session: Session, proposal: Proposal) -> Any:
-    """The patient the proposal names, if they are on file; a P-ref that is not is refused."""
+def existing_patient(
+    session: Session, proposal: Proposal, now: datetime, zone: ZoneInfo
+) -> PatientRow | None:
+    """The patient the proposal names, if they are on file; a P-ref that is not is refused,
+    and a name that is not one patient for sure is asked about (WhichPatient)."""
     spec = proposal.patient
     if spec.ref:
         found = patients.get_by_ref(session, proposal.team_id, spec.ref)
@@ -31,19 +38,28 @@ def existing_patient(session: Session, proposal: Proposal) -> Any:
                 "/appt book Jane Doe MRN 88123, MRI, tomorrow 3pm"
             )
         return found
-    try:
-        return patients.find(session, proposal.team_id, spec.name or "", spec.mrn)
-    except patients.UnclearPatient as unclear:
-        raise WhichPatient(
-            which_patient(unclear.name, unclear.candidates, _book_example(proposal))
-        ) from None
-    except patients.MrnOfAnother as wrong:
-        raise WhichPatient(mrn_of_another(wrong.name, wrong.mrn, wrong.owner)) from None
+    return typed_patients.find(
+        session, proposal.team_id, spec, now=now, zone=zone, example=_book_example(proposal)
+    )
 
 
-class WhichPatient(BookingRefused):
-    """The typed patient is not one for sure; the answer names patients on file, so only a
-    care-team member may read it (bot.appointments.booking checks)."""
+def patient_to_book(
+    session: Session, proposal: Proposal, by: str, now: datetime, zone: ZoneInfo
+) -> PatientRow:
+    """The patient the proposal names, added if new (holding a lock on the name or MRN
+    until commit, so two bookings of one new patient make one patient)."""
+    found = existing_patient(session, proposal, now, zone)
+    if found is not None:
+        return found
+    return typed_patients.find_or_create(
+        session,
+        proposal.team_id,
+        proposal.patient,
+        by,
+        now=now,
+        zone=zone,
+        example=_book_example(proposal),
+    )
 
 
 def _book_example(proposal: Proposal) -> Callable[[str], str]:

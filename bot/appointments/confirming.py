@@ -12,7 +12,7 @@ from bot.appointments.booking import AlreadyBooked, Booked, Booking, BookingRefu
 from bot.appointments.outbox import announce_booking
 from bot.appointments.rules.appointment import Status
 from bot.shared.records import Records, RecordsUseCase
-from storage import SqlAuditLog, drafts, patients
+from storage import SqlAuditLog, drafts
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
@@ -69,14 +69,7 @@ class Confirming(RecordsUseCase):
         with self.db.session() as session:
             # The patient first (find_or_create holds a lock on the name or MRN until commit), so
             # two bookings of one new patient lock the same patient and the second sees the first.
-            patient = clashes.existing_patient(session, proposal) or patients.find_or_create(
-                session,
-                team_id,
-                proposal.patient.name or "",
-                proposal.patient.mrn,
-                user_id,
-                now=now,
-            )
+            patient = clashes.patient_to_book(session, proposal, user_id, now, zone)
             appointments.lock_for_booking(
                 session,
                 team_id,

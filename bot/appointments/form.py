@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.appointments.booking import BookingRefused, Proposal, check_clinician
+from bot.appointments.booking import EXISTING, BookingRefused, Proposal, check_clinician
 from bot.appointments.rules.appointment import (
     KIND_EXAMPLE,
     KINDS,
@@ -26,10 +26,19 @@ from bot.appointments.rules.appointment import (
     default_length,
 )
 from bot.appointments.rules.quickform import MAX_LOCATION_CHARS
+from bot.shared import patients as typed_patients
+from bot.shared.access import Actor
+from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import EXAMPLE as DURATION_EXAMPLE
 from bot.shared.rules.durations import DurationError, format_duration, parse_duration
-from bot.shared.rules.patients import MAX_MRN_CHARS, PatientSpec, QuickFormError, read_patient
+from bot.shared.rules.patients import (
+    MAX_MRN_CHARS,
+    NEW_PATIENT,
+    PatientSpec,
+    QuickFormError,
+    read_patient,
+)
 from bot.shared.rules.timeparse import TimeParseError, format_when
 from storage import patients
 
@@ -89,6 +98,8 @@ class BookingForm(RecordsUseCase):
         errors: FieldErrors = {}
         zone = self.people.timezone(team_id, user_id)
         patient = _patient(self.db, team_id, fields, errors)
+        if patient is not None and patient.ref is None and PATIENT not in errors:
+            self._ask_which(Actor(team_id, user_id, channel_id), patient, zone, errors)
         kinds = self.kinds
         choice = _kind(fields.kind, kept, kinds, errors)
         start = _start(self.times, self.clock.now(), fields, zone, errors)
@@ -114,6 +125,25 @@ class BookingForm(RecordsUseCase):
             notes=notes,
         )
 
+    def _ask_which(
+        self, actor: Actor, spec: PatientSpec, zone: ZoneInfo, errors: FieldErrors
+    ) -> None:
+        """A typed name that is not one patient for sure is asked about under its field, to
+        care-team members only (the question names patients on file)."""
+        try:
+            with self.db.session(read_only=True, max_wait_s=LOOKUP_WAIT_S) as session:
+                typed_patients.find(
+                    session,
+                    actor.team_id,
+                    spec,
+                    now=self.clock.now(),
+                    zone=zone,
+                    example=lambda ref: f"/appt book {ref}, ...",
+                )
+        except WhichPatient as unsure:
+            self.access.require_care_team(actor, doing=EXISTING)
+            errors[PATIENT] = unsure.field_text
+
 
 def prefill_of(
     proposal: Proposal, zone: ZoneInfo, kinds: Mapping[str, timedelta] = KINDS
@@ -123,7 +153,7 @@ def prefill_of(
     length = proposal.end - proposal.start
     spec = proposal.patient
     return FormFields(
-        patient=spec.ref or spec.name or "",
+        patient=spec.ref or (f"{spec.name} {NEW_PATIENT}" if spec.new else spec.name or ""),
         mrn="" if spec.ref else spec.mrn or "",
         kind=proposal.kind,
         date=local.date().isoformat(),

@@ -29,6 +29,7 @@ from bot.handoffs.rules.escalation import first_at
 from bot.handoffs.rules.handoff import HandoffRefused, Receiver, check_sections, check_synthesis
 from bot.handoffs.rules.records import Handoff, HandoffInput, concerned, item_subject
 from bot.shared.access import Actor
+from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.people_match import NobodyByThatName
 from storage import SqlAuditLog, reminders
@@ -91,8 +92,11 @@ class HandoffChanges(RecordsUseCase):
         is audited, as when posting)."""
         problems: dict[str, str] = {}
         if editing is None:
+            zone = self.people.timezone(actor.team_id, actor.user_id)
             try:
-                existing_patient(self.db, actor.team_id, given.patient)
+                existing_patient(self.db, actor.team_id, given.patient, self.clock.now(), zone)
+            except WhichPatient as unsure:
+                problems["patient"] = unsure.field_text
             except HandoffRefused as problem:
                 problems["patient"] = str(problem)
         try:
@@ -129,8 +133,9 @@ class HandoffChanges(RecordsUseCase):
         # The card goes to the channel: its patients are shown as that channel says.
         in_force = self.in_force.for_channel(team, given.channel_id)
         policy = in_force.patient_display
+        zone = self.people.timezone(team, author)  # for the visits a question about patients names
         with self.db.session() as session:
-            patient = stored_patient(session, team, given.patient, author, now)
+            patient = stored_patient(session, team, given.patient, author, now, zone)
             row = handoffs.add(
                 session,
                 team,

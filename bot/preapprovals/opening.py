@@ -30,15 +30,15 @@ from bot.preapprovals.rules.quickform import (
     parse_quick_request,
     service_codes,
 )
+from bot.shared import patients as typed_patients
 from bot.shared.access import Actor
 from bot.shared.audit_trail import parse_ref
+from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.patients import (
     PatientSpec,
     QuickFormError,
-    mrn_of_another,
     read_patient,
-    which_patient,
 )
 from bot.shared.rules.people import UnknownPerson
 from bot.shared.rules.people_match import NobodyByThatName
@@ -47,6 +47,8 @@ from storage import SqlAuditLog, patients
 from storage.preapprovals import queries as preapprovals
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy.orm import Session
 
     from bot.shared.access import Access
@@ -152,6 +154,8 @@ class Opening(RecordsUseCase):
             # Whether a P-n or A-n exists is itself something only a care team may learn.
             named = parse_ref(patient.ref or "") if patient is not None else None
             self.access.require_care_team(actor, EXISTING, named)
+        if patient is not None and not patient.ref:
+            self._ask_which(actor, patient, errors)
         with self.db.session(read_only=True) as session:
             if (
                 patient is not None
@@ -195,6 +199,19 @@ class Opening(RecordsUseCase):
             notes=typed.get("notes"),
         )
 
+    def _ask_which(self, actor: Actor, spec: PatientSpec, errors: dict[str, str]) -> None:
+        """A typed name that is not one patient for sure is asked about under its field, to
+        care-team members only (the question names patients on file)."""
+        zone = self.people.timezone(actor.team_id, actor.user_id)
+        try:
+            with self.db.session(read_only=True) as session:
+                typed_patients.find(
+                    session, actor.team_id, spec, now=self.clock.now(), zone=zone, example=_example
+                )
+        except WhichPatient as unsure:
+            self.access.require_care_team(actor, EXISTING, None)
+            errors["patient"] = unsure.field_text
+
     def _require_access(self, actor: Actor, request: NewRequest) -> None:
         """A request for a patient on file (by ref, MRN or name) or for a visit shows and
         changes that patient's record: care-team members only. A new patient shows nobody."""
@@ -202,13 +219,16 @@ class Opening(RecordsUseCase):
         if spec.ref is not None or request.appointment_ref is not None:
             self.access.require_care_team(actor, EXISTING, parse_ref(spec.ref or ""))
             return
+        zone = self.people.timezone(actor.team_id, actor.user_id)
         try:
             with self.db.session(read_only=True) as session:
-                on_file = patients.find(session, actor.team_id, spec.name or "", spec.mrn)
+                on_file = typed_patients.find(
+                    session, actor.team_id, spec, now=self.clock.now(), zone=zone, example=_example
+                )
                 ref = on_file.ref if on_file is not None else None
-        except (patients.UnclearPatient, patients.MrnOfAnother) as unsure:
+        except WhichPatient:
             self.access.require_care_team(actor, EXISTING, None)  # the answer names patients
-            raise PreapprovalRefused(_which(unsure)) from None
+            raise
         if ref is not None:
             self.access.require_care_team(actor, EXISTING, ref)
 
@@ -224,6 +244,7 @@ class Opening(RecordsUseCase):
         owner = request.owner or user_id
         check_owner(self.people, self.access, team_id, owner)
         owner_zone = self.people.timezone(team_id, owner)
+        zone = self.people.timezone(team_id, user_id)  # the opener's, if asked which patient
         policy = self.in_force.patient_display(team_id)
         with self.db.session() as session:
             appointment = None
@@ -238,7 +259,7 @@ class Opening(RecordsUseCase):
                         "`/appt list week` shows the coming week; or leave out the `for A-n` part."
                     )
                 needed_by = appointment.start_at
-            patient = _patient(session, team_id, user_id, request.patient, now)
+            patient = _patient(session, team_id, user_id, request.patient, now, zone)
             if appointment is not None and appointment.patient_id != patient.id:
                 raise PreapprovalRefused(
                     f"{request.appointment_ref} is for another patient, not {patient.ref}. "
@@ -280,7 +301,7 @@ class Opening(RecordsUseCase):
 
 
 def _patient(
-    session: Session, team_id: str, user_id: str, spec: PatientSpec, now: datetime
+    session: Session, team_id: str, user_id: str, spec: PatientSpec, now: datetime, zone: ZoneInfo
 ) -> PatientRow:
     if spec.ref is not None:
         found = patients.get_by_ref(session, team_id, spec.ref)
@@ -291,19 +312,14 @@ def _patient(
             )
         return found
     try:
-        return patients.find_or_create(
-            session, team_id, spec.name or "", spec.mrn, user_id, now=now
+        return typed_patients.find_or_create(
+            session, team_id, spec, user_id, now=now, zone=zone, example=_example
         )
-    except (patients.UnclearPatient, patients.MrnOfAnother) as unsure:
-        raise PreapprovalRefused(_which(unsure)) from None
+    except WhichPatient:
+        raise
     except ValueError as error:
         raise PreapprovalRefused(str(error)) from None
 
 
-def _which(unsure: patients.UnclearPatient | patients.MrnOfAnother) -> str:
-    """Asked back: which patient a typed name (or MRN) means."""
-    if isinstance(unsure, patients.MrnOfAnother):
-        return mrn_of_another(unsure.name, unsure.mrn, unsure.owner)
-    return which_patient(
-        unsure.name, unsure.candidates, lambda ref: f"/preauth new {ref}, Aetna, MRI"
-    )
+def _example(ref: str) -> str:
+    return f"/preauth new {ref}, Aetna, MRI"

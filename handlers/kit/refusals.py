@@ -23,7 +23,12 @@ _BROADCAST = re.compile(r"<!(?:channel|here|everyone|subteam\^)[^>]*>")
 
 def text_of(refused: Refused) -> str:
     """The refusal's text, as mrkdwn built where it was raised, with no broadcast in it."""
-    return _BROADCAST.sub(lambda found: escape(found.group(0)), str(refused))
+    return text_of_line(str(refused))
+
+
+def text_of_line(text: str) -> str:
+    """A line of mrkdwn built by carebot, with no broadcast in it."""
+    return _BROADCAST.sub(lambda found: escape(found.group(0)), text)
 
 
 def reply_for(refused: Refused) -> Reply:

@@ -135,6 +135,7 @@ class Refs:
     draft: str
     item: int  # the position of H-1's action item
     slot: str  # the first free slot offered with the draft
+    question: str  # dana's question "which patient?", still unanswered
 
 
 def a_day_of_work(sandbox: Sandbox) -> Refs:
@@ -160,13 +161,19 @@ def a_day_of_work(sandbox: Sandbox) -> Refs:
         if b.get("block_id") == "appt_slots"
         for e in b["elements"]
     )
+    dana.command("/handoff", "Rosa Quintro: stable")  # nearly P-1's name: asked which
+    question = next(
+        json.loads(b["accessory"]["value"])["q"]
+        for b in dana.last_reply().blocks
+        if b.get("accessory", {}).get("action_id") == "asked_back_choice"
+    )
     with sandbox.db.session(read_only=True) as session:
         handoff = handoffs.get_by_ref(session, TEAM, "H-1")
         assert handoff is not None and handoff.actions, "the setup made no action item"
         position = handoff.actions[0].position
     # The bot is in #general, so a mention there reaches it.
     sandbox.standin.workspace.channels[GENERAL].members.add(BOT)
-    return Refs(draft=str(slot["d"]), item=position, slot=str(slot["s"]))
+    return Refs(draft=str(slot["d"]), item=position, slot=str(slot["s"]), question=str(question))
 
 
 # -- what one request changed -----------------------------------------------------------

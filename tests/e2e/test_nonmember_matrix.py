@@ -45,6 +45,10 @@ ADMINS = re.compile(r"Sorry, only carebot admins can [^.]+\.")
 HANDOFF_CHANNEL = re.compile(r"Handoffs go only to care-team channels")
 # A draft is its booker's: anyone else is told it is gone, which says nothing about it.
 DRAFT_GONE = re.compile(r"That preview has expired or was already used\.")
+# A question asked back is its asker's: anyone else is told it is gone.
+QUESTION_GONE = re.compile(
+    r"That question has expired \(they are kept for a day\) or was not yours"
+)
 
 Act = Callable[[Forger], Ack]
 
@@ -153,6 +157,19 @@ ACTIONS: list[Row] = [
         refusal=(CARE_TEAM, DRAFT_GONE),
     ),
     Row("action", "appt_kind", _pick_kind, refusal=(CARE_TEAM, DRAFT_GONE)),
+    Row(
+        "action",
+        "asked_back_choice",
+        _click("asked_back_choice", lambda refs: json.dumps({"q": refs.question, "i": 0})),
+        refusal=(QUESTION_GONE,),
+    ),
+    Row(
+        "action",
+        "asked_back_choice",
+        _click("asked_back_choice", lambda refs: json.dumps({"q": refs.draft, "i": 0})),
+        variant="a preview's draft",
+        refusal=(QUESTION_GONE,),
+    ),
     Row("action", "page_appt_list", _click("page_appt_list", '{"q": "", "o": 5}')),
     Row(
         "action",

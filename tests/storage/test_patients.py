@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from storage import Database, patients
+from storage.appointments import queries as appointments
 from storage.models import PatientRow
 from tests.storage.concurrency import together
 
@@ -66,10 +68,10 @@ def test_a_name_that_is_not_one_patient_for_sure_is_asked_about_never_picked(
 
     with db.session() as session, pytest.raises(patients.UnclearPatient) as unclear:
         patients.find_or_create(session, "T1", "JANE doe", None, "U1")
-    assert unclear.value.candidates == [("P-1", None), ("P-3", "MRN-2")]
+    assert [(c.ref, c.mrn) for c in unclear.value.candidates] == [("P-1", None), ("P-3", "MRN-2")]
     with db.session() as session, pytest.raises(patients.UnclearPatient) as one:
         patients.find(session, "T1", "Omar Haddad", None)  # his MRN was not given
-    assert one.value.candidates == [(omar.ref, "MRN-1")]
+    assert [(c.ref, c.mrn) for c in one.value.candidates] == [(omar.ref, "MRN-1")]
     with db.session() as session, pytest.raises(patients.MrnOfAnother) as wrong:
         patients.find(session, "T1", "John Smith", "MRN-1")
     assert wrong.value.owner == ("P-2", "Omar Haddad")
@@ -108,3 +110,61 @@ def test_concurrent_creates_of_one_patient_make_one_row(db: Database, mrn: str |
 def test_a_blank_name_is_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="Jane Doe"), db.session() as session:
         patients.find_or_create(session, "T1", "   ", None, "U1")
+
+
+def test_a_near_spelling_is_offered_and_new_says_it_is_someone_else(db: Database) -> None:
+    with db.session() as session:
+        for name in ("Jane Doe", "Janet Doe", "Jane Dow", "Omar Haddad", "J"):
+            patients.find_or_create(session, "T1", name, None, "U1", new=True)
+        patients.find_or_create(session, "T2", "Jane Doe", None, "U1")  # another workspace
+
+    with db.session() as session, pytest.raises(patients.UnclearPatient) as close:
+        patients.find(session, "T1", "jane  do", None)
+    assert close.value.close
+    assert [c.name for c in close.value.candidates] == ["Jane Doe", "Jane Dow", "Janet Doe"]
+    with db.session() as session:
+        assert patients.find(session, "T1", "Jane Do", None, new=True) is None
+        made = patients.find_or_create(session, "T1", "Jane Do", None, "U1", new=True)
+        twin = patients.find_or_create(session, "T1", "Jane Doe", None, "U1", new=True)
+        assert (made.ref, twin.ref) == ("P-6", "P-7")  # a second Jane Doe, on purpose
+        assert patients.find(session, "T1", "Zed Quux", None) is None  # nobody near: new
+        assert patients.find(session, "T1", "Jo", None) is None  # too short to guess at
+
+
+def test_visits_of_patients_are_their_next_booked_and_last_held(db: Database) -> None:
+    now = datetime(2027, 3, 1, 12, tzinfo=UTC)
+
+    def visit(session: Session, patient_id: int, days: int, status: str = "booked") -> None:
+        start = now + timedelta(days=days)
+        row = appointments.add(
+            session,
+            "T1",
+            patient_id=patient_id,
+            kind="consult",
+            label="consult",
+            start_at=start,
+            end_at=start + timedelta(hours=1),
+            clinician_id=None,
+            location=None,
+            notes=None,
+            booked_by="U1",
+            channel_id="C1",
+            now=now,
+        )
+        appointments.set_status(session, row, status, now=now)
+
+    with db.session() as session:
+        jane = patients.find_or_create(session, "T1", "Jane Doe", None, "U1")
+        omar = patients.find_or_create(session, "T1", "Omar Haddad", None, "U1")
+        nobody = patients.find_or_create(session, "T1", "Nobody Seen", None, "U1")
+        for days, status in ((-9, "fulfilled"), (-2, "cancelled"), (3, "booked"), (5, "booked")):
+            visit(session, jane.id, days, status)
+        visit(session, omar.id, -30)
+        visit(session, omar.id, 4, "noshow")
+        ids = [jane.id, omar.id, nobody.id]
+    with db.session() as session:
+        found = patients.visits_of(session, "T1", ids, now)
+    assert found == {
+        jane.id: (now + timedelta(days=3), now - timedelta(days=9)),
+        omar.id: (None, now - timedelta(days=30)),
+    }

@@ -23,6 +23,7 @@ CLOSE_ENOUGH = 0.85
 MAX_CANDIDATES = 6
 # Names looked at for a close spelling: those sharing the typed name's first letters.
 _CLOSE_SCAN = 2000
+_DIGITS = re.compile(r"\d+")
 # A visit that did not happen is nobody's "last visit".
 _NOT_HELD = ("cancelled", "noshow", "entered-in-error")
 
@@ -168,7 +169,8 @@ def find(
 def spelled_nearly(session: Session, team_id: str, name: str) -> list[PatientRow]:
     """Patients whose name is nearly the one typed ("Jane Doe" for "Jane Do"), closest
     first. Only names sharing the first two letters are looked at, so a workspace with
-    many patients costs one index range, not a scan."""
+    many patients costs one index range, not a scan. Digits are not spelling: "Unknown Male
+    12" is nowhere near "Unknown Male 13", the way trauma bays name the unidentified."""
     typed = name_key(name)
     if len(typed) < 3:
         return []
@@ -183,10 +185,12 @@ def spelled_nearly(session: Session, team_id: str, name: str) -> list[PatientRow
         )
         .limit(_CLOSE_SCAN)
     ).scalars()
+    digits = _DIGITS.findall(typed)
     scored = [
         (ratio, row.number, row)
         for row in rows
-        if (ratio := SequenceMatcher(None, typed, row.name_key).ratio()) >= CLOSE_ENOUGH
+        if _DIGITS.findall(row.name_key) == digits
+        and (ratio := SequenceMatcher(None, typed, row.name_key).ratio()) >= CLOSE_ENOUGH
     ]
     scored.sort(key=lambda found: (-found[0], found[1]))
     return [row for _, _, row in scored[:MAX_CANDIDATES]]

@@ -135,7 +135,7 @@ class Refs:
     draft: str
     item: int  # the position of H-1's action item
     slot: str  # the first free slot offered with the draft
-    question: str  # dana's question "which patient?", still unanswered
+    question: str = ""  # dana's question "which patient?", still unanswered
 
 
 def a_day_of_work(sandbox: Sandbox) -> Refs:

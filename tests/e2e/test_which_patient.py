@@ -252,3 +252,19 @@ def test_an_outsiders_form_is_not_told_who_is_on_file(
     assert visitor.modal is not None  # pushed over the form, so Back gives it back
     told = visitor.modal.text
     assert "care-team" in told and "MRN" not in told and "P-1" not in told, told
+
+
+@pytest.mark.usefixtures("two_jane_does")
+def test_the_message_shortcut_form_asks_and_takes_the_typed_answer(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.message("Bed 4: BP 82/50, on a drip")
+    slack.shortcut("handoff_message")
+
+    slack.submit({"Patient": "Jane Doe", "Illness severity": "Watcher"})
+    assert slack.errors["patient"].startswith('Which "Jane Doe"? On file: P-1 (MRN 111), P-2')
+
+    slack.submit({"Patient": "Jane Doe (new patient)", "Illness severity": "Watcher"})
+    assert slack.errors == {} and slack.modal is None
+    assert on_file(sandbox) == ["P-1", "P-2", "P-3"]
+    assert "(P-3)" in slack.messages("#cardiology-team")[-1].text

@@ -114,7 +114,7 @@ def test_a_blank_name_is_refused(db: Database) -> None:
 
 def test_a_near_spelling_is_offered_and_new_says_it_is_someone_else(db: Database) -> None:
     with db.session() as session:
-        for name in ("Jane Doe", "Janet Doe", "Jane Dow", "Omar Haddad", "J"):
+        for name in ("Jane Doe", "Janet Doe", "Jane Dow", "Omar Haddad", "J", "Unknown Male 12"):
             patients.find_or_create(session, "T1", name, None, "U1", new=True)
         patients.find_or_create(session, "T2", "Jane Doe", None, "U1")  # another workspace
 
@@ -126,7 +126,8 @@ def test_a_near_spelling_is_offered_and_new_says_it_is_someone_else(db: Database
         assert patients.find(session, "T1", "Jane Do", None, new=True) is None
         made = patients.find_or_create(session, "T1", "Jane Do", None, "U1", new=True)
         twin = patients.find_or_create(session, "T1", "Jane Doe", None, "U1", new=True)
-        assert (made.ref, twin.ref) == ("P-6", "P-7")  # a second Jane Doe, on purpose
+        assert (made.ref, twin.ref) == ("P-7", "P-8")  # a second Jane Doe, on purpose
+        assert patients.find(session, "T1", "Unknown Male 13", None) is None  # digits differ
         assert patients.find(session, "T1", "Zed Quux", None) is None  # nobody near: new
         assert patients.find(session, "T1", "Jo", None) is None  # too short to guess at
 

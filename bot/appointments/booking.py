@@ -30,7 +30,6 @@ from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.patients import QuickFormError
 from bot.shared.rules.people import UnknownPerson
-from bot.shared.rules.people_match import NobodyByThatName
 from bot.shared.rules.timeparse import TimeParseError
 from storage import drafts
 
@@ -107,15 +106,13 @@ class Booking(RecordsUseCase):
             )
         clinician = typed.clinician
         if typed.clinician_typed:  # "with dr.patel", or a mistyped "with @dr.patl"
-            try:
-                clinician = self.people.named(
-                    actor.team_id,
-                    typed.clinician_typed,
-                    what="clinician",
-                    example="`/appt book Jane Doe, MRI, tomorrow 3pm, with {mention}`",
-                ).id
-            except NobodyByThatName as refused:
-                raise BookingRefused(str(refused)) from None
+            # A name that is no one for sure is asked back (NobodyByThatName).
+            clinician = self.people.named(
+                actor.team_id,
+                typed.clinician_typed,
+                what="clinician",
+                example="`/appt book Jane Doe, MRI, tomorrow 3pm, with {mention}`",
+            ).id
         check_clinician(self.people, actor.team_id, clinician)
         length = typed.duration or default_length(typed.kind.kind, self.kinds)
         return Proposal(

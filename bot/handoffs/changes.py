@@ -31,6 +31,7 @@ from bot.handoffs.rules.records import Handoff, HandoffInput, concerned, item_su
 from bot.shared.access import Actor
 from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
+from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.people_match import NobodyByThatName
 from storage import SqlAuditLog, reminders
 from storage.handoffs import queries as handoffs
@@ -170,16 +171,14 @@ class HandoffChanges(RecordsUseCase):
         """A receiver typed without a mention, found: one person or role, never a guess."""
         if not given.receiver_typed:
             return given
-        try:
-            found = self.people.named(
-                team,
-                given.receiver_typed,
-                what="receiver",
-                example=f"`/handoff {given.patient or 'Jane Doe'} to {{mention}}: ...`",
-                groups=True,
-            )
-        except NobodyByThatName as refused:
-            raise HandoffRefused(str(refused)) from None
+        # A name that is no one for sure is asked back (NobodyByThatName).
+        found = self.people.named(
+            team,
+            given.receiver_typed,
+            what="receiver",
+            example=f"`/handoff {given.patient or 'Jane Doe'} to {{mention}}: ...`",
+            groups=True,
+        )
         receiver = Receiver(group_id=found.id) if found.id.startswith("S") else Receiver(found.id)
         return replace(given, receiver=receiver, receiver_typed=None)
 
@@ -345,7 +344,7 @@ class HandoffChanges(RecordsUseCase):
                 team, item.owner_typed, what="owner", example="`Recheck K+ {mention} by 6am`"
             )
         except NobodyByThatName as refused:
-            raise HandoffRefused(f'In "{item.text}": {refused}') from None
+            raise HandoffRefused(f'In "{escape(item.text)}": {refused}') from None
         return replace(item, owner=found.id, owner_typed=None)
 
     def _redraw_homes(self, *versions: Handoff) -> None:

@@ -41,7 +41,6 @@ from bot.shared.rules.patients import (
     read_patient,
 )
 from bot.shared.rules.people import UnknownPerson
-from bot.shared.rules.people_match import NobodyByThatName
 from bot.shared.rules.timeparse import TimeParseError
 from storage import SqlAuditLog, patients
 from storage.preapprovals import queries as preapprovals
@@ -106,15 +105,13 @@ class Opening(RecordsUseCase):
                 raise PreapprovalRefused(f"Needed by: {error}") from None
         owner = typed.owner
         if typed.owner_typed:  # "owner sam.nurse", or a mistyped "owner @sam"
-            try:
-                owner = self.people.named(
-                    actor.team_id,
-                    typed.owner_typed,
-                    what="owner",
-                    example="`/preauth new Jane Doe, Aetna, MRI, owner {mention}`",
-                ).id
-            except NobodyByThatName as refused:
-                raise PreapprovalRefused(str(refused)) from None
+            # A name that is no one for sure is asked back (NobodyByThatName).
+            owner = self.people.named(
+                actor.team_id,
+                typed.owner_typed,
+                what="owner",
+                example="`/preauth new Jane Doe, Aetna, MRI, owner {mention}`",
+            ).id
         request = NewRequest(
             patient=typed.patient,
             payer=typed.payer,

@@ -43,7 +43,10 @@ class Questions:
     def keep(self, ask: Ask, command: str, question: AskedBack) -> str | None:
         """Keep the request behind a question; its id, for the buttons to carry. None when
         a choice cannot be put in its text (then the question is answered by typing)."""
-        texts = [answered(ask.text, question.asked, choice.typed) for choice in question.choices]
+        texts = [
+            answered(ask.text, question.asked, choice.typed, last=question.last)
+            for choice in question.choices
+        ]
         if not texts or any(text is None for text in texts):
             return None
         payload = {

@@ -18,7 +18,6 @@ from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, extract_user_ids, plain_slack_text, quoted
 from bot.shared.rules.near_miss import meant
 from bot.shared.rules.patients import QuickFormError
-from bot.shared.rules.people_match import NobodyByThatName
 from handlers.preapprovals import views
 from handlers.preapprovals.form import open_form
 
@@ -136,15 +135,13 @@ class PreapprovalCommand:
         """An owner typed without a mention ("assign PA-3 sam.nurse"): one person for sure."""
         if not typed.strip():
             return None
-        try:
-            return self.people.named(
-                actor.team_id,
-                typed,
-                what="new owner",
-                example="`/preauth assign PA-3 {mention}`",
-            ).id
-        except NobodyByThatName as refused:
-            raise PreapprovalRefused(str(refused)) from None
+        # A name that is no one for sure is asked back (NobodyByThatName).
+        return self.people.named(
+            actor.team_id,
+            typed,
+            what="new owner",
+            example="`/preauth assign PA-3 {mention}`",
+        ).id
 
     def _after(self, actor: Actor, change: Changed) -> Reply:
         """Redraw what showed the request, and tell the person what happened."""

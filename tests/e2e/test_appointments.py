@@ -470,3 +470,7 @@ def test_a_clinician_typed_without_a_mention_is_found_for_sure_or_refused_with_t
         'I couldn\'t find "@dr.patl" in this workspace. Closest: @dr.patel (Dr. Anika Patel).'
     )
     assert "Confirm" not in refused
+    slack.click("@dr.patel")  # the closest, offered as a button: the booking again, with him
+    assert "*With:* @dr.patel" in slack.last_reply().text
+    slack.click("Confirm")
+    assert "Booked *A-1*" in slack.last_reply().text

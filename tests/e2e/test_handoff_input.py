@@ -304,3 +304,20 @@ def test_a_receiver_typed_without_a_mention_is_found_for_sure_or_refused_with_th
     assert stored(sandbox, "H-1").receiver_user == SAM
     assert "*Patient:* J.D. (P-1)" in cards(slack)[0].text  # "to sam.nurse" is not the name
     assert stored(sandbox, "H-2").receiver_group is not None
+
+
+def test_a_mistyped_receiver_is_answered_with_a_click_on_the_person_meant(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/handoff", "Sam Jones to sam: BP low, recheck at 6")
+    asked = slack.last_reply()
+    assert [b["accessory"]["text"]["text"] for b in asked.blocks if "accessory" in b] == [
+        "@sam.nurse"
+    ]
+
+    slack.click("@sam.nurse")
+
+    assert slack.last_reply().text.startswith("Posted H-1")
+    handoff = stored(sandbox, "H-1")
+    assert handoff.receiver_user == SAM
+    assert "*Patient:* S.J. (P-1)" in cards(slack)[0].text  # the patient's "Sam" is kept

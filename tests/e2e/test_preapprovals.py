@@ -334,6 +334,9 @@ def test_an_owner_typed_without_a_mention_is_found_for_sure_or_refused_with_the_
 
     assert refused.startswith('I couldn\'t find "@sam" in this workspace. Closest: @sam.nurse')
     assert stored(sandbox, "PA-1").owner_id == "U0NURSE01"  # the refused one opened nothing
+    slack.click("@sam.nurse", in_message=slack.ephemerals()[-2])  # the question, answered late
+    assert "Opened *PA-2*" in slack.last_reply().text
+    assert stored(sandbox, "PA-2").owner_id == "U0NURSE01"
 
 
 def test_assign_takes_a_name_one_person_answers_to_and_asks_about_any_other(

@@ -36,6 +36,11 @@ def test_a_name_several_answer_to_is_asked_about_with_each_of_them() -> None:
         who("Sam Ortiz", two, what="receiver", example=EXAMPLE)
     assert str(refused.value).startswith('Several people answer to "Sam Ortiz": @sam.nurse')
     assert "@sam.ortiz" in str(refused.value)
+    assert [(c.button, c.typed) for c in refused.value.choices] == [
+        ("@sam.nurse", f"<@{SAM.id}>"),
+        ("@sam.ortiz", "<@U0SAMORT2>"),
+    ]
+    assert refused.value.asked == "Sam Ortiz" and refused.value.last
 
 
 def test_a_near_miss_names_the_closest_and_how_to_mention_them() -> None:
@@ -45,6 +50,14 @@ def test_a_near_miss_names_the_closest_and_how_to_mention_them() -> None:
     assert text.startswith('I couldn\'t find "@dr.patl" in this workspace. Closest: @dr.patel')
     assert "e.g. `/handoff Jane Doe to @dr.patel: ...`" in text
     assert "<@" not in text  # plain text: pings nobody, survives escaping
+    assert [c.button for c in refused.value.choices] == ["@dr.patel"]
+
+
+def test_a_name_with_markup_is_quoted_escaped() -> None:
+    with pytest.raises(NobodyByThatName) as refused:
+        who("<b>&co", EVERYONE, what="owner", example=EXAMPLE)
+    assert str(refused.value).startswith('I couldn\'t find "&lt;b&gt;&amp;co"')
+    assert refused.value.choices == ()
 
 
 def test_nobody_close_says_how_to_mention_without_naming_anyone() -> None:

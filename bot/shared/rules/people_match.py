@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.shared.rules.refusals import Refused
+from bot.shared.rules.mrkdwn import escape
+from bot.shared.rules.refusals import AskedBack, Choice
 
 CLOSE = 0.72
 SHOWN = 3
@@ -38,8 +39,16 @@ class Known:
         return f"@{self.handle}" + (f" ({real})" if real else "")
 
 
-class NobodyByThatName(Refused):
-    """The typed name is no one for sure: none, or several, answer to it."""
+class NobodyByThatName(AskedBack):
+    """The typed name is no one for sure: none, or several, answer to it. str() is mrkdwn;
+    a choice per candidate puts their mention where the name was typed."""
+
+    def __init__(self, text: str, typed: str, candidates: Sequence[Known] = ()) -> None:
+        choices = [
+            Choice(button=f"@{k.handle}"[:75], line=escape(k.shown()), typed=k.mention)
+            for k in candidates
+        ]
+        super().__init__(escape(text), typed.strip(), choices, last=True)
 
 
 def who(typed: str, known: Iterable[Known], *, what: str, example: str) -> Known:
@@ -58,7 +67,9 @@ def who(typed: str, known: Iterable[Known], *, what: str, example: str) -> Known
         listed = ", ".join(k.shown() for k in exact[:SHOWN])
         raise NobodyByThatName(
             f'Several people answer to "{shown}": {listed}. Mention the {what} you mean so '
-            f"Slack completes the name, e.g. {example.format(mention='@' + exact[0].handle)}"
+            f"Slack completes the name, e.g. {example.format(mention='@' + exact[0].handle)}",
+            typed,
+            exact[:SHOWN],
         )
     close = _closest(wanted, everyone)
     if close:
@@ -66,11 +77,14 @@ def who(typed: str, known: Iterable[Known], *, what: str, example: str) -> Known
         raise NobodyByThatName(
             f'I couldn\'t find "{shown}" in this workspace. Closest: {listed}. Mention the '
             f"{what} so Slack completes the name, e.g. "
-            f"{example.format(mention='@' + close[0].handle)}"
+            f"{example.format(mention='@' + close[0].handle)}",
+            typed,
+            close,
         )
     raise NobodyByThatName(
         f'I couldn\'t find "{shown}" in this workspace. Mention the {what} so Slack completes '
-        f"the name, e.g. {example.format(mention='@name')}"
+        f"the name, e.g. {example.format(mention='@name')}",
+        typed,
     )
 
 

@@ -29,20 +29,24 @@ class AskedBack(Refused):
     """A refusal that asks which one was meant; str() is the whole question as text, with
     how to type the answer. A command's reply adds a button per choice."""
 
-    def __init__(self, text: str, asked: str, choices: Sequence[Choice]) -> None:
+    def __init__(
+        self, text: str, asked: str, choices: Sequence[Choice], *, last: bool = False
+    ) -> None:
         super().__init__(text)
         self.asked = asked
         self.choices = tuple(choices)
+        self.last = last  # `asked` is the last of its kind typed (a person after the patient)
 
 
-def answered(text: str, asked: str, typed: str) -> str | None:
-    """`text` with its first `asked` (as a whole word, however spaced) replaced by `typed`;
-    None when `asked` is not in it."""
+def answered(text: str, asked: str, typed: str, *, last: bool = False) -> str | None:
+    """`text` with its first (or `last`) `asked`, as a whole word however spaced, replaced by
+    `typed`; None when `asked` is not in it."""
     words = asked.split()
     if not words:
         return None
     pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)"
-    found = re.search(pattern, text)
-    if found is None:
+    found = list(re.finditer(pattern, text))
+    if not found:
         return None
-    return text[: found.start()] + typed + text[found.end() :]
+    chosen = found[-1] if last else found[0]
+    return text[: chosen.start()] + typed + text[chosen.end() :]

@@ -20,19 +20,21 @@ BOT_EVENTS = dispatch.BOT_EVENTS + HOME_EVENTS
 
 
 def register_all(app: App, shared: Shared, services: Services) -> None:
-    """Wire every feature into the Bolt app, then the paths that reach their commands.
+    """Wire the paths that reach commands, then every feature, into the Bolt app.
 
     Each feature registers its command, listeners, Home sections and reminder kinds; the
     order here is the order /carebot help lists them in.
     """
     errors.register(app)
     dedup.register(app, shared.dedup.first_time)
+    # First, so a slash command or a DM meets its listener first: Bolt tries each listener's
+    # matchers in the order they were registered, and there are a hundred buttons and forms.
+    questions = Questions(shared.db, shared.clock, shared.dedup)
+    dispatch.register(app, help.Menu(shared.commands, shared.carebot_commands), questions)
     register_carebot(app, shared, services.audit_trail, services.channel_setup)
     appointments.register(app, shared, services.appointments)
     handoffs.register(app, shared, services.handoffs)
     preapprovals.register(app, shared, services.preapprovals)
     digest.register(app, shared)
     register_home(app, shared)
-    questions = Questions(shared.db, shared.clock, shared.dedup)
-    dispatch.register(app, help.Menu(shared.commands, shared.carebot_commands), questions)
     errors.guard_listeners(app)

@@ -17,7 +17,6 @@ from bot.shared.rules.refusals import Refused
 from bot.shared.rules.timeparse import TimeParseError
 from storage import SqlAuditLog
 from storage.appointments import queries as appointments
-from storage.models import AppointmentRow
 
 if TYPE_CHECKING:
     from bot.shared.access import Actor
@@ -125,7 +124,7 @@ def _example(today: date) -> str:
     return f"Example: /appt export {today.isoformat()} to {later.isoformat()} (or {EXPORT_USAGE})"
 
 
-def _event(row: AppointmentRow, team_id: str, policy: PatientDisplay) -> ical.Event:
+def _event(row: appointments.Listed, team_id: str, policy: PatientDisplay) -> ical.Event:
     # patient_label is where the policy lives; its mrkdwn escaping has no place in a calendar.
     patient = plain_slack_text(patient_label(policy, row.patient.ref, row.patient.display_name))
     return ical.Event(

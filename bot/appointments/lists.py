@@ -56,8 +56,8 @@ class AppointmentLists(RecordsUseCase):
         _check_reach(start_day, self.clock.now().astimezone(zone).date())
         start = datetime.combine(start_day, time(0), zone)
         end = datetime.combine(start_day + timedelta(days=days), time(0), zone)
-        policy = self.in_force.patient_display(team_id)
         with self.db.session(read_only=True) as session:
+            policy = self.in_force.patient_display_in(session, team_id)
             filters, who = _filters(session, team_id, user_id, rest)
             total = appointments.count_between(session, team_id, start, end, **filters)
             rows = appointments.between(
@@ -71,9 +71,9 @@ class AppointmentLists(RecordsUseCase):
     ) -> tuple[tuple[Appointment, ...], int]:
         """A page of the visits in [start, end) with the actor as clinician or booker."""
         self.access.require_care_team(actor, doing="see appointments")
-        policy = self.in_force.patient_display(actor.team_id)
         filters: dict[str, Any] = {"involving": actor.user_id, "statuses": SHOWN_IN_A_DAY}
         with self.db.session(read_only=True) as session:
+            policy = self.in_force.patient_display_in(session, actor.team_id)
             total = appointments.count_between(session, actor.team_id, start, end, **filters)
             rows = appointments.between(
                 session, actor.team_id, start, end, limit=limit, offset=offset, **filters

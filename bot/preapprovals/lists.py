@@ -86,11 +86,11 @@ class Lists(RecordsUseCase):
                 f'I list mine, overdue, at-risk or all, not "{which.strip()}". {LIST_USAGE}'
             )
         zone = self.people.timezone(team_id, user_id)
-        policy = self.in_force.patient_display(team_id)
         statuses = [s.value for s in Status] if word == "all" else [s.value for s in OPEN]
         if word == "at-risk":
             statuses += [Status.APPROVED.value, Status.PARTIAL.value]
         with self.db.session(read_only=True) as session:
+            policy = self.in_force.patient_display_in(session, team_id)
             rows = preapprovals.listed(
                 session, team_id, statuses, owner_id=user_id if word == "mine" else None
             )

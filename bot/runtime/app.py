@@ -14,6 +14,7 @@ from bot.handoffs import services as handoff_services
 from bot.preapprovals import services as preapproval_services
 from bot.runtime.config import Settings
 from bot.runtime.executor import TrackingExecutor
+from bot.runtime.responses import ResponsePool, pooled_respond
 from bot.runtime.shared import Services, Shared
 from bot.runtime.slack import make_client
 from bot.shared.access import Access, Roles
@@ -84,6 +85,7 @@ def create_app(shared: Shared, services: Services, executor: TrackingExecutor) -
         logger=bolt_log,
     )
     shared.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
+    app.middleware(pooled_respond(ResponsePool()))  # answers reuse their connections
     register_all(app, shared, services)
     return app
 

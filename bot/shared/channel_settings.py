@@ -85,4 +85,8 @@ class SettingsResolver:
     def patient_display(self, team_id: str) -> PatientDisplay:
         """How this workspace shows patients where no channel says otherwise."""
         with self.db.session(read_only=True) as session:
-            return PatientDisplay.parse(workspaces.patient_display(session, team_id))
+            return self.patient_display_in(session, team_id)
+
+    def patient_display_in(self, session: Session, team_id: str) -> PatientDisplay:
+        """The same inside a session the caller holds (one unit of work for a list)."""
+        return PatientDisplay.parse(workspaces.patient_display(session, team_id))

@@ -1,11 +1,12 @@
-"""Who people are: Slack's users.info, cached in the database so each command costs no API call."""
+"""Who people are: Slack's users.info, cached in the database so each command costs no API call,
+and for a few minutes in this process so most commands cost no query either."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,10 @@ MAX_AGE = timedelta(hours=24)
 # Who answers to a typed name: the workspace's list, read again after a few minutes.
 KNOWN_FOR = 300.0
 MAX_PAGES = 50  # 10,000 people
+# A person read from the database is kept in the process this long (by the bot's clock, so
+# the day-old rule above still holds); the memo is emptied when it holds this many.
+MEMO_FOR = timedelta(minutes=5)
+MEMO_SIZE = 10_000
 
 
 class Directory:
@@ -39,14 +44,19 @@ class Directory:
         self.departures = Departures(slack)
         self._lock = threading.Lock()
         self._known: dict[str, tuple[float, tuple[list[Known], list[Known]]]] = {}
+        self._memo: dict[tuple[str, str], tuple[datetime, Person]] = {}
 
     def person(self, team_id: str, user_id: str) -> Person:
         """The person, from the cache or from users.info; UnknownPerson if Slack has none."""
         now = self.clock.now()
+        key = (team_id, user_id)
+        kept = self._memo.get(key)
+        if kept is not None and timedelta(0) <= now - kept[0] < MEMO_FOR:
+            return kept[1]
         with self.db.session(read_only=True) as session:
             row = people.get(session, team_id, user_id, MAX_AGE, now)
             if row is not None:
-                return Person(
+                found = Person(
                     row.user_id,
                     row.name,
                     row.real_name,
@@ -54,6 +64,8 @@ class Directory:
                     row.is_bot,
                     row.deleted,
                 )
+                self._remember(key, now, found)
+                return found
         try:
             user = self.slack.users_info(user=user_id)["user"]
         except SlackApiError as error:
@@ -81,7 +93,13 @@ class Directory:
                 deleted=person.deleted,
                 now=now,
             )
+        self._remember(key, now, person)
         return person
+
+    def _remember(self, key: tuple[str, str], now: datetime, person: Person) -> None:
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = (now, person)
 
     def named(
         self, team_id: str, typed: str, *, what: str, example: str, groups: bool = False

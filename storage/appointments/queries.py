@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -187,6 +188,55 @@ def get_by_ref(
     return session.execute(query).scalar_one_or_none()
 
 
+@dataclass(frozen=True, slots=True)
+class ListedPatient:
+    """A listed visit's patient, as plain values."""
+
+    number: int
+    display_name: str
+    mrn: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"P-{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """An appointment as lists, the Home tab and exports read it: plain values from one
+    Core select (no ORM instances to build and track), its patient attached."""
+
+    id: int
+    number: int
+    kind: str
+    label: str
+    status: str
+    start_at: datetime
+    end_at: datetime
+    clinician_id: str | None
+    location: str | None
+    notes: str | None
+    booked_by: str
+    channel_id: str | None
+    message_channel: str | None
+    message_ts: str | None
+    moved_from: datetime | None
+    changed_by: str | None
+    copy_channel: str | None
+    copy_ts: str | None
+    patient: ListedPatient
+
+    @property
+    def ref(self) -> str:
+        return f"{PREFIX}-{self.number}"
+
+
+_LISTED_COLUMNS = tuple(
+    getattr(AppointmentRow, name) for name in Listed.__dataclass_fields__ if name != "patient"
+)
+_PATIENT_COLUMNS = (PatientRow.number, PatientRow.display_name, PatientRow.mrn)
+
+
 def between(
     session: Session,
     team_id: str,
@@ -200,11 +250,11 @@ def between(
     statuses: Collection[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> list[AppointmentRow]:
-    """Appointments starting in [start, end), by start time then ref, patients loaded."""
+) -> list[Listed]:
+    """Appointments starting in [start, end), by start time then ref, with their patients."""
     query = (
-        select(AppointmentRow)
-        .options(_WITH_PATIENT)
+        select(*_LISTED_COLUMNS, *_PATIENT_COLUMNS)
+        .join(PatientRow, PatientRow.id == AppointmentRow.patient_id)
         .where(
             *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
         )
@@ -213,7 +263,11 @@ def between(
     )
     if limit is not None:
         query = query.limit(limit)
-    return list(session.execute(query).scalars())
+    width = len(_LISTED_COLUMNS)
+    return [
+        Listed(*row[:width], ListedPatient(*row[width:]))  # type: ignore[call-arg]
+        for row in session.execute(query).all()
+    ]
 
 
 def count_between(

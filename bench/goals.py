@@ -317,9 +317,13 @@ def sweep_goals(args: argparse.Namespace) -> None:
             statements += 1
 
         event.listen(world.db.engine, "before_cursor_execute", count)
-        cpu, started = time.process_time(), time.perf_counter()
-        world.move_clock(sweep_bench.NOW)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - started
+        world.clock.set(sweep_bench.NOW)
+        process, mine = time.process_time(), time.thread_time()
+        started = time.perf_counter()
+        world.runtime.sweep()
+        cpu = time.thread_time() - mine  # the sweep runs here; Slack (the stand-in) does not
+        world.runtime.wait_idle()
+        process, wall = time.process_time() - process, time.perf_counter() - started
         event.remove(world.db.engine, "before_cursor_execute", count)
         posts = len(world.standin.calls("chat.postMessage"))
     finally:
@@ -327,8 +331,8 @@ def sweep_goals(args: argparse.Namespace) -> None:
     per_item = cpu * 1000 / args.items
     goal(
         "sweep: CPU per item",
-        f"{per_item:.3f} ms ({cpu:.2f} s CPU, {wall:.2f} s wall, {posts:,} posts;"
-        " the stand-in's share included)",
+        f"{per_item:.3f} ms ({cpu:.2f} s CPU in the sweeping thread; {process:.2f} s with the"
+        f" Slack stand-in's share; {wall:.2f} s wall; {posts:,} posts)",
         "-",
         "<= 0.2 ms",
         per_item <= 0.2,

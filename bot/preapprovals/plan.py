@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.rules.channel_settings import ChannelSettings
     from storage.preapprovals.models import PreapprovalRow
+    from storage.preapprovals.queries import Due
 
 __all__ = ["APPROVED", "EXPIRY", "RISK", "ROUND", "ends_at", "plan", "plan_round", "rounds_of"]
 
@@ -70,7 +71,7 @@ def cached_zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def chase_of(row: PreapprovalRow) -> Chase:
+def chase_of(row: PreapprovalRow | Due) -> Chase:
     return Chase(
         status=Status(row.status),
         urgency=Urgency(row.urgency),

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from bot.shared.messages import OnceSender
     from bot.shared.rules.channel_settings import ChannelSettings
     from storage.preapprovals.models import PreapprovalRow
+    from storage.preapprovals.queries import Due
 
 __all__ = ["CHANNEL_GONE", "SHOWN", "OwnerRound", "Renderers", "RiskPost", "RoundDM", "slack_error"]
 
@@ -94,7 +95,7 @@ def slack_error(error: Exception) -> str:
     return slack_code(error) if isinstance(error, SlackApiError) else type(error).__name__
 
 
-def pending_of(row: PreapprovalRow, channels: dict[str, ChannelSettings]) -> Pending:
+def pending_of(row: PreapprovalRow | Due, channels: dict[str, ChannelSettings]) -> Pending:
     own = channels[row.channel_id or ""]
     return Pending(
         id=row.id,
@@ -129,12 +130,12 @@ class OwnerRound(RecordsUseCase, EachTeam):
         claims = {r.subject_ref: r for r in due}
         policy = self.in_force.patient_display(team)
         with self.db.session(read_only=True) as session:
-            rows = {r.id: r for r in preapprovals.due_for_owners(session, team, owners, now)}
+            due_items = preapprovals.due_for_owners(session, team, owners, now)
             later = preapprovals.later_nudges(session, team, owners, now)
             known = owners_zones(session, team, owners)
-            wanted = [r.channel_id for r in rows.values()]
+            wanted = [r.channel_id for r in due_items]
             channels = channels_of(self.in_force, session, team, wanted)
-        pending = [pending_of(row, channels) for row in rows.values()]
+        pending = [pending_of(row, channels) for row in due_items]
         keys = rounds.round_keys(owners, pending)
         # From the people cache; Slack is asked only about owners it never described.
         zones = {o: known.get(o) or self.people.timezone(team, o) for o in keys}
@@ -147,8 +148,13 @@ class OwnerRound(RecordsUseCase, EachTeam):
         nudges: list[tuple[int, datetime | None, datetime | None]] = []
         failed: dict[str, str] = {}
         gone: list[str] = []
-        for dm in rounds.dms(owners, pending, claimed, zones, now):
-            views = tuple(item_in(rows[i.id], policy, now, channels) for i in dm.shown)
+        dms = rounds.dms(owners, pending, claimed, zones, now)
+        with self.db.session(read_only=True) as session:  # only what the DMs show, in full
+            rows = preapprovals.by_ids(session, [i.id for dm in dms for i in dm.shown])
+        for dm in dms:
+            views = tuple(
+                item_in(rows[i.id], policy, now, channels) for i in dm.shown if i.id in rows
+            )
             reply = self.render.round(RoundDM(dm.owner, views, dm.more, dm.zone, dm.late))
             try:
                 posted = self.once.post(

@@ -38,10 +38,8 @@ def remember_messages(
         for channel, ts, kind, item_ids in shown
         for position, item_id in enumerate(item_ids)
     ]
-    if values:
-        session.execute(
-            insert(session, PreapprovalMessageRow).values(values).on_conflict_do_nothing()
-        )
+    if values:  # executemany: one compiled statement, batched by the driver
+        session.execute(insert(session, PreapprovalMessageRow).on_conflict_do_nothing(), values)
 
 
 def messages_showing(session: Session, item_id: int) -> list[tuple[str, str, str]]:

@@ -218,8 +218,8 @@ def test_messages_remember_what_they_show_in_order_and_nudges_move_in_one_go(
             [("D1", "1.0", "round", [second, first]), ("C1", "2.0", "risk", [first])],
             now=NOW,
         )
-        snoozed = rows[2]  # snoozed while the round was being sent: its snooze stands
-        snoozed.nudge_at = NOW + timedelta(hours=5)
+        snoozed = preapprovals.by_ids(session, [rows[2].id])[rows[2].id]
+        snoozed.nudge_at = NOW + timedelta(hours=5)  # snoozed while the round was being sent
         session.flush()
         preapprovals.set_nudges(session, [(r.id, NOW, NOW + timedelta(days=1)) for r in rows])
     with db.session(read_only=True) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,7 +103,9 @@ def build(
     here, once, from settings, each handed its collaborators explicitly; tests and the
     sandbox hand in their own database, clock, Slack client or time parser."""
     times = times or TimeParser()
-    times.warm()  # the first parse costs ~0.2 s: pay it now, not on a coordinator's command
+    # The first parse costs ~0.2 s: paid now, beside the rest of the start, not on a
+    # coordinator's command (a parse that comes first waits for it, no longer).
+    threading.Thread(target=times.warm, name="warm-dateparser", daemon=True).start()
     db = db or Database(settings.database_url)
     clock = clock or SystemClock()
     wall = SystemClock()

@@ -1,4 +1,4 @@
-"""The carebot command: run, sweep, db upgrade, audit export, retention, sandbox."""
+"""The carebot command: run, sweep, db upgrade, audit export, retention, sandbox, manifest."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from bot.runtime.config import (
     port_number,
 )
 from bot.runtime.connect import SlackProblem
+from bot.runtime.manifest import ManifestError
 from bot.shared.audit_export import FORMATS, BadDate, parse_bound, write
 from storage import Database
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
@@ -49,11 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ConfigError,
         DatabaseConfigError,
         DatabaseUnavailable,
+        ManifestError,
         Refused,
         SlackProblem,
     ) as problem:
         print(f"carebot: {problem}", file=sys.stderr)
-        return 2 if isinstance(problem, ConfigError | DatabaseConfigError) else 1
+        return 2 if isinstance(problem, ConfigError | DatabaseConfigError | ManifestError) else 1
     except KeyboardInterrupt:
         return 130
 
@@ -61,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"carebot {_version()}")
-    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,audit,retention,sandbox}")
+    verbs = parser.add_subparsers(
+        dest="verb", metavar="{run,sweep,db,audit,retention,sandbox,manifest}"
+    )
 
     run = verbs.add_parser(
         "run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP"
@@ -129,6 +133,16 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--db", help="keep the sandbox's SQLite database in this file")
     sandbox.set_defaults(handler=_sandbox)
 
+    manifest = verbs.add_parser(
+        "manifest", help="print the Slack app manifest to paste at api.slack.com/apps"
+    )
+    manifest.add_argument(
+        "--http",
+        metavar="https://HOST",
+        help="for HTTP mode, with every request URL under this address (default: Socket Mode)",
+    )
+    manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    manifest.set_defaults(handler=_manifest)
     return parser
 
 
@@ -317,3 +331,13 @@ def _sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox import run_sandbox
 
     return run_sandbox(db_path=args.db)
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.runtime import manifest
+
+    document = manifest.load()
+    if args.http is not None:
+        document = manifest.for_http(document, args.http)
+    sys.stdout.write(manifest.render(document, as_json=args.json))
+    return 0

@@ -3,40 +3,49 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Installed: carebot and what it needs to run (enough for make demo) ...
+APP    := $(VENV)/.installed-app
+# ... and also the test and lint tools and PostgreSQL's driver (make test, make lint).
+DEV    := $(VENV)/.installed
 PYTEST_WORKERS ?= 3
 
 .PHONY: venv demo test lint format bench fuzz clean
 
-$(STAMP): pyproject.toml
+$(APP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(APP)
+
+$(DEV): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
-	@touch $(STAMP)
+	@touch $(DEV) $(APP)
 
-venv: $(STAMP)
+venv: $(DEV)
 
-demo: $(STAMP)
+demo: $(APP)
 	$(BIN)/carebot sandbox
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/exactly_once.py
 
-fuzz: $(STAMP)
+fuzz: $(DEV)
 	$(BIN)/python -m tests.fuzz.run
 
 clean:

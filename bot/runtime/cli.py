@@ -1,4 +1,4 @@
-"""The carebot command: run, sweep, db upgrade, audit export, retention, sandbox."""
+"""The carebot command: run, sweep, db upgrade, audit export, retention, sandbox, manifest."""
 
 from __future__ import annotations
 
@@ -7,13 +7,22 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.runtime.config import ConfigError, Settings, configure_logging, load_settings
+from bot.runtime.config import (
+    ConfigError,
+    Settings,
+    configure_logging,
+    load_settings,
+    port_number,
+)
+from bot.runtime.connect import SlackProblem
+from bot.runtime.manifest import ManifestError
 from bot.shared.audit_export import FORMATS, BadDate, parse_bound, write
 from storage import Database
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
@@ -37,16 +46,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args))
-    except (ConfigError, DatabaseConfigError, DatabaseUnavailable, Refused) as problem:
+    except (
+        ConfigError,
+        DatabaseConfigError,
+        DatabaseUnavailable,
+        ManifestError,
+        Refused,
+        SlackProblem,
+    ) as problem:
         print(f"carebot: {problem}", file=sys.stderr)
-        return 2 if isinstance(problem, ConfigError | DatabaseConfigError) else 1
+        return 2 if isinstance(problem, ConfigError | DatabaseConfigError | ManifestError) else 1
     except KeyboardInterrupt:
         return 130
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
-    verbs = parser.add_subparsers(dest="verb", metavar="{run,sweep,db,audit,retention,sandbox}")
+    parser.add_argument("--version", action="version", version=f"carebot {_version()}")
+    verbs = parser.add_subparsers(
+        dest="verb", metavar="{run,sweep,db,audit,retention,sandbox,manifest}"
+    )
 
     run = verbs.add_parser(
         "run", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP"
@@ -55,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set"
     )
     run.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
-    run.add_argument("--port", type=int, default=None, help="port (default $PORT or 3000)")
+    run.add_argument("--port", help="port (default $PORT or 3000)")
     run.add_argument(
         "--no-scheduler", action="store_true", help="do not run the reminder sweep here"
     )
@@ -113,7 +132,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--db", help="keep the sandbox's SQLite database in this file")
     sandbox.set_defaults(handler=_sandbox)
+
+    manifest = verbs.add_parser(
+        "manifest", help="print the Slack app manifest to paste at api.slack.com/apps"
+    )
+    manifest.add_argument(
+        "--http",
+        metavar="https://HOST",
+        help="for HTTP mode, with every request URL under this address (default: Socket Mode)",
+    )
+    manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    manifest.set_defaults(handler=_manifest)
     return parser
+
+
+def _version() -> str:
+    """The installed package's version, as pip knows it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("carebot")
+    except PackageNotFoundError:
+        return "(not installed: run pip install -e .)"
 
 
 def _settings() -> Settings:
@@ -134,26 +174,23 @@ def open_database(settings: Settings) -> Database:
 
 def _build(settings: Settings, db: Database) -> Runtime:
     from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError, SlackClientError
+    from slack_sdk.errors import SlackClientError
 
     from bot.runtime.app import build
+    from bot.runtime.connect import check_bot_token, unreachable
 
+    check_bot_token(settings)  # a refused token or an unreachable Slack: one line
     try:
-        return build(settings, db=db)
-    except SlackApiError as error:
-        raise Refused(
-            f"Slack refused the bot token ({error.response.get('error')}): check SLACK_BOT_TOKEN"
-        ) from None
-    except (SlackClientError, BoltError, OSError) as error:
-        raise Refused(
-            f"could not reach Slack at {settings.slack_api_url} ({type(error).__name__})"
-        ) from None
+        return build(settings, db=db)  # Bolt asks auth.test again
+    except (SlackClientError, BoltError, OSError) as error:  # Slack went away in between
+        raise unreachable(settings, error) from None
 
 
 def _run(args: argparse.Namespace) -> int:
+    port = port_number(args.port, "--port") if args.port is not None else None
     settings = _settings()
     http = args.http or not settings.socket_mode
-    settings.require_slack(http=http)
+    settings.require_slack(http=http, asked_for_http=args.http)
     db = open_database(settings)
     runtime = _build(settings, db)
     problem = runtime.startup_problem()
@@ -166,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
     if http:
         from bot.runtime.server import HttpServer, wsgi_app
 
-        port = args.port or settings.port
+        port = port or settings.port
         try:
             server = HttpServer(
                 wsgi_app(runtime.app, db, settings.signing_secret or ""), args.host, port
@@ -175,10 +212,11 @@ def _run(args: argparse.Namespace) -> int:
             raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
         server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.runtime.connect import connect_socket_mode
 
-        log.info("carebot is connecting to Slack in Socket Mode")
-        SocketModeHandler(runtime.app, settings.app_token).start()  # type: ignore[no-untyped-call]
+        connect_socket_mode(runtime.app, settings)
+        log.info("carebot is connected to Slack in Socket Mode")
+        threading.Event().wait()  # the connection's threads serve Slack from here on
     return 0
 
 
@@ -293,3 +331,13 @@ def _sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox import run_sandbox
 
     return run_sandbox(db_path=args.db)
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.runtime import manifest
+
+    document = manifest.load()
+    if args.http is not None:
+        document = manifest.for_http(document, args.http)
+    sys.stdout.write(manifest.render(document, as_json=args.json))
+    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -21,6 +21,11 @@ from bot.shared.rules.severity import Severity
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///carebot.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# What `carebot run` needs from Slack in each mode, and where the README says how to get it.
+HTTP_NEEDS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+SOCKET_MODE_NEEDS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+TOKEN_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+README_SLACK_SECTION = "Connecting a real workspace"
 
 
 class ConfigError(ValueError):
@@ -67,21 +72,40 @@ class Settings:
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def require_slack(self, *, http: bool) -> None:
-        """Refuse to run without what Slack needs; name every missing variable at once."""
-        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"]
+    def require_slack(self, *, http: bool, asked_for_http: bool = False) -> None:
+        """Refuse to run without what the chosen mode needs; name every missing variable at once."""
+        needed = HTTP_NEEDS if http else SOCKET_MODE_NEEDS
         values = {
             "SLACK_BOT_TOKEN": self.bot_token,
             "SLACK_SIGNING_SECRET": self.signing_secret,
             "SLACK_APP_TOKEN": self.app_token,
         }
         missing = [name for name in needed if not values[name]]
-        if missing:
-            raise ConfigError(
-                f"carebot run needs {', '.join(missing)}: set them in the environment or in .env "
-                "(README: Connecting a workspace). "
-                "To try carebot without Slack, run: carebot sandbox"
-            )
+        if not missing:
+            return
+        if not http:
+            mode = "Socket Mode (SLACK_APP_TOKEN is set)"
+        elif asked_for_http:
+            mode = "HTTP mode (--http)"
+        else:
+            mode = "HTTP mode (SLACK_APP_TOKEN is not set)"
+        other = (
+            f" (Socket Mode needs {_and(SOCKET_MODE_NEEDS)} instead)"
+            if http and not asked_for_http
+            else ""
+        )
+        raise ConfigError(
+            f"carebot run in {mode} needs {_and(missing)} in the environment or in .env{other}; "
+            f"see README: {README_SLACK_SECTION}. "
+            "To try carebot without Slack, run: carebot sandbox"
+        )
+
+
+def _and(names: Sequence[str]) -> str:
+    """ "SLACK_BOT_TOKEN (xoxb-...) and SLACK_SIGNING_SECRET" """
+    return " and ".join(
+        f"{name} ({TOKEN_PREFIXES[name]}...)" if name in TOKEN_PREFIXES else name for name in names
+    )
 
 
 def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")) -> Settings:
@@ -96,13 +120,13 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         return value or None
 
     return Settings(
-        bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "xoxb-"),
+        bot_token=_prefixed(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN"),
         signing_secret=get("SLACK_SIGNING_SECRET"),
-        app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN", "xapp-"),
+        app_token=_prefixed(get("SLACK_APP_TOKEN"), "SLACK_APP_TOKEN"),
         slack_api_url=_api_url(get("SLACK_API_URL") or SLACK_API_URL),
         database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         timezone=_zone(get("CAREBOT_TIMEZONE") or "UTC"),
-        port=_port(get("PORT") or "3000"),
+        port=port_number(get("PORT") or "3000", "PORT"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
@@ -118,7 +142,8 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
     )
 
 
-def _prefixed(value: str | None, name: str, prefix: str) -> str | None:
+def _prefixed(value: str | None, name: str) -> str | None:
+    prefix = TOKEN_PREFIXES[name]
     if value is not None and not value.startswith(prefix):
         raise ConfigError(f"{name} should start with {prefix!r} (got a value that does not)")
     return value
@@ -139,9 +164,10 @@ def _zone(value: str) -> ZoneInfo:
         ) from None
 
 
-def _port(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise ConfigError(f"PORT {value!r} is not a port number; example: 3000")
+def port_number(value: str, name: str) -> int:
+    """ "3000" -> 3000; what PORT and `carebot run --port` accept (1-65535)."""
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
+        raise ConfigError(f"{name} {value!r} is not a port number (1-65535); example: 3000")
     return int(value)
 
 

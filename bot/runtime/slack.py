@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -47,12 +49,15 @@ class BoundedRateLimitHandler(RateLimitErrorRetryHandler):
         return wait.isdigit() and int(wait) <= self.max_wait
 
 
-def make_client(settings: Settings, *, timeout: int = 15) -> WebClient:
+def make_client(
+    settings: Settings, *, timeout: int = 15, logger: logging.Logger | None = None
+) -> WebClient:
     """A WebClient that waits out short 429s and retries 5xx answers and dropped connections."""
     return WebClient(
         token=settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
+        logger=logger,
         retry_handlers=[
             BoundedRateLimitHandler(),
             ServerErrorRetryHandler(max_retry_count=2),

@@ -8,17 +8,21 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
+from bot.runtime.cli import main
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.standin import SlackStandIn
 from tests.conftest import PostgresServer
 
 SECRET = "cli-test-signing-secret"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def carebot(
@@ -67,13 +71,108 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
-def test_run_without_tokens_names_what_is_missing(env: dict[str, str], tmp_path: Path) -> None:
+def test_version_is_the_installed_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"carebot {version('carebot')}\n"
+    assert version("carebot") == declared["project"]["version"]
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "abc", "0"])
+def test_a_bad_port_is_one_line_before_anything_starts(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    code = main(["run", "--http", "--port", port])
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert (
+        one_line(err) == f"carebot: --port {port!r} is not a port number (1-65535); example: 3000"
+    )
+
+
+def test_run_without_tokens_names_what_http_mode_needs(env: dict[str, str], tmp_path: Path) -> None:
     result = carebot("run", env=env, cwd=tmp_path)
 
     assert result.returncode == 2
     line = one_line(result.stderr)
-    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in line
+    assert line.startswith(
+        "carebot: carebot run in HTTP mode (SLACK_APP_TOKEN is not set) needs "
+        "SLACK_BOT_TOKEN (xoxb-...) and SLACK_SIGNING_SECRET in the environment or in .env"
+    )
+    assert "(Socket Mode needs SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...)" in line
+    assert "see README: Connecting a real workspace" in line
     assert "carebot sandbox" in line
+
+
+def test_socket_mode_asks_only_for_the_bot_token(env: dict[str, str], tmp_path: Path) -> None:
+    env["SLACK_APP_TOKEN"] = "xapp-1"
+
+    result = carebot("run", env=env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "carebot run in Socket Mode (SLACK_APP_TOKEN is set) needs SLACK_BOT_TOKEN" in line
+    assert "SIGNING_SECRET" not in line
+
+
+def test_a_refused_bot_token_is_one_line_saying_so(
+    env: dict[str, str], tmp_path: Path, standin: SlackStandIn
+) -> None:
+    env |= {
+        "SLACK_BOT_TOKEN": "xoxb-not-this-workspaces",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+    }
+
+    result = carebot("run", "--http", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    line = one_line(result.stderr)  # no slack_sdk ERROR lines before it
+    assert line.startswith("carebot: Slack refused the bot token (invalid_auth): ")
+    assert "Bot User OAuth Token (xoxb-...)" in line and "into SLACK_BOT_TOKEN" in line
+    assert "README: Connecting a real workspace" in line
+    assert "could not reach" not in line
+
+
+def test_an_unreachable_slack_is_one_line_and_not_blamed_on_the_token(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}/api/"
+    env |= {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": nobody}
+
+    result = carebot("run", "--http", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert one_line(result.stderr) == (
+        f"carebot: could not reach Slack at {nobody} (Connection refused): "
+        "check the network, a proxy in between, or SLACK_API_URL"
+    )
+
+
+def test_a_refused_app_token_is_one_line_saying_so(
+    env: dict[str, str], tmp_path: Path, standin: SlackStandIn
+) -> None:
+    standin.fail_next("apps.connections.open", error="invalid_auth")
+    env |= {
+        "SLACK_BOT_TOKEN": standin.bot_token,
+        "SLACK_APP_TOKEN": "xapp-1-revoked",
+        "SLACK_API_URL": standin.api_url,
+    }
+
+    result = carebot("run", "--no-scheduler", env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert line.startswith("carebot: Slack refused the app-level token (invalid_auth): ")
+    assert "app-level token (xapp-...) with connections:write" in line
+    assert "into SLACK_APP_TOKEN" in line
+    assert [c.method for c in standin.calls()][-1] == "apps.connections.open"
 
 
 def test_a_malformed_database_url_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
@@ -108,8 +207,26 @@ def test_db_upgrade_then_current(env: dict[str, str], tmp_path: Path) -> None:
     assert "up to date" in current.stdout
 
 
-def test_the_sandbox_reads_a_script_from_stdin(env: dict[str, str], tmp_path: Path) -> None:
-    result = carebot("sandbox", env=env, cwd=tmp_path, stdin="/carebot help\nquit\n")
+# `make demo` installs carebot without the dev and postgres extras: none of these.
+EXTRAS_ONLY = ("pytest", "_pytest", "xdist", "hypothesis", "jsonschema", "mypy", "psycopg")
+
+
+def test_the_sandbox_reads_a_script_from_stdin_without_the_dev_tools(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    without_extras = (
+        f"import sys; sys.modules.update(dict.fromkeys({EXTRAS_ONLY!r})); "  # None: unimportable
+        "from bot.runtime.cli import main; sys.exit(main(['sandbox']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", without_extras],
+        env=env,
+        cwd=tmp_path,
+        input="/carebot help\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode == 0, result.stderr
     assert "What carebot can do" in result.stdout

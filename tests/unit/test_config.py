@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.runtime.config import DEFAULT_DATABASE_URL, ConfigError, load_settings
+from bot.runtime.config import (
+    DEFAULT_DATABASE_URL,
+    README_SLACK_SECTION,
+    ConfigError,
+    load_settings,
+    port_number,
+)
 
 
 def test_defaults_need_nothing(tmp_path: Path) -> None:
@@ -38,25 +44,69 @@ def test_slack_api_url_gets_its_trailing_slash() -> None:
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
 
 
-def test_run_names_every_missing_variable_and_points_to_the_sandbox() -> None:
+BOT, SECRET, APP = "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"
+VALUES = {BOT: "xoxb-1", SECRET: "s3cret", APP: "xapp-1"}
+
+
+@pytest.mark.parametrize(
+    ("present", "http_flag", "mode", "missing"),
+    [
+        # No SLACK_APP_TOKEN: HTTP mode, which needs the bot token and the signing secret.
+        ((), False, "HTTP mode (SLACK_APP_TOKEN is not set)", (BOT, SECRET)),
+        ((SECRET,), False, "HTTP mode (SLACK_APP_TOKEN is not set)", (BOT,)),
+        ((BOT,), False, "HTTP mode (SLACK_APP_TOKEN is not set)", (SECRET,)),
+        # --http: the same needs, whatever else is set.
+        ((), True, "HTTP mode (--http)", (BOT, SECRET)),
+        ((APP,), True, "HTTP mode (--http)", (BOT, SECRET)),
+        ((BOT, APP), True, "HTTP mode (--http)", (SECRET,)),
+        ((SECRET, APP), True, "HTTP mode (--http)", (BOT,)),
+        # SLACK_APP_TOKEN set: Socket Mode, which needs the bot token and no signing secret.
+        ((APP,), False, "Socket Mode (SLACK_APP_TOKEN is set)", (BOT,)),
+        ((SECRET, APP), False, "Socket Mode (SLACK_APP_TOKEN is set)", (BOT,)),
+    ],
+)
+def test_run_names_only_what_the_chosen_mode_lacks(
+    present: tuple[str, ...], http_flag: bool, mode: str, missing: tuple[str, ...]
+) -> None:
+    settings = load_settings({name: VALUES[name] for name in present}, dotenv=None)
+
+    with pytest.raises(ConfigError) as refused:
+        settings.require_slack(http=http_flag or not settings.socket_mode, asked_for_http=http_flag)
+
+    line = str(refused.value)
+    needs = line.split(" needs ", 1)[1].split(" in the environment", 1)[0]
+    assert line.startswith(f"carebot run in {mode} needs ")
+    assert {name for name in (BOT, SECRET, APP) if name in needs} == set(missing)
+    assert "\n" not in line
+    assert "README: Connecting a real workspace" in line
+    assert "carebot sandbox" in line
+
+
+def test_with_nothing_set_it_also_says_what_socket_mode_would_need() -> None:
     settings = load_settings({}, dotenv=None)
 
-    with pytest.raises(ConfigError) as http:
+    with pytest.raises(ConfigError) as refused:
         settings.require_slack(http=True)
-    with pytest.raises(ConfigError) as socket:
-        settings.require_slack(http=False)
+    with pytest.raises(ConfigError) as asked_for_http:
+        settings.require_slack(http=True, asked_for_http=True)
 
-    assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in str(http.value)
-    assert "SLACK_BOT_TOKEN, SLACK_APP_TOKEN" in str(socket.value)
-    assert "carebot sandbox" in str(http.value)
+    assert (
+        "needs SLACK_BOT_TOKEN (xoxb-...) and SLACK_SIGNING_SECRET in the environment or in .env "
+        "(Socket Mode needs SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...) instead)"
+    ) in str(refused.value)
+    assert "Socket Mode" not in str(asked_for_http.value)
 
 
-def test_socket_mode_needs_no_signing_secret() -> None:
-    settings = load_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, dotenv=None
-    )
-    settings.require_slack(http=False)
-    assert settings.socket_mode
+def test_the_readme_has_the_section_the_messages_name() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"\n## {README_SLACK_SECTION}\n" in readme
+
+
+def test_each_mode_runs_with_exactly_its_variables() -> None:
+    load_settings({BOT: "xoxb-1", SECRET: "s"}, dotenv=None).require_slack(http=True)
+    socket = load_settings({BOT: "xoxb-1", APP: "xapp-1"}, dotenv=None)
+    socket.require_slack(http=False)
+    assert socket.socket_mode
 
 
 @pytest.mark.parametrize(
@@ -65,6 +115,8 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         ("CAREBOT_TIMEZONE", "Mars/Olympus", "America/New_York"),
         ("PORT", "eighty", "3000"),
         ("PORT", "70000", "3000"),
+        ("PORT", "0", "1-65535"),
+        ("PORT", "-1", "1-65535"),
         ("LOG_LEVEL", "chatty", "DEBUG, INFO"),
         ("SLACK_BOT_TOKEN", "xoxp-user-token", "xoxb-"),
         ("SLACK_APP_TOKEN", "xoxb-wrong", "xapp-"),
@@ -157,3 +209,15 @@ def test_admins_come_from_a_list_of_user_ids_and_a_user_group() -> None:
     assert settings.admin_group == "@carebot-admins"
     assert by_id.admin_group == "S0SOCWORK"
     assert load_settings({}, dotenv=None).admins == frozenset()
+
+
+@pytest.mark.parametrize("value", ["99999", "65536", "0", "-1", "abc", "", "80.5", "²", " 80"])
+def test_a_port_is_a_number_from_1_to_65535(value: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        port_number(value, "--port")
+    assert str(refused.value) == f"--port {value!r} is not a port number (1-65535); example: 3000"
+
+
+def test_a_good_port_is_taken() -> None:
+    assert port_number("1", "--port") == 1
+    assert port_number("65535", "PORT") == 65535

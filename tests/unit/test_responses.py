@@ -40,6 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.connections += 1
 
     def do_POST(self) -> None:
+        close = self.server.close_after  # read first: the test may change it once answered
         length = int(self.headers["Content-Length"])
         self.server.posted.append(json.loads(self.rfile.read(length)))
         body = b"ok" if self.server.status == 200 else b"no_text"
@@ -47,7 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        if self.server.close_after:
+        if close:
             self.close_connection = True
 
     def log_message(self, *_: Any) -> None:
@@ -57,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def hooks() -> Iterator[Hooks]:
     server = Hooks()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield server
     server.shutdown()

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -159,10 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     problem = runtime.startup_problem()
     if problem:  # admin commands are refused until fixed; the rest of carebot runs as usual
         log.warning("%s", problem)
-    if not args.no_scheduler:
-        from bot.runtime.scheduler import start_scheduler
-
-        start_scheduler(runtime.sweep, settings.sweep_seconds)
+    server = None
     if http:
         from bot.runtime.server import HttpServer, wsgi_app
 
@@ -173,13 +171,36 @@ def _run(args: argparse.Namespace) -> int:
             )
         except OSError as error:
             raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
+    else:
+        _connect_socket_mode(runtime, settings)
+    if not args.no_scheduler:  # once Slack can reach carebot: a refusal above starts nothing
+        from bot.runtime.scheduler import start_scheduler
+
+        start_scheduler(runtime.sweep, settings.sweep_seconds)
+    if server is not None:
         server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        log.info("carebot is connecting to Slack in Socket Mode")
-        SocketModeHandler(runtime.app, settings.app_token).start()  # type: ignore[no-untyped-call]
+        threading.Event().wait()  # the Socket Mode handler's threads answer Slack
     return 0
+
+
+def _connect_socket_mode(runtime: Runtime, settings: Settings) -> None:
+    """Open the WebSocket Slack sends everything on (SLACK_APP_TOKEN)."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.runtime.socket_mode import connect
+
+    try:
+        connect(runtime.app, settings)
+    except SlackApiError as error:
+        raise Refused(
+            f"Slack refused the app-level token ({error.response.get('error')}): "
+            "check SLACK_APP_TOKEN (an xapp- token with connections:write)"
+        ) from None
+    except (SlackClientError, OSError) as error:
+        raise Refused(
+            f"could not reach Slack at {settings.slack_api_url} ({type(error).__name__})"
+        ) from None
 
 
 def _sweep(args: argparse.Namespace) -> int:

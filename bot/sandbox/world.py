@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime.app import Runtime, build
 from bot.runtime.config import Settings
@@ -47,7 +48,7 @@ class Sandbox:
     driver: SlackDriver
     clock: FakeClock
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
-    socket: Any = None  # slack_bolt's SocketModeHandler, in Socket Mode
+    socket: SocketModeHandler | None = None  # in Socket Mode
 
     @property
     def db(self) -> Database:
@@ -62,7 +63,7 @@ class Sandbox:
 
     def close(self) -> None:
         if self.socket is not None:
-            self._disconnect(self.socket.client)
+            self._disconnect(self.socket)
         self.server.close()
         self.standin.stop()
         self.runtime.executor.shutdown(wait=True, cancel_futures=True)
@@ -70,15 +71,15 @@ class Sandbox:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def _disconnect(self, client: Any) -> None:
+    def _disconnect(self, socket: SocketModeHandler) -> None:
         """Close the Socket Mode client at once rather than at its polls' pace: Slack's side
         closes first so its reader is not left waiting on a quiet socket (up to 3 s), and
         an empty message wakes its queue (up to 1 s)."""
-        client.auto_reconnect_enabled = False
+        socket.client.auto_reconnect_enabled = False
         self.standin.socket_mode.close_connections()
-        client.closed = True
-        client.enqueue_message("")
-        self.socket.close()
+        socket.client.closed = True
+        socket.client.enqueue_message("")
+        socket.close()  # type: ignore[no-untyped-call]
 
 
 def start_sandbox(

@@ -278,23 +278,23 @@ class SocketModeServer:
         return connection.respond(HTTPStatus.UNAUTHORIZED, "invalid or used ticket\n")
 
     def _serve(self, connection: ServerConnection) -> None:
+        # Greeted and counted in one step: nothing (an envelope, a disconnect) goes out on a
+        # connection before its hello, and whoever has seen the hello finds it open.
         with self._lock:
             self._next_link += 1
             link = Link(self._next_link, connection)
-            live = 1 + len(self._links)
-        hello = {
-            "type": "hello",
-            "num_connections": live,
-            "debug_info": {
-                **_debug(),
-                "build_number": 1,
-                "approximate_connection_time": CONNECTION_SECONDS,
-            },
-            "connection_info": {"app_id": self.app_id},
-        }
-        if not _send(link, json.dumps(hello)):
-            return
-        with self._lock:
+            hello = {
+                "type": "hello",
+                "num_connections": 1 + len(self._links),
+                "debug_info": {
+                    **_debug(),
+                    "build_number": 1,
+                    "approximate_connection_time": CONNECTION_SECONDS,
+                },
+                "connection_info": {"app_id": self.app_id},
+            }
+            if not _send(link, json.dumps(hello)):
+                return
             self._links[link.id] = link
             self._opened += 1
             self._lock.notify_all()

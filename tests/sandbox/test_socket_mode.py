@@ -62,7 +62,7 @@ class SocketApp:
                     self.ws.send(json.dumps(ack))
         except ConnectionClosed:
             pass
-        self.closed_with = self.ws.close_code
+        self.closed_with = self.ws.protocol.close_code
         with self._arrived:
             self._arrived.notify_all()
 

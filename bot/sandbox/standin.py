@@ -16,6 +16,7 @@ from bot.sandbox import scopes
 from bot.sandbox.seed import Channel
 from bot.sandbox.standin_chat import ChatMethods
 from bot.sandbox.standin_directory import DirectoryMethods
+from bot.sandbox.standin_envelopes import APP_LEVEL_METHODS, token_refusal
 from bot.sandbox.standin_files import FileMethods
 from bot.sandbox.standin_http import BAD_JSON, JSON_FIELDS, decode_params, handler_for
 from bot.sandbox.standin_records import (
@@ -30,7 +31,6 @@ from bot.sandbox.standin_records import (
     api_error,
 )
 from bot.sandbox.standin_responses import ResponseMethods
-from bot.sandbox.standin_socket import APP_LEVEL_METHODS, token_refusal
 from bot.sandbox.standin_views import ViewMethods
 
 __all__ = [

@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,78 +30,17 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-ACK_DEADLINE = 3.0  # seconds Slack waits for an ack
-MAX_RETRIES = 3  # an unacked events_api envelope is sent again up to three times
+from bot.sandbox.standin_envelopes import (
+    ACK_DEADLINE,
+    MAX_RETRIES,
+    Delivery,
+    Envelope,
+    accepts_response_payload,
+)
+
 DISCONNECT_REASONS = ("refresh_requested", "warning", "link_disabled")
 HOST_NAME = "applink-sandbox-1"  # debug_info.host, as Slack names its link servers
 CONNECTION_SECONDS = 18060  # debug_info.approximate_connection_time, as Slack reports it
-# Methods called with the app-level token, and the app-level scope each needs.
-APP_LEVEL_METHODS = {"apps.connections.open": "connections:write"}
-
-
-def token_refusal(method: str, token: str, *, bot_token: str, app_token: str) -> str | None:
-    """Slack's error for a token of the wrong kind or one it does not know, else None."""
-    app_level = method in APP_LEVEL_METHODS
-    wanted, other = (app_token, bot_token) if app_level else (bot_token, app_token)
-    if token == wanted:
-        return None
-    return "not_allowed_token_type" if token == other else "invalid_auth"
-
-
-@dataclass
-class Envelope:
-    """One attempt at a delivery, on one connection."""
-
-    id: str
-    link: int
-    retry_attempt: int
-    retry_reason: str
-    sent_at: float
-
-
-@dataclass
-class Delivery:
-    """One request Slack sends the app, and every attempt at it until one is acked."""
-
-    type: str
-    payload: dict[str, Any]
-    accepts_response_payload: bool
-    retry_attempt: int = 0  # of the first attempt (a test may send a retry itself)
-    retry_reason: str = ""
-    attempts: list[Envelope] = field(default_factory=list)
-    ack: dict[str, Any] | None = None
-    acked_at: float | None = None
-    given_up: bool = False
-    acked: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def ack_payload(self) -> Any:
-        """What the app sent back with its ack; None for a bare ack or none at all."""
-        return None if self.ack is None else self.ack.get("payload")
-
-    @property
-    def elapsed(self) -> float | None:
-        """Seconds from the first attempt going out to the ack; None while unacked."""
-        if self.acked_at is None or not self.attempts:
-            return None
-        return max(0.0, self.acked_at - self.attempts[0].sent_at)
-
-    def wait(self, timeout: float) -> bool:
-        """Block until the app acks any attempt; False after `timeout` seconds."""
-        return self.acked.wait(timeout)
-
-    def message(self, envelope: Envelope) -> dict[str, Any]:
-        """The envelope as it goes over the wire."""
-        out: dict[str, Any] = {
-            "envelope_id": envelope.id,
-            "payload": self.payload,
-            "type": self.type,
-            "accepts_response_payload": self.accepts_response_payload,
-        }
-        if self.type == "events_api":
-            out["retry_attempt"] = envelope.retry_attempt
-            out["retry_reason"] = envelope.retry_reason
-        return out
 
 
 @dataclass
@@ -112,13 +51,6 @@ class Link:
     connection: ServerConnection
     retiring: bool = False  # told to disconnect: Slack sends nothing more on it
     lost: bool = False  # dropped: nothing the app sends on it reaches Slack
-
-
-def accepts_response_payload(kind: str, payload: dict[str, Any]) -> bool:
-    """Whether Slack reads a payload in the ack: commands, submissions, option lists."""
-    if kind == "slash_commands":
-        return True
-    return kind == "interactive" and payload.get("type") in ("view_submission", "block_suggestion")
 
 
 class SocketModeServer:
@@ -343,19 +275,7 @@ class SocketModeServer:
             batch, self._pending = self._pending, []
             sends = []
             for delivery in batch:
-                retried = bool(delivery.attempts)
-                envelope = Envelope(
-                    id=str(uuid.uuid4()),
-                    link=link.id,
-                    retry_attempt=(
-                        delivery.attempts[-1].retry_attempt + 1
-                        if retried
-                        else delivery.retry_attempt
-                    ),
-                    retry_reason="timeout" if retried else delivery.retry_reason,
-                    sent_at=self.monotonic(),
-                )
-                delivery.attempts.append(envelope)
+                envelope = delivery.attempt(link.id, self.monotonic())
                 self._sent[envelope.id] = (delivery, envelope)
                 sends.append(json.dumps(delivery.message(envelope)))
             drop, self._drop_next = self._drop_next, False
@@ -371,14 +291,9 @@ class SocketModeServer:
             with self._lock:
                 now = self.monotonic()
                 for delivery in self._deliveries:
-                    if delivery.ack is not None or delivery.given_up or not delivery.attempts:
+                    if delivery in self._pending or not delivery.overdue(now, self.ack_deadline):
                         continue
-                    if delivery in self._pending:
-                        continue
-                    if now - delivery.attempts[-1].sent_at < self.ack_deadline:
-                        continue
-                    retries = len(delivery.attempts) - 1
-                    if delivery.type == "events_api" and retries < MAX_RETRIES:
+                    if delivery.type == "events_api" and len(delivery.attempts) <= MAX_RETRIES:
                         self._pending.append(delivery)
                     else:
                         delivery.given_up = True

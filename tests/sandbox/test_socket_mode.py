@@ -17,7 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from bot.sandbox.driver import DriverError, SlackDriver
 from bot.sandbox.standin import SlackStandIn
-from bot.sandbox.standin_socket import ACK_DEADLINE
+from bot.sandbox.standin_envelopes import ACK_DEADLINE
 from tests.sandbox.conftest import FakeMonotonic
 
 Answer = Callable[[dict[str, Any]], dict[str, Any] | None]

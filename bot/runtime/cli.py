@@ -196,10 +196,7 @@ def _run(args: argparse.Namespace) -> int:
     problem = runtime.startup_problem()
     if problem:  # admin commands are refused until fixed; the rest of carebot runs as usual
         log.warning("%s", problem)
-    if not args.no_scheduler:
-        from bot.runtime.scheduler import start_scheduler
-
-        start_scheduler(runtime.sweep, settings.sweep_seconds)
+    server = None
     if http:
         from bot.runtime.server import HttpServer, wsgi_app
 
@@ -210,14 +207,33 @@ def _run(args: argparse.Namespace) -> int:
             )
         except OSError as error:
             raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
+    else:
+        _connect_socket_mode(runtime, settings)
+    if not args.no_scheduler:  # once Slack can reach carebot: a refusal above starts nothing
+        from bot.runtime.scheduler import start_scheduler
+
+        start_scheduler(runtime.sweep, settings.sweep_seconds)
+    if server is not None:
         server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))
     else:
-        from bot.runtime.connect import connect_socket_mode
-
-        connect_socket_mode(runtime.app, settings)
-        log.info("carebot is connected to Slack in Socket Mode")
-        threading.Event().wait()  # the connection's threads serve Slack from here on
+        threading.Event().wait()  # the Socket Mode handler's threads answer Slack
     return 0
+
+
+def _connect_socket_mode(runtime: Runtime, settings: Settings) -> None:
+    """Open the WebSocket Slack sends everything on (SLACK_APP_TOKEN); a refused token or an
+    unreachable Slack is one line."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.runtime.connect import token_refused, unreachable
+    from bot.runtime.socket_mode import connect
+
+    try:
+        connect(runtime.app, settings)
+    except SlackApiError as error:  # apps.connections.open refused the app-level token
+        raise token_refused("SLACK_APP_TOKEN", error) from None
+    except (SlackClientError, OSError) as error:
+        raise unreachable(settings, error) from None
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -43,6 +43,9 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     sweep_seconds: int = 30
+    # Socket Mode: how often carebot pings Slack; a connection Slack closed is replaced
+    # within about this many seconds (Bolt's default).
+    socket_ping_seconds: int = 10
     # How long before a visit its clinician is reminded, latest first.
     reminder_leads: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     # The kinds of visit offered, each with its default length.
@@ -129,6 +132,9 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         port=port_number(get("PORT") or "3000", "PORT"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
+        socket_ping_seconds=_positive(
+            get("CAREBOT_SOCKET_PING_SECONDS") or "10", "CAREBOT_SOCKET_PING_SECONDS", "10"
+        ),
         reminder_leads=_leads(get("CAREBOT_CLINICIAN_REMINDERS") or "24h,1h"),
         appointment_kinds=(kinds := _kinds(get("CAREBOT_VISIT_KINDS"))),
         appointment_words=_kind_words(get("CAREBOT_VISIT_WORDS"), kinds),
@@ -171,9 +177,11 @@ def port_number(value: str, name: str) -> int:
     return int(value)
 
 
-def _positive(value: str, name: str) -> int:
+def _positive(value: str, name: str, example: str = "30") -> int:
     if not value.isdigit() or int(value) == 0:
-        raise ConfigError(f"{name} {value!r} should be a whole number of seconds; example: 30")
+        raise ConfigError(
+            f"{name} {value!r} should be a whole number of seconds; example: {example}"
+        )
     return int(value)
 
 

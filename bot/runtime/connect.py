@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from urllib.error import URLError
 
@@ -16,8 +14,7 @@ from bot.runtime.config import README_SLACK_SECTION, Settings
 from bot.runtime.slack import make_client
 
 if TYPE_CHECKING:
-    from slack_bolt import App
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    pass
 
 # Slack's answers that mean the token itself is no good, and why it may be.
 TOKEN_REFUSALS = {
@@ -82,39 +79,3 @@ def check_bot_token(settings: Settings) -> None:
         raise token_refused("SLACK_BOT_TOKEN", error) from None
     except (SlackClientError, OSError) as error:
         raise unreachable(settings, error) from None
-
-
-class _Dropping(logging.Filter):
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(self.prefix)
-
-
-@contextmanager
-def reported_by_caller(logger: logging.Logger, prefix: str) -> Iterator[None]:
-    """Inside, `logger` drops its records that start with `prefix`: the caller reports that
-    failure itself, in one line."""
-    dropping = _Dropping(prefix)
-    logger.addFilter(dropping)
-    try:
-        yield
-    finally:
-        logger.removeFilter(dropping)
-
-
-def connect_socket_mode(app: App, settings: Settings) -> SocketModeHandler:
-    """Open carebot's Socket Mode connection; its threads serve Slack from then on."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    handler = SocketModeHandler(app, settings.app_token)
-    try:
-        with reported_by_caller(app.logger, "Failed to retrieve WSS URL"):
-            handler.connect()  # type: ignore[no-untyped-call]
-    except SlackApiError as error:  # apps.connections.open refused the app-level token
-        raise token_refused("SLACK_APP_TOKEN", error) from None
-    except (SlackClientError, OSError) as error:
-        raise unreachable(settings, error) from None
-    return handler

@@ -17,6 +17,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 from bot.sandbox.driver_payloads import sign
+from bot.sandbox.driver_socket import NotAnEnvelope, envelope_for, over_socket
 from bot.sandbox.seed import Channel, User
 from bot.sandbox.standin import SlackStandIn
 
@@ -40,7 +41,8 @@ class Ack:
 
     @property
     def ok(self) -> bool:
-        """The bot answered HTTP 200 (how fast is `late`'s business, and bench/'s)."""
+        """The bot answered HTTP 200, or acked the envelope in Socket Mode (how fast is
+        `late`'s business, and bench/'s)."""
         return self.status == 200
 
     @property
@@ -55,13 +57,15 @@ class DriverBase:
     def __init__(
         self,
         standin: SlackStandIn,
-        bot_url: str,
-        signing_secret: str,
+        bot_url: str | None,
+        signing_secret: str = "",
         *,
         settle: Callable[[], None] | None = None,
         timeout: float = 10.0,
     ) -> None:
-        if not bot_url.startswith(("http://", "https://")):
+        """`bot_url` is carebot's HTTP endpoint; None sends everything over Socket Mode
+        instead, to the app connected to the stand-in (nothing is signed then)."""
+        if bot_url is not None and not bot_url.startswith(("http://", "https://")):
             raise ValueError(f"bot_url must be an http(s) URL, not {bot_url!r}")
         self.standin = standin
         self.space = standin.workspace
@@ -134,6 +138,8 @@ class DriverBase:
         self, *, secret: str | None = None, timestamp_offset: float = 0.0, unsigned: bool = False
     ) -> Iterator[None]:
         """Sign requests in this block with another secret, an old timestamp, or not at all."""
+        if self.socket_mode:
+            raise DriverError("Socket Mode requests are not signed; sign_with is for HTTP")
         saved = (self._secret, self._offset)
         self._secret = None if unsigned else (secret or self.signing_secret)
         self._offset = timestamp_offset
@@ -147,8 +153,16 @@ class DriverBase:
         self.settle()
         return ack
 
+    @property
+    def socket_mode(self) -> bool:
+        """Whether requests go as Socket Mode envelopes rather than signed HTTP POSTs."""
+        return self.bot_url is None
+
     def _post(self, body: bytes, content_type: str, extra: Mapping[str, str] | None = None) -> Ack:
-        """One signed POST to the bot, without waiting for its after-ack work."""
+        """One request to the bot, without waiting for its after-ack work: a signed POST,
+        or in Socket Mode the same request as an envelope, answered by the app's ack."""
+        if self.bot_url is None:
+            return self._deliver(body, content_type, extra or {})
         headers = {"Content-Type": content_type, **(extra or {})}
         if self._secret is not None:
             timestamp = str(int(time.time() + self._offset))
@@ -165,6 +179,16 @@ class DriverBase:
             status, raw, kind = failure.code, failure.read(), failure.headers
         elapsed = time.monotonic() - started
         return Ack(status, _parse_body(raw, kind.get("Content-Type") or ""), elapsed)
+
+    def _deliver(self, body: bytes, content_type: str, extra: Mapping[str, str]) -> Ack:
+        if not self.standin.socket_mode.listening:
+            raise DriverError("no app has connected to the stand-in over Socket Mode")
+        try:
+            outgoing = envelope_for(body, content_type, extra)
+        except NotAnEnvelope as problem:
+            raise DriverError(str(problem)) from None
+        status, answer, elapsed = over_socket(self.standin.socket_mode, outgoing, self.timeout)
+        return Ack(status, answer, elapsed)
 
     def _send_form(self, fields: Mapping[str, str]) -> Ack:
         return self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded")

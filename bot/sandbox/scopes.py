@@ -53,6 +53,13 @@ class MethodSpec:
 
 # Methods newer than the 2020 spec, described the way the spec would.
 NEWER_METHODS: dict[str, MethodSpec] = {
+    # Called with the app-level token (xapp-), whose own scope it needs.
+    "apps.connections.open": MethodSpec(
+        "apps.connections.open",
+        frozenset(),
+        frozenset({"connections:write"}),
+        frozenset({"not_authed", "invalid_auth", "not_allowed_token_type", "missing_scope"}),
+    ),
     "files.getUploadURLExternal": MethodSpec(
         "files.getUploadURLExternal",
         frozenset({"filename", "length"}),

@@ -16,6 +16,7 @@ from bot.sandbox import scopes
 from bot.sandbox.seed import Channel
 from bot.sandbox.standin_chat import ChatMethods
 from bot.sandbox.standin_directory import DirectoryMethods
+from bot.sandbox.standin_envelopes import APP_LEVEL_METHODS, token_refusal
 from bot.sandbox.standin_files import FileMethods
 from bot.sandbox.standin_http import BAD_JSON, JSON_FIELDS, decode_params, handler_for
 from bot.sandbox.standin_records import (
@@ -82,6 +83,7 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
 
     def stop(self) -> None:
         """Stop listening; recorded state stays readable."""
+        self.socket_mode.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -260,13 +262,17 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}
         if not token:
             return 200, {"ok": False, "error": "not_authed"}
-        if token != self.bot_token:
-            return 200, {"ok": False, "error": "invalid_auth"}
+        refused = token_refusal(method, token, bot_token=self.bot_token, app_token=self.app_token)
+        if refused is not None:
+            return 200, {"ok": False, "error": refused}
         for param in sorted(spec.required):
             if params.get(param) in (None, ""):
                 code = scopes.missing_param_error(spec, param)
                 return 200, api_error(code, f"[ERROR] missing required field: {param}")
-        denied = scopes.missing_scope(spec, self.granted, self._conversation_kind(params))
+        if method in APP_LEVEL_METHODS:  # an app-level token carries its own scopes
+            denied = scopes.missing_scope(spec, self.app_scopes)
+        else:
+            denied = scopes.missing_scope(spec, self.granted, self._conversation_kind(params))
         if denied is not None:
             return 200, denied
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
@@ -274,6 +280,10 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
             return 200, {"ok": False, "error": "not_implemented_in_standin", "method": method}
         result: Result = handler(params)
         return 200, result
+
+    def api_apps_connections_open(self, params: Result) -> Result:
+        """A one-time WebSocket URL for Socket Mode (the token was checked as app-level)."""
+        return {"ok": True, "url": self.socket_mode.open_url()}
 
     def _conversation_kind(self, params: Result) -> str | None:
         users = params.get("users")

@@ -26,6 +26,7 @@ from bot.sandbox.standin_records import (
     StoredFile,
     View,
 )
+from bot.sandbox.standin_socket import SocketModeServer
 
 Tracked = TypeVar("Tracked", Message, View)
 
@@ -41,6 +42,8 @@ class StandInState:
         spec: scopes.ApiSpec | None = None,
         granted: Iterable[str] | None = None,
         bot_token: str = "xoxb-0000-sandbox-carebot",  # noqa: S107 - a fake token for a fake Slack
+        app_token: str = "xapp-1-A0CAREBOT-0000-sandbox",  # noqa: S107 - its app-level token
+        app_scopes: Iterable[str] = ("connections:write",),
         host: str = "127.0.0.1",
         port: int = 0,
         trigger_ttl: float = 3.0,
@@ -54,6 +57,8 @@ class StandInState:
         self.manifest = scopes.load_manifest(manifest)
         self.granted = frozenset(granted) if granted is not None else self.manifest.scopes
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.app_scopes = frozenset(app_scopes)
         self.trigger_ttl = trigger_ttl
         self.response_url_uses = response_url_uses
         self.response_url_ttl = response_url_ttl
@@ -79,6 +84,8 @@ class StandInState:
         self._triggers: dict[str, tuple[str, float, bool]] = {}
         self._response_urls: dict[str, ResponseUrl] = {}
         self.internal_errors: list[str] = []  # stand-in bugs; tests should find none
+        # Socket Mode: apps.connections.open's WebSocket, started when the app first asks.
+        self.socket_mode = SocketModeServer(self.workspace.app_id, host=host, monotonic=monotonic)
 
     @property
     def base_url(self) -> str:

@@ -1,4 +1,5 @@
-"""A whole carebot world on loopback: the Slack stand-in, the bot over HTTP, a driver, a clock."""
+"""A whole carebot world on loopback: the Slack stand-in, the bot over HTTP (or connected in
+Socket Mode), a driver, a clock."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
 from bot.runtime.app import Runtime, build
 from bot.runtime.config import Settings
 from bot.runtime.server import EVENTS_PATH, HttpServer, wsgi_app
+from bot.runtime.socket_mode import connect
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.standin import SlackStandIn
 from bot.shared.rules.clock import FakeClock
@@ -19,6 +23,8 @@ from bot.shared.rules.timeparse import TimeParser
 from storage import Database, channels
 
 SIGNING_SECRET = "sandbox-signing-secret"  # noqa: S105 - the stand-in's own, known to both sides
+# In Socket Mode a connection the stand-in closes is replaced within this many seconds.
+SOCKET_PING_SECONDS = 2
 ADMINS = frozenset({"U0COORD01"})  # dana, so a newcomer can try the admin commands
 # Registered as care-team channels at start, as an admin would with /carebot settings.
 CARE_CHANNELS = {
@@ -30,7 +36,11 @@ CARE_CHANNELS = {
 
 @dataclass
 class Sandbox:
-    """The stand-in, a carebot runtime served over HTTP, and a driver playing the people."""
+    """The stand-in, a carebot runtime served over HTTP, and a driver playing the people.
+
+    In Socket Mode carebot is also connected to the stand-in's WebSocket (`socket`, Bolt's
+    SocketModeHandler) and the driver sends everything there instead.
+    """
 
     standin: SlackStandIn
     runtime: Runtime
@@ -38,6 +48,7 @@ class Sandbox:
     driver: SlackDriver
     clock: FakeClock
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    socket: SocketModeHandler | None = None  # in Socket Mode
 
     @property
     def db(self) -> Database:
@@ -51,12 +62,24 @@ class Sandbox:
         return report.lines()
 
     def close(self) -> None:
+        if self.socket is not None:
+            self._disconnect(self.socket)
         self.server.close()
         self.standin.stop()
         self.runtime.executor.shutdown(wait=True, cancel_futures=True)
         self.db.dispose()
         if self._tmp is not None:
             self._tmp.cleanup()
+
+    def _disconnect(self, socket: SocketModeHandler) -> None:
+        """Close the Socket Mode client at once rather than at its polls' pace: Slack's side
+        closes first so its reader is not left waiting on a quiet socket (up to 3 s), and
+        an empty message wakes its queue (up to 1 s)."""
+        socket.client.auto_reconnect_enabled = False
+        self.standin.socket_mode.close_connections()
+        socket.client.closed = True
+        socket.client.enqueue_message("")
+        socket.close()  # type: ignore[no-untyped-call]
 
 
 def start_sandbox(
@@ -70,11 +93,14 @@ def start_sandbox(
     admin_group: str | None = None,
     care_channels: bool = True,
     settings_changes: Mapping[str, object] | None = None,
+    socket_mode: bool = False,
 ) -> Sandbox:
     """Start everything on free loopback ports; close() stops it.
 
     With `care_channels`, #cardiology-team, #ortho-team and #icu-private start registered
-    as care-team channels; without, no channel is one until an admin marks it.
+    as care-team channels; without, no channel is one until an admin marks it. With
+    `socket_mode`, carebot connects to the stand-in as `carebot run` does with
+    SLACK_APP_TOKEN set, and the driver reaches it over that WebSocket.
     """
     tmp = None
     if database_url is None:
@@ -89,6 +115,8 @@ def start_sandbox(
         timezone=ZoneInfo(timezone),
         admins=admins,
         admin_group=admin_group,
+        app_token=standin.app_token if socket_mode else None,
+        socket_ping_seconds=SOCKET_PING_SECONDS,
     ).with_changes(**(settings_changes or {}))
     db = Database(database_url)
     db.upgrade()
@@ -97,10 +125,10 @@ def start_sandbox(
     clock = FakeClock(start or datetime.now(UTC))
     runtime = build(settings, db=db, clock=clock, times=times)
     server = HttpServer(wsgi_app(runtime.app, db, SIGNING_SECRET), "127.0.0.1", 0).start()
-    driver = SlackDriver(
-        standin, server.url + EVENTS_PATH, SIGNING_SECRET, settle=lambda: _settle(runtime)
-    )
-    return Sandbox(standin, runtime, server, driver, clock, tmp)
+    socket = connect(runtime.app, settings) if socket_mode else None
+    bot_url = None if socket_mode else server.url + EVENTS_PATH
+    driver = SlackDriver(standin, bot_url, SIGNING_SECRET, settle=lambda: _settle(runtime))
+    return Sandbox(standin, runtime, server, driver, clock, tmp, socket)
 
 
 def _register_care_channels(db: Database, team_id: str) -> None:

@@ -109,6 +109,12 @@ def test_each_mode_runs_with_exactly_its_variables() -> None:
     assert socket.socket_mode
 
 
+def test_socket_mode_pings_every_ten_seconds_unless_told() -> None:
+    assert load_settings({}, dotenv=None).socket_ping_seconds == 10
+    told = load_settings({"CAREBOT_SOCKET_PING_SECONDS": "3"}, dotenv=None)
+    assert told.socket_ping_seconds == 3
+
+
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
@@ -122,6 +128,7 @@ def test_each_mode_runs_with_exactly_its_variables() -> None:
         ("SLACK_APP_TOKEN", "xoxb-wrong", "xapp-"),
         ("SLACK_API_URL", "slack.com/api", "https://slack.com/api/"),
         ("CAREBOT_SWEEP_SECONDS", "0", "30"),
+        ("CAREBOT_SOCKET_PING_SECONDS", "2.5", "example: 10"),
         ("CAREBOT_CLINICIAN_REMINDERS", "a day before", "24h,1h"),
         ("CAREBOT_CLINICIAN_REMINDERS", "0h", "24h,1h"),
         ("CAREBOT_VISIT_KINDS", "dialysis", "consult=30m"),

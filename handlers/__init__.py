@@ -25,7 +25,7 @@ def register_all(app: App, shared: Shared, services: Services) -> None:
     Each feature registers its command, listeners, Home sections and reminder kinds; the
     order here is the order /carebot help lists them in.
     """
-    errors.register(app)
+    errors.register(app, shared.metrics.listener_failed)
     dedup.register(app, shared.dedup.first_time)
     # First, so a slash command or a DM meets its listener first: Bolt tries each listener's
     # matchers in the order they were registered, and there are a hundred buttons and forms.
@@ -37,4 +37,4 @@ def register_all(app: App, shared: Shared, services: Services) -> None:
     preapprovals.register(app, shared, services.preapprovals)
     digest.register(app, shared)
     register_home(app, shared)
-    errors.guard_listeners(app)
+    errors.guard_listeners(app, shared.metrics.listener_failed)

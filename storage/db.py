@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -40,6 +40,7 @@ _BUSY_TIMEOUT_MS = "carebot_busy_timeout_ms"
 _PASSWORD_IN_URL = re.compile(r":[^:@/\s]*@")
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _PG_LOCK_NOT_AVAILABLE, _PG_QUERY_CANCELED = "55P03", "57014"
+_Failure = TypeVar("_Failure", DatabaseBusy, DatabaseUnavailable)
 # How long this thread's current unit of work may wait for a pooled connection.
 _checkout_wait: ContextVar[float | None] = ContextVar("carebot_checkout_wait", default=None)
 
@@ -55,6 +56,11 @@ class Database:
         self._reader = self.engine.execution_options(**{_READ_ONLY: True})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self._reader, expire_on_commit=False)
+        self._watchers: list[Callable[[DatabaseBusy | DatabaseUnavailable], None]] = []
+
+    def watch_failures(self, watcher: Callable[[DatabaseBusy | DatabaseUnavailable], None]) -> None:
+        """Tell `watcher` of each DatabaseBusy and DatabaseUnavailable as it is raised."""
+        self._watchers.append(watcher)
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url!r})"
@@ -185,13 +191,22 @@ class Database:
             raise self._unavailable(error) from error
 
     def _unavailable(self, error: BaseException) -> DatabaseUnavailable:
-        return DatabaseUnavailable(
-            f"cannot connect to the database {self.safe_url}: {self._reason(error)}"
+        return self._told(
+            DatabaseUnavailable(
+                f"cannot connect to the database {self.safe_url}: {self._reason(error)}"
+            )
         )
 
     def _busy(self, error: BaseException, max_wait_s: float | None) -> DatabaseBusy:
         waited = f"after {max_wait_s:g} s" if max_wait_s is not None else "waiting"
-        return DatabaseBusy(f"the database is busy; gave up {waited}: {self._reason(error)}")
+        return self._told(
+            DatabaseBusy(f"the database is busy; gave up {waited}: {self._reason(error)}")
+        )
+
+    def _told(self, failure: _Failure) -> _Failure:
+        for watcher in self._watchers:
+            watcher(failure)
+        return failure
 
     def _reason(self, error: BaseException) -> str:
         cause = getattr(error, "orig", None) or error

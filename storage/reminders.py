@@ -224,6 +224,13 @@ def pending_count(session: Session, team_id: str | None = None) -> int:
     return int(session.execute(query).scalar_one())
 
 
+def oldest_due(session: Session) -> datetime | None:
+    """The earliest next_at of any pending reminder (read through its partial index)."""
+    return session.execute(
+        select(func.min(ReminderRow.next_at)).where(ReminderRow.next_at.is_not(None))
+    ).scalar_one()
+
+
 def _finish(session: Session, now: datetime | None, *criteria: Any) -> int:
     # Dropping the lease too means a sweep firing right now cannot bring the row back.
     result = session.execute(

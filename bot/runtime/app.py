@@ -15,6 +15,8 @@ from bot.handoffs import services as handoff_services
 from bot.preapprovals import services as preapproval_services
 from bot.runtime.config import Settings
 from bot.runtime.executor import TrackingExecutor
+from bot.runtime.metrics import Metrics
+from bot.runtime.observed import ObservedApp
 from bot.runtime.responses import ResponsePool, pooled_respond
 from bot.runtime.shared import Services, Shared
 from bot.runtime.slack import make_client
@@ -53,6 +55,10 @@ class Runtime:
     def db(self) -> Database:
         return self.shared.db
 
+    @property
+    def metrics(self) -> Metrics:
+        return self.shared.metrics
+
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now): the scheduler's tick, `carebot sweep`."""
         return self.sweeper.sweep(at)
@@ -78,7 +84,9 @@ def create_app(shared: Shared, services: Services, executor: TrackingExecutor) -
     bolt_log = logging.getLogger("slack_bolt.carebot")
     if not any(isinstance(f, _SkipTokenNotice) for f in bolt_log.filters):
         bolt_log.addFilter(_SkipTokenNotice())
-    app = App(
+    app = ObservedApp(
+        metrics=shared.metrics,
+        commands=shared.commands,
         name="carebot",
         signing_secret=shared.settings.signing_secret or "",
         client=shared.slack,
@@ -109,7 +117,9 @@ def build(
     db = db or Database(settings.database_url)
     clock = clock or SystemClock()
     wall = SystemClock()
-    slack = client or make_client(settings)
+    metrics = Metrics()
+    db.watch_failures(metrics.database_failed)
+    slack = client or make_client(settings, count_calls=metrics.api_call)
     care_teams = CareTeams(db, slack, wall)
     roles = Roles(slack, settings.admins, settings.admin_group, care_teams)
     in_force = SettingsResolver(db, settings)
@@ -137,8 +147,9 @@ def build(
         commands=CommandRegistry(),
         carebot_commands=CommandRegistry(),
         reminder_kinds=kinds,
-        outbox=Outbox(db, kinds, clock, wall),
+        outbox=Outbox(db, kinds, clock, wall, counts=metrics),
         once=OnceSender(slack),
+        metrics=metrics,
     )
     services = Services(
         appointments=appointment_services.build(
@@ -162,6 +173,7 @@ def build(
         channel_setup=ChannelSetup(db, clock, access, in_force, shared.hooks),
     )
     executor = TrackingExecutor()
-    sweeper = Sweeper(db, shared.reminder_kinds, clock, wall)
+    sweeper = Sweeper(db, shared.reminder_kinds, clock, wall, counts=metrics)
+    metrics.watch_overdue(sweeper.overdue_seconds)
     app = create_app(shared, services, executor)
     return Runtime(shared=shared, services=services, app=app, executor=executor, sweeper=sweeper)

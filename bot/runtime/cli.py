@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-scheduler", action="store_true", help="do not run the reminder sweep here"
     )
+    run.add_argument(
+        "--metrics-port",
+        metavar="N",
+        help="also serve GET /metrics and GET /healthz on this port (for Socket Mode)",
+    )
     run.set_defaults(handler=_run)
 
     sweep = verbs.add_parser("sweep", help="send the reminders that are due, once, and exit")
@@ -158,7 +163,7 @@ def _version() -> str:
 
 def _settings() -> Settings:
     settings = load_settings(os.environ)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
@@ -188,6 +193,9 @@ def _build(settings: Settings, db: Database) -> Runtime:
 
 def _run(args: argparse.Namespace) -> int:
     port = port_number(args.port, "--port") if args.port is not None else None
+    metrics_port = (
+        port_number(args.metrics_port, "--metrics-port") if args.metrics_port is not None else None
+    )
     settings = _settings()
     http = args.http or not settings.socket_mode
     settings.require_slack(http=http, asked_for_http=args.http)
@@ -203,12 +211,16 @@ def _run(args: argparse.Namespace) -> int:
         port = port or settings.port
         try:
             server = HttpServer(
-                wsgi_app(runtime.app, db, settings.signing_secret or ""), args.host, port
+                wsgi_app(runtime.app, db, settings.signing_secret or "", metrics=runtime.metrics),
+                args.host,
+                port,
             )
         except OSError as error:
             raise Refused(f"cannot listen on {args.host}:{port}: {error.strerror}") from None
     else:
         _connect_socket_mode(runtime, settings)
+    if metrics_port is not None:
+        _serve_metrics(runtime, args.host, metrics_port)
     if not args.no_scheduler:  # once Slack can reach carebot: a refusal above starts nothing
         from bot.runtime.scheduler import start_scheduler
 
@@ -234,6 +246,18 @@ def _connect_socket_mode(runtime: Runtime, settings: Settings) -> None:
         raise token_refused("SLACK_APP_TOKEN", error) from None
     except (SlackClientError, OSError) as error:
         raise unreachable(settings, error) from None
+
+
+def _serve_metrics(runtime: Runtime, host: str, port: int) -> None:
+    """GET /metrics and GET /healthz on their own port, in the background."""
+    from bot.runtime.server import HttpServer, ops_app
+
+    try:
+        server = HttpServer(ops_app(runtime.db, runtime.metrics), host, port, threads=2)
+    except OSError as error:
+        raise Refused(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    server.start()
+    log.info("carebot serves /metrics and /healthz on %s", server.url)
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -8,11 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from bot.appointments.rules.appointment import KINDS
+from bot.runtime.logs import LOG_FORMATS
+from bot.runtime.logs import handler as log_handler
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.ladders import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
 from bot.shared.rules.ladders import SETTING_EXAMPLE as LADDER_EXAMPLE
@@ -42,6 +45,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     port: int = 3000
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
     sweep_seconds: int = 30
     # Socket Mode: how often carebot pings Slack; a connection Slack closed is replaced
     # within about this many seconds (Bolt's default).
@@ -131,6 +135,7 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         timezone=_zone(get("CAREBOT_TIMEZONE") or "UTC"),
         port=port_number(get("PORT") or "3000", "PORT"),
         log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+        log_format=_log_format(get("LOG_FORMAT") or "text"),
         sweep_seconds=_positive(get("CAREBOT_SWEEP_SECONDS") or "30", "CAREBOT_SWEEP_SECONDS"),
         socket_ping_seconds=_positive(
             get("CAREBOT_SOCKET_PING_SECONDS") or "10", "CAREBOT_SOCKET_PING_SECONDS", "10"
@@ -327,11 +332,15 @@ def _log_level(value: str) -> str:
     return level
 
 
-def configure_logging(level: str) -> None:
+def _log_format(value: str) -> str:
+    if value.lower() not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT {value!r} should be text (the default) or json")
+    return value.lower()
+
+
+def configure_logging(level: str, log_format: str = "text", stream: TextIO | None = None) -> None:
     """Log to stderr; Slack's libraries stay at WARNING because at DEBUG they log message bodies."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    logging.basicConfig(level=level, handlers=[log_handler(log_format, stream)], force=True)
     quiet_libraries(level)
 
 

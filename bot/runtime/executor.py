@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -9,7 +10,8 @@ from typing import Any
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """ThreadPoolExecutor that counts unfinished work, so the sandbox can wait for quiet."""
+    """ThreadPoolExecutor that counts unfinished work, so the sandbox can wait for quiet, and
+    runs each piece in the context it was submitted from (the request it belongs to)."""
 
     # Bolt runs the whole listener, ack() included, on this pool: it must be wide enough that
     # an ack never queues behind listeners waiting on Slack (threads are only made on demand).
@@ -21,7 +23,7 @@ class TrackingExecutor(ThreadPoolExecutor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
             self._busy += 1
-        future = super().submit(fn, *args, **kwargs)
+        future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         future.add_done_callback(self._done)
         return future
 

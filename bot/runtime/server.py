@@ -1,4 +1,7 @@
-"""HTTP mode: Slack's requests on POST /slack/events and a health check on GET /healthz."""
+"""HTTP mode: Slack's requests on POST /slack/events, GET /healthz and GET /metrics.
+
+In Socket Mode, `ops_app` serves only /healthz and /metrics, on `carebot run --metrics-port`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.runtime import gate
+from bot.runtime.metrics import CONTENT_TYPE, Metrics
 from storage import Database
 
 if TYPE_CHECKING:
@@ -26,28 +30,28 @@ EVENTS_PATH = "/slack/events"
 # Slack's payloads are a few kB; the body is read before its signature is checked.
 MAX_BODY = 1024 * 1024
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 
 
 def wsgi_app(
-    app: App, db: Database, signing_secret: str, now: Callable[[], float] = time.time
+    app: App,
+    db: Database,
+    signing_secret: str,
+    now: Callable[[], float] = time.time,
+    *,
+    metrics: Metrics | None = None,
 ) -> WSGIApplication:
-    """Route Slack to Bolt and health checks to the database; everything else is 404.
+    """Route Slack to Bolt, health checks to the database and /metrics to the runtime's
+    metrics (when given); everything else is 404.
 
     Slack's requests pass the gate first: unverified ones get 401, unreadable ones 400,
     before Bolt, any listener or any Slack call sees them.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    ops = ops_app(db, metrics)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            problem = db.ping()
-            if problem is None:
-                return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
-            # The reason names hosts and roles: it goes to the log, not to whoever asks.
-            log.warning("health check: database unavailable: %s", problem)
-            body = {"status": "unavailable", "database": "unavailable"}
-            return _json(start_response, "503 Service Unavailable", body)
         if path == EVENTS_PATH:
             raw = _body(environ)
             if not gate.verified(
@@ -58,14 +62,43 @@ def wsgi_app(
                 now(),
             ):
                 log.info("refused a request whose signature does not hold")
+                if metrics is not None:
+                    metrics.request_refused("signature")
                 return _json(start_response, "401 Unauthorized", {"error": "invalid request"})
             problem = gate.unreadable(raw, environ.get("CONTENT_TYPE", ""))
             if problem is not None:
                 log.warning("refused a signed request carebot cannot read: %s", problem)
+                if metrics is not None:
+                    metrics.request_refused("unreadable")
                 return _json(start_response, "400 Bad Request", {"error": "bad request"})
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
             return slack(environ, start_response)
+        return ops(environ, start_response)
+
+    return application
+
+
+def ops_app(db: Database, metrics: Metrics | None) -> WSGIApplication:
+    """GET /healthz (the database's status) and GET /metrics; everything else is 404."""
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        reading = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+        if path == HEALTH_PATH and reading:
+            problem = db.ping()
+            if problem is None:
+                return _json(start_response, "200 OK", {"status": "ok", "database": "ok"})
+            # The reason names hosts and roles: it goes to the log, not to whoever asks.
+            log.warning("health check: database unavailable: %s", problem)
+            body = {"status": "unavailable", "database": "unavailable"}
+            return _json(start_response, "503 Service Unavailable", body)
+        if path == METRICS_PATH and reading and metrics is not None:
+            data = metrics.exposition()
+            start_response(
+                "200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))]
+            )
+            return [data]
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application

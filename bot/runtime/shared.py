@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.handoffs.services import HandoffServices
     from bot.preapprovals.services import PreapprovalServices
     from bot.runtime.config import Settings
+    from bot.runtime.metrics import Metrics
     from bot.shared.access import Access, Roles
     from bot.shared.audit_trail import AuditTrail
     from bot.shared.channel_settings import SettingsResolver
@@ -58,6 +59,7 @@ class Shared:
     reminder_kinds: ReminderKinds
     outbox: Outbox  # sends what a write committed for Slack at once; the sweep retries it
     once: OnceSender  # posts carrying their send key, looked for before a possible resend
+    metrics: Metrics  # what GET /metrics shows; listener failures are counted into it
 
 
 @dataclass(frozen=True)

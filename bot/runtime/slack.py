@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -10,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
@@ -49,16 +52,62 @@ class BoundedRateLimitHandler(RateLimitErrorRetryHandler):
         return wait.isdigit() and int(wait) <= self.max_wait
 
 
+# Told of every HTTP request to the Web API: its method and its outcome.
+CallCounter = Callable[[str, str], None]
+
+
+class CountedCalls(RetryHandler):
+    """Retries nothing: first among the retry handlers, it sees every attempt of every call
+    (the client asks its handlers after each one) and counts it by method and outcome."""
+
+    def __init__(self, count: CallCounter) -> None:
+        super().__init__(max_retry_count=0)
+        self.count = count
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        self.count(urlsplit(request.url).path.rsplit("/", 1)[-1], call_outcome(response))
+        return False
+
+
+def call_outcome(response: HttpResponse | None) -> str:
+    """ok, Slack's error code, ratelimited (429), http_5xx, http_4xx, or network (no answer)."""
+    if response is None:
+        return "network"
+    if response.status_code == 429:
+        return "ratelimited"
+    if response.status_code != 200:
+        return f"http_{response.status_code // 100}xx"
+    body = response.body or {}
+    if body.get("ok"):
+        return "ok"
+    error = body.get("error")
+    return error if isinstance(error, str) else "unreadable"
+
+
 def make_client(
-    settings: Settings, *, timeout: int = 15, logger: logging.Logger | None = None
+    settings: Settings,
+    *,
+    timeout: int = 15,
+    logger: logging.Logger | None = None,
+    count_calls: CallCounter | None = None,
 ) -> WebClient:
-    """A WebClient that waits out short 429s and retries 5xx answers and dropped connections."""
+    """A WebClient that waits out short 429s and retries 5xx answers and dropped connections;
+    with `count_calls`, every HTTP request it makes is counted."""
+    counted: list[RetryHandler] = [CountedCalls(count_calls)] if count_calls else []
     return WebClient(
         token=settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         logger=logger,
         retry_handlers=[
+            *counted,
             BoundedRateLimitHandler(),
             ServerErrorRetryHandler(max_retry_count=2),
             ConnectionErrorRetryHandler(max_retry_count=2),

@@ -124,7 +124,8 @@ def start_sandbox(
         _register_care_channels(db, standin.workspace.team.id)
     clock = FakeClock(start or datetime.now(UTC))
     runtime = build(settings, db=db, clock=clock, times=times)
-    server = HttpServer(wsgi_app(runtime.app, db, SIGNING_SECRET), "127.0.0.1", 0).start()
+    application = wsgi_app(runtime.app, db, SIGNING_SECRET, metrics=runtime.metrics)
+    server = HttpServer(application, "127.0.0.1", 0).start()
     socket = connect(runtime.app, settings) if socket_mode else None
     bot_url = None if socket_mode else server.url + EVENTS_PATH
     driver = SlackDriver(standin, bot_url, SIGNING_SECRET, settle=lambda: _settle(runtime))

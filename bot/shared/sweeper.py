@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.shared.rules.clock import Clock
-from bot.shared.rules.reminders import Outcome, ReminderKind, SweepReport, fire_now, sweep
-from storage import Database, dedup, drafts
+from bot.shared.rules.reminders import (
+    KindReport,
+    Outcome,
+    ReminderKind,
+    SweepReport,
+    fire_now,
+    sweep,
+)
+from storage import Database, dedup, drafts, reminders
 from storage.reminders import SqlReminderStore
 
 # Slack retries an event for about 5 minutes and a double click lands within seconds;
@@ -25,23 +33,54 @@ class ReminderKinds(dict[str, ReminderKind]):
         self[kind.name] = kind
 
 
+class ReminderCounts(Protocol):
+    """Where the sweep and the outbox count what they did (the runtime's metrics)."""
+
+    def sweep_ran(self, succeeded: bool) -> None: ...
+
+    def reminders_handled(self, via: str, kind: str, tally: KindReport) -> None: ...
+
+
 class Sweeper:
     """Runs the sweep over the reminder kinds features registered; safe in several processes."""
 
     def __init__(
-        self, db: Database, kinds: Mapping[str, ReminderKind], clock: Clock, wall: Clock
+        self,
+        db: Database,
+        kinds: Mapping[str, ReminderKind],
+        clock: Clock,
+        wall: Clock,
+        counts: ReminderCounts | None = None,
     ) -> None:
         self.db, self.kinds, self.clock, self.wall = db, kinds, clock, wall
+        self.counts = counts
 
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now)."""
         now = at or self.clock.now()
-        report = sweep(SqlReminderStore(self.db), self.kinds, now, wall=self.wall.now)
-        with self.db.session() as session:
-            dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
-            # Unconfirmed previews hold names and notes: keep them no longer than needed.
-            drafts.purge_older_than(session, self.wall.now() - KEEP_DRAFTS)
+        try:
+            report = sweep(SqlReminderStore(self.db), self.kinds, now, wall=self.wall.now)
+            with self.db.session() as session:
+                dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
+                # Unconfirmed previews hold names and notes: keep them no longer than needed.
+                drafts.purge_older_than(session, self.wall.now() - KEEP_DRAFTS)
+        except Exception:
+            if self.counts is not None:
+                self.counts.sweep_ran(succeeded=False)
+            raise
+        if self.counts is not None:
+            self.counts.sweep_ran(succeeded=True)
+            for name, tally in report.kinds.items():
+                self.counts.reminders_handled("sweep", _known(name, self.kinds), tally)
         return report
+
+    def overdue_seconds(self) -> float:
+        """How long the oldest due reminder has waited past its time; 0 when none waits."""
+        with self.db.session(read_only=True, max_wait_s=2) as session:
+            oldest = reminders.oldest_due(session)
+        if oldest is None:
+            return 0.0
+        return max(0.0, (self.clock.now() - oldest).total_seconds())
 
 
 class Outbox:
@@ -49,15 +88,27 @@ class Outbox:
     sends it at once, and the sweep retries it if Slack failed or the process died."""
 
     def __init__(
-        self, db: Database, kinds: Mapping[str, ReminderKind], clock: Clock, wall: Clock
+        self,
+        db: Database,
+        kinds: Mapping[str, ReminderKind],
+        clock: Clock,
+        wall: Clock,
+        counts: ReminderCounts | None = None,
     ) -> None:
         self.db, self.kinds, self.clock, self.wall = db, kinds, clock, wall
+        self.counts = counts
 
     def send_now(self, team_id: str, kind: str, subject_ref: str) -> Outcome | None:
         """Send this row now; None when it is not due or another sender holds it."""
         store = SqlReminderStore(self.db)
         now = self.clock.now()
-        return fire_now(store, self.kinds, team_id, kind, subject_ref, now, wall=self.wall.now)
+        tally = KindReport()
+        outcome = fire_now(
+            store, self.kinds, team_id, kind, subject_ref, now, wall=self.wall.now, tally=tally
+        )
+        if outcome is not None and self.counts is not None:
+            self.counts.reminders_handled("outbox", _known(kind, self.kinds), tally)
+        return outcome
 
 
 class Dedup:
@@ -69,3 +120,8 @@ class Dedup:
     def first_time(self, team_id: str, key: str) -> bool:
         """True only the first time a request key is seen: retries and double clicks get False."""
         return dedup.first_time(self.db, team_id, key, self.wall.now())
+
+
+def _known(kind: str, kinds: Mapping[str, ReminderKind]) -> str:
+    """A reminder kind as a metric label: a registered one, or "unknown" (a bounded set)."""
+    return kind if kind in kinds else "unknown"

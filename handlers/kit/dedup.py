@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltResponse
 
+from bot.shared import request_context
+
 if TYPE_CHECKING:
     from slack_bolt import App
 
@@ -65,6 +67,7 @@ def skip_repeats(
 ) -> BoltResponse | None:
     key = request_key(body)
     if key is not None and not first_time(context.team_id or "", key):
+        request_context.settle(request_context.REPEAT)
         log.info("ignored a repeat: %s", key.split(":", 1)[0])
         return BoltResponse(status=200, body="")
     next()

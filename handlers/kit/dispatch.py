@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from typing import TYPE_CHECKING, Any
 
+from bot.shared import request_context
 from bot.shared.commands import Ask, Command, Reply, Via
 from bot.shared.rules.refusals import AskedBack, Refused
 from handlers.kit import asking, refusals
@@ -58,8 +58,10 @@ def answer(
 ) -> Reply | None:
     """Run a command for one request; `help` is answered here for every command."""
     if command is None:
+        request_context.settle(request_context.NOT_UNDERSTOOD)
         log.info("not understood via=%s team=%s user=%s", ask.via, ask.team_id, ask.user_id)
         return help.not_understood(menu)
+    request_context.settle(command=command.slash)
     log.info(
         "%s via=%s team=%s user=%s request=%s",
         command.slash,
@@ -71,16 +73,20 @@ def answer(
     if ask.text.lower() in HELP_WORDS:
         return help.overview(menu, ask) if command.name == "carebot" else help.command_help(command)
     try:
-        return command.run(ask)
+        reply = command.run(ask)
     except AskedBack as question:
+        request_context.settle(request_context.ASKED_BACK)
         log.info("asked back %s request=%s", command.slash, ask.request_id)
         kept = questions.keep(ask, command.name, question) if questions is not None else None
         return asking.question(question, kept)
     except Refused as refused:
+        request_context.settle(request_context.REFUSED)
         log.info(
             "refused %s kind=%s request=%s", command.slash, type(refused).__name__, ask.request_id
         )
         return refusals.reply_for(refused)
+    request_context.settle(request_context.OK)
+    return reply
 
 
 def on_answer(
@@ -108,7 +114,7 @@ def on_answer(
         via=asking.via(again.via),
         trigger_id=body.get("trigger_id"),
         thread_ts=again.thread_ts,
-        request_id=uuid.uuid4().hex[:12],
+        request_id=request_context.request_id(),
     )
     reply = answer(menu, menu.commands.get(again.command), ask, questions)
     if reply is None:
@@ -131,7 +137,7 @@ def on_slash_command(
         text=command.get("text", "").strip(),
         via="slash",
         trigger_id=command.get("trigger_id"),
-        request_id=uuid.uuid4().hex[:12],
+        request_id=request_context.request_id(),
     )
     reply = answer(menu, menu.commands.get(command["command"]), ask, questions)
     if reply is not None:
@@ -181,7 +187,7 @@ def _answer_message(
         text=rest,
         via=via,
         thread_ts=thread_ts,
-        request_id=uuid.uuid4().hex[:12],
+        request_id=request_context.request_id(),
     )
     if text.strip().lower() in HELP_WORDS or not text.strip():
         reply: Reply | None = help.overview(menu, ask)

@@ -12,6 +12,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.listener.custom_listener import CustomListener
 from slack_sdk.errors import SlackApiError
 
+from bot.shared import request_context
 from bot.shared.rules.failures import describe
 from bot.shared.rules.refusals import Refused
 from handlers.kit import refusals, slack_trouble
@@ -24,15 +25,29 @@ if TYPE_CHECKING:
 log = logging.getLogger("carebot.errors")
 
 
-def register(app: App) -> None:
-    app.error(on_error)
+# Told of each listener that failed (a refusal is not a failure): the runtime counts them.
+Failed = Callable[[BaseException], None]
+
+
+def register(app: App, failed: Failed) -> None:
+    def on_listener_error(
+        error: Exception,
+        body: dict[str, Any],
+        context: Any,
+        client: WebClient,
+        respond: Respond | None,
+        response: BoltResponse | None,
+    ) -> BoltResponse | None:
+        return on_error(error, body, context, client, respond, response, failed=failed)
+
+    app.error(on_listener_error)
 
 
 # What a guarded listener needs from Bolt to apologise, whatever its own arguments are.
 _FOR_APOLOGY = ("ack", "body", "context", "client", "respond")
 
 
-def guard_listeners(app: App) -> None:
+def guard_listeners(app: App, failed: Failed) -> None:
     """Handle a listener's failure after its ack here, not in Bolt.
 
     When a listener raises after ack(), Bolt's runner sets the ack's response back to
@@ -46,11 +61,11 @@ def guard_listeners(app: App) -> None:
         ):
             continue
         wanted = list(listener.arg_names)
-        listener.ack_function = _guarded(listener.ack_function, wanted)
+        listener.ack_function = _guarded(listener.ack_function, wanted, failed)
         listener.arg_names = list(dict.fromkeys([*wanted, *_FOR_APOLOGY]))
 
 
-def _guarded(function: Callable[..., Any], wanted: list[str]) -> Callable[..., Any]:
+def _guarded(function: Callable[..., Any], wanted: list[str], failed: Failed) -> Callable[..., Any]:
     @functools.wraps(function)
     def run(**given: Any) -> Any:
         try:
@@ -67,6 +82,7 @@ def _guarded(function: Callable[..., Any], wanted: list[str]) -> Callable[..., A
                 given.get("respond"),
                 None,
                 ack,
+                failed=failed,
             )
             return None
 
@@ -89,10 +105,15 @@ def on_error(
     respond: Respond | None,
     response: BoltResponse | None,
     ack: Ack | None = None,
+    *,
+    failed: Failed | None = None,
 ) -> BoltResponse | None:
     if isinstance(error, Refused):
         return _refuse(error, body, context, client, respond, response, ack)
     reference = "E-" + uuid.uuid4().hex[:8]
+    request_context.settle(request_context.ERROR)
+    if failed is not None:
+        failed(error)
     # Slack stopping a request is said as Slack said it, and logged as Slack's, not ours.
     said = slack_trouble.told(error) if isinstance(error, SlackApiError) else None
     log.log(

@@ -10,6 +10,7 @@ import logging
 import re
 from typing import Any
 
+from bot.shared import request_context
 from bot.shared.commands import Reply
 from bot.shared.rules.mrkdwn import escape
 from bot.shared.rules.refusals import Refused
@@ -38,6 +39,7 @@ def reply_for(refused: Refused) -> Reply:
 
 def note(refused: Refused, body: dict[str, Any], context: Any) -> None:
     """One INFO line: the kind of refusal and who, never its text (it may name a patient)."""
+    request_context.settle(request_context.REFUSED)
     log.info(
         "refused kind=%s request=%s team=%s user=%s",
         type(refused).__name__,

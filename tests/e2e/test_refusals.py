@@ -78,7 +78,8 @@ def install(sandbox: Sandbox) -> None:
     sandbox.runtime.app.action("gate_press")(on_press)
     sandbox.runtime.app.action("open_gate_form")(on_open)
     sandbox.runtime.app.view("gate_form")(on_form)
-    guard_listeners(sandbox.runtime.app)  # as register_all does for every feature's listeners
+    # as register_all does for every feature's listeners
+    guard_listeners(sandbox.runtime.app, sandbox.runtime.metrics.listener_failed)
 
 
 @pytest.fixture

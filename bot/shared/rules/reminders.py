@@ -113,10 +113,12 @@ class ReminderStore(Protocol):
 
 @dataclass
 class KindReport:
-    reminders: int = 0
-    sent: int = 0
+    reminders: int = 0  # rows claimed as due
+    sent: int = 0  # messages sent
     failed: int = 0
     deferred: int = 0  # refused DMs to people who have not left: retried, not handed over
+    succeeded: int = 0  # rows handled without error
+    retried: int = 0  # rows due again after a failed or interrupted send
 
 
 @dataclass
@@ -217,8 +219,10 @@ def fire_now(
     now: datetime,
     *,
     wall: Callable[[], datetime] | None = None,
+    tally: KindReport | None = None,
 ) -> Outcome | None:
-    """Send one row the moment its write committed (an outbox's fast path) and record it.
+    """Send one row the moment its write committed (an outbox's fast path) and record it,
+    counting it in `tally` if given.
 
     None when the row is not due or another sender holds it: the sweep owns it then.
     """
@@ -227,7 +231,8 @@ def fire_now(
     claimed = store.claim_one(team_id, kind, subject_ref, now, lease)
     if claimed is None:
         return None
-    outcomes = _fire_kind(kinds.get(kind), kind, [claimed], now, KindReport())
+    tally = tally if tally is not None else KindReport()
+    outcomes = _fire_kind(kinds.get(kind), kind, [claimed], now, tally)
     store.record(outcomes, lease.owner, now)
     return outcomes[0]
 
@@ -240,6 +245,7 @@ def _fire_kind(
     tally: KindReport,
 ) -> list[Outcome]:
     tally.reminders += len(due)
+    tally.retried += sum(1 for r in due if r.attempts > 0 or r.maybe_sent_since is not None)
     if kind is None:
         log.error("no reminder kind registered as %r; %d reminder(s) parked", name, len(due))
         tally.failed += len(due)
@@ -260,6 +266,8 @@ def _fire_kind(
             tally.deferred += 1
         elif outcome.error:
             tally.failed += 1
+        else:
+            tally.succeeded += 1
         if outcome.error:
             retry = None if outcome.give_up else retry_at(now, reminder.attempts)
             outcome = Outcome(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import choose_encoder
 from slack_sdk.errors import SlackApiError
 
 from bot.shared import request_context
@@ -22,7 +22,6 @@ from storage.errors import DatabaseBusy, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Slack waits 3 s for an ack; the buckets around it say how close carebot comes.
 ACK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -127,9 +126,11 @@ class Metrics:
             registry=registry,
         )
 
-    def exposition(self) -> bytes:
-        """The registry in Prometheus' text format (serve it as CONTENT_TYPE)."""
-        return bytes(generate_latest(self.registry))
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """The registry and its content type, in the format the scraper's Accept header asks
+        for: Prometheus' text format unless it asks for OpenMetrics."""
+        encode, content_type = choose_encoder(accept)
+        return bytes(encode(self.registry)), content_type
 
     # -- requests from Slack -----------------------------------------------------------
 

@@ -18,7 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.runtime import gate
-from bot.runtime.metrics import CONTENT_TYPE, Metrics
+from bot.runtime.metrics import Metrics
 from storage import Database
 
 if TYPE_CHECKING:
@@ -94,9 +94,9 @@ def ops_app(db: Database, metrics: Metrics | None) -> WSGIApplication:
             body = {"status": "unavailable", "database": "unavailable"}
             return _json(start_response, "503 Service Unavailable", body)
         if path == METRICS_PATH and reading and metrics is not None:
-            data = metrics.exposition()
+            data, content_type = metrics.exposition(environ.get("HTTP_ACCEPT", ""))
             start_response(
-                "200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))]
+                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))]
             )
             return [data]
         return _json(start_response, "404 Not Found", {"error": "not found"})

@@ -257,3 +257,23 @@ def test_database_errors_never_quote_the_values_sent(tmp_path: Path) -> None:
     with pytest.raises(sa.exc.OperationalError) as error, db.session() as session:
         session.execute(sa.text("INSERT INTO no_such_table VALUES (:name)"), {"name": "Jane Doe"})
     assert "Jane Doe" not in str(error.value)
+
+
+def test_watchers_are_told_of_each_busy_or_unavailable_database_once() -> None:
+    told: list[str] = []
+    memory = Database("sqlite://")  # exactly one connection, which the other thread holds
+    unreachable = Database("postgresql+psycopg://carebot@127.0.0.1:1/carebot")
+    for db in (memory, unreachable):
+        db.watch_failures(lambda failure: told.append(type(failure).__name__))
+
+    quick = memory.session(max_wait_s=0.2)
+    with held_elsewhere(memory.session), pytest.raises(DatabaseBusy), quick:
+        pass
+    with pytest.raises(DatabaseUnavailable), unreachable.session():
+        pass
+    with memory.session(read_only=True) as session:
+        session.execute(sa.text("SELECT 1"))
+
+    assert told == ["DatabaseBusy", "DatabaseUnavailable"]
+    memory.dispose()
+    unreachable.dispose()

@@ -118,11 +118,12 @@ class ObservedApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
         request = self.names.request(req.body, req.context.team_id)
+        # Named now: the listener may name the command a DM runs before the ack is counted.
+        name = request.command or request.action or ""
         with request_context.handling(request):
             response = super().dispatch(req)
             seconds = time.perf_counter() - started
             log.debug("answered status=%d in %.0f ms", response.status, seconds * 1000)
-        name = request.command or request.action or ""
         self.metrics.request_answered(request.kind, name, response.status, seconds)
         return response
 

@@ -157,7 +157,8 @@ def test_run_serves_metrics_on_its_port_and_on_the_metrics_port_with_json_logs(
     )
     try:
         base, ops = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}"
-        health = wait_for_health(ops + "/healthz", server)
+        health = wait_for_health(base + "/healthz", server)  # the metrics port opens first
+        assert scrape(ops) and json.loads(urllib.request.urlopen(ops + "/healthz").read()) == health
         assert SlackDriver(standin, base + "/slack/events", SECRET).command("/carebot").ok
         on_its_port, on_metrics_port = scrape(base), scrape(ops)
     finally:

@@ -16,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.runtime.server import HttpServer, ops_app
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.standin import SlackStandIn
-from bot.sandbox.world import Sandbox
+from bot.sandbox.world import Sandbox, start_sandbox
+from bot.shared.rules.timeparse import TimeParser
 from tests.e2e.conftest import START
 from tests.e2e.test_cli import (
     SECRET,
@@ -135,6 +136,26 @@ def test_the_metrics_listener_answers_metrics_and_health_and_nothing_else(
     assert value(samples, requests, kind="slash_command", name="/carebot") == 1
     assert health == {"status": "ok", "database": "ok"}
     assert events.value.code == 404
+
+
+def test_over_socket_mode_the_metrics_listener_counts_envelopes_and_their_acks(
+    times: TimeParser,
+) -> None:
+    world = start_sandbox(start=START, times=times, socket_mode=True)
+    listener = HttpServer(ops_app(world.db, world.runtime.metrics), "127.0.0.1", 0, threads=2)
+    listener.start()
+    try:
+        world.driver.command("/appt", "book Jane Doe, MRI, tomorrow 3pm")
+        world.driver.click("Confirm")
+        samples = scrape(listener.url)
+    finally:
+        listener.close()
+        world.close()
+
+    assert world.standin.socket_mode.deliveries()  # it came over the WebSocket
+    for kind, name in (("slash_command", "/appt"), ("block_actions", "appt_confirm")):
+        assert value(samples, "carebot_slack_requests_total", kind=kind, name=name) == 1
+        assert value(samples, "carebot_slack_acks_total", kind=kind, name=name) == 1
 
 
 def test_run_serves_metrics_on_its_port_and_on_the_metrics_port_with_json_logs(

@@ -127,6 +127,10 @@ def start_sandbox(
     application = wsgi_app(runtime.app, db, SIGNING_SECRET, metrics=runtime.metrics)
     server = HttpServer(application, "127.0.0.1", 0).start()
     socket = connect(runtime.app, settings) if socket_mode else None
+    # Connected is not yet greeted: until the stand-in has sent its hello (and counted the
+    # connection), a close from "Slack" would find nothing to close.
+    if socket is not None and not standin.socket_mode.wait_opened(1):
+        raise TimeoutError("the stand-in never greeted carebot's Socket Mode connection")
     bot_url = None if socket_mode else server.url + EVENTS_PATH
     driver = SlackDriver(standin, bot_url, SIGNING_SECRET, settle=lambda: _settle(runtime))
     return Sandbox(standin, runtime, server, driver, clock, tmp, socket)

@@ -41,6 +41,7 @@ format: $(DEV)
 	$(BIN)/ruff format .
 
 bench: $(DEV)
+	$(BIN)/python bench/goals.py
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/exactly_once.py

@@ -453,18 +453,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=10_000, help="pending items for the sweep")
     parser.add_argument("--owners", type=int, default=200)
     parser.add_argument("--memory-requests", type=int, default=100_000)
+    parser.add_argument(
+        "--only",
+        default="closed,open,cold,memory,sweep",
+        help="sections to run, comma-separated (default: all)",
+    )
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
     if args.quick:
         args.requests, args.open_seconds, args.memory_requests = 200, 10.0, 4000
         args.items = 2000
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
     with ExitStack() as stack:
         s = stack.enter_context(servers(stack))
-        closed_loop(s, args)
-        open_loop_goals(s, args)
-        cold_start(s, stack)
-        memory(s, args)
-    sweep_goals(args)
+        if "closed" in only:
+            closed_loop(s, args)
+        if "open" in only:
+            open_loop_goals(s, args)
+        if "cold" in only:
+            cold_start(s, stack)
+        if "memory" in only:
+            memory(s, args)
+    if "sweep" in only:
+        sweep_goals(args)
     print_summary()
     return 0
 

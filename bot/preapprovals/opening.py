@@ -312,7 +312,7 @@ def _patient(
         return typed_patients.find_or_create(
             session, team_id, spec, user_id, now=now, zone=zone, example=_example
         )
-    except WhichPatient:
+    except WhichPatient:  # a ValueError too, but a question to ask back, not a bad name
         raise
     except ValueError as error:
         raise PreapprovalRefused(str(error)) from None

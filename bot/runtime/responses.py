@@ -56,16 +56,12 @@ class ResponsePool:
         headers = {"Content-Type": "application/json;charset=utf-8"}
         connection, reused = self._take(key)
         try:
-            status, text, answer_headers = _send(connection, path, body, headers)
+            status, text, answer_headers = _send_or_close(connection, path, body, headers)
         except _STALE:
-            connection.close()
             if not reused:
                 raise
             connection = self._open(key)  # the server closed it while it waited: once more
-            status, text, answer_headers = _send(connection, path, body, headers)
-        except BaseException:
-            connection.close()
-            raise
+            status, text, answer_headers = _send_or_close(connection, path, body, headers)
         self._give_back(key, connection)
         return WebhookResponse(url=url, status_code=status, body=text, headers=answer_headers)
 
@@ -100,6 +96,17 @@ class ResponsePool:
         for connections in kept.values():
             for _, connection in connections:
                 connection.close()
+
+
+def _send_or_close(
+    connection: Connection, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str, dict[str, list[str]]]:
+    """Slack's answer to one post; a connection that failed is closed, never kept."""
+    try:
+        return _send(connection, path, body, headers)
+    except BaseException:
+        connection.close()
+        raise
 
 
 def _send(

@@ -206,6 +206,7 @@ class Listed:
     """An appointment as lists, the Home tab and exports read it: plain values from one
     Core select (no ORM instances to build and track), its patient attached."""
 
+    patient: ListedPatient
     id: int
     number: int
     kind: str
@@ -224,7 +225,6 @@ class Listed:
     changed_by: str | None
     copy_channel: str | None
     copy_ts: str | None
-    patient: ListedPatient
 
     @property
     def ref(self) -> str:
@@ -265,8 +265,7 @@ def between(
         query = query.limit(limit)
     width = len(_LISTED_COLUMNS)
     return [
-        Listed(*row[:width], ListedPatient(*row[width:]))  # type: ignore[call-arg]
-        for row in session.execute(query).all()
+        Listed(ListedPatient(*row[width:]), *row[:width]) for row in session.execute(query).all()
     ]
 
 

@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.slack_schema import bots_table, installations_table, states_table
+
 # BIGINT on PostgreSQL; plain INTEGER on SQLite, where only that is the autoincrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Payload = JSON().with_variant(JSONB(), "postgresql")
@@ -78,6 +80,9 @@ class WorkspaceRow(Base):
     )
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    # Set when Slack says carebot was uninstalled or its bot token revoked: the workspace's
+    # reminders stop and its records wait for retention; cleared when it is installed again.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class RefCounterRow(Base):
@@ -288,3 +293,9 @@ __all__ = [
     "UTCDateTime",
     "WorkspaceRow",
 ]
+
+
+# slack_sdk's installation and OAuth state tables (many-workspace installs); see slack_schema.
+slack_installations = installations_table(Base.metadata)
+slack_bots = bots_table(Base.metadata)
+slack_oauth_states = states_table(Base.metadata)

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.shared.rules.reminders import DueReminder, Lease, Outcome
 from storage.db import Database
-from storage.models import ReminderRow
+from storage.models import ReminderRow, WorkspaceRow
 from storage.sql import insert, rowcount
 from storage.stamp import utc_now
 
@@ -28,7 +28,7 @@ class SqlReminderStore:
         """Lease up to `limit` due rows nobody holds a live lease on, oldest due first."""
         due = (
             select(ReminderRow.id)
-            .where(ReminderRow.next_at <= now, _unleased(now))
+            .where(ReminderRow.next_at <= now, _unleased(now), _installed())
             .order_by(ReminderRow.next_at, ReminderRow.id)
             .limit(limit)
             # PostgreSQL: rows another sweep is claiming are skipped, not waited for.
@@ -227,8 +227,16 @@ def pending_count(session: Session, team_id: str | None = None) -> int:
 def oldest_due(session: Session) -> datetime | None:
     """The earliest next_at of any pending reminder (read through its partial index)."""
     return session.execute(
-        select(func.min(ReminderRow.next_at)).where(ReminderRow.next_at.is_not(None))
+        select(func.min(ReminderRow.next_at)).where(ReminderRow.next_at.is_not(None), _installed())
     ).scalar_one()
+
+
+def _installed() -> Any:
+    """Not a reminder of a workspace that uninstalled carebot: those wait, unsent, until it
+    is installed again or retention removes them."""
+    return ~exists().where(
+        WorkspaceRow.team_id == ReminderRow.team_id, WorkspaceRow.uninstalled_at.is_not(None)
+    )
 
 
 def _finish(session: Session, now: datetime | None, *criteria: Any) -> int:

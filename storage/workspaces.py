@@ -57,3 +57,25 @@ def set_timezone(
     row.timezone = timezone
     session.flush()
     return row
+
+
+def mark_uninstalled(session: Session, team_id: str, *, now: datetime | None = None) -> bool:
+    """carebot was uninstalled (or its bot token revoked): the workspace's reminders stop.
+    False if it was marked already (Slack sends app_uninstalled and tokens_revoked)."""
+    row = get_or_create(session, team_id, now=now)
+    if row.uninstalled_at is not None:
+        return False
+    row.uninstalled_at = utc_now(now)
+    session.flush()
+    return True
+
+
+def mark_installed(session: Session, team_id: str, *, now: datetime | None = None) -> None:
+    """carebot is installed (again): the workspace's reminders run, overdue ones first."""
+    get_or_create(session, team_id, now=now).uninstalled_at = None
+    session.flush()
+
+
+def uninstalled(session: Session, team_id: str) -> bool:
+    row = session.get(WorkspaceRow, team_id)
+    return row is not None and row.uninstalled_at is not None

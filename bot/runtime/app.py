@@ -8,18 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt import App
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
+from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.appointments import services as appointment_services
 from bot.handoffs import services as handoff_services
 from bot.preapprovals import services as preapproval_services
+from bot.runtime import manifest
 from bot.runtime.config import Settings
 from bot.runtime.executor import TrackingExecutor
+from bot.runtime.installations import InstallationStore, StateStore
+from bot.runtime.installs import Installs
 from bot.runtime.metrics import Metrics
+from bot.runtime.oauth import build_flow
 from bot.runtime.observed import ObservedApp
 from bot.runtime.responses import ResponsePool, pooled_respond
 from bot.runtime.shared import Services, Shared
-from bot.runtime.slack import make_client
+from bot.runtime.slack import CallCounter, make_client
+from bot.runtime.workspaces import Tokens, bind_request, bound
 from bot.shared.access import Access, Roles
 from bot.shared.audit_trail import AuditTrail
 from bot.shared.care_teams import CareTeams
@@ -36,6 +43,7 @@ from bot.shared.rules.reminders import SweepReport
 from bot.shared.rules.timeparse import TimeParser
 from bot.shared.sweeper import Dedup, Outbox, ReminderKinds, Sweeper
 from handlers import register_all
+from handlers.shared import installs
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -50,6 +58,7 @@ class Runtime:
     app: App
     executor: TrackingExecutor
     sweeper: Sweeper
+    many: ManyWorkspaces | None = None  # OAuth installs; None: the one of SLACK_BOT_TOKEN
 
     @property
     def db(self) -> Database:
@@ -61,7 +70,10 @@ class Runtime:
 
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now): the scheduler's tick, `carebot sweep`."""
-        return self.sweeper.sweep(at)
+        report = self.sweeper.sweep(at)
+        if self.many is not None:
+            self.many.states.purge_expired()
+        return report
 
     def startup_problem(self) -> str | None:
         """What is wrong with the admin setup, logged at start; admin commands refuse till fixed."""
@@ -79,7 +91,51 @@ class _SkipTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(shared: Shared, services: Services, executor: TrackingExecutor) -> App:
+@dataclass(frozen=True)
+class ManyWorkspaces:
+    """What serving many workspaces adds: installs kept encrypted, OAuth, per-workspace tokens."""
+
+    store: InstallationStore
+    states: StateStore
+    tokens: Tokens
+    installs: Installs
+    flow: OAuthFlow
+
+
+def many_workspaces(
+    settings: Settings, db: Database, wall: Clock, count_calls: CallCounter
+) -> ManyWorkspaces | None:
+    """The installation and state stores, the token source and the OAuth flow, when
+    SLACK_CLIENT_ID is set."""
+    config = settings.oauth
+    if config is None:
+        return None
+    store = InstallationStore(config.client_id, db.engine, config.cipher())
+    states = StateStore(db.engine)
+    # The install and refresh calls carry the app's credentials, not a workspace's token.
+    plain = make_client(settings, count_calls=count_calls)
+    rotator = TokenRotator(
+        client_id=config.client_id, client_secret=config.client_secret, client=plain
+    )
+    installs = Installs(db, store, wall)
+    flow = build_flow(
+        config,
+        slack_api_url=settings.slack_api_url,
+        scopes=manifest.bot_scopes(),
+        store=store,
+        states=states,
+        client=plain,
+        installed=installs.installed,
+    )
+    return ManyWorkspaces(store, states, Tokens(store, rotator), installs, flow)
+
+
+def create_app(
+    shared: Shared,
+    services: Services,
+    executor: TrackingExecutor,
+    many: ManyWorkspaces | None = None,
+) -> App:
     """A Bolt app with every feature registered; it checks signatures (never turn that off)."""
     bolt_log = logging.getLogger("slack_bolt.carebot")
     if not any(isinstance(f, _SkipTokenNotice) for f in bolt_log.filters):
@@ -92,8 +148,12 @@ def create_app(shared: Shared, services: Services, executor: TrackingExecutor) -
         client=shared.slack,
         listener_executor=executor,
         logger=bolt_log,
+        oauth_flow=many.flow if many else None,
     )
     shared.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
+    if many is not None:
+        app.middleware(bind_request)  # each request's Slack calls go with its workspace's token
+        installs.register(app, many.installs)  # app_uninstalled, tokens_revoked
     app.middleware(pooled_respond(ResponsePool()))  # answers reuse their connections
     register_all(app, shared, services)
     return app
@@ -119,7 +179,11 @@ def build(
     wall = SystemClock()
     metrics = Metrics()
     db.watch_failures(metrics.database_failed)
-    slack = client or make_client(settings, count_calls=metrics.api_call)
+    many = many_workspaces(settings, db, wall, metrics.api_call)
+    bind = bound if many is not None else None
+    slack = client or make_client(
+        settings, count_calls=metrics.api_call, tokens=many.tokens if many else None
+    )
     care_teams = CareTeams(db, slack, wall)
     roles = Roles(slack, settings.admins, settings.admin_group, care_teams)
     in_force = SettingsResolver(db, settings)
@@ -147,7 +211,7 @@ def build(
         commands=CommandRegistry(),
         carebot_commands=CommandRegistry(),
         reminder_kinds=kinds,
-        outbox=Outbox(db, kinds, clock, wall, counts=metrics),
+        outbox=Outbox(db, kinds, clock, wall, counts=metrics, bind=bind),
         once=OnceSender(slack),
         metrics=metrics,
     )
@@ -173,7 +237,14 @@ def build(
         channel_setup=ChannelSetup(db, clock, access, in_force, shared.hooks),
     )
     executor = TrackingExecutor()
-    sweeper = Sweeper(db, shared.reminder_kinds, clock, wall, counts=metrics)
+    sweeper = Sweeper(db, shared.reminder_kinds, clock, wall, counts=metrics, bind=bind)
     metrics.watch_overdue(sweeper.overdue_seconds)
-    app = create_app(shared, services, executor)
-    return Runtime(shared=shared, services=services, app=app, executor=executor, sweeper=sweeper)
+    app = create_app(shared, services, executor, many)
+    return Runtime(
+        shared=shared,
+        services=services,
+        app=app,
+        executor=executor,
+        sweeper=sweeper,
+        many=many,
+    )

@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carebot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"carebot {_version()}")
     verbs = parser.add_subparsers(
-        dest="verb", metavar="{run,sweep,db,audit,retention,sandbox,manifest}"
+        dest="verb", metavar="{run,sweep,db,audit,retention,sandbox,manifest,token-key}"
     )
 
     run = verbs.add_parser(
@@ -147,7 +147,16 @@ def _parser() -> argparse.ArgumentParser:
         help="for HTTP mode, with every request URL under this address (default: Socket Mode)",
     )
     manifest.add_argument("--json", action="store_true", help="JSON instead of YAML")
+    manifest.add_argument(
+        "--many-workspaces",
+        action="store_true",
+        help="with --http: add the OAuth redirect URL, to install in several workspaces",
+    )
     manifest.set_defaults(handler=_manifest)
+
+    verbs.add_parser(
+        "token-key", help="print a new CAREBOT_TOKEN_KEY (encrypts Slack tokens at rest)"
+    ).set_defaults(handler=_token_key)
     return parser
 
 
@@ -184,11 +193,34 @@ def _build(settings: Settings, db: Database) -> Runtime:
     from bot.runtime.app import build
     from bot.runtime.connect import check_bot_token, unreachable
 
+    if settings.many_workspaces:  # no token of its own: each install brings one
+        return _build_many(settings, db)
     check_bot_token(settings)  # a refused token or an unreachable Slack: one line
     try:
         return build(settings, db=db)  # Bolt asks auth.test again
     except (SlackClientError, BoltError, OSError) as error:  # Slack went away in between
         raise unreachable(settings, error) from None
+
+
+def _build_many(settings: Settings, db: Database) -> Runtime:
+    """Many workspaces: the key must open the tokens already stored (one line if not)."""
+    from bot.runtime.app import build
+    from bot.runtime.installations import TokenKeyError
+
+    runtime = build(settings, db=db)
+    assert runtime.many is not None
+    try:
+        runtime.many.store.check_key()
+    except TokenKeyError as problem:
+        raise Refused(str(problem)) from None
+    return runtime
+
+
+def _token_key(args: argparse.Namespace) -> int:
+    from bot.runtime.installations import TokenCipher
+
+    print(TokenCipher.new_key())
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -226,10 +258,16 @@ def _run(args: argparse.Namespace) -> int:
 
         start_scheduler(runtime.sweep, settings.sweep_seconds)
     if server is not None:
-        server.serve_forever(lambda url: log.info("carebot is listening on %s/slack/events", url))
+        server.serve_forever(lambda url: _listening(url, settings))
     else:
         threading.Event().wait()  # the Socket Mode handler's threads answer Slack
     return 0
+
+
+def _listening(url: str, settings: Settings) -> None:
+    log.info("carebot is listening on %s/slack/events", url)
+    if settings.many_workspaces:
+        log.info("admins install carebot in their workspace at %s/slack/install", url)
 
 
 def _connect_socket_mode(runtime: Runtime, settings: Settings) -> None:
@@ -262,8 +300,11 @@ def _serve_metrics(runtime: Runtime, host: str, port: int) -> None:
 
 def _sweep(args: argparse.Namespace) -> int:
     settings = _settings()
-    if not settings.bot_token:
-        raise ConfigError("carebot sweep needs SLACK_BOT_TOKEN to send reminders")
+    if not settings.bot_token and not settings.many_workspaces:
+        raise ConfigError(
+            "carebot sweep needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and friends, for many "
+            "workspaces) to send reminders"
+        )
     at = _instant(args.at, settings) if args.at else None
     runtime = _build(settings, open_database(settings))
     for line in runtime.sweep(at).lines():
@@ -377,7 +418,12 @@ def _manifest(args: argparse.Namespace) -> int:
     from bot.runtime import manifest
 
     document = manifest.load()
+    if args.many_workspaces and args.http is None:
+        raise ManifestError(
+            "--many-workspaces needs --http https://HOST: installs come back to "
+            f"HOST/slack/oauth_redirect; example: --http {manifest.EXAMPLE} --many-workspaces"
+        )
     if args.http is not None:
-        document = manifest.for_http(document, args.http)
+        document = manifest.for_http(document, args.http, many_workspaces=args.many_workspaces)
     sys.stdout.write(manifest.render(document, as_json=args.json))
     return 0

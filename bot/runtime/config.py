@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 from bot.appointments.rules.appointment import KINDS
 from bot.runtime.logs import LOG_FORMATS
 from bot.runtime.logs import handler as log_handler
+from bot.runtime.oauth_config import OAUTH_NEEDS, OAuthConfig, OAuthConfigError, read_oauth
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.ladders import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
 from bot.shared.rules.ladders import SETTING_EXAMPLE as LADDER_EXAMPLE
@@ -71,16 +72,25 @@ class Settings:
     holidays: frozenset[date] = frozenset()
     # When each care-team channel gets its daily digest (clinic time); None: no digest.
     digest_time: time | None = time(7, 30)
+    # Many workspaces (OAuth installs, HTTP mode); None: the one of SLACK_BOT_TOKEN.
+    oauth: OAuthConfig | None = None
 
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
+
+    @property
+    def many_workspaces(self) -> bool:
+        return self.oauth is not None
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def require_slack(self, *, http: bool, asked_for_http: bool = False) -> None:
         """Refuse to run without what the chosen mode needs; name every missing variable at once."""
+        if self.oauth is not None:
+            self._require_many(http=http)
+            return
         needed = HTTP_NEEDS if http else SOCKET_MODE_NEEDS
         values = {
             "SLACK_BOT_TOKEN": self.bot_token,
@@ -106,6 +116,19 @@ class Settings:
             f"see README: {README_SLACK_SECTION}. "
             "To try carebot without Slack, run: carebot sandbox"
         )
+
+    def _require_many(self, *, http: bool) -> None:
+        if not http:
+            raise ConfigError(
+                f"many workspaces ({_and(OAUTH_NEEDS)}) need HTTP mode, where Slack sends admins "
+                "back to /slack/oauth_redirect: unset SLACK_APP_TOKEN, or run carebot run --http; "
+                f"see README: {README_SLACK_SECTION}"
+            )
+        if not self.signing_secret:
+            raise ConfigError(
+                "carebot run for many workspaces needs SLACK_SIGNING_SECRET in the environment or "
+                f"in .env; see README: {README_SLACK_SECTION}"
+            )
 
 
 def _and(names: Sequence[str]) -> str:
@@ -150,7 +173,15 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         preauth_round=_clock(get("CAREBOT_PREAUTH_ROUND") or "09:00", "CAREBOT_PREAUTH_ROUND"),
         holidays=_holidays(get("CAREBOT_HOLIDAYS")),
         digest_time=_digest(get("CAREBOT_DIGEST_TIME") or "07:30"),
+        oauth=_oauth(get, bot_token=get("SLACK_BOT_TOKEN")),
     )
+
+
+def _oauth(get: Callable[[str], str | None], *, bot_token: str | None) -> OAuthConfig | None:
+    try:
+        return read_oauth(get, bot_token=bot_token)
+    except OAuthConfigError as problem:
+        raise ConfigError(str(problem)) from None
 
 
 def _prefixed(value: str | None, name: str) -> str | None:

@@ -12,6 +12,7 @@ import yaml
 
 APP_YAML = Path(__file__).resolve().parents[2] / "app.yaml"
 EVENTS_PATH = "/slack/events"  # where carebot run --http takes events, commands and clicks
+REDIRECT_PATH = "/slack/oauth_redirect"  # where Slack sends an admin back after an install
 EXAMPLE = "https://carebot.example.org"
 MAX_URL = 3000  # the schema's longest slash-command url
 
@@ -59,8 +60,11 @@ def events_url(base: str) -> str:
     return url
 
 
-def for_http(manifest: dict[str, Any], base: str) -> dict[str, Any]:
-    """The same app in HTTP mode: Slack sends events, commands and clicks to base/slack/events."""
+def for_http(
+    manifest: dict[str, Any], base: str, *, many_workspaces: bool = False
+) -> dict[str, Any]:
+    """The same app in HTTP mode: Slack sends events, commands and clicks to base/slack/events;
+    for many workspaces, admins come back from Slack's Allow page to base/slack/oauth_redirect."""
     url = events_url(base)
     http = copy.deepcopy(manifest)
     features = http["features"]
@@ -72,6 +76,9 @@ def for_http(manifest: dict[str, Any], base: str) -> dict[str, Any]:
     settings["event_subscriptions"] = {"request_url": url, **settings["event_subscriptions"]}
     settings["interactivity"] = {**settings["interactivity"], "request_url": url}
     settings["socket_mode_enabled"] = False
+    if many_workspaces:
+        redirect = url.removesuffix(EVENTS_PATH) + REDIRECT_PATH
+        http["oauth_config"] = {"redirect_urls": [redirect], **http["oauth_config"]}
     return http
 
 
@@ -80,3 +87,9 @@ def render(manifest: dict[str, Any], *, as_json: bool = False) -> str:
     if as_json:
         return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     return yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100)
+
+
+def bot_scopes(path: Path = APP_YAML) -> list[str]:
+    """The bot scopes app.yaml asks for: what an OAuth install asks the admin to allow."""
+    scopes = load(path).get("oauth_config", {}).get("scopes", {}).get("bot", [])
+    return [str(scope) for scope in scopes]

@@ -1,4 +1,5 @@
-"""HTTP mode: Slack's requests on POST /slack/events, GET /healthz and GET /metrics.
+"""HTTP mode: Slack's requests on POST /slack/events, GET /healthz and GET /metrics; with
+many workspaces, also GET /slack/install and /slack/oauth_redirect (Bolt's OAuth flow).
 
 In Socket Mode, `ops_app` serves only /healthz and /metrics, on `carebot run --metrics-port`.
 """
@@ -19,6 +20,8 @@ from waitress.server import create_server
 
 from bot.runtime import gate
 from bot.runtime.metrics import Metrics
+from bot.runtime.oauth_config import INSTALL_PATH, REDIRECT_PATH
+from bot.shared.rules.failures import describe
 from storage import Database
 
 if TYPE_CHECKING:
@@ -31,6 +34,7 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
+OAUTH_PATHS = (INSTALL_PATH, REDIRECT_PATH)  # served only with many workspaces
 
 
 def wsgi_app(
@@ -74,6 +78,8 @@ def wsgi_app(
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
             return slack(environ, start_response)
+        if path in OAUTH_PATHS and app.oauth_flow is not None:
+            return _install(slack, environ, start_response)
         return ops(environ, start_response)
 
     return application
@@ -102,6 +108,29 @@ def ops_app(db: Database, metrics: Metrics | None) -> WSGIApplication:
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     return application
+
+
+def _install(
+    slack: SlackRequestHandler, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """An admin's browser on /slack/install or back from Slack on /slack/oauth_redirect (only
+    GET; no Slack signature: Slack does not sign these). A failure is a page, not a trace."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return _json(start_response, "405 Method Not Allowed", {"error": "use GET"})
+    try:
+        return slack(environ, start_response)
+    except Exception as error:
+        log.error("the install page failed: %s", describe(error))
+        text = (
+            "<!DOCTYPE html><title>carebot was not installed</title><h1>carebot was not "
+            "installed</h1><p>carebot could not answer (its database may be down). Try again "
+            f'in a minute: <a href="{INSTALL_PATH}">start the install</a>.</p>'
+        ).encode()
+        start_response(
+            "503 Service Unavailable",
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(text)))],
+        )
+        return [text]
 
 
 def _body(environ: WSGIEnvironment) -> bytes:

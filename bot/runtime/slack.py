@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.runtime.config import Settings
+from bot.runtime.workspaces import Tokens, WorkspaceClient
 
 # Longer waits give up instead: a listener must not hold its thread for minutes, and a
 # reminder that could not be sent stays due for the next sweep.
@@ -97,19 +99,24 @@ def make_client(
     timeout: int = 15,
     logger: logging.Logger | None = None,
     count_calls: CallCounter | None = None,
+    tokens: Tokens | None = None,
 ) -> WebClient:
     """A WebClient that waits out short 429s and retries 5xx answers and dropped connections;
-    with `count_calls`, every HTTP request it makes is counted."""
+    with `count_calls`, every HTTP request it makes is counted. With `tokens` (many
+    workspaces), each call goes with the token of the workspace bound around it."""
     counted: list[RetryHandler] = [CountedCalls(count_calls)] if count_calls else []
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.slack_api_url,
-        timeout=timeout,
-        logger=logger,
-        retry_handlers=[
-            *counted,
-            BoundedRateLimitHandler(),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    retry_handlers = [
+        *counted,
+        BoundedRateLimitHandler(),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+    options: dict[str, Any] = {
+        "base_url": settings.slack_api_url,
+        "timeout": timeout,
+        "logger": logger,
+        "retry_handlers": retry_handlers,
+    }
+    if tokens is not None:
+        return WorkspaceClient(tokens, **options)
+    return WebClient(token=settings.bot_token, **options)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.shared.rules.clock import Clock
+from bot.shared.rules.failures import describe
 from bot.shared.rules.reminders import (
+    DueReminder,
     KindReport,
     Outcome,
     ReminderKind,
     SweepReport,
+    by_team,
     fire_now,
+    retry_at,
     sweep,
 )
 from storage import Database, dedup, drafts, reminders
@@ -22,6 +28,41 @@ from storage.reminders import SqlReminderStore
 # a week of keys is ample and keeps the table small.
 KEEP_KEYS = timedelta(days=7)
 KEEP_DRAFTS = timedelta(days=1)
+
+log = logging.getLogger(__name__)
+
+# Binds the workspace whose token Slack calls go with (many workspaces), around its reminders.
+Bind = Callable[[str], AbstractContextManager[None]]
+
+
+class TeamBound:
+    """A reminder kind fired one workspace at a time, each inside its own binding: a record's
+    reminder goes with its own workspace's token, never another's; a workspace whose token
+    is gone fails alone, to be retried, while the others are sent."""
+
+    def __init__(self, kind: ReminderKind, bind: Bind) -> None:
+        self.kind, self.bind = kind, bind
+        self.name = kind.name
+
+    def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for team, found in by_team(due).items():
+            try:
+                with self.bind(team):
+                    outcomes.extend(self.kind.fire(found, now))
+            except Exception as error:
+                log.error(
+                    "reminder kind %r failed in workspace %s: %s", self.name, team, describe(error)
+                )
+                outcomes.extend(
+                    Outcome(r.id, error="workspace_failed", next_at=retry_at(now, r.attempts))
+                    for r in found
+                )
+        return outcomes
+
+
+def bound_kinds(kinds: Mapping[str, ReminderKind], bind: Bind | None) -> Mapping[str, ReminderKind]:
+    return kinds if bind is None else {name: TeamBound(k, bind) for name, k in kinds.items()}
 
 
 class ReminderKinds(dict[str, ReminderKind]):
@@ -51,15 +92,17 @@ class Sweeper:
         clock: Clock,
         wall: Clock,
         counts: ReminderCounts | None = None,
+        bind: Bind | None = None,
     ) -> None:
         self.db, self.kinds, self.clock, self.wall = db, kinds, clock, wall
-        self.counts = counts
+        self.counts, self.bind = counts, bind
 
     def sweep(self, at: datetime | None = None) -> SweepReport:
         """One reminder pass as of `at` (default now)."""
         now = at or self.clock.now()
+        kinds = bound_kinds(self.kinds, self.bind)
         try:
-            report = sweep(SqlReminderStore(self.db), self.kinds, now, wall=self.wall.now)
+            report = sweep(SqlReminderStore(self.db), kinds, now, wall=self.wall.now)
             with self.db.session() as session:
                 dedup.purge_older_than(session, self.wall.now() - KEEP_KEYS)
                 # Unconfirmed previews hold names and notes: keep them no longer than needed.
@@ -94,17 +137,19 @@ class Outbox:
         clock: Clock,
         wall: Clock,
         counts: ReminderCounts | None = None,
+        bind: Bind | None = None,
     ) -> None:
         self.db, self.kinds, self.clock, self.wall = db, kinds, clock, wall
-        self.counts = counts
+        self.counts, self.bind = counts, bind
 
     def send_now(self, team_id: str, kind: str, subject_ref: str) -> Outcome | None:
         """Send this row now; None when it is not due or another sender holds it."""
         store = SqlReminderStore(self.db)
         now = self.clock.now()
         tally = KindReport()
+        kinds = bound_kinds(self.kinds, self.bind)
         outcome = fire_now(
-            store, self.kinds, team_id, kind, subject_ref, now, wall=self.wall.now, tally=tally
+            store, kinds, team_id, kind, subject_ref, now, wall=self.wall.now, tally=tally
         )
         if outcome is not None and self.counts is not None:
             self.counts.reminders_handled("outbox", _known(kind, self.kinds), tally)

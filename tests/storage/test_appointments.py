@@ -436,7 +436,7 @@ def test_the_migrations_go_down_to_0001_and_up_again(fresh_db: Database) -> None
 
     tables = set(sa.inspect(fresh_db.engine).get_table_names())
     assert fresh_db.current_revision() == "0001"
-    assert not {"appointments", "drafts", "handoffs", "handoff_actions"} & tables
+    assert not {"appointments", "drafts", "handoffs", "handoff_actions", "slack_bots"} & tables
     assert "patients" in tables
     fresh_db.upgrade()
     assert fresh_db.is_up_to_date()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.sandbox import driver_payloads as payloads
 from bot.sandbox.driver_base import ACK_DEADLINE, Ack, DriverError
+from bot.sandbox.driver_install import Installed, Installing
 from bot.sandbox.driver_modals import Modal, Modals
 from bot.sandbox.driver_payloads import LEGACY_TOKEN, sign
 from bot.sandbox.driver_reading import Reading, Seen
@@ -25,6 +26,7 @@ __all__ = [
     "LEGACY_TOKEN",
     "Ack",
     "DriverError",
+    "Installed",
     "Modal",
     "Seen",
     "SlackDriver",
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 
-class SlackDriver(Modals, Reading):
+class SlackDriver(Modals, Reading, Installing):
     """Plays the people in the workspace against a bot listening at `bot_url`."""
 
     # -- commands, messages, events -----------------------------------------------------
@@ -143,3 +145,30 @@ class SlackDriver(Modals, Reading):
         home = self.standin.home(self._user.id)
         channel = self.standin.dm_channel(self._user.id).id
         return self.event(payloads.app_home_opened(self.space, self._user.id, channel, tab, home))
+
+    # -- the app leaving a workspace ---------------------------------------------------------
+
+    def app_uninstalled(self) -> Ack:
+        """Slack's `app_uninstalled` event for this workspace (no subscription check)."""
+        return self.event({"type": "app_uninstalled"})
+
+    def tokens_revoked(self, *, bot: Sequence[str] | None = None, oauth: Sequence[str] = ()) -> Ack:
+        """Slack's `tokens_revoked` event: the users whose tokens went, bot tokens by the bot
+        user's id (default: this workspace's bot), user tokens under `oauth`."""
+        revoked = {
+            "oauth": list(oauth),
+            "bot": list(bot if bot is not None else [self.space.bot_user_id]),
+        }
+        return self.event({"type": "tokens_revoked", "tokens": revoked})
+
+    def uninstall_app(self) -> list[Ack]:
+        """An admin removes the app from this workspace: its tokens are revoked at once, then
+        Slack sends `tokens_revoked` and `app_uninstalled`, each if app.yaml subscribes to it."""
+        self.standin.uninstall(self.space.team.id)
+        subscribed = self.standin.manifest.bot_events
+        acks = []
+        if "tokens_revoked" in subscribed:
+            acks.append(self.tokens_revoked())
+        if "app_uninstalled" in subscribed:
+            acks.append(self.app_uninstalled())
+        return acks

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from bot.sandbox.driver_payloads import sign
 from bot.sandbox.driver_socket import NotAnEnvelope, envelope_for, over_socket
-from bot.sandbox.seed import Channel, User
+from bot.sandbox.seed import Channel, User, Workspace
 from bot.sandbox.standin import SlackStandIn
 
 T = TypeVar("T")
@@ -62,26 +62,40 @@ class DriverBase:
         *,
         settle: Callable[[], None] | None = None,
         timeout: float = 10.0,
+        team: str | None = None,
     ) -> None:
         """`bot_url` is carebot's HTTP endpoint; None sends everything over Socket Mode
-        instead, to the app connected to the stand-in (nothing is signed then)."""
+        instead, to the app connected to the stand-in (nothing is signed then). `team`: act
+        in that workspace of the stand-in (default: its first)."""
         if bot_url is not None and not bot_url.startswith(("http://", "https://")):
             raise ValueError(f"bot_url must be an http(s) URL, not {bot_url!r}")
         self.standin = standin
-        self.space = standin.workspace
+        self.space = standin.space(team) if team is not None else standin.workspace
         self.bot_url = bot_url
         self.signing_secret = signing_secret
         self.settle = settle or (lambda: None)
         self.timeout = timeout
         self.errors: dict[str, str] = {}
         self.slack_error: dict[str, Any] | None = None
-        self._user, self._place = _default_actor(standin)
+        self._user, self._place = _default_actor(self.space)
         self._secret: str | None = signing_secret
         self._offset = 0.0
         self._last_event: bytes | None = None
         self._events = 0
 
     # -- who and where --------------------------------------------------------------
+
+    def in_workspace(self, team_id: str) -> Self:
+        """A driver for another workspace of the stand-in, with its own default person and
+        place; what it sends carries that workspace's team, people and channels."""
+        return type(self)(
+            self.standin,
+            self.bot_url,
+            self.signing_secret,
+            settle=self.settle,
+            timeout=self.timeout,
+            team=team_id,
+        )
 
     def _find_user(self, ref: str) -> User:
         user = self.space.find_user(ref)
@@ -210,9 +224,8 @@ def checked(parse: Callable[..., T], *args: Any) -> T:
         raise DriverError(str(problem)) from problem
 
 
-def _default_actor(standin: SlackStandIn) -> tuple[User, str]:
+def _default_actor(space: Workspace) -> tuple[User, str]:
     """dana in #cardiology-team, or the first person and a channel they share with the bot."""
-    space = standin.workspace
     people = [u for u in space.users.values() if not u.is_bot and not u.deleted]
     user = space.users.get("U0COORD01") or (people[0] if people else space.bot)
     shared = [

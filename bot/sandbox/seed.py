@@ -1,4 +1,5 @@
-"""The sandbox workspace: a hospital's Slack team with people in several time zones."""
+"""The sandbox workspaces: a hospital's Slack team with people in several time zones, a
+clinic's team the same app is installed in, and an Enterprise Grid org for org-wide installs."""
 
 from __future__ import annotations
 
@@ -96,6 +97,7 @@ class Channel:
     is_archived: bool = False
     user: str | None = None  # the human in a DM
     topic: str = ""
+    creator: str = "U0COORD01"
 
     @property
     def kind(self) -> str:
@@ -134,7 +136,7 @@ class Channel:
             "is_ext_shared": False,
             "is_org_shared": False,
             "created": 1700000000,
-            "creator": "U0COORD01",
+            "creator": self.creator,
             "topic": {"value": self.topic, "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
             "num_members": len(self.members),
@@ -153,6 +155,7 @@ class UserGroup:
     name: str
     users: tuple[str, ...]
     disabled: bool = False
+    creator: str = "U0COORD01"
 
     def to_api(self, team_id: str, *, include_users: bool = False) -> dict[str, object]:
         """The user group object usergroups.list answers with."""
@@ -168,9 +171,9 @@ class UserGroup:
             "date_update": 1700000000,
             "date_delete": 1700000000 if self.disabled else 0,
             "auto_type": None,
-            "created_by": "U0COORD01",
-            "updated_by": "U0COORD01",
-            "deleted_by": "U0COORD01" if self.disabled else None,
+            "created_by": self.creator,
+            "updated_by": self.creator,
+            "deleted_by": self.creator if self.disabled else None,
             "prefs": {"channels": [], "groups": []},
             "user_count": len(self.users),
         }
@@ -243,6 +246,35 @@ class Workspace:
         channel = self.channels.get(channel_id)
         return channel.user if channel is not None and channel.is_im else None
 
+    def ids(self) -> set[str]:
+        """Every id this workspace owns: team, bot, people, their DMs, channels, groups."""
+        dms = {"D" + u[1:] for u in self.users}
+        return {self.team.id, self.bot_id, *self.users, *dms, *self.channels, *self.usergroups}
+
+    def owns(self, ref: str) -> bool:
+        """Whether an id (a person, a channel, a DM not opened yet, a group) is this workspace's."""
+        if ref in self.users or ref in self.channels or ref in self.usergroups:
+            return True
+        return ref[:1] == "D" and any(p + ref[1:] in self.users for p in ("U", "W"))
+
+    @property
+    def installer(self) -> User:
+        """Who installs the app here: the first person who is neither a bot, gone nor a guest."""
+        people = [u for u in self.users.values() if not (u.is_bot or u.deleted or u.is_restricted)]
+        return people[0] if people else self.bot
+
+
+@dataclass(frozen=True)
+class Org:
+    """An Enterprise Grid organization: an app installed org-wide lands in no workspace yet."""
+
+    id: str
+    name: str
+    domain: str
+    bot_user_id: str
+    bot_id: str
+    installer: str
+
 
 def default_seed() -> Workspace:
     """General Hospital: coordinators and clinicians across four time zones."""
@@ -288,4 +320,47 @@ def default_seed() -> Workspace:
         users={u.id: u for u in people},
         channels={c.id: c for c in channels},
         usergroups={g.id: g for g in groups},
+    )
+
+
+def second_seed() -> Workspace:
+    """Northside Clinic: a second workspace the same app is installed in; no id is shared
+    with General Hospital's (its #general is another channel with the same name)."""
+    team = Team(id="T0NORTHSD", name="Northside Clinic", domain="northside-clinic")
+    people = [
+        User("U0NSCAREB", "carebot", "carebot", "America/Denver", is_bot=True, bot_id="B0NSCAREB"),
+        User("U0NSCOORD", "jordan", "Jordan Reyes", "America/Denver", "Clinic coordinator"),
+        User("U0NSDRKIM", "dr.kim", "Dr. Min-jun Kim", "America/Denver", "Family physician"),
+        User("U0NSNURSE", "alex.rn", "Alex Novak", "America/Chicago", "RN"),
+    ]
+    humans = {"U0NSCOORD", "U0NSDRKIM", "U0NSNURSE"}
+    channels = [
+        Channel(
+            "C0NSCLINC",
+            "clinic-team",
+            {"U0NSCAREB", *humans},
+            topic="Northside care team",
+            creator="U0NSCOORD",
+        ),
+        Channel("C0NSGENRL", "general", set(humans), creator="U0NSCOORD"),
+    ]
+    return Workspace(
+        team=team,
+        bot_user_id="U0NSCAREB",
+        bot_id="B0NSCAREB",
+        app_id="A0CAREBOT",  # one app, installed in both workspaces
+        users={u.id: u for u in people},
+        channels={c.id: c for c in channels},
+    )
+
+
+def org_seed() -> Org:
+    """Riverbend Health: an Enterprise Grid org, for an org-wide (not per-workspace) install."""
+    return Org(
+        id="E0RIVERBD",
+        name="Riverbend Health",
+        domain="riverbend-health",
+        bot_user_id="W0RBCAREB",
+        bot_id="B0RBCAREB",
+        installer="W0RBADMIN",
     )

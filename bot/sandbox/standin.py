@@ -4,6 +4,10 @@ The bot talks to it exactly as it talks to Slack (`SLACK_API_URL` = `api_url`, a
 token, form or JSON bodies). Every call is checked against Slack's published method list
 and the manifest's scopes before it acts, and recorded for assertions. The humans' side
 (triggers, response URLs, open modals) is driven by `SlackDriver`.
+
+One workspace by default; `others=` (or `add_workspace`) installs the same app in more,
+each with its own bot token, and `oauth=OAuthApp(...)` adds Slack's OAuth v2 install flow
+(`/oauth/v2/authorize`, `oauth.v2.access`, token rotation, uninstall).
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from http.server import ThreadingHTTPServer
 
 from bot.sandbox import scopes
 from bot.sandbox.seed import Channel
+from bot.sandbox.standin_access import AccessChecks
 from bot.sandbox.standin_chat import ChatMethods
 from bot.sandbox.standin_directory import DirectoryMethods
-from bot.sandbox.standin_envelopes import APP_LEVEL_METHODS, token_refusal
+from bot.sandbox.standin_envelopes import APP_LEVEL_METHODS
 from bot.sandbox.standin_files import FileMethods
 from bot.sandbox.standin_http import BAD_JSON, JSON_FIELDS, decode_params, handler_for
+from bot.sandbox.standin_oauth import OAUTH_ACCESS, OAuthMethods
 from bot.sandbox.standin_records import (
     ApiCall,
     Fault,
@@ -31,6 +37,12 @@ from bot.sandbox.standin_records import (
     api_error,
 )
 from bot.sandbox.standin_responses import ResponseMethods
+from bot.sandbox.standin_tokens import (
+    Consent,
+    CrossWorkspaceCall,
+    OAuthApp,
+    OAuthExchange,
+)
 from bot.sandbox.standin_views import ViewMethods
 
 __all__ = [
@@ -39,9 +51,13 @@ __all__ = [
     "CHAT_PER_SECOND",
     "JSON_FIELDS",
     "ApiCall",
+    "Consent",
+    "CrossWorkspaceCall",
     "Fault",
     "Hold",
     "Message",
+    "OAuthApp",
+    "OAuthExchange",
     "ResponseUrl",
     "Result",
     "SlackStandIn",
@@ -63,8 +79,16 @@ CHAT_BURST = 4.0  # messages a channel takes at once before chat.postMessage ans
 CHAT_PER_SECOND = 1.0
 
 
-class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, ResponseMethods):
-    """A Slack workspace on 127.0.0.1 that the bot can call and tests can inspect."""
+class SlackStandIn(
+    ChatMethods,
+    ViewMethods,
+    DirectoryMethods,
+    FileMethods,
+    ResponseMethods,
+    OAuthMethods,
+    AccessChecks,
+):
+    """Slack workspaces on 127.0.0.1 that the bot can call and tests can inspect."""
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -136,10 +160,15 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
             else:
                 self._faults.pop(method, None)
 
-    def calls(self, method: str | None = None) -> list[ApiCall]:
-        """Every Web API call (and response_url post) so far, oldest first."""
+    def calls(self, method: str | None = None, *, team: str | None = None) -> list[ApiCall]:
+        """Every Web API call (and response_url post) so far, oldest first; `team`: only
+        those made with that workspace's tokens."""
         with self._lock:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [
+                c
+                for c in self._calls
+                if (method is None or c.method == method) and (team is None or c.team == team)
+            ]
 
     def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[Message]:
         """Ephemeral messages still showing, optionally for one channel and/or user."""
@@ -167,10 +196,10 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         with self._lock:
             return self._homes.get(user)
 
-    def files(self) -> list[StoredFile]:
-        """Every file the bot uploaded."""
+    def files(self, *, team: str | None = None) -> list[StoredFile]:
+        """Every file the bot uploaded (in one workspace, with `team`)."""
         with self._lock:
-            return list(self._files.values())
+            return [f for f in self._files.values() if team is None or f.team == team]
 
     @property
     def seq(self) -> int:
@@ -197,9 +226,10 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
             return self._store(message)
 
     def dm_channel(self, user: str) -> Channel:
-        """The bot's DM channel with a user, opened on first use."""
+        """The bot's DM channel with a user (in the user's workspace), opened on first use."""
         with self._lock:
-            return self.workspace.dm_with(user)
+            team = self.team_of(user)
+            return (self.space(team) if team else self.workspace).dm_with(user)
 
     # -- the HTTP side ---------------------------------------------------------
 
@@ -207,6 +237,14 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         self, method: str, token: str | None, params: Result
     ) -> tuple[int, Result, dict[str, str]]:
         """Answer one Web API call as Slack would: (HTTP status, body, extra headers)."""
+        with self._lock:
+            grant = self._tokens.find(token)
+        with self._acting(grant.team_id if grant else None, grant):
+            return self._handle(method, token, params)
+
+    def _handle(
+        self, method: str, token: str | None, params: Result
+    ) -> tuple[int, Result, dict[str, str]]:
         with self._lock:
             holds = self._holds.get(method)
             hold = holds.pop(0) if holds else None
@@ -226,7 +264,7 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
                 result = api_error("ratelimited" if status == 429 else "internal_error")
                 if status == 429:
                     headers["Retry-After"] = str(fault.retry_after)
-            self._calls.append(ApiCall(method, params, time.time(), status, result))
+            self._calls.append(ApiCall(method, params, time.time(), status, result, self._team()))
             return status, result, headers
 
     def _held(
@@ -235,7 +273,9 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         if hold.stored:
             with self._lock:
                 status, result = self._answer(method, token, params)
-                self._calls.append(ApiCall(method, params, time.time(), status, result))
+                self._calls.append(
+                    ApiCall(method, params, time.time(), status, result, self._team())
+                )
         else:
             status, result = 503, api_error("service_unavailable")
         hold.reached.set()
@@ -260,9 +300,11 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         spec = self.spec.get(method)
         if spec is None:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}
+        if method == OAUTH_ACCESS:  # client credentials instead of a token
+            return 200, self.api_oauth_v2_access(params)
         if not token:
             return 200, {"ok": False, "error": "not_authed"}
-        refused = token_refusal(method, token, bot_token=self.bot_token, app_token=self.app_token)
+        refused = self._token_refusal(method, token, params)
         if refused is not None:
             return 200, {"ok": False, "error": refused}
         for param in sorted(spec.required):
@@ -272,7 +314,8 @@ class SlackStandIn(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Resp
         if method in APP_LEVEL_METHODS:  # an app-level token carries its own scopes
             denied = scopes.missing_scope(spec, self.app_scopes)
         else:
-            denied = scopes.missing_scope(spec, self.granted, self._conversation_kind(params))
+            kind = self._conversation_kind(params)
+            denied = scopes.missing_scope(spec, self._granted_now(), kind)
         if denied is not None:
             return 200, denied
         handler = getattr(self, "api_" + method.replace(".", "_"), None)

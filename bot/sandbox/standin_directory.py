@@ -10,7 +10,21 @@ class DirectoryMethods(StandInState):
     """Who the bot is, who is in the workspace, and what its channels hold."""
 
     def api_auth_test(self, params: Result) -> Result:
-        """Who the token belongs to."""
+        """Who the token belongs to: its workspace and bot, or its org for an org-wide install."""
+        grant = self._caller()
+        org = self.orgs.get(grant.enterprise_id or "") if grant is not None else None
+        if org is not None:
+            return {
+                "ok": True,
+                "url": f"https://{org.domain}.enterprise.slack.com/",
+                "team": org.name,
+                "user": "carebot",
+                "team_id": org.id,
+                "user_id": org.bot_user_id,
+                "bot_id": org.bot_id,
+                "enterprise_id": org.id,
+                "is_enterprise_install": True,
+            }
         space = self.workspace
         return {
             "ok": True,

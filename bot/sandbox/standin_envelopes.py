@@ -1,7 +1,7 @@
 """Socket Mode's envelopes: what Slack sends the app, each attempt at it, and its ack.
 
 Plain records the stand-in's Socket Mode server (`standin_socket`) fills in and tests
-read back, and which token each Web API method takes.
+read back, and which Web API methods take the app-level token.
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ ACK_DEADLINE = 3.0  # seconds Slack waits for an ack
 MAX_RETRIES = 3  # an unacked events_api envelope is sent again up to three times
 # Methods called with the app-level token, and the app-level scope each needs.
 APP_LEVEL_METHODS = {"apps.connections.open": "connections:write"}
-
-
-def token_refusal(method: str, token: str, *, bot_token: str, app_token: str) -> str | None:
-    """Slack's error for a token of the wrong kind or one it does not know, else None."""
-    app_level = method in APP_LEVEL_METHODS
-    wanted, other = (app_token, bot_token) if app_level else (bot_token, app_token)
-    if token == wanted:
-        return None
-    return "not_allowed_token_type" if token == other else "invalid_auth"
 
 
 @dataclass

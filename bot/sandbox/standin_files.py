@@ -19,7 +19,8 @@ class FileMethods(StandInState):
             return api_error("invalid_arguments", "[ERROR] length must be an integer")
         self._counter += 1
         file_id = f"F0{self._counter:08d}"
-        self._files[file_id] = StoredFile(file_id, str(params["filename"]), length)
+        team = self.workspace.team.id
+        self._files[file_id] = StoredFile(file_id, str(params["filename"]), length, team=team)
         return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def receive_upload(self, file_id: str, data: bytes) -> tuple[int, str]:
@@ -32,7 +33,8 @@ class FileMethods(StandInState):
             if stored is None:
                 return 404, "file_not_found"
             stored.data = data
-            self._calls.append(ApiCall("upload", {"file_id": file_id}, time.time(), 200, len(data)))
+            call = ApiCall("upload", {"file_id": file_id}, time.time(), 200, len(data), stored.team)
+            self._calls.append(call)
             return 200, f"OK - {len(data)}"
 
     def api_files_completeUploadExternal(self, params: Result) -> Result:

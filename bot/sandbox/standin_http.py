@@ -1,11 +1,13 @@
 """The stand-in's HTTP side: decoding Web API parameters and routing requests.
 
-`/api/<method>` goes to `SlackStandIn.handle_api`, `/response/<id>` to `handle_response`
-and `/upload/<file_id>` to `receive_upload`.
+`/api/<method>` goes to `SlackStandIn.handle_api`, `/response/<id>` to `handle_response`,
+`/upload/<file_id>` to `receive_upload` and `/oauth/v2/authorize` to `handle_authorize`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
@@ -26,6 +28,8 @@ class Served(Protocol):
     def handle_response(self, rid: str, body: Any) -> tuple[int, str]: ...
 
     def receive_upload(self, file_id: str, data: bytes) -> tuple[int, str]: ...
+
+    def handle_authorize(self, query: str) -> tuple[int, str, dict[str, str]]: ...
 
 
 JSON_FIELDS = ("blocks", "view", "attachments", "files", "metadata")
@@ -108,6 +112,9 @@ def handler_for(standin: Served) -> type[BaseHTTPRequestHandler]:
                     payload = None
                 status, text = standin.handle_response(url.path.split("/")[-1], payload)
                 self._reply(status, text, "text/plain; charset=utf-8", {})
+            elif url.path == "/oauth/v2/authorize":
+                status, text, extra = standin.handle_authorize(url.query)
+                self._reply(status, text, "text/plain; charset=utf-8", extra)
             elif url.path.startswith("/upload/"):
                 status, text = standin.receive_upload(url.path.split("/")[-1], body)
                 self._reply(status, text, "text/plain; charset=utf-8", {})
@@ -120,6 +127,8 @@ def handler_for(standin: Served) -> type[BaseHTTPRequestHandler]:
             token = (
                 auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.pop("token", None)
             )
+            for name, value in _client_credentials(auth).items():
+                params.setdefault(name, value)  # oauth.v2.access: basic auth or form fields
             extra: dict[str, str] = {}
             if "__invalid__" in params:
                 status, result = 200, api_error(str(params["__invalid__"]))
@@ -135,3 +144,15 @@ def _form_payload(body: bytes) -> Any:
     if "payload" in fields:
         return json.loads(fields["payload"][-1])
     return {k: v[-1] for k, v in fields.items()} or None
+
+
+def _client_credentials(auth: str) -> dict[str, str]:
+    """client_id and client_secret from an `Authorization: Basic …` header, if there is one."""
+    if not auth.startswith("Basic "):
+        return {}
+    try:
+        decoded = base64.b64decode(auth[len("Basic ") :], validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return {}
+    client_id, colon, secret = decoded.partition(":")
+    return {"client_id": client_id, "client_secret": secret} if colon else {}

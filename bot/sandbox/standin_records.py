@@ -25,6 +25,7 @@ class ApiCall:
     at: float
     status: int
     result: Any
+    team: str | None = None  # the workspace whose token made it (or whose reply it was)
 
 
 @dataclass
@@ -125,6 +126,7 @@ class StoredFile:
     title: str = ""
     data: bytes | None = None
     channels: list[str] = field(default_factory=list)
+    team: str = ""  # the workspace whose bot uploaded it
 
     def to_api(self) -> Result:
         """The file object Slack answers with."""

@@ -37,16 +37,21 @@ class ResponseMethods(StandInState):
         refused = limits.check_message(body.get("text"), body.get("blocks"))
         if refused is not None:
             return refused
-        with self._lock:
+        with self._lock, self._acting_for(channel):
             self._post_reply(ResponseUrl("ack", channel, user, self.monotonic()), body)
         return None
 
     def handle_response(self, rid: str, body: Any) -> tuple[int, str]:
         """Take one post to a response_url; answer like Slack (200 ok, 404 used_url, ...)."""
         with self._lock:
-            status, answer = self._respond(rid, body)
+            url = self._response_urls.get(rid)
+            team = self.team_of(url.channel) if url is not None else None
+            with self._acting(team):  # the reply comes from that workspace's bot
+                status, answer = self._respond(rid, body)
             self._calls.append(
-                ApiCall("response_url", {"id": rid, "body": body}, time.time(), status, answer)
+                ApiCall(
+                    "response_url", {"id": rid, "body": body}, time.time(), status, answer, team
+                )
             )
             return status, answer
 

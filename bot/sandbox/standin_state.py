@@ -1,21 +1,27 @@
 """The Slack stand-in's memory, and the helpers every Web API family shares.
 
-`StandInState` holds what the workspace has seen (messages, views, files, triggers,
-response URLs, recorded calls) behind one lock; the method families in `standin_*`
-are mixins over it and `SlackStandIn` puts them together.
+`StandInState` holds what the workspaces have seen (messages, views, files, triggers,
+response URLs, recorded calls, tokens) behind one lock; the method families in
+`standin_*` are mixins over it and `SlackStandIn` puts them together.
+
+Several workspaces may share one stand-in (one app installed in each). Their ids are
+disjoint, so messages, views and files are kept by id as before; `workspace` is the one
+whose token made the Web API call being answered (a thread-local set around the call),
+and the first one outside a call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.sandbox import limits, scopes
-from bot.sandbox.seed import Channel, Workspace, default_seed
+from bot.sandbox.seed import Channel, Org, Workspace, default_seed, org_seed
 from bot.sandbox.standin_records import (
     ApiCall,
     Fault,
@@ -27,17 +33,29 @@ from bot.sandbox.standin_records import (
     View,
 )
 from bot.sandbox.standin_socket import SocketModeServer
+from bot.sandbox.standin_tokens import (
+    AuthCode,
+    Consent,
+    CrossWorkspaceCall,
+    Grant,
+    OAuthApp,
+    OAuthExchange,
+    TokenBook,
+)
 
 Tracked = TypeVar("Tracked", Message, View)
 
 
 class StandInState:
-    """A Slack workspace's state: what was posted, opened, uploaded and called."""
+    """The workspaces' state: what was posted, opened, uploaded and called, and by whom."""
 
     def __init__(
         self,
         workspace: Workspace | None = None,
         *,
+        others: Iterable[Workspace] = (),
+        oauth: OAuthApp | None = None,
+        orgs: Iterable[Org] | None = None,
         manifest: str | Path | None = None,
         spec: scopes.ApiSpec | None = None,
         granted: Iterable[str] | None = None,
@@ -52,7 +70,10 @@ class StandInState:
         monotonic: Callable[[], float] = time.monotonic,
         chat_rate_limit: bool = False,
     ) -> None:
-        self.workspace = workspace or default_seed()
+        primary = workspace or default_seed()
+        self._spaces: dict[str, Workspace] = {primary.team.id: primary}
+        self._primary = primary.team.id
+        self._local = threading.local()  # the workspace and token of the call being answered
         self.spec = spec or scopes.load_spec()
         self.manifest = scopes.load_manifest(manifest)
         self.granted = frozenset(granted) if granted is not None else self.manifest.scopes
@@ -85,7 +106,18 @@ class StandInState:
         self._response_urls: dict[str, ResponseUrl] = {}
         self.internal_errors: list[str] = []  # stand-in bugs; tests should find none
         # Socket Mode: apps.connections.open's WebSocket, started when the app first asks.
-        self.socket_mode = SocketModeServer(self.workspace.app_id, host=host, monotonic=monotonic)
+        self.socket_mode = SocketModeServer(primary.app_id, host=host, monotonic=monotonic)
+        # Tokens and OAuth: who each token acts for, and every install and exchange.
+        self.oauth = oauth
+        self.orgs = {o.id: o for o in (orgs if orgs is not None else (org_seed(),))}
+        self._tokens = TokenBook()
+        self._tokens.seed(bot_token, primary.team.id)
+        self._codes: dict[str, AuthCode] = {}
+        self.oauth_consents: list[Consent] = []
+        self.oauth_exchanges: list[OAuthExchange] = []
+        self.cross_workspace_calls: list[CrossWorkspaceCall] = []  # tests should find none
+        for other in others:
+            self.add_workspace(other)
 
     @property
     def base_url(self) -> str:
@@ -99,6 +131,85 @@ class StandInState:
     def api_url(self) -> str:
         """The Web API base the bot should use as SLACK_API_URL (ends in /api/)."""
         return f"{self.base_url}/api/"
+
+    # -- the workspaces ---------------------------------------------------------------
+
+    def add_workspace(self, space: Workspace, *, token: str | None = None) -> str:
+        """Install the app in another workspace; its seeded bot token (made up if not given)."""
+        with self._lock:
+            for other in self._spaces.values():
+                shared = sorted(space.ids() & other.ids())
+                if shared:
+                    raise ValueError(
+                        f"workspace {space.team.id} shares ids with {other.team.id}: "
+                        f"{', '.join(shared)}; each workspace needs its own ids"
+                    )
+            self._spaces[space.team.id] = space
+            seeded = token or f"xoxb-{len(self._spaces) - 1:04d}-sandbox-{space.team.id.lower()}"
+            self._tokens.seed(seeded, space.team.id)
+            return seeded
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace of the Web API call being answered; outside a call, the first one."""
+        team = getattr(self._local, "team", None)
+        return self._spaces[team or self._primary]
+
+    @property
+    def teams(self) -> list[str]:
+        """Every workspace's team id, the first one first."""
+        with self._lock:
+            return list(self._spaces)
+
+    def space(self, team_id: str) -> Workspace:
+        """One workspace by team id."""
+        with self._lock:
+            found = self._spaces.get(team_id)
+        if found is None:
+            raise LookupError(f"no workspace {team_id!r}; the stand-in has {', '.join(self.teams)}")
+        return found
+
+    def team_of(self, ref: str) -> str | None:
+        """The team owning an id (a person, channel, DM or user group); None if no one's."""
+        with self._lock:
+            return next((t for t, s in self._spaces.items() if s.owns(ref)), None)
+
+    @contextlib.contextmanager
+    def within(self, team_id: str) -> Iterator[None]:
+        """Read as one workspace: channel and user names are looked up in it."""
+        self.space(team_id)
+        with self._acting(team_id):
+            yield
+
+    @contextlib.contextmanager
+    def _acting(self, team: str | None, grant: Grant | None = None) -> Iterator[None]:
+        """Answer as `team` (unknown or None: keep the current one) with `grant`'s scopes."""
+        saved = (getattr(self._local, "team", None), getattr(self._local, "grant", None))
+        self._local.team = team if team in self._spaces else saved[0]
+        self._local.grant = grant
+        try:
+            yield
+        finally:
+            self._local.team, self._local.grant = saved
+
+    def _acting_for(self, ref: str | None) -> contextlib.AbstractContextManager[None]:
+        """Answer as the workspace owning a channel or user (for replies outside a call)."""
+        return self._acting(self.team_of(ref) if ref else None)
+
+    def _caller(self) -> Grant | None:
+        """The bot token of the Web API call being answered, if it is one the stand-in issued."""
+        grant: Grant | None = getattr(self._local, "grant", None)
+        return grant
+
+    def _team(self) -> str | None:
+        """The workspace (or org) whose token made the call being answered."""
+        grant = self._caller()
+        return grant.owner if grant is not None else None
+
+    def _granted_now(self) -> frozenset[str]:
+        """The scopes of the call being answered: its token's, else the app's."""
+        grant = self._caller()
+        return grant.scopes if grant is not None and grant.scopes is not None else self.granted
 
     # -- reading what was posted ----------------------------------------------------
 
@@ -147,7 +258,7 @@ class StandInState:
         if channel.is_archived:
             return None, "is_archived"
         member = space.bot_user_id in channel.members
-        if not member and "chat:write.public" not in self.granted:
+        if not member and "chat:write.public" not in self._granted_now():
             return None, "not_in_channel"
         return channel, ""
 

@@ -42,13 +42,15 @@ class ViewMethods(StandInState):
 
     def push_view(self, user: str, view: Any) -> Result:
         """Put a view on top of the user's stack, as `response_action: push` does."""
-        with self._lock:
+        with self._lock, self._acting_for(user):
             return self._push(user, view)
 
     def replace_view(self, view_id: str, view: Any) -> Result:
         """Swap a view's content in place, as `response_action: update` does."""
         with self._lock:
-            return self._update_view(self._views.get(view_id), view, None)
+            found = self._views.get(view_id)
+            with self._acting_for(found.user if found is not None else None):
+                return self._update_view(found, view, None)
 
     # -- Web API methods: views ------------------------------------------------------
 
@@ -104,7 +106,9 @@ class ViewMethods(StandInState):
                 (
                     v
                     for v in self._views.values()
-                    if not v.closed and v.view.get("external_id") == external_id
+                    if not v.closed
+                    and v.view.get("external_id") == external_id
+                    and self.workspace.owns(v.user)  # external ids are per workspace
                 ),
                 None,
             )

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from bot.appointments import week_picture
+from bot.sandbox import week_picture as readme
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.driver_reading import Seen
-from bot.sandbox.world import Sandbox
+from bot.sandbox.world import Sandbox, start_sandbox
+from bot.shared.rules.timeparse import TimeParser
 from storage import audit, patients, workspaces
 from storage.appointments import queries as appointments
 from tests.e2e.test_appointments import TEAM, book
@@ -378,3 +381,14 @@ def test_a_slack_failure_is_explained_and_the_next_try_goes_through(
     )
     slack.command("/appt", "week mine")
     assert "Sent the week" in slack.last_reply().text
+
+
+def test_the_readme_picture_is_the_sandbox_week_drawn(times: TimeParser) -> None:
+    world = start_sandbox(start=readme.START, times=times)
+    try:
+        made = Image.open(io.BytesIO(readme.play(world)))
+    finally:
+        world.close()
+    committed = Image.open(Path(__file__).resolve().parents[2] / "docs" / "week.png")
+    assert made.format == committed.format == "PNG"
+    assert made.size == committed.size == TEN_HOURS

@@ -126,7 +126,8 @@ class AppointmentWeek(RecordsUseCase):
                 f"That week has {len(shown)} visits; one picture shows at most {MAX_SHOWN}. "
                 "Narrow it to a clinician, a room or a patient, e.g. /appt week @dr.patel next"
             )
-        hours = self.in_force.for_workspace(actor.team_id).clinic_hours
+        # The hours of the channel it was asked in (a DM or the Home tab: the workspace's).
+        hours = self.in_force.for_channel(actor.team_id, actor.channel_id).clinic_hours
         grid = WeekGrid(
             title=f"{subject.name} · week of {format_date(monday)}",
             first_day=monday,
@@ -220,12 +221,9 @@ class AppointmentWeek(RecordsUseCase):
         close = difflib.get_close_matches(appointments.location_key(typed) or "", rooms, n=3)
         listed = ", ".join(rooms[key] for key in close) or ", ".join(sorted(rooms.values())[:5])
         example = rooms[close[0]] if close else (sorted(rooms.values()) or ["OR 4"])[0]
-        which = f' "{typed}"' if typed else ""
-        raise WeekRefused(
-            f"No visit has been booked in a room{which}"
-            + (f"; rooms on file: {listed}" if listed else "")
-            + f". Example: /appt week room {example} next"
-        )
+        problem = f'No visit has been booked in a room "{typed}".' if typed else "Which room?"
+        on_file = f" Rooms on file: {listed}." if listed else ""
+        raise WeekRefused(f"{problem}{on_file} Example: /appt week room {example} next")
 
     def _monday(self, words: list[str], zone: ZoneInfo, subject: Subject) -> date:
         """The Monday of the week the words ask for: this week when they say nothing."""

@@ -22,6 +22,7 @@ from bot.shared.rules.timeparse import TimeParser
 from storage import audit, patients, workspaces
 from storage.appointments import queries as appointments
 from tests.e2e.test_appointments import TEAM, book
+from tests.e2e.test_channel_settings import save
 
 DANA, PATEL, SAM, VISITOR = "U0COORD01", "U0DRPATEL", "U0NURSE01", "U0VISITOR"
 JANE = "Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2"  # Tue 3:00 PM
@@ -42,11 +43,11 @@ def sent_picture(sandbox: Sandbox, message: Seen) -> Image.Image:
     return image.convert("RGB")
 
 
-def at(day: int, hour: float) -> tuple[int, int]:
-    """A point well inside a box's right part: day 0 is Monday, on a grid from 8 AM."""
+def at(day: int, hour: float, first: int = 8) -> tuple[int, int]:
+    """A point well inside a box's right part: day 0 is Monday, on a grid from `first`."""
     x = week_picture.MARGIN + week_picture.GUTTER + (day + 1) * week_picture.DAY - 8
     y = week_picture.MARGIN + week_picture.TITLE + week_picture.HEAD
-    return x, y + int((hour - 8) * week_picture.HOUR)
+    return x, y + int((hour - first) * week_picture.HOUR)
 
 
 def week_dm(slack: SlackDriver, user: str = "@dana") -> Seen:
@@ -102,6 +103,21 @@ def test_a_visit_outside_clinic_hours_stretches_the_grid(
     image = sent_picture(sandbox, week_dm(slack))
     assert image.size == (1264, week_picture.height(20 - 8 + 1))  # 8 AM to 9 PM
     assert image.getpixel(at(4, 19.5)) == week_picture.KINDS["surgery"][0]
+
+
+def test_the_shaded_hours_are_those_of_the_channel_asked_in(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    save(slack, {"Clinic hours": "07:00 - 19:00"})  # #cardiology-team's own
+    book(slack, JANE)
+
+    slack.command("/appt", "week")
+    slack.in_dm().message("appt week")  # a DM has no hours of its own: the workspace's
+
+    cardiology, dm = (sent_picture(sandbox, m) for m in slack.dms("@dana") if m.files)
+    assert cardiology.size == (1264, week_picture.height(19 - 7))
+    assert cardiology.getpixel(at(0, 18.5, first=7)) == week_picture.OPEN
+    assert dm.size == TEN_HOURS
 
 
 @pytest.mark.parametrize(
@@ -247,9 +263,10 @@ def test_the_patient_is_shown_as_the_workspace_says(sandbox: Sandbox, slack: Sla
         ),
         (
             "room OR 9",
-            'No visit has been booked in a room "OR 9"; rooms on file: Radiology 2.',
+            'No visit has been booked in a room "OR 9". Rooms on file: Radiology 2.',
             "Example: /appt week room Radiology 2 next",
         ),
+        ("room", "Which room? Rooms on file: Radiology 2.", "/appt week room Radiology 2 next"),
         (
             "P-99",
             "There is no patient P-99 in this workspace.",

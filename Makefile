@@ -45,6 +45,7 @@ bench: $(DEV)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/exactly_once.py
+	$(BIN)/python bench/week_picture.py
 
 fuzz: $(DEV)
 	$(BIN)/python -m tests.fuzz.run

@@ -14,6 +14,7 @@ from bot.appointments.export import AppointmentExport
 from bot.appointments.form import BookingForm
 from bot.appointments.lists import AppointmentLists
 from bot.appointments.rules.kinds import STANDARD
+from bot.appointments.week import AppointmentWeek
 
 if TYPE_CHECKING:
     from bot.shared.home import HomeTab
@@ -28,6 +29,7 @@ class AppointmentServices:
     changes: AppointmentChanges
     lists: AppointmentLists
     export: AppointmentExport
+    week: AppointmentWeek
     form: BookingForm
     kinds: Mapping[str, timedelta]  # the kinds of visit, with their usual lengths
     leads: Sequence[timedelta]  # when a clinician hears of a visit before it starts
@@ -51,6 +53,7 @@ def build(
         changes=AppointmentChanges(records, hooks=hooks, home=home, leads=leads),
         lists=AppointmentLists(records),
         export=AppointmentExport(records),
+        week=AppointmentWeek(records),
         form=BookingForm(records, kinds=kinds),
         kinds=kinds,
         leads=leads,

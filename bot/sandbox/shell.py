@@ -4,15 +4,18 @@ Lines are slash commands, plain messages, or a few shell words (`as`, `in`, `cli
 `fill`, `submit`, `close`, `shortcut`, `home`, `time`, `show`, `channels`, `users`,
 `help`, `quit`). After each line the shell prints what changed: new or edited
 messages, DMs, ephemerals, modals and Home tabs. It reads a script as happily as a
-person typing.
+person typing. A file the bot uploads (a week's picture, a calendar) is saved to a folder
+and its path printed under the message that carries it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.sandbox.driver import Ack, SlackDriver
@@ -54,11 +57,13 @@ class SandboxShell:
         on_time: Callable[[datetime], list[str]],
         now: Callable[[], datetime],
         out: TextIO,
+        files_dir: Path | None = None,
     ) -> None:
         self.driver = driver
         self.on_time = on_time
         self.now = now
         self.out = out
+        self.files_dir = files_dir  # made in the system's temporary folder on the first file
         self.done = False
         self.color = bool(getattr(out, "isatty", lambda: False)())
         self._seen = driver.standin.seq
@@ -319,7 +324,23 @@ class SandboxShell:
         body = render_message(
             message.text, message.blocks, names=space, files=message.files, zone=reader
         )
+        for shared in message.files:
+            saved = self._save(shared)
+            body += f"\n  saved to {saved}" if saved else ""
         return head + "\n" + _indent(body)
+
+    def _save(self, shared: Mapping[str, Any]) -> Path | None:
+        """The uploaded file's bytes in the files folder, so it can be opened; its path."""
+        stored = next((f for f in self.driver.standin.files() if f.id == shared.get("id")), None)
+        if stored is None or stored.data is None:
+            return None
+        if self.files_dir is None:
+            self.files_dir = Path(tempfile.mkdtemp(prefix="carebot-sandbox-files-"))
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(stored.filename).name) or "file"
+        path = self.files_dir / f"{stored.id}-{name}"
+        if not path.exists():
+            path.write_bytes(stored.data)
+        return path
 
     def _view_text(self, view: View) -> str:
         space = self.driver.standin.workspace

@@ -60,12 +60,14 @@ class Load(Protocol):
 
 @dataclass(frozen=True)
 class HomeSection:
-    """One part of My day: a key for its "Show more", a title, the rows, what to say if none."""
+    """One part of My day: a key for its "Show more", a title, the rows, what to say if none,
+    and buttons of its own shown under it whatever its rows (Block Kit button elements)."""
 
     key: str
     title: str
     load: Load = field(compare=False)
     empty: str = "Nothing here."
+    buttons: tuple[Block, ...] = field(default=(), compare=False)
 
 
 class HomeTab:

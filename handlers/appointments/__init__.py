@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.appointments import announce
 from bot.appointments import reminders as appointment_reminders
 from bot.appointments.tell import TellClinician
-from handlers.appointments import export, home, news, reminders, views
+from handlers.appointments import export, home, news, reminders, views, week
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
 from handlers.appointments.reminders import ReminderListeners
@@ -44,7 +44,9 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         outbox=shared.outbox,
         open_form=form.open_form,
         export=partial(export.export, services.export, shared.slack),
+        week=partial(week.week, services.week, shared.slack),
     ).register(app, shared.commands)
+    week.register(app, services.week, shared.slack, home_screen(shared).notice)
     ReminderListeners(
         appointments=services.changes,
         people=shared.people,

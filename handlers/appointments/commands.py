@@ -12,6 +12,7 @@ from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
 from bot.appointments.outbox import CARD, CHANGE, COPY
 from bot.appointments.rules.appointment import Action
+from bot.appointments.week import WEEK_USAGE
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, quoted
@@ -42,6 +43,7 @@ USAGE = (
     "/appt book Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2",
     "/appt book P-4, surgery, 2027-03-02 07:30, 3h, at OR 4",
     LIST_USAGE,
+    WEEK_USAGE,
     "/appt move A-12 tomorrow 3pm",
     "/appt cancel A-12 [reason]",
     "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
@@ -54,7 +56,7 @@ ACTIONS = {
     "noshow": Action.NOSHOW,
     "cancel": Action.CANCEL,
 }
-VERBS = ("book", "list", "move", "export", *ACTIONS)
+VERBS = ("book", "list", "week", "move", "export", *ACTIONS)
 
 
 def _example(verb: str) -> str:
@@ -82,11 +84,12 @@ class AppointmentCommands:
         outbox: Outbox,
         open_form: Callable[[Ask], Reply | None],
         export: Callable[[Ask], Reply],
+        week: Callable[[Ask], Reply],
     ) -> None:
         self.booking, self.confirming, self.appointments = booking, confirming, appointments
         self.lists = lists
         self.people, self.in_force, self.slack, self.outbox = people, in_force, slack, outbox
-        self.open_form, self.export = open_form, export
+        self.open_form, self.export, self.week = open_form, export, week
 
     def register(self, app: App, commands: CommandRegistry) -> None:
         commands.add(
@@ -111,6 +114,8 @@ class AppointmentCommands:
                 return views.preview(self.booking.propose(actor, ask.channel_id, rest))
             if verb == "export":
                 return self.export(ask)
+            if verb == "week":
+                return self.week(ask)
             if verb == "list":
                 return views.visit_list(self.lists.list_appointments(actor, rest))
             if verb == "move":

@@ -12,6 +12,7 @@ from bot.shared.commands import Block
 from bot.shared.home import HomeSection, Page, Row, Viewer
 from bot.shared.rules.mrkdwn import escape, mention, truncate
 from handlers.appointments.views import what
+from handlers.appointments.week import MY_WEEK
 from handlers.kit.blocks import button, section
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def home_section(lists: AppointmentLists) -> HomeSection:
         "Your appointments today and tomorrow",
         load,
         empty="No appointments today or tomorrow with you as clinician or booker.",
+        buttons=(button("My week", MY_WEEK, "mine"),),  # your week as a picture, in your DM
     )
 
 

@@ -246,7 +246,12 @@ class _Part:
         title = f"*{s.title}*" + (f" ({total})" if total else "")
         out: list[Block] = [{"type": "divider"}, section(title)]
         if not total:
-            return [*out, context(s.empty)]
+            out.append(context(s.empty))
+            if s.buttons:
+                out.append(
+                    {"type": "actions", "block_id": f"home_{s.key}", "elements": [*s.buttons]}
+                )
+            return out
         out += [block for row in self.rows for block in row]
         shown_to = self.offset + len(self.rows)
         buttons: list[Block] = []
@@ -256,6 +261,7 @@ class _Part:
         if self.opened:
             buttons.append(button("Show less", SHOW_LESS, json.dumps({"s": "", "o": 0})))
             out.append(context(f"Showing {self.offset + 1}-{shown_to} of {total}."))
+        buttons += s.buttons
         if buttons:
             out.append({"type": "actions", "block_id": f"home_{s.key}", "elements": buttons})
         return out

@@ -200,6 +200,11 @@ ACTIONS: list[Row] = [
         _click("visit_flag_checkin", "A-1", block_id="home_appointments", on="home"),
         variant="home",
     ),
+    Row(
+        "action",
+        "appt_my_week",
+        _click("appt_my_week", "mine", block_id="home_appointments", on="home"),
+    ),
     # Handoffs: the card's buttons, the reminder's Done, the form.
     Row("action", "open_handoff_ack", _click("open_handoff_ack", "H-1")),
     Row(
@@ -415,6 +420,7 @@ COMMANDS: list[Row] = [
     _verb("/appt", "book", "book P-1, MRI, friday 3pm"),
     _verb("/appt", "list", "list"),
     _verb("/appt", "export", "export week"),
+    _verb("/appt", "week", "week P-1"),
     _verb("/appt", "move", "move A-1 friday 4pm"),
     _verb("/appt", "cancel", "cancel A-1 not needed"),
     _verb("/appt", "checkin", "checkin A-1"),

@@ -57,7 +57,11 @@ def appt_book(draw: st.DrawFn) -> str:
 def appt_other(draw: st.DrawFn) -> str:
     """The other /appt verbs with refs, dates and hostile reasons."""
     ref = draw(st.sampled_from(["A-1", "A-12", "a12", "A-0", "A-99999999999", "PA-3", "<!here>"]))
-    verb = draw(st.sampled_from(["move", "cancel", "checkin", "done", "noshow", "list", "export"]))
+    verbs = ["move", "cancel", "checkin", "done", "noshow", "list", "export", "week"]
+    verb = draw(st.sampled_from(verbs))
+    if verb == "week":
+        rest = draw(st.sampled_from(["", "mine", "P-4", "@dr.patel", "room OR 4", "or 4", ref]))
+        return f"week {rest} {draw(st.one_of(st.just(''), st.just('next'), when))}".strip()
     if verb == "list":
         rest = draw(st.sampled_from(["", "today", "tomorrow", "week", "mine", "P-4", "@dr.patel"]))
         return f"list {rest} {draw(st.one_of(st.just(''), when))}".strip()

@@ -207,3 +207,42 @@ def test_ctrl_c_at_the_prompt_says_how_to_leave_and_a_second_one_leaves(
     assert lines == ["/appt list", "show"]
     assert out.getvalue().count("Ctrl-C again, or `quit`, to leave") == 2
     assert "in memory only" in out.getvalue()
+
+
+def test_a_file_the_bot_uploads_is_saved_and_its_path_printed(
+    driver: SlackDriver, bot: FakeBot, tmp_path: Path
+) -> None:
+    picture = b"\x89PNG\r\n\x1a\n not really a picture"
+
+    def week(received: Received) -> None:
+        user = received.data["user_id"]
+
+        def upload() -> None:
+            dm = bot.client.conversations_open(users=user)["channel"]["id"]
+            bot.client.files_upload_v2(
+                channel=dm,
+                content=picture,
+                filename="carebot week/2027.png",  # a slash in a name must not make a folder
+                title="carebot week",
+                initial_comment="*Week of Mon 1 Mar 2027*: 1 visit",
+            )
+
+        bot.later(upload)
+
+    bot.on("command:/appt")(week)
+    out = io.StringIO()
+    saved_in = tmp_path / "files"
+    saved_in.mkdir()
+    shell = SandboxShell(
+        driver, on_time=lambda _: [], now=lambda: START, out=out, files_dir=saved_in
+    )
+
+    shell.run(["/appt week", "in dm", "show"])
+
+    text = out.getvalue()
+    assert "DM to @dana · carebot" in text
+    assert "*Week of Mon 1 Mar 2027*: 1 visit" in text  # the text beside the picture
+    assert "[file: carebot week (carebot week/2027.png)]" in text
+    [saved] = saved_in.iterdir()
+    assert saved.name.endswith("-2027.png") and saved.read_bytes() == picture
+    assert text.count(f"saved to {saved}") == 2  # printed again by `show`, written once

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -26,7 +27,7 @@ from bot.runtime.observed import ObservedApp
 from bot.runtime.responses import ResponsePool, pooled_respond
 from bot.runtime.shared import Services, Shared
 from bot.runtime.slack import CallCounter, make_client
-from bot.runtime.workspaces import Tokens, bind_request, bound
+from bot.runtime.workspaces import ROTATE_BEFORE_MINUTES, Tokens, bind_request, bound
 from bot.shared.access import Access, Roles
 from bot.shared.audit_trail import AuditTrail
 from bot.shared.care_teams import CareTeams
@@ -91,6 +92,13 @@ class _SkipTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+# What a person in a workspace carebot is not (or no longer) installed in is told.
+NOT_INSTALLED = (
+    "carebot is not installed in this workspace (or was removed from it), so nothing was done "
+    "or saved. Ask a Slack admin to install it again."
+)
+
+
 @dataclass(frozen=True)
 class ManyWorkspaces:
     """What serving many workspaces adds: installs kept encrypted, OAuth, per-workspace tokens."""
@@ -100,6 +108,7 @@ class ManyWorkspaces:
     tokens: Tokens
     installs: Installs
     flow: OAuthFlow
+    authorize: InstallationStoreAuthorize
 
 
 def many_workspaces(
@@ -127,7 +136,19 @@ def many_workspaces(
         client=plain,
         installed=installs.installed,
     )
-    return ManyWorkspaces(store, states, Tokens(store, rotator), installs, flow)
+    # Bolt's own would refresh tokens at slack.com whatever SLACK_API_URL says, and ask
+    # auth.test on every request: this one uses carebot's client and asks once per token.
+    authorize = InstallationStoreAuthorize(
+        logger=log,
+        installation_store=store,
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
+        bot_only=True,
+        cache_enabled=True,
+        client=plain,
+    )
+    return ManyWorkspaces(store, states, Tokens(store, rotator), installs, flow, authorize)
 
 
 def create_app(
@@ -149,10 +170,13 @@ def create_app(
         listener_executor=executor,
         logger=bolt_log,
         oauth_flow=many.flow if many else None,
+        authorize=many.authorize if many else None,
+        user_facing_authorize_error_message=NOT_INSTALLED if many else None,
+        bind=bound if many else None,
     )
     shared.home.run_in(executor)  # Home tabs are redrawn after a change, off its request
     if many is not None:
-        app.middleware(bind_request)  # each request's Slack calls go with its workspace's token
+        app.middleware(bind_request)  # the request's binding takes the token authorize found
         installs.register(app, many.installs)  # app_uninstalled, tokens_revoked
     app.middleware(pooled_respond(ResponsePool()))  # answers reuse their connections
     register_all(app, shared, services)

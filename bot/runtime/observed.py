@@ -10,6 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -110,9 +111,17 @@ class ObservedApp(App):
     """A Bolt app that counts each request and its ack, and makes it the current request
     (the listener pool carries it to the listener's thread) for the log lines it causes."""
 
-    def __init__(self, *, metrics: Metrics, commands: CommandRegistry, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        metrics: Metrics,
+        commands: CommandRegistry,
+        bind: Callable[[str | None], AbstractContextManager[None]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.metrics = metrics
         self.names = ListenerNames(commands)
+        self.bind = bind  # many workspaces: the request's Slack calls go with its token
         super().__init__(**kwargs)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
@@ -120,7 +129,8 @@ class ObservedApp(App):
         request = self.names.request(req.body, req.context.team_id)
         # Named now: the listener may name the command a DM runs before the ack is counted.
         name = request.command or request.action or ""
-        with request_context.handling(request):
+        bound = self.bind(req.context.team_id) if self.bind is not None else nullcontext()
+        with request_context.handling(request), bound:
             response = super().dispatch(req)
             seconds = time.perf_counter() - started
             log.debug("answered status=%d in %.0f ms", response.status, seconds * 1000)

@@ -1,11 +1,12 @@
 """Many workspaces: every Web API call goes with the token of the workspace it is for.
 
 Listeners, the sweep and the outbox all call Slack through one `WorkspaceClient`. Which
-workspace a call is for is bound around the work: a Bolt middleware binds the request's
-workspace (with the token Bolt's authorize found for it), the sweep binds each reminder's
-workspace before a kind fires for it. Listener work submitted to the executor keeps its
-binding (the executor copies the caller's context). A call made with nothing bound is a
-bug, and fails loudly (`NoWorkspace`) instead of going out with some workspace's token.
+workspace a call is for is bound around the work: the app binds the request's workspace
+around its whole dispatch (and a middleware hands it the token Bolt's authorize found),
+the sweep binds each reminder's workspace before a kind fires for it. Listener work
+submitted to the executor keeps its binding (the executor copies the caller's context). A
+call made with nothing bound is a bug, and fails loudly (`NoWorkspace`) instead of going
+out with some workspace's token.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.web import SlackResponse
 
@@ -118,18 +119,10 @@ def bound(team_id: str | None, token: str | None = None) -> Iterator[None]:
 
 
 def bind_request(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
-    """Bolt middleware: the request's calls go with the token Bolt's authorize found for it."""
-    with bound(context.team_id, context.bot_token):
-        return next()
-
-
-def not_installed(error: BaseException) -> bool:
-    """Slack's answer for a workspace's token that is gone (uninstalled, revoked, expired)."""
-    if isinstance(error, NoWorkspace):
-        return True
-    return isinstance(error, SlackApiError) and error.response.get("error") in (
-        "invalid_auth",
-        "token_revoked",
-        "account_inactive",
-        "token_expired",
-    )
+    """Bolt middleware, after Bolt's authorize: the request's workspace, bound around the
+    whole dispatch (Bolt runs middleware one after another, not nested), takes the token
+    authorize found for it, so the listener's calls need no second lookup."""
+    binding = _bound.get()
+    if binding is not None and binding.team_id == context.team_id and context.bot_token:
+        binding.token = context.bot_token
+    return next()

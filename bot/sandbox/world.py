@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,10 +14,14 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.runtime.app import Runtime, build
 from bot.runtime.config import Settings
+from bot.runtime.installations import TokenCipher
+from bot.runtime.oauth_config import REDIRECT_PATH, OAuthConfig
 from bot.runtime.server import EVENTS_PATH, HttpServer, wsgi_app
 from bot.runtime.socket_mode import connect
 from bot.sandbox.driver import SlackDriver
+from bot.sandbox.seed import Workspace, second_seed
 from bot.sandbox.standin import SlackStandIn
+from bot.sandbox.standin_tokens import OAuthApp
 from bot.shared.rules.clock import FakeClock
 from bot.shared.rules.timeparse import TimeParser
 from storage import Database, channels
@@ -94,21 +98,36 @@ def start_sandbox(
     care_channels: bool = True,
     settings_changes: Mapping[str, object] | None = None,
     socket_mode: bool = False,
+    many_workspaces: bool = False,
 ) -> Sandbox:
     """Start everything on free loopback ports; close() stops it.
 
     With `care_channels`, #cardiology-team, #ortho-team and #icu-private start registered
     as care-team channels; without, no channel is one until an admin marks it. With
     `socket_mode`, carebot connects to the stand-in as `carebot run` does with
-    SLACK_APP_TOKEN set, and the driver reaches it over that WebSocket.
+    SLACK_APP_TOKEN set, and the driver reaches it over that WebSocket. With
+    `many_workspaces`, the stand-in also hosts Northside Clinic and offers OAuth installs,
+    carebot runs with SLACK_CLIENT_ID and friends instead of a bot token, and an admin of
+    each workspace has installed it by the browser dance (`driver.in_workspace` acts in the
+    second one).
     """
     tmp = None
     if database_url is None:
         tmp = tempfile.TemporaryDirectory(prefix="carebot-sandbox-")
         database_url = f"sqlite:///{Path(tmp.name) / 'sandbox.db'}"
+    if standin is None and many_workspaces:
+        standin = SlackStandIn(others=(second_seed(),), oauth=OAuthApp())
     standin = (standin or SlackStandIn()).start()
+    oauth = None
+    if many_workspaces:
+        if standin.oauth is None:
+            raise ValueError("a many-workspace sandbox needs a stand-in with an OAuthApp")
+        admins = admins | {standin.space(team).installer.id for team in standin.teams[1:]}
+        oauth = OAuthConfig(
+            standin.oauth.client_id, standin.oauth.client_secret, TokenCipher.new_key()
+        )
     settings = Settings(
-        bot_token=standin.bot_token,
+        bot_token=None if many_workspaces else standin.bot_token,
         signing_secret=SIGNING_SECRET,
         slack_api_url=standin.api_url,
         database_url=database_url,
@@ -117,11 +136,14 @@ def start_sandbox(
         admin_group=admin_group,
         app_token=standin.app_token if socket_mode else None,
         socket_ping_seconds=SOCKET_PING_SECONDS,
+        oauth=oauth,
     ).with_changes(**(settings_changes or {}))
     db = Database(database_url)
     db.upgrade()
     if care_channels:
         _register_care_channels(db, standin.workspace.team.id)
+        for team in standin.teams[1:] if many_workspaces else ():
+            _register_other_care_channels(db, standin.space(team))
     clock = FakeClock(start or datetime.now(UTC))
     runtime = build(settings, db=db, clock=clock, times=times)
     application = wsgi_app(runtime.app, db, SIGNING_SECRET, metrics=runtime.metrics)
@@ -133,6 +155,13 @@ def start_sandbox(
         raise TimeoutError("the stand-in never greeted carebot's Socket Mode connection")
     bot_url = None if socket_mode else server.url + EVENTS_PATH
     driver = SlackDriver(standin, bot_url, SIGNING_SECRET, settle=lambda: _settle(runtime))
+    if many_workspaces and standin.oauth is not None and not standin.oauth.redirect_urls:
+        # As on the app's OAuth page: where Slack sends the admin back when Bolt names none.
+        standin.oauth = replace(standin.oauth, redirect_urls=(server.url + REDIRECT_PATH,))
+    for team in standin.teams if many_workspaces else ():
+        installed = driver.install(server.url, team=team)
+        if not installed.ok:
+            raise RuntimeError(f"installing carebot in {team} failed: {installed.body[:300]}")
     return Sandbox(standin, runtime, server, driver, clock, tmp, socket)
 
 
@@ -140,6 +169,14 @@ def _register_care_channels(db: Database, team_id: str) -> None:
     with db.session() as session:
         for channel_id, name in CARE_CHANNELS.items():
             channels.upsert(session, team_id, channel_id, name)
+
+
+def _register_other_care_channels(db: Database, space: Workspace) -> None:
+    """Another workspace's channels the bot is in, registered as its care-team channels."""
+    with db.session() as session:
+        for channel in space.channels.values():
+            if space.bot_user_id in channel.members and not channel.is_im:
+                channels.upsert(session, space.team.id, channel.id, channel.name)
 
 
 def _settle(runtime: Runtime) -> None:

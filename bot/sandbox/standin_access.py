@@ -18,7 +18,7 @@ from bot.sandbox.standin_tokens import CrossWorkspaceCall
 NAMING_ONE = ("channel", "channel_id", "user", "user_id", "usergroup")
 NAMING_SEVERAL = ("users", "channels")
 # An org-wide install is in no workspace until an admin adds it to some.
-ORG_TOKEN_METHODS = {"auth.test"}
+ORG_TOKEN_METHODS = {"auth.test", "auth.revoke"}
 
 
 class AccessChecks(StandInState):

@@ -67,6 +67,17 @@ class OAuthMethods(StandInState):
                 raise LookupError(f"no workspace or org {team_id!r} to remove the app from")
             return self._tokens.revoke(team_id)
 
+    def api_auth_revoke(self, params: Result) -> Result:
+        """The calling token stops working at once (a bot token's refresh token with it)."""
+        grant = self._caller()
+        if grant is None:  # not a bot token: refused before it got here
+            return {"ok": False, "error": "invalid_auth"}
+        grant.revoked = True
+        for held in self._tokens.refreshes.values():
+            if held.grant.token == grant.token:
+                held.spent = True
+        return {"ok": True, "revoked": True}
+
     # -- the authorize page --------------------------------------------------------------
 
     def handle_authorize(self, query: str) -> tuple[int, str, dict[str, str]]:

@@ -336,3 +336,66 @@ def test_a_postgresql_schema_that_is_behind_is_refused_until_upgraded(
     assert "carebot db upgrade" in one_line(refused.stderr)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "up to date" in current.stdout
+
+
+# -- many workspaces ---------------------------------------------------------------------
+
+
+def test_token_key_prints_a_key_carebot_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.runtime.installations import TokenCipher
+
+    assert main(["token-key"]) == 0
+    key = capsys.readouterr().out.strip()
+    assert len(key) == 44
+    cipher = TokenCipher(key)
+    assert cipher.decrypt(cipher.encrypt("xoxb-1")) == "xoxb-1"
+
+
+def many_workspace_env(env: dict[str, str], key: str) -> dict[str, str]:
+    return env | {
+        "SLACK_CLIENT_ID": "1000000000.2000000001",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "CAREBOT_TOKEN_KEY": key,
+        "SLACK_SIGNING_SECRET": SECRET,
+    }
+
+
+def test_many_workspaces_in_socket_mode_are_refused_in_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from bot.runtime.installations import TokenCipher
+
+    env = many_workspace_env(env, TokenCipher.new_key()) | {"SLACK_APP_TOKEN": "xapp-1"}
+
+    result = carebot("run", env=env, cwd=tmp_path)
+
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "need HTTP mode" in line and "carebot run --http" in line
+
+
+def test_a_key_that_does_not_open_the_stored_tokens_stops_run_in_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.runtime.installations import InstallationStore, TokenCipher
+    from storage import Database
+
+    db = Database(env["DATABASE_URL"])
+    db.upgrade()
+    store = InstallationStore(
+        "1000000000.2000000001", db.engine, TokenCipher(TokenCipher.new_key())
+    )
+    store.save(
+        Installation(app_id="A1", team_id="T0AAAA", bot_token="xoxb-a", user_id="U1", bot_id="B1")
+    )
+    db.dispose()
+    env = many_workspace_env(env, TokenCipher.new_key())  # not the key they were stored with
+
+    result = carebot("run", "--http", "--port", str(free_port()), env=env, cwd=tmp_path)
+
+    assert result.returncode == 1
+    line = one_line(result.stderr)
+    assert line.startswith("carebot: CAREBOT_TOKEN_KEY does not decrypt the Slack tokens")
+    assert "new key first and the old one after it" in line

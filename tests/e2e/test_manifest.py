@@ -260,3 +260,23 @@ def test_the_instructions_point_to_the_manifest_command_not_request_url_per_comm
         text = " ".join((ROOT / name).read_text(encoding="utf-8").split())
         assert "carebot manifest --http" in text, name
         assert not re.search(r"request_url[^.]* under [^.]*slash command", text), name
+
+
+def test_the_many_workspace_manifest_adds_only_the_redirect_url(
+    capsys: pytest.CaptureFixture[str], slack_schema: Draft7Validator
+) -> None:
+    plain = yaml.safe_load(printed(capsys, "--http", BASE))
+    many = yaml.safe_load(printed(capsys, "--http", BASE, "--many-workspaces"))
+
+    assert problems(slack_schema, many) == []
+    assert many["oauth_config"]["redirect_urls"] == [f"{BASE}/slack/oauth_redirect"]
+    del many["oauth_config"]["redirect_urls"]
+    assert many == plain
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        plain["settings"]["event_subscriptions"]["bot_events"]
+    )
+
+
+def test_many_workspaces_need_the_http_address(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "--many-workspaces"]) == 2
+    assert "needs --http https://HOST" in capsys.readouterr().err

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import re
 import sys
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.runtime.config import (
-    ConfigError,
-    Settings,
-    configure_logging,
-    load_settings,
-    port_number,
-)
+from bot.runtime import cli_records
+from bot.runtime.cli_common import Refused, open_database, settings_from_env
+from bot.runtime.config import ConfigError, Settings, port_number
 from bot.runtime.connect import SlackProblem
 from bot.runtime.manifest import ManifestError
-from bot.shared.audit_export import FORMATS, BadDate, parse_bound, write
+from bot.shared.audit_export import FORMATS
 from storage import Database
 from storage.errors import DatabaseConfigError, DatabaseUnavailable
 
@@ -31,11 +23,6 @@ if TYPE_CHECKING:
     from bot.runtime.app import Runtime
 
 log = logging.getLogger("carebot")
-TEAM_ID = re.compile(r"[TE][A-Z0-9]{1,31}")
-
-
-class Refused(Exception):
-    """Something outside carebot is not as it should be; the message is one line for the admin."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--team", action="append", default=[], help="only this workspace (repeat for several)"
     )
-    export.set_defaults(handler=_audit_export)
+    export.set_defaults(handler=cli_records.audit_export)
 
     retention = verbs.add_parser(
         "retention",
@@ -130,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     retention.add_argument(
         "--team", action="append", default=[], help="only this workspace (repeatable)"
     )
-    retention.set_defaults(handler=_retention)
+    retention.set_defaults(handler=cli_records.retention)
 
     sandbox = verbs.add_parser(
         "sandbox", help="talk to carebot in a local Slack stand-in; no Slack needed"
@@ -168,22 +155,6 @@ def _version() -> str:
         return version("carebot")
     except PackageNotFoundError:
         return "(not installed: run pip install -e .)"
-
-
-def _settings() -> Settings:
-    settings = load_settings(os.environ)
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
-
-
-def open_database(settings: Settings) -> Database:
-    """Connect and check the schema: SQLite upgrades itself, others must be migrated first."""
-    db = Database(settings.database_url)
-    if db.dialect == "sqlite":
-        db.upgrade()
-    elif not db.is_up_to_date():
-        raise Refused("the database schema is not up to date: run `carebot db upgrade` first")
-    return db
 
 
 def _build(settings: Settings, db: Database) -> Runtime:
@@ -228,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
     metrics_port = (
         port_number(args.metrics_port, "--metrics-port") if args.metrics_port is not None else None
     )
-    settings = _settings()
+    settings = settings_from_env()
     http = args.http or not settings.socket_mode
     settings.require_slack(http=http, asked_for_http=args.http)
     db = open_database(settings)
@@ -243,7 +214,13 @@ def _run(args: argparse.Namespace) -> int:
         port = port or settings.port
         try:
             server = HttpServer(
-                wsgi_app(runtime.app, db, settings.signing_secret or "", metrics=runtime.metrics),
+                wsgi_app(
+                    runtime.app,
+                    db,
+                    settings.signing_secret or "",
+                    # With a metrics port, /metrics is served there only, off the public one.
+                    metrics=runtime.metrics if metrics_port is None else None,
+                ),
                 args.host,
                 port,
             )
@@ -299,7 +276,7 @@ def _serve_metrics(runtime: Runtime, host: str, port: int) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = settings_from_env()
     if not settings.bot_token and not settings.many_workspaces:
         raise ConfigError(
             "carebot sweep needs SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and friends, for many "
@@ -323,88 +300,16 @@ def _instant(text: str, settings: Settings) -> datetime:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    db = Database(_settings().database_url)
+    db = Database(settings_from_env().database_url)
     db.upgrade()
     print(f"database is at revision {db.current_revision()}")
     return 0
 
 
 def _db_current(args: argparse.Namespace) -> int:
-    db = Database(_settings().database_url)
+    db = Database(settings_from_env().database_url)
     state = "up to date" if db.is_up_to_date() else "behind: run `carebot db upgrade`"
     print(f"revision {db.current_revision() or 'none'} ({state})")
-    return 0
-
-
-def _audit_export(args: argparse.Namespace) -> int:
-    from storage import audit
-
-    settings = _settings()
-    since = _bound("--since", args.since, settings)
-    until = _bound("--until", args.until, settings) if args.until else None
-    if until is not None and until <= since:
-        raise ConfigError(
-            "--until must come after --since; example: --since 2027-03-01 --until 2027-03-31"
-        )
-    bad_team = next((team for team in args.team if not TEAM_ID.fullmatch(team)), None)
-    if bad_team is not None:
-        raise ConfigError(f"--team {bad_team!r} is not a workspace id; example: T012AB3CD")
-    db = open_database(settings)
-    try:
-        with _output(args.out) as out, db.session(read_only=True) as session:
-            written = write(audit.stream(session, since, until, args.team), out, args.format)
-    except BrokenPipeError:  # `| head` stopped reading: not an error, and nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    if args.out:
-        rows = "row" if written == 1 else "rows"
-        print(f"wrote {written} audit {rows} to {args.out}", file=sys.stderr)
-    return 0
-
-
-@contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
-    """Standard output, or a file; a file that can't be written is one line for the admin."""
-    if path is None:
-        yield sys.stdout
-        return
-    try:
-        with Path(path).open("w", newline="", encoding="utf-8") as file:
-            yield file
-    except OSError as error:
-        raise Refused(f"cannot write {path}: {error.strerror}") from None
-
-
-def _bound(flag: str, text: str, settings: Settings) -> datetime:
-    try:
-        return parse_bound(text, settings.timezone, end=flag == "--until")
-    except BadDate as problem:
-        raise ConfigError(f"{flag} {problem}") from None
-
-
-def _retention(args: argparse.Namespace) -> int:
-    from bot.shared.retention import purge
-    from bot.shared.rules.clock import SystemClock
-
-    settings = _settings()
-    days = args.older_than if args.older_than is not None else settings.retention_days
-    if days is None:
-        raise ConfigError(
-            "say how old closed records must be: --older-than 2190 (days), "
-            "or set CAREBOT_RETENTION_DAYS"
-        )
-    if days < 1:
-        raise ConfigError(f"--older-than {days} should be a number of days, at least 1")
-    bad_team = next((team for team in args.team if not TEAM_ID.fullmatch(team)), None)
-    if bad_team is not None:
-        raise ConfigError(f"--team {bad_team!r} is not a workspace id; example: T012AB3CD")
-    db = open_database(settings)
-    now = SystemClock().now()
-    report = purge(
-        db, now - timedelta(days=days), dry_run=args.dry_run, now=now, teams=args.team or None
-    )
-    for line in report.lines():
-        print(line)
     return 0
 
 

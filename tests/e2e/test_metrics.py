@@ -158,7 +158,7 @@ def test_over_socket_mode_the_metrics_listener_counts_envelopes_and_their_acks(
         assert value(samples, "carebot_slack_acks_total", kind=kind, name=name) == 1
 
 
-def test_run_serves_metrics_on_its_port_and_on_the_metrics_port_with_json_logs(
+def test_run_serves_metrics_on_the_metrics_port_only_with_json_logs(
     env: dict[str, str], tmp_path: Path, standin: SlackStandIn
 ) -> None:
     port, metrics_port = free_port(), free_port()
@@ -181,15 +181,17 @@ def test_run_serves_metrics_on_its_port_and_on_the_metrics_port_with_json_logs(
         health = wait_for_health(base + "/healthz", server)  # the metrics port opens first
         assert scrape(ops) and json.loads(urllib.request.urlopen(ops + "/healthz").read()) == health
         assert SlackDriver(standin, base + "/slack/events", SECRET).command("/carebot").ok
-        on_its_port, on_metrics_port = scrape(base), scrape(ops)
+        on_metrics_port = scrape(ops)
+        with pytest.raises(urllib.error.HTTPError) as hidden:  # off the port the proxy publishes
+            urllib.request.urlopen(base + "/metrics", timeout=5)
     finally:
         server.terminate()
         _, logged = server.communicate(timeout=10)
 
     assert health == {"status": "ok", "database": "ok"}
-    for samples in (on_its_port, on_metrics_port):
-        requests = "carebot_slack_requests_total"
-        assert value(samples, requests, kind="slash_command", name="/carebot") == 1
+    assert hidden.value.code == 404
+    requests = "carebot_slack_requests_total"
+    assert value(on_metrics_port, requests, kind="slash_command", name="/carebot") == 1
     lines = [json.loads(line) for line in logged.splitlines()]
     assert any(line["message"].startswith("carebot is listening on") for line in lines)
     [asked] = [line for line in lines if line["message"].startswith("/carebot via=slash")]

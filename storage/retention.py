@@ -1,8 +1,10 @@
 """Closed records past a retention period: found, counted and removed in small batches.
 
 Each kind of record says what "closed" means for it. Removing a record removes its
-reminders too; a patient goes once no record of theirs is left. The audit trail is never
-touched: it holds ids, not clinical text, and must outlive the records it describes.
+reminders too; a patient goes once no record of theirs is left. Every record of a workspace
+that uninstalled carebot before the cutoff counts as closed: nobody can reach it any more.
+The audit trail is never touched: it holds ids, not clinical text, and must outlive the
+records it describes.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.appointments.rules.appointment import FINAL
 from bot.preapprovals.rules.preapproval import RESOLVED
 from storage.handoffs.models import HandoffActionRow, HandoffRow
-from storage.models import AppointmentRow, PatientRow, ReminderRow
+from storage.models import AppointmentRow, PatientRow, ReminderRow, WorkspaceRow
 from storage.preapprovals.models import PreapprovalMessageRow, PreapprovalRow
 
 BATCH = 500  # rows per transaction: short locks, bounded memory, on tables of any size
@@ -68,6 +70,12 @@ PREAPPROVALS = Closed(
 KINDS: tuple[Closed, ...] = (APPOINTMENTS, HANDOFFS, PREAPPROVALS)
 
 
+def uninstalled_before(session: Session, team_id: str, cutoff: datetime) -> bool:
+    """Whether the workspace uninstalled carebot before the cutoff (and has not come back)."""
+    at = session.scalar(select(WorkspaceRow.uninstalled_at).where(WorkspaceRow.team_id == team_id))
+    return at is not None and at < cutoff
+
+
 def teams(session: Session) -> list[str]:
     """Every workspace that has records of any kind."""
     found: set[str] = set()
@@ -77,13 +85,21 @@ def teams(session: Session) -> list[str]:
 
 
 def closed_batch(
-    session: Session, kind: Closed, team_id: str, cutoff: datetime, after_id: int = 0
+    session: Session,
+    kind: Closed,
+    team_id: str,
+    cutoff: datetime,
+    after_id: int = 0,
+    *,
+    gone: bool = False,
 ) -> list[tuple[int, int]]:
-    """Up to BATCH (id, number) of this kind's closed records past the cutoff, by id."""
+    """Up to BATCH (id, number) of this kind's closed records past the cutoff, by id; with
+    `gone` (the workspace uninstalled carebot before the cutoff), every record."""
     table = kind.table
+    closed = true() if gone else kind.closed_before(cutoff)
     rows = session.execute(
         select(table.id, table.number)
-        .where(table.team_id == team_id, table.id > after_id, kind.closed_before(cutoff))
+        .where(table.team_id == team_id, table.id > after_id, closed)
         .order_by(table.id)
         .limit(BATCH)
     )
@@ -126,17 +142,22 @@ def remove(session: Session, kind: Closed, team_id: str, found: Sequence[tuple[i
 
 
 def orphan_patients(
-    session: Session, team_id: str, cutoff: datetime, after_id: int = 0
+    session: Session, team_id: str, cutoff: datetime, after_id: int = 0, *, gone: bool = False
 ) -> list[int]:
-    """Up to BATCH ids of patients created before the cutoff whom no record will keep.
+    """Up to BATCH ids of patients created before the cutoff whom no record will keep (with
+    `gone`, every patient of the workspace).
 
     Records closed past the cutoff do not keep a patient, so a dry run counts the same
     patients a real run removes after their records.
     """
-    unheld = [
-        ~exists().where(kind.table.patient_id == PatientRow.id, ~kind.closed_before(cutoff))
-        for kind in KINDS
-    ]
+    unheld = (
+        []
+        if gone
+        else [
+            ~exists().where(kind.table.patient_id == PatientRow.id, ~kind.closed_before(cutoff))
+            for kind in KINDS
+        ]
+    )
     return list(
         session.scalars(
             select(PatientRow.id)

@@ -51,13 +51,15 @@ def purge(
         with db.session(read_only=True) as session:
             teams = retention.teams(session)
     for team in teams:
+        with db.session(read_only=True) as session:
+            gone = retention.uninstalled_before(session, team, cutoff)  # all of it is closed
         counts = report.removed[team]
         for kind in retention.KINDS:
             counts[kind.name] = _each_batch(
-                db, dry_run, _Closed(kind, team, cutoff), key=lambda row: row[0]
+                db, dry_run, _Closed(kind, team, cutoff, gone), key=lambda row: row[0]
             )
         counts["patients"] = _each_batch(
-            db, dry_run, _LonePatients(team, cutoff), key=lambda row_id: row_id
+            db, dry_run, _LonePatients(team, cutoff, gone), key=lambda row_id: row_id
         )
         if not dry_run and any(counts.values()):
             with db.session() as session:
@@ -76,9 +78,12 @@ class _Closed:
     kind: retention.Closed
     team: str
     cutoff: datetime
+    gone: bool  # the workspace uninstalled carebot before the cutoff: everything goes
 
     def find(self, session: Session, after: int) -> list[tuple[int, int]]:
-        return retention.closed_batch(session, self.kind, self.team, self.cutoff, after)
+        return retention.closed_batch(
+            session, self.kind, self.team, self.cutoff, after, gone=self.gone
+        )
 
     def remove(self, session: Session, found: Sequence[tuple[int, int]]) -> int:
         return retention.remove(session, self.kind, self.team, found)
@@ -88,9 +93,10 @@ class _Closed:
 class _LonePatients:
     team: str
     cutoff: datetime
+    gone: bool
 
     def find(self, session: Session, after: int) -> list[int]:
-        return retention.orphan_patients(session, self.team, self.cutoff, after)
+        return retention.orphan_patients(session, self.team, self.cutoff, after, gone=self.gone)
 
     def remove(self, session: Session, found: Sequence[int]) -> int:
         return retention.remove_patients(session, self.team, found)

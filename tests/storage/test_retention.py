@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 
 from bot.handoffs.rules.actions import ActionItem
 from bot.shared.retention import purge
-from storage import Database, SqlAuditLog, patients, reminders
+from storage import Database, SqlAuditLog, patients, reminders, workspaces
 from storage.appointments import queries as appointments
 from storage.handoffs import queries as handoffs
 from storage.handoffs.models import HandoffActionRow
-from storage.models import AuditRow, PatientRow
+from storage.models import AuditRow, PatientRow, WorkspaceRow
 from tests.storage.test_appointments import book
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -162,3 +162,30 @@ def test_resolved_pre_approvals_go_and_open_ones_keep_their_patient_but_not_a_go
         assert reminders.get(session, "T1", "preauth-risk", still.ref) is not None
     assert count(db, PreapprovalMessageRow) == 1
     assert count(db, PatientRow) == 1  # the open request keeps its patient
+
+
+def test_a_workspace_uninstalled_before_the_cutoff_loses_even_its_open_records(
+    db: Database,
+) -> None:
+    jane = patient(db, "Jane Doe")
+    booked = book(db, jane, T0 + DAY)  # still booked: open, and in the future
+    waiting = handoff(db, jane, None)  # never read back
+    with db.session() as session:
+        workspaces.mark_uninstalled(session, "T1", now=CUTOFF + DAY)  # after the cutoff: kept
+
+    assert purge(db, CUTOFF, dry_run=True, now=T0).removed["T1"]["appointments"] == 0
+
+    with db.session() as session:
+        session.get(WorkspaceRow, "T1").uninstalled_at = CUTOFF - DAY  # type: ignore[union-attr]
+    report = purge(db, CUTOFF, dry_run=False, now=T0)
+
+    assert report.removed["T1"] == {
+        "appointments": 1,
+        "handoffs": 1,
+        "pre-approvals": 0,
+        "patients": 1,
+    }
+    with db.session(read_only=True) as session:
+        assert appointments.get_by_ref(session, "T1", booked.ref) is None
+        assert handoffs.get_by_ref(session, "T1", waiting) is None
+        assert reminders.pending_count(session, "T1") == 0

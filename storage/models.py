@@ -229,6 +229,7 @@ class AppointmentRow(Base):
         Index(None, "team_id", "clinician_id", "start_at"),
         Index(None, "team_id", "location_key", "start_at"),
         Index(None, "team_id", "patient_id", "start_at"),
+        Index(None, "series_id", "start_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -253,6 +254,8 @@ class AppointmentRow(Base):
     changed_by: Mapped[str | None] = mapped_column(String(32))  # who made the last change
     copy_channel: Mapped[str | None] = mapped_column(String(32))  # the clinician's copy (DM)
     copy_ts: Mapped[str | None] = mapped_column(String(32))
+    # The series it is an occurrence of (S-n), if any; it is a visit of its own all the same.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -263,6 +266,29 @@ class AppointmentRow(Base):
     def ref(self) -> str:
         """The short ref users type, like A-12."""
         return f"A-{self.number}"
+
+
+class SeriesRow(Base):
+    """Visits booked together by one repeat rule (S-n); each occurrence is an appointment."""
+
+    __tablename__ = "appointment_series"
+    __table_args__ = (UniqueConstraint("team_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int]
+    rule: Mapped[str] = mapped_column(String(200))  # RFC 5545 RRULE value, as booked
+    zone: Mapped[str] = mapped_column(String(64))  # the wall clock the rule keeps
+    first_start: Mapped[datetime]
+    booked_by: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ended_at: Mapped[datetime | None]  # ended early: no occurrence after this is booked
+    created_at: Mapped[datetime]
+
+    @property
+    def ref(self) -> str:
+        """The short ref users type, like S-3."""
+        return f"S-{self.number}"
 
 
 class DraftRow(Base):
@@ -290,6 +316,7 @@ __all__ = [
     "ProcessedKeyRow",
     "RefCounterRow",
     "ReminderRow",
+    "SeriesRow",
     "UTCDateTime",
     "WorkspaceRow",
 ]

@@ -116,6 +116,7 @@ def add(
     booked_by: str,
     channel_id: str | None,
     now: datetime,
+    series_id: int | None = None,
 ) -> AppointmentRow:
     """Book a new appointment with the next A-ref; its patient is loaded on the row."""
     if end_at <= start_at:
@@ -144,6 +145,7 @@ def add(
         notes=notes,
         booked_by=booked_by,
         channel_id=channel_id,
+        series_id=series_id,
         created_at=stamp,
         updated_at=stamp,
     )

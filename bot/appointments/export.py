@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.appointments import ical_file
 from bot.appointments.rules import ical
 from bot.appointments.rules.appointment import Status
 from bot.shared.records import RecordsUseCase
@@ -59,7 +60,7 @@ class AppointmentExport(RecordsUseCase):
     """A reader's range of visits as an .ics file, and the audit that it left carebot."""
 
     def build(self, actor: Actor, text: str) -> AppointmentCalendar:
-        """Every visit starting in the range (the reader's days), cancelled ones included."""
+        """Every visit starting in the range (the reader's days, on their clock), cancelled too."""
         self.access.require_care_team(actor, doing="export appointments")
         team_id = actor.team_id
         zone = self.people.timezone(team_id, actor.user_id)
@@ -70,7 +71,7 @@ class AppointmentExport(RecordsUseCase):
         with self.db.session(read_only=True) as session:
             rows = appointments.between(session, team_id, start, end)
             events = [_event(row, team_id, policy) for row in rows]
-        content = ical.calendar(events, stamp=self.clock.now()).encode("utf-8")
+        content = ical_file.calendar(events, stamp=self.clock.now(), zone=zone)
         return AppointmentCalendar(first, last, len(events), content)
 
     def record(self, actor: Actor, channel_id: str) -> None:

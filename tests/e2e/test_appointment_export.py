@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+from icalendar import Calendar
 
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.driver_reading import Seen
@@ -12,16 +16,23 @@ from tests.e2e.test_appointments import JANE, TEAM, book
 from tests.unit.test_ical import content_lines
 
 # START is Mon 1 Mar 2027, 2:00 PM in New York, where dana works.
+NEW_YORK = ZoneInfo("America/New_York")
 OMAR = "Omar Haddad MRN 88123, follow-up, thursday 9:30, at Clinic B; desk 3"
 DANA = "U0COORD01"
 
 
-def sent_file(sandbox: Sandbox, message: Seen) -> tuple[str, list[str]]:
-    """The file a DM carries: its name and its unfolded content lines."""
+def sent_bytes(sandbox: Sandbox, message: Seen) -> tuple[str, bytes]:
+    """The file a DM carries: its name and its bytes, as the stand-in stored them."""
     [shared] = message.files
     [stored] = [f for f in sandbox.standin.files() if f.id == shared["id"]]
     assert stored.data is not None
-    return stored.filename, content_lines(stored.data)
+    return stored.filename, stored.data
+
+
+def sent_file(sandbox: Sandbox, message: Seen) -> tuple[str, list[str]]:
+    """The file a DM carries: its name and its unfolded content lines."""
+    name, data = sent_bytes(sandbox, message)
+    return name, content_lines(data)
 
 
 def events(lines: list[str]) -> list[dict[str, str]]:
@@ -50,10 +61,10 @@ def test_the_week_arrives_in_the_dm_as_a_calendar_file(
     assert dm.channel == sandbox.standin.dm_channel(DANA).id
     name, lines = sent_file(sandbox, dm)
     assert name == "carebot-visits-2027-03-01-to-2027-03-07.ics"
-    assert lines[:5] == [
+    assert lines[:5] == [  # icalendar writes VERSION before PRODID
         "BEGIN:VCALENDAR",
-        "PRODID:-//carebot//Visits export 1.0//EN",
         "VERSION:2.0",
+        "PRODID:-//carebot//Visits export 1.0//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
     ]
@@ -61,18 +72,59 @@ def test_the_week_arrives_in_the_dm_as_a_calendar_file(
     assert jane == {
         "UID": "A-1-T0CAREBOT@carebot",
         "DTSTAMP": "20270301T190000Z",
-        "DTSTART": "20270302T200000Z",  # Tue 3:00 PM EST
-        "DTEND": "20270302T204500Z",
+        "DTSTART;TZID=America/New_York": "20270302T150000",  # Tue 3:00 PM, on dana's clock
+        "DTEND;TZID=America/New_York": "20270302T154500",
         "SUMMARY": "A-1 J.D. (P-1) · imaging",  # initials, the default; the kind, not "MRI"
         "LOCATION": "Radiology 2",
         "STATUS": "CONFIRMED",
     }
     assert omar["UID"] == "A-2-T0CAREBOT@carebot"
-    assert omar["DTSTART"] == "20270304T143000Z"
+    assert omar["DTSTART;TZID=America/New_York"] == "20270304T093000"
     assert omar["LOCATION"] == "Clinic B\\; desk 3"
     text = "\n".join(lines)
     for private in ("Jane", "Doe", "Omar", "MRN", "88123", "MRI"):
         assert private not in text
+
+
+def test_the_file_reads_back_in_a_calendar_with_the_readers_zone(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    book(slack, JANE)
+    book(slack, OMAR)
+
+    slack.command("/appt", "export week")
+
+    file = Calendar.from_ical(sent_bytes(sandbox, slack.dms("@dana")[0])[1])
+    assert [tz.tz_name for tz in file.timezones] == ["America/New_York"]
+    assert file.prodid == "-//carebot//Visits export 1.0//EN" and file.method == "PUBLISH"
+    jane, omar = file.events
+    assert (jane.start, jane.end) == (
+        datetime(2027, 3, 2, 15, 0, tzinfo=NEW_YORK),
+        datetime(2027, 3, 2, 15, 45, tzinfo=NEW_YORK),
+    )
+    assert (jane.summary, jane.location, jane.status) == (
+        "A-1 J.D. (P-1) · imaging",
+        "Radiology 2",
+        "CONFIRMED",
+    )
+    assert omar.start == datetime(2027, 3, 4, 9, 30, tzinfo=NEW_YORK)
+    assert omar.location == "Clinic B; desk 3"
+    assert omar.summary == "A-2 O.H. (P-2) · follow-up"
+
+
+def test_a_reader_in_london_gets_the_visits_on_london_time(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    book(slack, JANE)  # Tue 2 Mar, 3:00 PM in New York
+
+    slack.as_user("@riley.sw").command("/appt", "export week")
+
+    assert "Sent 1 visit" in slack.last_reply().text
+    _, data = sent_bytes(sandbox, slack.dms("@riley.sw")[0])
+    assert "DTSTART;TZID=Europe/London:20270302T200000" in content_lines(data)
+    file = Calendar.from_ical(data)
+    assert [tz.tz_name for tz in file.timezones] == ["Europe/London"]
+    assert file.events[0].start == datetime(2027, 3, 2, 15, 0, tzinfo=NEW_YORK)
 
 
 def test_the_uids_stay_the_same_on_a_second_export(sandbox: Sandbox, slack: SlackDriver) -> None:

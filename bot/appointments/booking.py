@@ -25,6 +25,7 @@ from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.kinds import STANDARD, Vocabulary
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
 from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
+from bot.appointments.series import SeriesPreview, occurrences_of
 from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
@@ -44,6 +45,7 @@ __all__ = ["AlreadyBooked", "Booked", "Booking", "BookingRefused", "Clash", "Pre
 PURPOSE = "appt.book"
 EXISTING = "book for an existing patient"
 REPLY_URL = "reply_url"  # kept in a draft's payload beside the proposal, never sent to Slack
+SHOWN_FREE = "shown_free"  # kept beside a series proposal: the dates its preview showed free
 EXPIRED = (
     "That preview has expired or was already used. Book again, e.g. "
     "/appt book Jane Doe, MRI, tomorrow 3pm"
@@ -63,7 +65,7 @@ class Booking(RecordsUseCase):
         super().__init__(records)
         self.kinds, self.vocabulary = kinds, vocabulary
 
-    def propose(self, actor: Actor, channel_id: str, text: str) -> Preview:
+    def propose(self, actor: Actor, channel_id: str, text: str) -> Preview | SeriesPreview:
         """Read `/appt book ...` text into a checked proposal and keep it as a draft."""
         zone = self.people.timezone(actor.team_id, actor.user_id)
         now = self.clock.now()
@@ -133,10 +135,12 @@ class Booking(RecordsUseCase):
 
     def preview_of(
         self, actor: Actor, proposal: Proposal, zone: ZoneInfo, *, rechecked: bool = False
-    ) -> Preview:
+    ) -> Preview | SeriesPreview:
         """Check a proposal against the bookings, keep it as a draft and return its preview."""
         self.require_access(actor, proposal)  # the preview would show an existing patient
         now = self.clock.now()
+        if proposal.repeat is not None:
+            return self._series_preview(proposal, zone, now, rechecked=rechecked)
         with self.db.session() as session:
             patient = clashes.existing_patient(session, proposal, now, zone)
             hours = self.in_force.in_session(session, proposal.team_id, [proposal.channel_id])
@@ -162,6 +166,34 @@ class Booking(RecordsUseCase):
             rechecked=rechecked,
             outside_hours=outside,
             kind_options=tuple(self.kinds.items()) if proposal.kind_unsure else (),
+        )
+
+    def _series_preview(
+        self, proposal: Proposal, zone: ZoneInfo, now: datetime, *, rechecked: bool
+    ) -> SeriesPreview:
+        """Every date of a proposed series checked at once, kept as a draft."""
+        with self.db.session() as session:
+            patient = clashes.existing_patient(session, proposal, now, zone)
+            hours = self.in_force.in_session(session, proposal.team_id, [proposal.channel_id])
+            found = occurrences_of(
+                session,
+                proposal,
+                patient.id if patient else None,
+                hours[proposal.channel_id].clinic_hours,
+            )
+            # How many dates the booker saw free: Confirm books them, or shows the series again.
+            payload = {**proposal.payload(), SHOWN_FREE: sum(1 for o in found if o.free)}
+            draft_id = drafts.save(
+                session, proposal.team_id, proposal.booker, PURPOSE, payload, now
+            )
+        return SeriesPreview(
+            draft_id=draft_id,
+            proposal=proposal,
+            patient_ref=patient.ref if patient else None,
+            patient_name=patient.display_name if patient else proposal.patient.name or "",
+            occurrences=found,
+            zone=zone,
+            rechecked=rechecked,
         )
 
     def require_access(self, actor: Actor, proposal: Proposal) -> None:
@@ -198,7 +230,15 @@ class Booking(RecordsUseCase):
         if payload is None:
             raise BookingRefused(EXPIRED)
         payload.pop(REPLY_URL, None)
+        payload.pop(SHOWN_FREE, None)
         return Proposal.from_payload(payload)
+
+    def shown_free(self, actor: Actor, draft_id: str) -> int:
+        """How many dates of a series the booker's preview showed free (0: not a series)."""
+        with self.db.session(read_only=True) as session:
+            row = drafts.get(session, actor.team_id, draft_id)
+            shown = row.payload.get(SHOWN_FREE) if row is not None else None
+        return shown if isinstance(shown, int) else 0
 
     def booked_from(self, actor: Actor, draft_id: str) -> str | None:
         """The visit the clicker's own preview already booked; None if it booked none (or the
@@ -234,7 +274,9 @@ class Booking(RecordsUseCase):
             row = drafts.get(session, actor.team_id, draft_id)
             return row.created_at if row is not None else self.clock.now()
 
-    def move_proposal(self, actor: Actor, draft_id: str, start: datetime) -> Preview:
+    def move_proposal(
+        self, actor: Actor, draft_id: str, start: datetime
+    ) -> Preview | SeriesPreview:
         """The same proposal at another start (a suggested free slot), checked again."""
         proposal = self.draft(actor, draft_id)
         moved = replace(proposal, start=start, end=start + (proposal.end - proposal.start))
@@ -242,7 +284,7 @@ class Booking(RecordsUseCase):
         zone = self.people.timezone(actor.team_id, actor.user_id)
         return self.preview_of(actor, moved, zone)
 
-    def choose_kind(self, actor: Actor, draft_id: str, kind: str) -> Preview:
+    def choose_kind(self, actor: Actor, draft_id: str, kind: str) -> Preview | SeriesPreview:
         """The kind the booker picked for words that named none (or two): its length too,
         unless one was typed; checked again."""
         if kind not in self.kinds:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from storage.models import PatientRow
+    from storage.models import AppointmentRow, PatientRow
 
 SEARCH_AHEAD = timedelta(days=14)
 
@@ -67,6 +67,18 @@ def _book_example(proposal: Proposal) -> Callable[[str], str]:
     return lambda ref: f"/appt book {ref}, {proposal.label}, ..."
 
 
+def clash_of(
+    row: AppointmentRow, proposal: Proposal, patient_id: int | None, key: str | None
+) -> Clash:
+    """A visit in the proposal's way, and what it shares with it: patient, clinician, room."""
+    shared = (
+        ("patient", patient_id is not None and row.patient_id == patient_id),
+        ("clinician", proposal.clinician is not None and row.clinician_id == proposal.clinician),
+        ("room", key is not None and row.location_key == key),
+    )
+    return Clash(row.ref, row.start_at, row.end_at, tuple(name for name, same in shared if same))
+
+
 def check(
     session: Session,
     proposal: Proposal,
@@ -89,26 +101,7 @@ def check(
     )
     if not found:
         return (), ()
-    clashes = tuple(
-        Clash(
-            row.ref,
-            row.start_at,
-            row.end_at,
-            tuple(
-                name
-                for name, same in (
-                    ("patient", patient_id is not None and row.patient_id == patient_id),
-                    (
-                        "clinician",
-                        proposal.clinician is not None and row.clinician_id == proposal.clinician,
-                    ),
-                    ("room", key is not None and row.location_key == key),
-                )
-                if same
-            ),
-        )
-        for row in found
-    )
+    clashes = tuple(clash_of(row, proposal, patient_id, key) for row in found)
     busy = appointments.busy_between(
         session,
         proposal.team_id,

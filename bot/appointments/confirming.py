@@ -10,12 +10,16 @@ from bot.appointments import clashes
 from bot.appointments import reminders as appointment_reminders
 from bot.appointments.booking import AlreadyBooked, Booked, Booking, BookingRefused, Preview
 from bot.appointments.outbox import announce_booking
+from bot.appointments.proposal import Proposal
 from bot.appointments.rules.appointment import Status
+from bot.appointments.series import SeriesBooked, SeriesBooking, SeriesPreview
 from bot.shared.records import Records, RecordsUseCase
 from storage import SqlAuditLog, drafts
 from storage.appointments import queries as appointments
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy.orm import Session
 
     from bot.shared.access import Actor
@@ -38,11 +42,15 @@ class Confirming(RecordsUseCase):
         home: HomeTab,
         plan_digest: PlanDigest,
         leads: Sequence[timedelta],
+        series: SeriesBooking,
     ) -> None:
         super().__init__(records)
         self.booking, self.home, self.plan_digest, self.leads = booking, home, plan_digest, leads
+        self.series = series
 
-    def confirm(self, actor: Actor, draft_id: str) -> Booked | AlreadyBooked | Preview:
+    def confirm(
+        self, actor: Actor, draft_id: str
+    ) -> Booked | AlreadyBooked | Preview | SeriesBooked | SeriesPreview:
         """Book a previewed proposal; one gone stale or clashing now is previewed again, and
         one its booker confirmed before answers with the visit it booked."""
         team_id, user_id = actor.team_id, actor.user_id
@@ -66,6 +74,8 @@ class Confirming(RecordsUseCase):
         if now - made > FRESH_FOR:
             self.booking.discard(actor, draft_id)
             return self.booking.preview_of(actor, proposal, zone, rechecked=True)
+        if proposal.repeat is not None:
+            return self._confirm_series(actor, draft_id, proposal, now, zone)
         with self.db.session() as session:
             # The patient first (find_or_create holds a lock on the name or MRN until commit), so
             # two bookings of one new patient lock the same patient and the second sees the first.
@@ -125,6 +135,44 @@ class Confirming(RecordsUseCase):
             return self.booking.preview_of(actor, proposal, zone, rechecked=True)
         self.home.changed(team_id, (user_id, proposal.clinician))
         return booked
+
+    def _confirm_series(
+        self, actor: Actor, draft_id: str, proposal: Proposal, now: datetime, zone: ZoneInfo
+    ) -> SeriesBooked | AlreadyBooked | Preview | SeriesPreview:
+        """Book the free dates of a previewed series in one transaction, under the same locks
+        as one visit; fewer free dates than shown, and it is shown again instead."""
+        shown_free = self.booking.shown_free(actor, draft_id)
+        with self.db.session() as session:
+            patient = clashes.patient_to_book(session, proposal, actor.user_id, now, zone)
+            appointments.lock_for_booking(
+                session,
+                actor.team_id,
+                patient_id=patient.id,
+                clinician_id=proposal.clinician,
+                location_key=appointments.location_key(proposal.location),
+            )
+            draft = drafts.get(session, actor.team_id, draft_id)
+            booked_before = drafts.made_from(draft) if draft is not None else None
+            booked = None
+            if booked_before is None:
+                booked = self.series.book(
+                    session, actor, proposal, draft_id, now, patient, shown_free
+                )
+            if booked is None:
+                session.rollback()  # nothing booked, and no new patient left behind
+        if booked_before is not None:
+            return self._already(actor.team_id, booked_before)
+        if booked is None:
+            self.booking.discard(actor, draft_id)
+            return self.booking.preview_of(actor, proposal, zone, rechecked=True)
+        self.plan_after_series(actor, proposal, now)
+        self.home.changed(actor.team_id, (actor.user_id, proposal.clinician))
+        return booked
+
+    def plan_after_series(self, actor: Actor, proposal: Proposal, now: datetime) -> None:
+        """The booking channel's digest, planned as for one visit."""
+        with self.db.session() as session:
+            self.plan_digest(session, actor.team_id, proposal.channel_id, now)
 
     def _already(self, team_id: str, ref: str) -> AlreadyBooked:
         """The visit a preview booked, as it stands now, for the booker who made it."""

@@ -20,6 +20,29 @@ class BookingRefused(Refused):
 
 
 @dataclass(frozen=True)
+class RepeatPlan:
+    """A series as proposed: its RRULE, the wall clock it keeps, every start, said back."""
+
+    rule: str
+    zone: str
+    starts: tuple[datetime, ...]
+    said: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "zone": self.zone,
+            "starts": [start.isoformat() for start in self.starts],
+            "said": self.said,
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> RepeatPlan:
+        starts = tuple(datetime.fromisoformat(s) for s in data["starts"])
+        return cls(str(data["rule"]), str(data["zone"]), starts, str(data["said"]))
+
+
+@dataclass(frozen=True)
 class Proposal:
     """A visit as the coordinator described it, checked but not yet booked."""
 
@@ -37,14 +60,20 @@ class Proposal:
     kind_unsure: bool = False  # the typed words named no kind, or two: asked before booking
     kind_candidates: tuple[str, ...] = ()  # the kinds they named, when two or more
     length_given: bool = True  # the length was typed; else it follows the kind
+    repeat: RepeatPlan | None = None  # a series: start/end are its first visit's
 
     @property
     def span(self) -> Span:
         return Span(self.start, self.end)
 
+    @property
+    def length(self) -> timedelta:
+        return self.end - self.start
+
     def payload(self) -> dict[str, Any]:
         data = asdict(self)
         data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        data["repeat"] = self.repeat.payload() if self.repeat else None
         return data
 
     @classmethod
@@ -54,6 +83,8 @@ class Proposal:
         values["start"] = datetime.fromisoformat(values["start"])
         values["end"] = datetime.fromisoformat(values["end"])
         values["kind_candidates"] = tuple(values.get("kind_candidates") or ())
+        repeat = values.get("repeat")
+        values["repeat"] = RepeatPlan.from_payload(repeat) if repeat else None
         return cls(**values)
 
 

@@ -14,6 +14,7 @@ from bot.appointments.export import AppointmentExport
 from bot.appointments.form import BookingForm
 from bot.appointments.lists import AppointmentLists
 from bot.appointments.rules.kinds import STANDARD
+from bot.appointments.series import SeriesBooking
 from bot.appointments.week import AppointmentWeek
 
 if TYPE_CHECKING:
@@ -48,7 +49,12 @@ def build(
     return AppointmentServices(
         booking=booking,
         confirming=Confirming(
-            records, booking=booking, home=home, plan_digest=hooks.in_channel(), leads=leads
+            records,
+            booking=booking,
+            home=home,
+            plan_digest=hooks.in_channel(),
+            leads=leads,
+            series=SeriesBooking(records, leads=leads),
         ),
         changes=AppointmentChanges(records, hooks=hooks, home=home, leads=leads),
         lists=AppointmentLists(records),

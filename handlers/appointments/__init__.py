@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot.appointments import announce
+from bot.appointments import announce, series_announce
 from bot.appointments import reminders as appointment_reminders
 from bot.appointments.tell import TellClinician
-from handlers.appointments import export, home, news, reminders, views, week
+from handlers.appointments import export, home, news, reminders, series_views, views, week
 from handlers.appointments.commands import AppointmentCommands
 from handlers.appointments.form import FormListeners
 from handlers.appointments.reminders import ReminderListeners
@@ -65,6 +65,10 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         remember_copy=services.changes.remember_copy,
     ):
         shared.reminder_kinds.add(announcement)
+    for series_announcement in series_announce.announce_kinds(
+        shared.records, once=shared.once, render=series_views.card
+    ):
+        shared.reminder_kinds.add(series_announcement)
     shared.reminder_kinds.add(
         TellClinician(
             shared.records,

@@ -12,12 +12,13 @@ from bot.appointments.changes import LIST_USAGE, AppointmentRefused
 from bot.appointments.export import ExportRefused
 from bot.appointments.outbox import CARD, CHANGE, COPY
 from bot.appointments.rules.appointment import Action
+from bot.appointments.series import SERIES_CARD, SERIES_COPY, SeriesBooked
 from bot.appointments.week import WEEK_USAGE
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, quoted
 from bot.shared.rules.near_miss import meant
-from handlers.appointments import news, views
+from handlers.appointments import news, series_views, views
 from handlers.appointments.cards import refresh_card
 from handlers.kit import values
 from handlers.kit.actors import actor_of
@@ -159,6 +160,15 @@ class AppointmentCommands:
             zone = self.people.timezone(actor.team_id, actor.user_id)
             note = views.already_booked_note(outcome, zone)
             respond(text=note.text, blocks=note.blocks, replace_original=True)
+            return
+        if isinstance(outcome, SeriesBooked):
+            zone = self.people.timezone(actor.team_id, actor.user_id)
+            note = series_views.booked_note(outcome, zone)
+            card = self.outbox.send_now(actor.team_id, SERIES_CARD, outcome.ref)
+            self.outbox.send_now(actor.team_id, SERIES_COPY, outcome.ref)
+            if card is not None and card.error is not None:
+                note.text += f" {news.card_not_posted(card.error)}"
+            respond(text=note.text, replace_original=True)
             return
         if not isinstance(outcome, Booked):
             reply = views.preview(outcome)

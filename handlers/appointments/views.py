@@ -10,11 +10,13 @@ from bot.appointments.booking import AlreadyBooked, Booked, Preview
 from bot.appointments.changes import Appointment, Changed
 from bot.appointments.lists import AppointmentList
 from bot.appointments.rules.appointment import STATUS_WORDS, Status
+from bot.appointments.series import SeriesPreview
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.durations import format_duration
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_span, format_when
+from handlers.appointments import series_views
 
 SECTION_MAX = 3000
 BUTTON_MAX = 75
@@ -42,8 +44,10 @@ def what(kind: str, label: str) -> str:
     return shown if label.lower() == kind else f"{shown} ({kind})"
 
 
-def preview(view: Preview) -> Reply:
+def preview(view: Preview | SeriesPreview) -> Reply:
     """The ephemeral 'book this?' card with Confirm / Cancel, or the clashes and free slots."""
+    if isinstance(view, SeriesPreview):
+        return series_views.preview(view)
     p = view.proposal
     patient = escape(view.patient_name)
     if view.patient_ref:

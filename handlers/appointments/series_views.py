@@ -1,0 +1,146 @@
+"""Block Kit for series: the preview of every date, the booked note, the series' card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.appointments.series import Occurrence, SeriesBooked, SeriesPreview
+from bot.appointments.series_announce import ShownSeries
+from bot.shared.commands import Block, Reply
+from bot.shared.rules.durations import format_duration
+from bot.shared.rules.mrkdwn import escape, mention, truncate
+from bot.shared.rules.timeparse import format_span
+
+SECTION_MAX = 3000
+SHOWN_IN_FULL = 10  # past this many dates, free ones are summed up and only collisions listed
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label[:75]},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _what(kind: str, label: str) -> str:
+    shown = escape(label)
+    return shown if label.lower() == kind else f"{shown} ({kind})"
+
+
+def _date_line(occurrence: Occurrence, zone: ZoneInfo) -> str:
+    when = format_span(occurrence.start, occurrence.end, zone)
+    if occurrence.clashes:
+        held = "; ".join(f"{c.ref} (same {', '.join(c.on)})" for c in occurrence.clashes)
+        return f"• :warning: {when}: collides with {held}, skipped"
+    closed = " :crescent_moon: outside clinic hours" if occurrence.closed else ""
+    return f"• {when}{closed}"
+
+
+def _dates(occurrences: tuple[Occurrence, ...], zone: ZoneInfo) -> list[str]:
+    """Every date when there are few; else the first ones, then only what collides."""
+    if len(occurrences) <= SHOWN_IN_FULL:
+        return [_date_line(o, zone) for o in occurrences]
+    lines = [_date_line(o, zone) for o in occurrences[:SHOWN_IN_FULL]]
+    later = occurrences[SHOWN_IN_FULL:]
+    lines += [_date_line(o, zone) for o in later if not o.free or o.closed]
+    quiet = sum(1 for o in later if o.free and not o.closed)
+    if quiet:
+        last = format_span(later[-1].start, later[-1].end, zone)
+        lines.append(f"• … and {quiet} more free, the last {last}")
+    return lines
+
+
+def preview(view: SeriesPreview) -> Reply:
+    """Book this series? Every date, what collides (skipped) and Confirm / Cancel."""
+    p, repeat = view.proposal, view.proposal.repeat
+    assert repeat is not None
+    patient = escape(view.patient_name)
+    patient += f" ({view.patient_ref})" if view.patient_ref else " (new patient)"
+    free, total = len(view.free), len(view.occurrences)
+    lines = [
+        f"*Patient:* {patient}",
+        f"*What:* {_what(p.kind, p.label)} ({format_duration(p.length)} each)",
+        f"*Repeats:* {escape(repeat.said)}",
+    ]
+    if p.clinician:
+        lines.append(f"*With:* {mention(p.clinician)}")
+    if p.location:
+        lines.append(f"*Where:* {escape(p.location)}")
+    blocks: list[Block] = [
+        _section("*Book this series?*\n" + "\n".join(lines)),
+        _section("\n".join(_dates(view.occurrences, view.zone))),
+    ]
+    if view.rechecked:
+        blocks.append(_context("Checked again just now against the latest bookings."))
+    buttons = [_button("Cancel", "appt_discard", view.draft_id)]
+    if free >= 2:
+        label = f"Book {free} visits" + (f", skip {total - free}" if free < total else "")
+        buttons.insert(0, _button(label, "appt_confirm", view.draft_id, "primary"))
+    else:
+        blocks.append(
+            _section(
+                ":no_entry: Fewer than two of these dates are free, so there is no series to "
+                "book. Choose other days or times, e.g. "
+                "`/appt book Jane Doe, physio, every tuesday and thursday 10am for 6 weeks`"
+            )
+        )
+    blocks.append({"type": "actions", "block_id": "appt_preview", "elements": buttons})
+    text = f"Book this series? {escape(p.label)}, {escape(repeat.said)}: {free} of {total} free"
+    return Reply(text=text, blocks=blocks)
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def booked_note(booked: SeriesBooked, zone: ZoneInfo) -> Reply:
+    """What the booker is told once the series is booked."""
+    refs = [ref for ref, _ in booked.visits]
+    first, last = booked.visits[0][1], booked.visits[-1][1]
+    text = (
+        f"Booked series *{booked.ref}* for {escape(booked.patient_name)} ({booked.patient_ref}): "
+        f"{len(refs)} visits, {refs[0]} to {refs[-1]}, {_day(first, zone)} to {_day(last, zone)}."
+    )
+    if booked.skipped:
+        skipped = ", ".join(_day(o.start, zone) for o in booked.skipped)
+        text += f" Skipped (they collide): {skipped}."
+    text += f" Each visit can be moved or cancelled on its own (`/appt cancel {refs[-1]}`)."
+    return Reply(text=text)
+
+
+def _day(at: datetime, zone: ZoneInfo) -> str:
+    local = at.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y}"
+
+
+def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
+    """The series' one card in its channel, and the clinician's copy."""
+    visits = shown.visits
+    lines = [
+        f"*Series {shown.ref}*: {escape(shown.patient)}, {_what(shown.kind, shown.label)}",
+        f"*Repeats:* {len(visits)} visits, "
+        f"{_day(visits[0][1], zone)} to {_day(visits[-1][1], zone)}",
+    ]
+    if shown.clinician:
+        lines.append(f"*With:* {mention(shown.clinician)}")
+    if shown.location:
+        lines.append(f"*Where:* {escape(shown.location)}")
+    lines.append(f"*Booked by:* {mention(shown.booked_by)}")
+    dates = ", ".join(f"{ref} {_day(at, zone)}" for ref, at in visits[:SHOWN_IN_FULL])
+    if len(visits) > SHOWN_IN_FULL:
+        dates += f", and {len(visits) - SHOWN_IN_FULL} more"
+    text = "\n".join(lines)
+    return Reply(
+        text=f"Series {shown.ref} booked: {len(visits)} visits",
+        blocks=[_section(text), _context(truncate(dates, 3000))],
+    )

@@ -6,16 +6,17 @@ one twice."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
 from bot.appointments.announce import CHANNEL_REFUSES
 from bot.appointments.series import SERIES_CARD, SERIES_COPY
+from bot.appointments.series_changes import SERIES_CHANGE
 from bot.shared.commands import Reply
 from bot.shared.departures import refused_dm
 from bot.shared.messages import slack_code
@@ -47,6 +48,8 @@ class ShownSeries:
 
 
 RenderSeries = Callable[[ShownSeries, ZoneInfo], Reply]
+# A change of the series for its clinician: (series, the change's payload, zone).
+RenderChange = Callable[[ShownSeries, Mapping[str, Any], ZoneInfo], Reply]
 
 
 class AnnounceSeries(RecordsUseCase):
@@ -54,10 +57,17 @@ class AnnounceSeries(RecordsUseCase):
     clinician; an outbox row written with the booking, so a crash never loses or repeats it."""
 
     def __init__(
-        self, records: Records, *, name: str, once: OnceSender, render: RenderSeries
+        self,
+        records: Records,
+        *,
+        name: str,
+        once: OnceSender,
+        render: RenderSeries,
+        render_change: RenderChange,
     ) -> None:
         super().__init__(records)
         self.name, self.once, self.render = name, once, render
+        self.render_change = render_change
 
     def fire(self, due: Sequence[DueReminder], now: datetime) -> list[Outcome]:
         outcomes = []
@@ -75,9 +85,14 @@ class AnnounceSeries(RecordsUseCase):
             return Outcome(reminder.id)  # gone since (retention)
         shown, zone = found
         to = shown.channel if self.name == SERIES_CARD else shown.clinician
-        if not to or not shown.visits:
+        if self.name == SERIES_CHANGE:
+            if not to:
+                return Outcome(reminder.id)
+            reply = self.render_change(shown, reminder.payload, zone)
+        elif not to or not shown.visits:
             return Outcome(reminder.id)
-        reply = self.render(shown, zone)
+        else:
+            reply = self.render(shown, zone)
         try:
             self.once.post(
                 reminder.key,
@@ -99,13 +114,12 @@ class AnnounceSeries(RecordsUseCase):
             series = stored_series.get_by_ref(session, team_id, ref)
             if series is None:
                 return None
-            visits = [
-                row for row in stored_series.occurrences(session, series) if row.status == "booked"
-            ]
+            every = stored_series.occurrences(session, series)
+            visits = [row for row in every if row.status == "booked"]
             here = self.in_force.in_session(session, team_id, [series.channel_id or ""])[
                 series.channel_id or ""
             ]
-            first = visits[0] if visits else None
+            first = every[0] if every else None
             policy = here.patient_display
             shown = ShownSeries(
                 ref=series.ref,
@@ -126,10 +140,10 @@ class AnnounceSeries(RecordsUseCase):
 
 
 def announce_kinds(
-    records: Records, *, once: OnceSender, render: RenderSeries
+    records: Records, *, once: OnceSender, render: RenderSeries, render_change: RenderChange
 ) -> list[AnnounceSeries]:
-    """The series' card and its clinician's copy, ready to be added to the sweep."""
+    """The series' card, its clinician's copy and its changes, ready for the sweep."""
     return [
-        AnnounceSeries(records, name=SERIES_CARD, once=once, render=render),
-        AnnounceSeries(records, name=SERIES_COPY, once=once, render=render),
+        AnnounceSeries(records, name=name, once=once, render=render, render_change=render_change)
+        for name in (SERIES_CARD, SERIES_COPY, SERIES_CHANGE)
     ]

@@ -15,6 +15,7 @@ from bot.appointments.form import BookingForm
 from bot.appointments.lists import AppointmentLists
 from bot.appointments.rules.kinds import STANDARD
 from bot.appointments.series import SeriesBooking
+from bot.appointments.series_changes import SeriesChanges
 from bot.appointments.week import AppointmentWeek
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class AppointmentServices:
     lists: AppointmentLists
     export: AppointmentExport
     week: AppointmentWeek
+    series_changes: SeriesChanges
     form: BookingForm
     kinds: Mapping[str, timedelta]  # the kinds of visit, with their usual lengths
     leads: Sequence[timedelta]  # when a clinician hears of a visit before it starts
@@ -60,6 +62,7 @@ def build(
         lists=AppointmentLists(records),
         export=AppointmentExport(records),
         week=AppointmentWeek(records),
+        series_changes=SeriesChanges(records, hooks=hooks, home=home),
         form=BookingForm(records, kinds=kinds),
         kinds=kinds,
         leads=leads,

@@ -45,6 +45,7 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         open_form=form.open_form,
         export=partial(export.export, services.export, shared.slack),
         week=partial(week.week, services.week, shared.slack),
+        series=services.series_changes,
     ).register(app, shared.commands)
     week.register(app, services.week, shared.slack, home_screen(shared).notice)
     ReminderListeners(
@@ -66,7 +67,10 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
     ):
         shared.reminder_kinds.add(announcement)
     for series_announcement in series_announce.announce_kinds(
-        shared.records, once=shared.once, render=series_views.card
+        shared.records,
+        once=shared.once,
+        render=series_views.card,
+        render_change=series_views.change_dm,
     ):
         shared.reminder_kinds.add(series_announcement)
     shared.reminder_kinds.add(

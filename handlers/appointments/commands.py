@@ -13,6 +13,7 @@ from bot.appointments.export import ExportRefused
 from bot.appointments.outbox import CARD, CHANGE, COPY
 from bot.appointments.rules.appointment import Action
 from bot.appointments.series import SERIES_CARD, SERIES_COPY, SeriesBooked
+from bot.appointments.series_changes import SERIES_CHANGE, SeriesChanges
 from bot.appointments.week import WEEK_USAGE
 from bot.shared.access import Actor
 from bot.shared.commands import Ask, Command, Reply
@@ -86,8 +87,10 @@ class AppointmentCommands:
         open_form: Callable[[Ask], Reply | None],
         export: Callable[[Ask], Reply],
         week: Callable[[Ask], Reply],
+        series: SeriesChanges,
     ) -> None:
         self.booking, self.confirming, self.appointments = booking, confirming, appointments
+        self.series = series
         self.lists = lists
         self.people, self.in_force, self.slack, self.outbox = people, in_force, slack, outbox
         self.open_form, self.export, self.week = open_form, export, week
@@ -129,6 +132,13 @@ class AppointmentCommands:
                 ref, _, reason = rest.strip().partition(" ")
                 if not ref:
                     return Reply(text=f"Which visit? Example: /appt {verb} A-12")
+                if verb == "cancel":  # a visit of a series: this one, or the following too?
+                    scope = self.series.cancel_scope(actor, ref, reason or None)
+                    if scope.many:
+                        done = self.series.cancel(actor, scope)
+                        self.outbox.send_now(actor.team_id, SERIES_CHANGE, done.series_ref)
+                        return series_views.cancelled_note(done)
+                    reason = scope.reason or ""
                 changed = self.appointments.act(actor, ref, ACTIONS[verb], reason or None)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
                 self.outbox.send_now(actor.team_id, CHANGE, changed.visit.ref)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.appointments.series import Occurrence, SeriesBooked, SeriesPreview
 from bot.appointments.series_announce import ShownSeries
+from bot.appointments.series_changes import SeriesCancelled
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.durations import format_duration
 from bot.shared.rules.mrkdwn import escape, mention, truncate
@@ -143,4 +146,34 @@ def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
     return Reply(
         text=f"Series {shown.ref} booked: {len(visits)} visits",
         blocks=[_section(text), _context(truncate(dates, 3000))],
+    )
+
+
+def change_dm(shown: ShownSeries, change: Mapping[str, Any], zone: ZoneInfo) -> Reply:
+    """What a series' clinician is told, once, of a change to many of its visits."""
+    count = change.get("count")
+    since = change.get("from")
+    by = change.get("by")
+    when = ""
+    if isinstance(since, str):
+        try:
+            when = f", from {_day(datetime.fromisoformat(since), zone)}"
+        except ValueError:
+            when = ""
+    who = f" by {mention(by)}" if isinstance(by, str) and by else ""
+    what = f"{count} visits" if isinstance(count, int) else "visits"
+    text = (
+        f"Series *{shown.ref}* ({escape(shown.patient)}, {_what(shown.kind, shown.label)}): "
+        f"{what} cancelled{who}{when}. The series books nothing after that."
+    )
+    return Reply(text=text)
+
+
+def cancelled_note(done: SeriesCancelled) -> Reply:
+    """What the person who cancelled many visits of a series is told."""
+    refs = done.cancelled
+    listed = ", ".join(refs) if len(refs) <= SHOWN_IN_FULL else f"{refs[0]} to {refs[-1]}"
+    return Reply(
+        text=f"Cancelled {len(refs)} visits of series *{done.series_ref}*: {listed}. "
+        "Visits already held keep their state."
     )

@@ -77,3 +77,20 @@ def refs_of(session: Session, team_id: str, series_ids: set[int]) -> dict[int, s
         )
     )
     return {row_id: f"{PREFIX}-{number}" for row_id, number in rows}
+
+
+def parse_series_ref(text: str) -> int | None:
+    """The number in a typed series ref ("S-3", "s3"); None when it is not one."""
+    return parse_ref(text, PREFIX)
+
+
+def of_visit(session: Session, row: AppointmentRow) -> SeriesRow | None:
+    """The series a visit is an occurrence of, if any."""
+    return None if row.series_id is None else session.get(SeriesRow, row.series_id)
+
+
+def end(session: Session, series: SeriesRow, now: datetime) -> None:
+    """The series books nothing after now (its later visits were cancelled)."""
+    if series.ended_at is None:
+        series.ended_at = utc_now(now)
+        session.flush()

@@ -20,11 +20,18 @@ from bot.appointments.proposal import (
     Clash,
     Preview,
     Proposal,
+    RepeatPlan,
 )
 from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.kinds import STANDARD, Vocabulary
+from bot.appointments.rules.quickform import SERIES_USAGE, QuickBooking, parse_quick_booking
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
-from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
+from bot.appointments.rules.recurrence import (
+    DEFAULT_SERIES_LIMIT,
+    RepeatError,
+    SeriesLimit,
+    read_repeat,
+)
 from bot.appointments.series import SeriesPreview, occurrences_of
 from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
@@ -61,9 +68,11 @@ class Booking(RecordsUseCase):
         *,
         kinds: Mapping[str, timedelta],
         vocabulary: Vocabulary = STANDARD,
+        series_limit: SeriesLimit = DEFAULT_SERIES_LIMIT,
     ) -> None:
         super().__init__(records)
         self.kinds, self.vocabulary = kinds, vocabulary
+        self.series_limit = series_limit
 
     def propose(self, actor: Actor, channel_id: str, text: str) -> Preview | SeriesPreview:
         """Read `/appt book ...` text into a checked proposal and keep it as a draft."""
@@ -90,10 +99,23 @@ class Booking(RecordsUseCase):
             raise BookingRefused(reason) from None
         return self.preview_of(actor, self._proposal(actor, channel_id, typed, zone), zone)
 
-    def _proposal(
-        self, actor: Actor, channel_id: str, typed: QuickBooking, zone: ZoneInfo
-    ) -> Proposal:
+    def _start(self, typed: QuickBooking, zone: ZoneInfo) -> tuple[datetime, RepeatPlan | None]:
+        """When the visit starts, or the series' first visit and its plan."""
         now = self.clock.now()
+        if typed.repeat is not None:
+            try:
+                repeat = read_repeat(
+                    typed.repeat,
+                    count_field=typed.repeat_count,
+                    now=now,
+                    zone=zone,
+                    times=self.times,
+                    limit=self.series_limit,
+                )
+            except RepeatError as error:
+                raise BookingRefused(str(error)) from None
+            plan = RepeatPlan(repeat.rrule, repeat.zone, repeat.starts, repeat.said)
+            return repeat.starts[0], plan
         try:
             when = self.times.parse(typed.when, now, zone)
         except TimeParseError as error:
@@ -105,6 +127,17 @@ class Booking(RecordsUseCase):
         if when.at <= now:
             raise BookingRefused(
                 f'"{typed.when}" is in the past. Give a time from now on, e.g. "tomorrow 9:30am".'
+            )
+        return when.at, None
+
+    def _proposal(
+        self, actor: Actor, channel_id: str, typed: QuickBooking, zone: ZoneInfo
+    ) -> Proposal:
+        start, repeat = self._start(typed, zone)
+        if repeat is not None and typed.kind.unsure:
+            raise BookingRefused(
+                f'What kind of visit is "{typed.kind.label}"? Name one of '
+                f"{', '.join(self.kinds)} for a series, e.g. {SERIES_USAGE}"
             )
         clinician = typed.clinician
         if typed.clinician_typed:  # "with dr.patel", or a mistyped "with @dr.patl"
@@ -124,13 +157,14 @@ class Booking(RecordsUseCase):
             patient=typed.patient,
             kind=typed.kind.kind,
             label=typed.kind.label,
-            start=when.at,
-            end=when.at + length,
+            start=start,
+            end=start + length,
             clinician=clinician,
             location=typed.location,
             kind_unsure=typed.kind.unsure,
             kind_candidates=typed.kind.candidates,
             length_given=typed.duration is not None,
+            repeat=repeat,
         )
 
     def preview_of(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -69,9 +69,12 @@ class Appointment:
     moved_from: datetime | None = None  # the start before its last move
     changed_by: str | None = None  # who made its last change
     copy: tuple[str, str] | None = None  # the clinician's copy (DM), to update in place
+    series: str | None = None  # the S-ref of the series it is a visit of
 
 
-def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
+def appointment_of(
+    row: Any, policy: PatientDisplay, series: Mapping[int, str] | None = None
+) -> Appointment:
     message = (row.message_channel, row.message_ts) if row.message_ts else None
     return Appointment(
         ref=row.ref,
@@ -89,6 +92,7 @@ def appointment_of(row: Any, policy: PatientDisplay) -> Appointment:
         moved_from=row.moved_from,
         changed_by=row.changed_by,
         copy=(row.copy_channel, row.copy_ts) if row.copy_ts else None,
+        series=(series or {}).get(row.series_id) if row.series_id is not None else None,
     )
 
 

@@ -15,6 +15,7 @@ from bot.shared.rules.mrkdwn import extract_user_ids
 from bot.shared.rules.timeparse import TimeParseError
 from storage import patients
 from storage.appointments import queries as appointments
+from storage.appointments import series as stored_series
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -63,7 +64,10 @@ class AppointmentLists(RecordsUseCase):
             rows = appointments.between(
                 session, team_id, start, end, limit=PAGE, offset=offset, **filters
             )
-            visits = tuple(appointment_of(row, policy) for row in rows)
+            series = stored_series.refs_of(
+                session, team_id, {row.series_id for row in rows if row.series_id is not None}
+            )
+            visits = tuple(appointment_of(row, policy, series) for row in rows)
         return AppointmentList(f"{title}{who}", visits, total, offset, text, zone)
 
     def of_person(
@@ -78,7 +82,10 @@ class AppointmentLists(RecordsUseCase):
             rows = appointments.between(
                 session, actor.team_id, start, end, limit=limit, offset=offset, **filters
             )
-            return tuple(appointment_of(row, policy) for row in rows), total
+            series = stored_series.refs_of(
+                session, actor.team_id, {row.series_id for row in rows if row.series_id is not None}
+            )
+            return tuple(appointment_of(row, policy, series) for row in rows), total
 
     def _range(self, text: str, zone: ZoneInfo) -> tuple[date, int, str, str]:
         now = self.clock.now()

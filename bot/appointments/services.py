@@ -14,6 +14,7 @@ from bot.appointments.export import AppointmentExport
 from bot.appointments.form import BookingForm
 from bot.appointments.lists import AppointmentLists
 from bot.appointments.rules.kinds import STANDARD
+from bot.appointments.rules.recurrence import DEFAULT_SERIES_LIMIT, SeriesLimit
 from bot.appointments.series import SeriesBooking
 from bot.appointments.series_changes import SeriesChanges
 from bot.appointments.week import AppointmentWeek
@@ -46,8 +47,11 @@ def build(
     kinds: Mapping[str, timedelta],
     leads: Sequence[timedelta],
     words: Mapping[str, Sequence[str]] | None = None,
+    series_limit: SeriesLimit = DEFAULT_SERIES_LIMIT,
 ) -> AppointmentServices:
-    booking = Booking(records, kinds=kinds, vocabulary=STANDARD.adding(words or {}))
+    booking = Booking(
+        records, kinds=kinds, vocabulary=STANDARD.adding(words or {}), series_limit=series_limit
+    )
     return AppointmentServices(
         booking=booking,
         confirming=Confirming(

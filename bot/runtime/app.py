@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_bolt import App
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.appointments import services as appointment_services
+from bot.appointments.rules.recurrence import SeriesLimit
 from bot.handoffs import services as handoff_services
 from bot.preapprovals import services as preapproval_services
 from bot.runtime import manifest
@@ -247,6 +248,9 @@ def build(
             kinds=settings.appointment_kinds,
             words=settings.appointment_words,
             leads=settings.reminder_leads,
+            series_limit=SeriesLimit(
+                settings.series_max_visits, timedelta(days=settings.series_max_days)
+            ),
         ),
         handoffs=handoff_services.build(
             records,

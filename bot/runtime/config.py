@@ -72,6 +72,9 @@ class Settings:
     holidays: frozenset[date] = frozenset()
     # When each care-team channel gets its daily digest (clinic time); None: no digest.
     digest_time: time | None = time(7, 30)
+    # How far one series of visits may reach: this many visits, this many days.
+    series_max_visits: int = 100
+    series_max_days: int = 366
     # Many workspaces (OAuth installs, HTTP mode); None: the one of SLACK_BOT_TOKEN.
     oauth: OAuthConfig | None = None
 
@@ -173,6 +176,12 @@ def load_settings(environ: Mapping[str, str], dotenv: Path | None = Path(".env")
         preauth_round=_clock(get("CAREBOT_PREAUTH_ROUND") or "09:00", "CAREBOT_PREAUTH_ROUND"),
         holidays=_holidays(get("CAREBOT_HOLIDAYS")),
         digest_time=_digest(get("CAREBOT_DIGEST_TIME") or "07:30"),
+        series_max_visits=_at_most(
+            get("CAREBOT_SERIES_MAX_VISITS"), "CAREBOT_SERIES_MAX_VISITS", 100, 500
+        ),
+        series_max_days=_at_most(
+            get("CAREBOT_SERIES_MAX_DAYS"), "CAREBOT_SERIES_MAX_DAYS", 366, 1830
+        ),
         oauth=_oauth(get, bot_token=get("SLACK_BOT_TOKEN")),
     )
 
@@ -217,6 +226,17 @@ def _positive(value: str, name: str, example: str = "30") -> int:
     if not value.isdigit() or int(value) == 0:
         raise ConfigError(
             f"{name} {value!r} should be a whole number of seconds; example: {example}"
+        )
+    return int(value)
+
+
+def _at_most(value: str | None, name: str, default: int, most: int) -> int:
+    """A whole number from 2 to `most` (a series of visits, or of days), else `default`."""
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit()) or not 2 <= int(value) <= most:
+        raise ConfigError(
+            f"{name} {value!r} should be a whole number from 2 to {most}; example: {default}"
         )
     return int(value)
 

@@ -254,6 +254,8 @@ def visit_list(page: AppointmentList) -> Reply:
         local = v.start.astimezone(page.zone)
         day = local.strftime("%a %-d %b")
         line = f"`{local.strftime('%-I:%M %p')}` *{v.ref}* {v.patient} · {what(v.kind, v.label)}"
+        if v.series:
+            line += f" · {v.series}"
         if v.clinician:
             line += f" · {mention(v.clinician)}"
         if v.location:

@@ -227,6 +227,7 @@ class Listed:
     changed_by: str | None
     copy_channel: str | None
     copy_ts: str | None
+    series_id: int | None
 
     @property
     def ref(self) -> str:

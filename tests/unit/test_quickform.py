@@ -292,7 +292,7 @@ def test_four_thousand_characters_are_refused_fast(is_time: IsTime) -> None:
 def test_many_short_parts_are_refused_before_the_time_parser_sees_them(is_time: IsTime) -> None:
     calls: list[str] = []
     message = refusal("P-4" + ", a" * 300, lambda text: calls.append(text) is None)
-    assert "a booking has at most 7" in message
+    assert "a booking has at most 8" in message
     assert calls == []
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from bot.appointments.rules.appointment import KINDS, OTHER, KindChoice
 from bot.appointments.rules.kinds import STANDARD, Vocabulary, read_kind
+from bot.appointments.rules.recurrence import is_count, looks_like_repeat
 from bot.shared.rules.durations import parse_duration
 from bot.shared.rules.mrkdwn import extract_user_ids, plain_slack_text
 from bot.shared.rules.patients import (
@@ -31,10 +32,11 @@ from bot.shared.rules.patients import (
 from bot.shared.rules.timeparse import EXAMPLES
 
 USAGE = "/appt book Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2"
-# Seven fields at most (patient, MRN, kind, when, duration, clinician, location); a
-# longer text is refused before any field reaches the time parser.
+SERIES_USAGE = "/appt book Ana Lima, physio, every tuesday and thursday 10am for 6 weeks"
+# Eight fields at most (patient, MRN, kind, when or repeat, a count of visits, duration,
+# clinician, location); a longer text is refused before any field reaches the time parser.
 MAX_TEXT_CHARS = 1000
-MAX_FIELDS = 7
+MAX_FIELDS = 8
 MAX_LOCATION_CHARS = 80
 MAX_CLINICIAN_CHARS = 80
 
@@ -45,7 +47,7 @@ _FIELD_SPLIT = re.compile(r",(?![^<>]*>)|\s+(?=with\s+<@)", re.IGNORECASE)
 # "MRN" as a word of its own, so "Amrnold" is a name, not "A" with MRN "old".
 _CLINICIAN = re.compile(r"with(?:\s+(?P<who>.*))?", re.IGNORECASE | re.DOTALL)
 _LOCATION = re.compile(r"at(?:\s+(?P<where>.*))?", re.IGNORECASE)
-_PARTS = ("kind", "when", "duration", "clinician", "location")
+_PARTS = ("kind", "when", "duration", "clinician", "location", "repeat", "count")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class QuickBooking:
     clinician: str | None  # a Slack user id, when the clinician was a mention
     clinician_typed: str | None  # what followed "with" when it was not a mention
     location: str | None
+    repeat: str | None = None  # a series: "every tuesday 10am for 6 weeks" (when is then "")
+    repeat_count: str | None = None  # its count, typed as a field of its own: "8 times"
 
 
 def parse_quick_booking(
@@ -95,6 +99,10 @@ def parse_quick_booking(
         if (with_match := _CLINICIAN.fullmatch(raw)) is not None:
             clinicians.append(_read_clinician(with_match["who"] or "", field))
             found["clinician"].append(field)
+        elif looks_like_repeat(field):
+            found["repeat"].append(field)
+        elif is_count(field):
+            found["count"].append(field)
         elif (at_match := _LOCATION.fullmatch(field)) is not None and not is_time(field):
             found["location"].append(_read_location(at_match["where"] or ""))
         elif (length := parse_duration(field)) is not None:
@@ -118,11 +126,13 @@ def parse_quick_booking(
     return QuickBooking(
         patient=patient,
         kind=_read_kind(found["kind"][0], kinds, vocabulary),
-        when=found["when"][0],
+        when=found["when"][0] if found["when"] else "",
         duration=durations[0] if durations else None,
         clinician=clinician,
         clinician_typed=clinician_typed,
         location=found["location"][0] if found["location"] else None,
+        repeat=found["repeat"][0] if found["repeat"] else None,
+        repeat_count=found["count"][0] if found["count"] else None,
     )
 
 
@@ -183,6 +193,16 @@ def _check_parts(found: dict[str, list[str]], first: str, kinds: Mapping[str, ti
             f"I couldn't read {tried} as a date or time, so I can't tell when. {EXAMPLES} "
             f"Example: {USAGE}"
         )
+    if found["repeat"] and found["when"]:
+        raise QuickFormError(
+            f'"{found["when"][0]}" and "{found["repeat"][0]}" both say when; a series says its '
+            f"time in the repeat. Example: {SERIES_USAGE}"
+        )
+    if found["count"] and not found["repeat"]:
+        raise QuickFormError(
+            f'"{found["count"][0]}" counts visits, but nothing says how they repeat. '
+            f"Example: /appt book Ana Lima, wound check, weekly on fridays 2pm, 4 times"
+        )
     for part, fields in found.items():
         if len(fields) > 1:
             given = " and ".join(f'"{field}"' for field in fields)
@@ -190,7 +210,8 @@ def _check_parts(found: dict[str, list[str]], first: str, kinds: Mapping[str, ti
                 f"The {part} was given twice ({given}); a booking has one. Commas separate "
                 f"the parts, so leave them out of names and places. Example: {USAGE}"
             )
-    missing = [f"the {part}" for part in ("kind", "when") if not found[part]]
+    wanted = ("kind",) if found["repeat"] else ("kind", "when")
+    missing = [f"the {part}" for part in wanted if not found[part]]
     if not missing:
         return
     problem = f"Missing {' and '.join(missing)}."

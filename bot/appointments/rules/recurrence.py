@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
-from dateutil.rrule import DAILY, MO, WEEKLY, rrule, weekdays  # type: ignore[import-untyped]
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, MO, WEEKLY, rrule, weekdays
 
 from bot.appointments.rules import recurrence_words as words
 from bot.appointments.rules.recurrence_words import RepeatError, Rhythm
@@ -29,10 +30,18 @@ from bot.shared.rules.timeparse import (
     format_when,
 )
 
-__all__ = ["Repeat", "RepeatError", "SeriesLimit", "is_count", "looks_like_repeat", "read_repeat"]
+__all__ = [
+    "DEFAULT_SERIES_LIMIT",
+    "Repeat",
+    "RepeatError",
+    "SeriesLimit",
+    "is_count",
+    "looks_like_repeat",
+    "read_repeat",
+]
 
 MAX_INPUT_CHARS = 160  # one field of a quick booking; timeparse reads dates of up to 64
-_FREQUENCIES = {words.DAILY: DAILY, words.WEEKLY: WEEKLY}
+_FREQUENCIES: dict[str, Literal[2, 3]] = {words.DAILY: DAILY, words.WEEKLY: WEEKLY}
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,9 @@ class SeriesLimit:
 
     max_occurrences: int = 100
     max_span: timedelta = timedelta(days=366)
+
+
+DEFAULT_SERIES_LIMIT = SeriesLimit()
 
 
 @dataclass(frozen=True)
@@ -239,7 +251,13 @@ class _Plan:
         assert found is not None  # lengths come from LENGTH matches
         unit = found["unit"].removesuffix("s") + "s"
         try:
-            after: date = self.first.date() + relativedelta(**{unit: words.number(found["number"])})
+            n = words.number(found["number"])
+            step = {
+                "days": relativedelta(days=n),
+                "weeks": relativedelta(weeks=n),
+                "months": relativedelta(months=n),
+            }[unit]
+            after: date = self.first.date() + step
         except (OverflowError, ValueError):  # "for 999999999 months" is past any limit
             return date.max
         return after - timedelta(days=1)

@@ -24,8 +24,8 @@ from bot.appointments.proposal import (
 )
 from bot.appointments.rules.appointment import default_length
 from bot.appointments.rules.kinds import STANDARD, Vocabulary
-from bot.appointments.rules.quickform import SERIES_USAGE, QuickBooking, parse_quick_booking
 from bot.appointments.rules.quickform import USAGE as QUICK_USAGE
+from bot.appointments.rules.quickform import QuickBooking, parse_quick_booking
 from bot.appointments.rules.recurrence import (
     DEFAULT_SERIES_LIMIT,
     RepeatError,
@@ -134,11 +134,6 @@ class Booking(RecordsUseCase):
         self, actor: Actor, channel_id: str, typed: QuickBooking, zone: ZoneInfo
     ) -> Proposal:
         start, repeat = self._start(typed, zone)
-        if repeat is not None and typed.kind.unsure:
-            raise BookingRefused(
-                f'What kind of visit is "{typed.kind.label}"? Name one of '
-                f"{', '.join(self.kinds)} for a series, e.g. {SERIES_USAGE}"
-            )
         clinician = typed.clinician
         if typed.clinician_typed:  # "with dr.patel", or a mistyped "with @dr.patl"
             # A name that is no one for sure is asked back (NobodyByThatName).
@@ -228,6 +223,7 @@ class Booking(RecordsUseCase):
             occurrences=found,
             zone=zone,
             rechecked=rechecked,
+            kind_options=tuple(self.kinds.items()) if proposal.kind_unsure else (),
         )
 
     def require_access(self, actor: Actor, proposal: Proposal) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,6 @@ from storage.appointments import queries as appointments
 from storage.appointments import series as stored_series
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from sqlalchemy.orm import Session
 
     from bot.shared.access import Actor
@@ -60,6 +58,8 @@ class SeriesPreview:
     occurrences: tuple[Occurrence, ...]
     zone: ZoneInfo
     rechecked: bool = False
+    # When the typed words named no kind (or two): the kinds to pick from, with their lengths.
+    kind_options: tuple[tuple[str, timedelta], ...] = ()
 
     @property
     def free(self) -> tuple[Occurrence, ...]:

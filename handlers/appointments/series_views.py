@@ -55,16 +55,19 @@ def _dates(occurrences: tuple[Occurrence, ...], zone: ZoneInfo) -> list[str]:
         return [_date_line(o, zone) for o in occurrences]
     lines = [_date_line(o, zone) for o in occurrences[:SHOWN_IN_FULL]]
     later = occurrences[SHOWN_IN_FULL:]
-    lines += [_date_line(o, zone) for o in later if not o.free or o.closed]
-    quiet = sum(1 for o in later if o.free and not o.closed)
+    lines += [_date_line(o, zone) for o in later if not o.free]
+    quiet = [o for o in later if o.free]
     if quiet:
-        last = format_span(later[-1].start, later[-1].end, zone)
-        lines.append(f"• … and {quiet} more free, the last {last}")
+        last = format_span(quiet[-1].start, quiet[-1].end, zone)
+        closed = sum(1 for o in quiet if o.closed)
+        outside = f" ({closed} outside clinic hours)" if closed else ""
+        lines.append(f"• … and {len(quiet)} more free{outside}, the last {last}")
     return lines
 
 
-def preview(view: SeriesPreview) -> Reply:
-    """Book this series? Every date, what collides (skipped) and Confirm / Cancel."""
+def preview(view: SeriesPreview, which_kind: list[Block]) -> Reply:
+    """Book this series? Every date, what collides (skipped) and Confirm / Cancel; first,
+    which kind, when the typed words named none (`which_kind`, the single visit's menu)."""
     p, repeat = view.proposal, view.proposal.repeat
     assert repeat is not None
     patient = escape(view.patient_name)
@@ -86,7 +89,9 @@ def preview(view: SeriesPreview) -> Reply:
     if view.rechecked:
         blocks.append(_context("Checked again just now against the latest bookings."))
     buttons = [_button("Cancel", "appt_discard", view.draft_id)]
-    if free >= 2:
+    if which_kind:
+        blocks += which_kind
+    elif free >= 2:
         label = f"Book {free} visits" + (f", skip {total - free}" if free < total else "")
         buttons.insert(0, _button(label, "appt_confirm", view.draft_id, "primary"))
     else:

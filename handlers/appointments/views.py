@@ -47,7 +47,7 @@ def what(kind: str, label: str) -> str:
 def preview(view: Preview | SeriesPreview) -> Reply:
     """The ephemeral 'book this?' card with Confirm / Cancel, or the clashes and free slots."""
     if isinstance(view, SeriesPreview):
-        return series_views.preview(view)
+        return series_views.preview(view, _which_kind(view) if view.kind_options else [])
     p = view.proposal
     patient = escape(view.patient_name)
     if view.patient_ref:
@@ -124,7 +124,7 @@ def preview(view: Preview | SeriesPreview) -> Reply:
 KIND_ACTION = "appt_kind"
 
 
-def _which_kind(view: Preview) -> list[Block]:
+def _which_kind(view: Preview | SeriesPreview) -> list[Block]:
     """Typed words that named no kind (or two): ask, since the kind sets the visit's length,
     what it clashes over and whether it gets a pre-procedure checklist."""
     label = escape(view.proposal.label)

@@ -83,6 +83,7 @@ class WorkspaceRow(Base):
     # Set when Slack says carebot was uninstalled or its bot token revoked: the workspace's
     # reminders stop and its records wait for retention; cleared when it is installed again.
     uninstalled_at: Mapped[datetime | None]
+    installed_by: Mapped[str | None] = mapped_column(String(32))  # an admin here (many workspaces)
 
 
 class RefCounterRow(Base):

@@ -70,10 +70,22 @@ def mark_uninstalled(session: Session, team_id: str, *, now: datetime | None = N
     return True
 
 
-def mark_installed(session: Session, team_id: str, *, now: datetime | None = None) -> None:
-    """carebot is installed (again): the workspace's reminders run, overdue ones first."""
-    get_or_create(session, team_id, now=now).uninstalled_at = None
+def mark_installed(
+    session: Session, team_id: str, by: str | None, *, now: datetime | None = None
+) -> None:
+    """carebot is installed (again), by `by`, an admin there from now on: the workspace's
+    reminders run, overdue ones first."""
+    row = get_or_create(session, team_id, now=now)
+    row.uninstalled_at = None
+    if by:
+        row.installed_by = by
     session.flush()
+
+
+def installed_by(session: Session, team_id: str) -> str | None:
+    """Who installed carebot in this workspace last (many workspaces), if anyone did."""
+    row = session.get(WorkspaceRow, team_id)
+    return row.installed_by if row is not None else None
 
 
 def uninstalled(session: Session, team_id: str) -> bool:

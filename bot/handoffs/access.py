@@ -179,7 +179,7 @@ class HandoffAccess:
         theirs = [
             c
             for c in looked_at
-            if actor.user_id in self.care_teams.members(c) and c != actor.channel_id
+            if actor.user_id in self.care_teams.members(c, actor.team_id) and c != actor.channel_id
         ][:3]
         return f" ({', '.join(f'<#{c}>' for c in theirs)})" if theirs else ""
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_bolt import App
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth import OAuthFlow
 from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -28,7 +27,7 @@ from bot.runtime.observed import ObservedApp
 from bot.runtime.responses import ResponsePool, pooled_respond
 from bot.runtime.shared import Services, Shared
 from bot.runtime.slack import CallCounter, make_client
-from bot.runtime.workspaces import ROTATE_BEFORE_MINUTES, Tokens, bind_request, bound
+from bot.runtime.workspaces import Tokens, WorkspaceAuthorize, bind_request, bound
 from bot.shared.access import Access, Roles
 from bot.shared.audit_trail import AuditTrail
 from bot.shared.care_teams import CareTeams
@@ -109,7 +108,9 @@ class ManyWorkspaces:
     tokens: Tokens
     installs: Installs
     flow: OAuthFlow
-    authorize: InstallationStoreAuthorize
+    # Bolt's own would refresh tokens at slack.com whatever SLACK_API_URL says, apart from
+    # the sweep's refreshes, and ask auth.test on every request.
+    authorize: WorkspaceAuthorize
 
 
 def many_workspaces(
@@ -127,7 +128,9 @@ def many_workspaces(
     rotator = TokenRotator(
         client_id=config.client_id, client_secret=config.client_secret, client=plain
     )
-    installs = Installs(db, store, wall)
+    tokens = Tokens(db, store, rotator)
+    authorize = WorkspaceAuthorize(tokens, plain)
+    installs = Installs(db, store, wall, check=plain, forget=authorize.forget)
     flow = build_flow(
         config,
         slack_api_url=settings.slack_api_url,
@@ -137,19 +140,7 @@ def many_workspaces(
         client=plain,
         installed=installs.installed,
     )
-    # Bolt's own would refresh tokens at slack.com whatever SLACK_API_URL says, and ask
-    # auth.test on every request: this one uses carebot's client and asks once per token.
-    authorize = InstallationStoreAuthorize(
-        logger=log,
-        installation_store=store,
-        client_id=config.client_id,
-        client_secret=config.client_secret,
-        token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
-        bot_only=True,
-        cache_enabled=True,
-        client=plain,
-    )
-    return ManyWorkspaces(store, states, Tokens(store, rotator), installs, flow, authorize)
+    return ManyWorkspaces(store, states, tokens, installs, flow, authorize)
 
 
 def create_app(
@@ -207,10 +198,19 @@ def build(
     many = many_workspaces(settings, db, wall, metrics.api_call)
     bind = bound if many is not None else None
     slack = client or make_client(
-        settings, count_calls=metrics.api_call, tokens=many.tokens if many else None
+        settings,
+        count_calls=metrics.api_call,
+        tokens=many.tokens if many else None,
+        on_refused=many.installs.token_refused if many else None,
     )
     care_teams = CareTeams(db, slack, wall)
-    roles = Roles(slack, settings.admins, settings.admin_group, care_teams)
+    roles = Roles(
+        slack,
+        settings.admins,
+        settings.admin_group,
+        care_teams,
+        installers=many.installs.installer if many else None,
+    )
     in_force = SettingsResolver(db, settings)
     people = Directory(db, slack, clock, in_force.default_zone())
     access = Access(db, clock, roles)

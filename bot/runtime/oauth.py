@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.runtime.installations import InstallationStore, StateStore
 from bot.runtime.oauth_config import INSTALL_PATH, REDIRECT_PATH, OAuthConfig, authorize_url
 from bot.runtime.workspaces import ROTATE_BEFORE_MINUTES
+from bot.shared.rules.failures import describe
 from storage.errors import DatabaseBusy, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,9 @@ class CarebotOAuthFlow(OAuthFlow):
             self.installed(installation)
         except (SQLAlchemyError, DatabaseBusy, DatabaseUnavailable) as error:
             log.error(
-                "could not store the install of workspace %s: %s", installation.team_id, error
+                "could not store the install of workspace %s: %s",
+                installation.team_id,
+                describe(error),  # its type and frames, not the SQL it carries
             )
             raise BoltError("the install could not be stored") from None
         log.info("installed in workspace %s", installation.team_id)

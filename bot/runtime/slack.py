@@ -19,7 +19,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.runtime.config import Settings
-from bot.runtime.workspaces import Tokens, WorkspaceClient
+from bot.runtime.workspaces import Refused, Tokens, WorkspaceClient
 
 # Longer waits give up instead: a listener must not hold its thread for minutes, and a
 # reminder that could not be sent stays due for the next sweep.
@@ -100,6 +100,7 @@ def make_client(
     logger: logging.Logger | None = None,
     count_calls: CallCounter | None = None,
     tokens: Tokens | None = None,
+    on_refused: Refused | None = None,
 ) -> WebClient:
     """A WebClient that waits out short 429s and retries 5xx answers and dropped connections;
     with `count_calls`, every HTTP request it makes is counted. With `tokens` (many
@@ -118,5 +119,5 @@ def make_client(
         "retry_handlers": retry_handlers,
     }
     if tokens is not None:
-        return WorkspaceClient(tokens, **options)
+        return WorkspaceClient(tokens, on_refused=on_refused, **options)
     return WebClient(token=settings.bot_token, **options)

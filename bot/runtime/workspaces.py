@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,17 +21,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.web import SlackResponse
 
 from bot.runtime.installations import InstallationStore
+from storage import Database
+from storage.sql import advisory_lock
 
 log = logging.getLogger(__name__)
 
 # Refresh a rotating token this long before it expires (Slack's tokens last 12 hours).
 ROTATE_BEFORE_MINUTES = 120
+
+
+# Slack's answers for a token that no longer works at all (not one merely expired).
+TOKEN_GONE = frozenset({"account_inactive", "token_revoked", "invalid_auth"})
+# Told when Slack refused a workspace's token: (team, token).
+Refused = Callable[[str, str], None]
 
 
 class NoWorkspace(RuntimeError):
@@ -47,21 +59,28 @@ _bound: ContextVar[_Binding | None] = ContextVar("carebot_workspace", default=No
 
 
 class Tokens:
-    """The bot token of each installed workspace, refreshed before it expires."""
+    """The bot token of each installed workspace, refreshed before it expires.
 
-    def __init__(self, store: InstallationStore, rotator: TokenRotator | None) -> None:
-        self.store, self.rotator = store, rotator
-        self._lock = threading.Lock()  # one refresh at a time in this process
+    The one refresh path, for requests (through `WorkspaceAuthorize`) and the sweep alike.
+    Slack's refresh tokens are single-use, so refreshes of one workspace take turns: a
+    lock per workspace in this process and, on PostgreSQL, an advisory lock across
+    replicas; whoever waited reads the token its predecessor saved.
+    """
+
+    def __init__(self, db: Database, store: InstallationStore, rotator: TokenRotator | None):
+        self.db, self.store, self.rotator = db, store, rotator
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def of(self, team_id: str) -> str:
         """The workspace's bot token, refreshed first if it expires within two hours."""
-        bot = self.store.bot_of_team(team_id)
-        if bot is None or not bot.bot_token:
-            raise NoWorkspace(f"carebot is not installed in workspace {team_id}")
-        if self.rotator is None or bot.bot_refresh_token is None:
-            return bot.bot_token
-        with self._lock:
-            bot = self.store.bot_of_team(team_id) or bot  # another thread may have refreshed it
+        bot = self._bot(team_id)
+        if self.rotator is None or not _expiring(bot):
+            return str(bot.bot_token)
+        with self._lock_of(team_id), self._across_replicas(team_id):
+            bot = self._bot(team_id)  # another thread or replica may have refreshed it
+            if not _expiring(bot):
+                return str(bot.bot_token)
             try:
                 refreshed = self.rotator.perform_bot_token_rotation(
                     bot=bot, minutes_before_expiration=ROTATE_BEFORE_MINUTES
@@ -69,20 +88,96 @@ class Tokens:
             except SlackClientError as error:
                 # The old token works until it expires: use it, and refresh on the next call.
                 log.warning("could not refresh the bot token of workspace %s: %s", team_id, error)
-                return bot.bot_token or ""
+                return str(bot.bot_token)
             if refreshed is None:
-                return bot.bot_token or ""
+                return str(bot.bot_token)
             self.store.save_bot(refreshed)
             log.info("refreshed the bot token of workspace %s", team_id)
-            return refreshed.bot_token or ""
+            return str(refreshed.bot_token)
+
+    def _bot(self, team_id: str) -> Bot:
+        bot = self.store.bot_of_team(team_id)
+        if bot is None or not bot.bot_token:
+            raise NoWorkspace(f"carebot is not installed in workspace {team_id}")
+        return bot
+
+    def _lock_of(self, team_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(team_id, threading.Lock())
+
+    @contextmanager
+    def _across_replicas(self, team_id: str) -> Iterator[None]:
+        """PostgreSQL: hold an advisory lock while refreshing. SQLite is one process (and a
+        write session there would lock out the store's own save)."""
+        if self.db.dialect != "postgresql":
+            yield
+            return
+        with self.db.session() as session:
+            advisory_lock(session, f"{team_id}:bot-token-refresh")
+            yield
+
+
+def _expiring(bot: Bot) -> bool:
+    expires = bot.bot_token_expires_at
+    return (
+        bot.bot_refresh_token is not None
+        and expires is not None
+        and expires <= time.time() + ROTATE_BEFORE_MINUTES * 60
+    )
+
+
+class WorkspaceAuthorize(Authorize):
+    """Bolt's authorize for many workspaces: the token from `Tokens` (so requests and the
+    sweep refresh through one path), auth.test asked once per token. A database or key
+    failure is raised to carebot's error handler, not taken for "not installed"."""
+
+    def __init__(self, tokens: Tokens, client: WebClient) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.tokens, self.client = tokens, client
+        self._known: dict[str, tuple[str, AuthorizeResult]] = {}  # team: (token, result)
+        self._guard = threading.Lock()
+
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult | None:
+        if not team_id:  # an org-wide install: carebot takes none
+            return None
+        try:
+            token = self.tokens.of(team_id)
+        except NoWorkspace:
+            return None
+        with self._guard:
+            known = self._known.get(team_id)
+        if known is not None and known[0] == token:
+            return known[1]
+        answer = self.client.auth_test(token=token)
+        result = AuthorizeResult.from_auth_test_response(
+            auth_test_response=answer, bot_token=token, user_token=None
+        )
+        with self._guard:
+            self._known[team_id] = (token, result)
+        return result
+
+    def forget(self, team_id: str) -> None:
+        """Ask auth.test again next time (the token was refused)."""
+        with self._guard:
+            self._known.pop(team_id, None)
 
 
 class WorkspaceClient(WebClient):
     """A WebClient whose token is the bound workspace's: the request's, or the record's."""
 
-    def __init__(self, tokens: Tokens, **kwargs: Any) -> None:
+    def __init__(self, tokens: Tokens, *, on_refused: Refused | None = None, **kwargs: Any):
         super().__init__(token=None, **kwargs)
-        self.tokens = tokens
+        self.tokens, self.on_refused = tokens, on_refused
 
     @property
     def token(self) -> str | None:
@@ -103,9 +198,17 @@ class WorkspaceClient(WebClient):
             isinstance(part, dict) and "token" in part
             for part in (kwargs.get("params"), kwargs.get("data"), kwargs.get("json"))
         )
-        if not explicit and self.token is None:
+        token = None if explicit else self.token
+        if not explicit and token is None:
             raise NoWorkspace(f"{api_method} was called with no workspace bound")
-        return super().api_call(api_method, **kwargs)
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            binding = _bound.get()
+            refused = error.response.get("error") in TOKEN_GONE
+            if refused and token and binding and binding.team_id and self.on_refused:
+                self.on_refused(binding.team_id, token)  # uninstalled without a word?
+            raise
 
 
 @contextmanager

@@ -42,6 +42,10 @@ class AccessChecks(StandInState):
             return None if method in ORG_TOKEN_METHODS else "team_access_not_granted"
         for ref, owner in self._named(params):
             if owner is not None and owner != grant.team_id:
+                if method == "users.info":
+                    # Someone typed a person of another workspace: Slack just does not know
+                    # them here. (Anything else naming another workspace is carebot's fault.)
+                    return "user_not_found"
                 self.cross_workspace_calls.append(
                     CrossWorkspaceCall(method, grant.team_id, owner, ref)
                 )

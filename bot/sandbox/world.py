@@ -122,7 +122,6 @@ def start_sandbox(
     if many_workspaces:
         if standin.oauth is None:
             raise ValueError("a many-workspace sandbox needs a stand-in with an OAuthApp")
-        admins = admins | {standin.space(team).installer.id for team in standin.teams[1:]}
         oauth = OAuthConfig(
             standin.oauth.client_id, standin.oauth.client_secret, TokenCipher.new_key()
         )

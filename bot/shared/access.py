@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,9 +95,13 @@ class Roles:
         admins: Collection[str],
         admin_group: str | None,
         care_teams: CareTeams | None = None,
+        installers: Callable[[str], str | None] | None = None,
     ) -> None:
         self.slack, self.admins, self.admin_group = slack, frozenset(admins), admin_group
         self.care_teams = care_teams
+        # Many workspaces: who installed carebot in a workspace is an admin there, so a new
+        # workspace's first admin needs no operator (CAREBOT_ADMINS covers every workspace).
+        self.installers = installers
 
     def in_care_team(self, team_id: str, user_id: str) -> bool:
         """True when the user is in at least one registered care-team channel."""
@@ -111,8 +115,10 @@ class Roles:
         """Is this user an admin here; a missing group or Slack error comes back as the problem."""
         if user_id in self.admins:
             return AdminCheck(True)
+        if self.installers is not None and self.installers(team_id) == user_id:
+            return AdminCheck(True)
         if self.admin_group is None:
-            return AdminCheck(False, None if self.admins else NOBODY)
+            return AdminCheck(False, None if self.admins or self.installers else NOBODY)
         members, problem = self.admin_group_members()
         return AdminCheck(user_id in members, problem)
 
@@ -140,7 +146,10 @@ class Roles:
         return frozenset(), self._missing()
 
     def startup_problem(self) -> str | None:
-        """What is wrong with CAREBOT_ADMIN_GROUP, checked once when carebot starts."""
+        """What is wrong with CAREBOT_ADMIN_GROUP, checked once when carebot starts; with many
+        workspaces there is no one workspace to look in then, so it is checked on use."""
+        if self.installers is not None:
+            return None
         return self.admin_group_members()[1]
 
     def _missing(self) -> str:

@@ -50,7 +50,7 @@ class CareTeams:
         self, db: Database, slack: WebClient, wall: Clock, keep: timedelta = KEEP_MEMBERS
     ) -> None:
         self.db, self.slack, self.wall, self.keep = db, slack, wall, keep
-        self._members: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._members: dict[tuple[str, str], tuple[datetime, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def channel_ids(self, team_id: str) -> list[str]:
@@ -63,20 +63,24 @@ class CareTeams:
 
     def in_care_team(self, team_id: str, user_id: str) -> bool:
         """True when the user is in at least one registered care-team channel."""
-        return any(user_id in self.members(channel) for channel in self.channel_ids(team_id))
+        return any(
+            user_id in self.members(channel, team_id) for channel in self.channel_ids(team_id)
+        )
 
-    def members(self, channel_id: str) -> frozenset[str]:
-        """Who is in a channel, at most a minute old; nobody when the bot can't read it."""
+    def members(self, channel_id: str, team_id: str) -> frozenset[str]:
+        """Who is in a channel, at most a minute old; nobody when the bot can't read it.
+        Kept per workspace too: a channel shared between workspaces is read by each."""
         now = self.wall.now()
+        key = (team_id, channel_id)
         with self._lock:
-            kept = self._members.get(channel_id)
+            kept = self._members.get(key)
         if kept is not None and now - kept[0] < self.keep:
             return kept[1]
         members = self._read(channel_id)
         if members is None:  # Slack had a hiccup: answer from what was known, cache nothing
             return kept[1] if kept is not None else frozenset()
         with self._lock:
-            self._members[channel_id] = (now, members)
+            self._members[key] = (now, members)
         return members
 
     def forget(self) -> None:

@@ -69,7 +69,7 @@ class Directory:
         try:
             user = self.slack.users_info(user=user_id)["user"]
         except SlackApiError as error:
-            if error.response.get("error") == "user_not_found":
+            if error.response.get("error") in ("user_not_found", "user_not_visible"):
                 raise UnknownPerson(user_id) from None
             raise
         profile = user.get("profile") or {}

@@ -55,8 +55,10 @@ def register(app: App, verbs: CommandRegistry, setup: ChannelSetup, slack: WebCl
         )
     )
 
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        submit(setup, ack, body, view, client)
+    def on_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+    ) -> None:
+        submit(setup, ack, body, view, client, context.team_id)
 
     app.view(CALLBACK_ID)(on_submit)
 
@@ -148,9 +150,14 @@ def typed_values(view: dict[str, Any]) -> tuple[dict[str, str], bool]:
 
 
 def submit(
-    setup: ChannelSetup, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    setup: ChannelSetup,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    team: str,
 ) -> None:
-    team, user = body["team"]["id"], body["user"]["id"]
+    user = body["user"]["id"]  # the workspace is the one whose token the request carries
     channel = values.channel_id(values.metadata(view).get("c"))
     if channel[:1] not in ("C", "G"):
         raise values.BadValue(IN_A_CHANNEL)

@@ -4,6 +4,7 @@ rotation, and the installs carebot refuses. Everything goes through the stand-in
 
 from __future__ import annotations
 
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -236,3 +237,65 @@ def test_one_workspace_mode_serves_no_install_pages(sandbox: Sandbox) -> None:
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(sandbox.server.url + "/slack/install", timeout=5)
     assert missing.value.code == 404
+
+
+def test_whoever_installed_carebot_in_a_workspace_is_an_admin_there_only(
+    many: Sandbox, clinic: SlackDriver
+) -> None:
+    clinic.as_user("@jordan").command("/carebot", "audit P-1")  # jordan installed it here
+    assert "only carebot admins" not in clinic.last_reply().text
+    clinic.as_user("@alex.rn").command("/carebot", "audit P-1")
+    assert "only carebot admins" in clinic.last_reply().text
+    with many.db.session(read_only=True) as session:
+        assert workspaces.installed_by(session, CLINIC) == "U0NSCOORD"
+        assert workspaces.installed_by(session, HOSPITAL) == "U0COORD01"
+
+
+def test_a_token_revoked_without_a_word_is_found_out_and_the_workspace_uninstalled(
+    many: Sandbox, clinic: SlackDriver
+) -> None:
+    book(clinic, "Ana Lima, consult, in 3 days 3pm with @dr.kim")
+    many.standin.uninstall(CLINIC)  # removed in Slack; the events never reach carebot
+
+    clinic.as_user("@jordan").command("/appt", "list")  # its token is refused: checked, gone
+
+    with many.db.session(read_only=True) as session:
+        assert workspaces.uninstalled(session, CLINIC)
+    assert many.runtime.many.store.bot_of_team(CLINIC) is None  # type: ignore[union-attr]
+    before = len(many.standin.calls())
+    many.move_clock(START + timedelta(days=2, hours=4))
+    assert CLINIC not in {call.team for call in many.standin.calls()[before:]}
+    clinic.command("/appt", "list")
+    assert NOT_INSTALLED in clinic.last_reply().text
+
+
+def test_requests_at_once_refresh_a_rotating_token_once_each_and_all_are_answered(
+    rotating: Sandbox,
+) -> None:
+    drivers = [rotating.driver.in_workspace(HOSPITAL) for _ in range(8)]
+    replies: list[str] = []
+
+    def ask(driver: SlackDriver) -> None:
+        driver.command("/appt", "list")
+        replies.append(driver.last_reply().text)
+
+    threads = [threading.Thread(target=ask, args=(driver,)) for driver in drivers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(replies) == 8
+    assert not any(NOT_INSTALLED in reply for reply in replies)
+    refreshes = [e for e in rotating.standin.oauth_exchanges if e.grant_type == "refresh_token"]
+    assert refreshes and all(e.ok for e in refreshes)  # single-use refresh tokens never reused
+
+
+def test_a_person_of_the_other_workspace_is_nobody_here(many: Sandbox, clinic: SlackDriver) -> None:
+    clinic.command("/handoff", "Ana Lima to <@U0COORD01|dana>: stable, recheck labs")
+    said = clinic.last_reply().text
+    assert "E-" not in said  # no apology: a clear refusal
+    assert "receiver" in said.lower()
+    clinic.command("/appt", "book Ana Lima, consult, tomorrow 3pm, with <@U0DRPATEL|dr.patel>")
+    said = clinic.last_reply().text
+    assert "in this workspace" in said and "E-" not in said

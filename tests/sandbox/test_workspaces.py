@@ -105,7 +105,6 @@ def test_each_token_posts_as_its_own_workspaces_bot(clinic: WebClient, two: Slac
         (HOSPITAL, "chat.postMessage", {"channel": "C0NSCLINC", "text": "x"}, "C0NSCLINC"),
         (HOSPITAL, "chat.postMessage", {"channel": "U0NSNURSE", "text": "x"}, "U0NSNURSE"),
         (HOSPITAL, "chat.postMessage", {"channel": "D0NSNURSE", "text": "x"}, "D0NSNURSE"),
-        (CLINIC, "users.info", {"user": "U0COORD01"}, "U0COORD01"),
         (CLINIC, "conversations.open", {"users": "U0DRPATEL"}, "U0DRPATEL"),
         (CLINIC, "conversations.history", {"channel": "C0CARDIO1"}, "C0CARDIO1"),
         (CLINIC, "usergroups.users.list", {"usergroup": "S0SOCWORK"}, "S0SOCWORK"),
@@ -119,6 +118,12 @@ def test_a_token_naming_another_workspaces_things_is_refused_and_recorded(
     owner = CLINIC if token_team == HOSPITAL else HOSPITAL
     assert two.cross_workspace_calls == [CrossWorkspaceCall(method, token_team, owner, named)]
     assert two.messages("C0NSCLINC") == [] and "D0NSNURSE" not in two.space(CLINIC).channels
+
+
+def test_a_person_of_another_workspace_is_not_found_as_slack_says(two: SlackStandIn) -> None:
+    client = WebClient(token=two.token_of(CLINIC), base_url=two.api_url)
+    assert error_of(client.users_info, user="U0COORD01")["error"] == "user_not_found"
+    assert two.cross_workspace_calls == []  # someone typed them: not a token gone astray
 
 
 def test_views_and_triggers_belong_to_their_persons_workspace(

@@ -105,7 +105,7 @@ def test_a_channel_the_bot_cannot_read_counts_as_no_members(db: Database) -> Non
     slack = FakeSlack()
     care = teams(db, slack, FakeClock(T0))
 
-    assert care.members("C0GONE001") == frozenset()
+    assert care.members("C0GONE001", "T1") == frozenset()
     assert not care.in_care_team("T1", "U0DANA001")
     assert slack.calls == [("C0GONE001", "")]  # and that answer is kept like any other
 

@@ -138,7 +138,52 @@ def test_an_uninstalled_workspace_s_reminders_wait_until_it_is_installed_again(
 
     with db.session() as session:
         assert workspaces.mark_uninstalled(session, "T0AAAA", now=NOW) is False  # said once
-        workspaces.mark_installed(session, "T0AAAA", now=NOW)
+        workspaces.mark_installed(session, "T0AAAA", "U0ADMIN01", now=NOW)
     later = NOW + timedelta(minutes=1)
     claimed = store.claim_due(later, Lease("sweep-2", later + timedelta(minutes=5), later), 10)
     assert [r.team_id for r in claimed] == ["T0AAAA"]
+
+
+class Unused:
+    def auth_test(self, **_: object) -> None:
+        raise AssertionError("not asked")
+
+
+def test_an_uninstall_older_than_the_latest_install_changes_nothing(db: Database) -> None:
+    from bot.runtime.installs import Installs
+    from bot.shared.rules.clock import FakeClock
+
+    store = InstallationStore("1.2", db.engine, TokenCipher(KEY))
+    installed = time.time()
+    store.save(install("T0AAAA", "xoxb-a", at=installed))
+    installs = Installs(db, store, FakeClock(NOW), check=Unused(), forget=lambda team: None)  # type: ignore[arg-type]
+
+    installs.uninstalled("T0AAAA", at=installed - 60)  # a retry of the uninstall before it
+
+    assert store.bot_of_team("T0AAAA") is not None
+    with db.session(read_only=True) as session:
+        assert not workspaces.uninstalled(session, "T0AAAA")
+
+    installs.uninstalled("T0AAAA", at=installed + 60)
+    assert store.bot_of_team("T0AAAA") is None
+    with db.session(read_only=True) as session:
+        assert workspaces.uninstalled(session, "T0AAAA")
+
+
+def test_a_database_failure_while_authorizing_is_not_taken_for_not_installed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.runtime.workspaces import Tokens, WorkspaceAuthorize
+    from storage.errors import DatabaseUnavailable
+
+    store = InstallationStore("1.2", db.engine, TokenCipher(KEY))
+    authorize = WorkspaceAuthorize(Tokens(db, store, None), Unused())  # type: ignore[arg-type]
+    asked = {"context": None, "enterprise_id": None, "team_id": "T0NONE", "user_id": "U1"}
+    assert authorize(**asked) is None  # type: ignore[arg-type]  # never installed: "not installed"
+
+    def down(team_id: str) -> None:
+        raise DatabaseUnavailable("the database did not answer")
+
+    monkeypatch.setattr(store, "bot_of_team", down)
+    with pytest.raises(DatabaseUnavailable):  # to the error handler: "try again", not "reinstall"
+        authorize(**asked)  # type: ignore[arg-type]

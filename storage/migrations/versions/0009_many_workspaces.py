@@ -1,5 +1,5 @@
-"""Many workspaces: slack_sdk's installation, bot and OAuth state tables, and when a workspace
-uninstalled carebot.
+"""Many workspaces: slack_sdk's installation, bot and OAuth state tables, when a workspace
+uninstalled carebot and who installed it (an admin there).
 
 The tables have slack_sdk's columns (storage/slack_schema.py), except that tokens are TEXT:
 carebot stores them encrypted, longer than slack_sdk's 200 characters.
@@ -80,10 +80,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("workspaces") as workspaces:
         workspaces.add_column(sa.Column("uninstalled_at", sa.DateTime(timezone=True)))
+        workspaces.add_column(sa.Column("installed_by", sa.String(32)))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("workspaces") as workspaces:
+        workspaces.drop_column("installed_by")
         workspaces.drop_column("uninstalled_at")
     op.drop_table("slack_oauth_states")
     op.drop_index("slack_bots_idx", "slack_bots")

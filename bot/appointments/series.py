@@ -83,7 +83,6 @@ def occurrences_of(
     proposal: Proposal,
     patient_id: int | None,
     hours: ClinicHours,
-    exclude_series: int | None = None,
 ) -> tuple[Occurrence, ...]:
     """Every date of the series with what holds its patient, clinician or room then: one
     query over the whole series, not one per date."""
@@ -103,11 +102,7 @@ def occurrences_of(
     found = []
     for start in starts:
         end = start + length
-        here = [
-            row
-            for row in holding
-            if row.start_at < end and start < row.end_at and row.series_id != exclude_series
-        ]
+        here = [row for row in holding if row.start_at < end and start < row.end_at]
         found.append(
             Occurrence(
                 start,

@@ -1,0 +1,218 @@
+"""Recurring visits typed into /appt book: previewed date by date, booked together as a series
+on Confirm, each visit its own; collisions skipped; the clinician told once; cancelling one,
+the following ones or the whole series. Through the stand-in, on both databases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.world import Sandbox
+from storage.appointments import queries as appointments
+from storage.appointments import series as stored_series
+from tests.e2e.conftest import START
+
+TEAM = "T0CAREBOT"
+ZONE = ZoneInfo("America/New_York")
+# START is Mon 1 Mar 2027, 2:00 PM in New York, where dana works.
+PHYSIO = "Ana Lima, physio, every tuesday and thursday 10am for 6 weeks, with @dr.patel"
+
+
+def preview(slack: SlackDriver, text: str) -> str:
+    slack.command("/appt", f"book {text}")
+    return slack.last_reply().text
+
+
+def booked(sandbox: Sandbox, ref: str) -> list[appointments.AppointmentRow]:
+    with sandbox.db.session(read_only=True) as session:
+        series = stored_series.get_by_ref(session, TEAM, ref)
+        assert series is not None
+        return stored_series.occurrences(session, series)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "count", "first", "last"),
+    [
+        (
+            PHYSIO,
+            "every Tue and Thu at 10:00 AM, 12 visits (6 weeks)",
+            12,
+            "Tue 2 Mar 2027, 10:00-10:50 AM EST",
+            "Thu 8 Apr 2027, 10:00-10:50 AM EDT",
+        ),
+        (
+            "Bo Chen, infusion, mon wed fri 7am until 2027-03-19",
+            "every Mon, Wed and Fri at 7:00 AM, 8 visits (until Fri 19 Mar 2027)",
+            8,
+            "Wed 3 Mar 2027, 7:00-9:00 AM EST",
+            "Fri 19 Mar 2027, 7:00-9:00 AM EDT",
+        ),
+        (
+            "Cy Dee, infusion, every 3 weeks from 2027-04-05 9am, 8 times",
+            "every 3 weeks on Mon at 9:00 AM, 8 visits (from Mon 5 Apr 2027)",
+            8,
+            "Mon 5 Apr 2027, 9:00-11:00 AM EDT",
+            "Mon 30 Aug 2027, 9:00-11:00 AM EDT",
+        ),
+        (
+            "Di Eve, wound check, weekly on fridays 2pm, 4 times",
+            "every Fri at 2:00 PM, 4 visits",
+            4,
+            "Fri 5 Mar 2027, 2:00-2:20 PM EST",
+            "Fri 26 Mar 2027, 2:00-2:20 PM EDT",
+        ),
+    ],
+)
+def test_each_typed_series_is_previewed_then_booked_as_visits_of_one_series(
+    sandbox: Sandbox, slack: SlackDriver, typed: str, said: str, count: int, first: str, last: str
+) -> None:
+    shown = preview(slack, typed)
+
+    assert "Book this series?" in shown and said in shown
+    assert first in shown and last in shown
+    with sandbox.db.session(read_only=True) as session:
+        assert appointments.get_by_ref(session, TEAM, "A-1") is None  # nothing until Confirm
+
+    slack.click(f"Book {count} visits")
+
+    told = slack.last_reply().text
+    assert "Booked series *S-1*" in told and f"{count} visits, A-1 to A-{count}" in told
+    visits = booked(sandbox, "S-1")
+    assert [v.ref for v in visits] == [f"A-{n}" for n in range(1, count + 1)]
+    assert all(v.status == "booked" and v.series_id == visits[0].series_id for v in visits)
+    [card] = slack.messages("#cardiology-team")  # one card for the series, not one per visit
+    assert "Series S-1" in card.text and f"{count} visits" in card.text
+
+
+def test_visits_keep_their_wall_clock_time_across_the_clock_change(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    preview(slack, PHYSIO)
+    slack.click("Book 12 visits")
+
+    new_york = [v.start_at.astimezone(ZONE) for v in booked(sandbox, "S-1")]
+    assert {at.hour for at in new_york} == {10}  # before and after 14 March
+
+
+def test_colliding_dates_are_marked_skipped_and_the_rest_booked(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jo Park, consult, thursday 10am, with @dr.patel")
+    slack.click("Confirm")  # A-1: dr.patel is busy on Thu 4 Mar at 10
+
+    shown = preview(slack, PHYSIO)
+
+    assert "Thu 4 Mar 2027, 10:00-10:50 AM EST: collides with A-1 (same clinician), skipped" in (
+        shown
+    )
+    slack.click("Book 11 visits, skip 1")
+    told = slack.last_reply().text
+    assert "11 visits" in told and "Skipped (they collide): Thu 4 Mar 2027" in told
+    starts = [v.start_at for v in booked(sandbox, "S-1")]
+    assert len(starts) == 11
+    assert [s.astimezone(ZONE).day for s in starts[:2]] == [2, 9]  # Tue 2, then Tue 9 Mar
+
+
+def test_the_clinician_is_told_once_and_each_visit_is_reminded_of_on_its_own(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    preview(slack, PHYSIO)
+    slack.click("Book 12 visits")
+
+    [told] = slack.dms("@dr.patel")
+    assert "Series S-1" in told.text and "12 visits" in told.text
+
+    sandbox.move_clock(START + timedelta(days=2, hours=1))  # Wed 3 Mar: Thu 4 Mar's is due
+    reminders = [dm for dm in slack.dms("@dr.patel") if dm.ts != told.ts]
+    assert any("A-2" in dm.text for dm in reminders)  # the second visit's own reminder
+    assert not any("A-3" in dm.text for dm in reminders)
+
+
+def test_a_series_the_rules_cannot_book_is_refused_with_an_example(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    said = preview(slack, "Ed Fox, consult, every blursday 10am for 2 weeks")
+    assert 'I don\'t know the day "blursday"' in said and "Example: every" in said
+    said = preview(slack, "Ed Fox, consult, daily 8am, 500 times")
+    assert "500 visits; a series has at most 100" in said and "Example: every day 8am" in said
+    said = preview(slack, "Ed Fox, consult, every tuesday for 6 weeks")
+    assert "Example:" in said
+    said = preview(slack, "Ed Fox, consult, tomorrow 3pm, 4 times")
+    assert "counts visits, but nothing says how they repeat" in said
+    with sandbox.db.session(read_only=True) as session:
+        assert stored_series.get_by_ref(session, TEAM, "S-1") is None
+
+
+@pytest.mark.settings(series_max_visits=5)
+def test_the_series_limit_is_a_setting(sandbox: Sandbox, slack: SlackDriver) -> None:
+    said = preview(slack, PHYSIO)
+    assert "a series has at most 5" in said
+
+
+def test_cancelling_a_visit_of_a_series_asks_which_and_never_loses_the_others(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    preview(slack, PHYSIO)
+    slack.click("Book 12 visits")
+
+    slack.command("/appt", "cancel A-3")
+    asked = slack.last_reply().text
+    assert "A-3 is one visit of series S-1" in asked
+
+    slack.click("Just A-3")
+    statuses = {v.ref: v.status for v in booked(sandbox, "S-1")}
+    assert statuses["A-3"] == "cancelled"
+    assert [r for r, s in statuses.items() if s == "cancelled"] == ["A-3"]
+
+    slack.command("/appt", "cancel A-10 onwards")
+    assert "Cancelled 3 visits of series *S-1*: A-10, A-11, A-12" in slack.last_reply().text
+    statuses = {v.ref: v.status for v in booked(sandbox, "S-1")}
+    assert sorted(r for r, s in statuses.items() if s == "cancelled") == [
+        "A-10",
+        "A-11",
+        "A-12",
+        "A-3",
+    ]
+    change = [dm for dm in slack.dms("@dr.patel") if "cancelled" in dm.text]
+    assert len(change) == 2  # A-3 on its own, then the three at once: once per change
+
+
+def test_the_whole_series_can_be_cancelled_by_its_ref(sandbox: Sandbox, slack: SlackDriver) -> None:
+    preview(slack, PHYSIO)
+    slack.click("Book 12 visits")
+    slack.command("/appt", "list next week")
+    assert "S-1" in slack.last_reply().text  # a list says which visits repeat
+
+    slack.command("/appt", "cancel S-1")
+
+    assert "Cancelled 12 visits of series *S-1*" in slack.last_reply().text
+    assert {v.status for v in booked(sandbox, "S-1")} == {"cancelled"}
+    slack.command("/appt", "cancel S-9")
+    assert "There is no series S-9" in slack.last_reply().text
+
+
+def test_a_double_click_on_book_books_one_series(sandbox: Sandbox, slack: SlackDriver) -> None:
+    preview(slack, PHYSIO)
+
+    slack.double_click("Book 12 visits")
+
+    with sandbox.db.session(read_only=True) as session:
+        assert stored_series.get_by_ref(session, TEAM, "S-2") is None
+        assert appointments.get_by_ref(session, TEAM, "A-13") is None
+    assert len(booked(sandbox, "S-1")) == 12
+    assert len(slack.messages("#cardiology-team")) == 1
+
+
+def test_someone_outside_the_care_team_cannot_cancel_a_series(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    preview(slack, PHYSIO)
+    slack.click("Book 12 visits")
+
+    slack.as_user("@visitor").in_channel("#general").command("/appt", "cancel S-1")
+
+    assert "care-team" in slack.last_reply().text
+    assert {v.status for v in booked(sandbox, "S-1")} == {"booked"}

@@ -228,3 +228,19 @@ def test_a_port_is_a_number_from_1_to_65535(value: str) -> None:
 def test_a_good_port_is_taken() -> None:
     assert port_number("1", "--port") == 1
     assert port_number("65535", "PORT") == 65535
+
+
+@pytest.mark.parametrize("value", ["1", "501", "ten", "-5", "1e3"])
+def test_a_series_limit_outside_its_range_is_one_line(value: str, tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"CAREBOT_SERIES_MAX_VISITS .* from 2 to 500; example: 100"
+    ):
+        load_settings({"CAREBOT_SERIES_MAX_VISITS": value}, dotenv=tmp_path / "none")
+
+
+def test_series_limits_are_read(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"CAREBOT_SERIES_MAX_VISITS": "24", "CAREBOT_SERIES_MAX_DAYS": "90"},
+        dotenv=tmp_path / "none",
+    )
+    assert (settings.series_max_visits, settings.series_max_days) == (24, 90)

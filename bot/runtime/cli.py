@@ -141,9 +141,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.set_defaults(handler=_manifest)
 
-    verbs.add_parser(
+    token_key = verbs.add_parser(
         "token-key", help="print a new CAREBOT_TOKEN_KEY (encrypts Slack tokens at rest)"
-    ).set_defaults(handler=_token_key)
+    )
+    token_key.add_argument(
+        "--reencrypt",
+        action="store_true",
+        help="instead, write every stored token again with the first key of CAREBOT_TOKEN_KEY",
+    )
+    token_key.set_defaults(handler=_token_key)
     return parser
 
 
@@ -188,9 +194,27 @@ def _build_many(settings: Settings, db: Database) -> Runtime:
 
 
 def _token_key(args: argparse.Namespace) -> int:
-    from bot.runtime.installations import TokenCipher
+    from bot.runtime.installations import InstallationStore, TokenCipher, TokenKeyError
 
-    print(TokenCipher.new_key())
+    if not args.reencrypt:
+        print(TokenCipher.new_key())
+        return 0
+    settings = settings_from_env()
+    if settings.oauth is None:
+        raise ConfigError(
+            "--reencrypt needs SLACK_CLIENT_ID and CAREBOT_TOKEN_KEY=new,old (many workspaces)"
+        )
+    store = InstallationStore(
+        settings.oauth.client_id, open_database(settings).engine, settings.oauth.cipher()
+    )
+    try:
+        count = store.reencrypt()
+    except TokenKeyError as problem:
+        raise Refused(str(problem)) from None
+    print(
+        f"re-encrypted the tokens of {count} install row(s) with the first key; the others "
+        "can now be dropped from CAREBOT_TOKEN_KEY"
+    )
     return 0
 
 

@@ -127,6 +127,23 @@ class InstallationStore(SQLAlchemyInstallationStore):
                 gone += result.rowcount or 0
         return gone
 
+    def reencrypt(self) -> int:
+        """Write every stored token again with the first key (after a key change); how many
+        rows. Each is read through the old key, so CAREBOT_TOKEN_KEY must hold both."""
+        rewritten = 0
+        with self.engine.begin() as connection:
+            for table in (self.installations, self.bots):
+                tokens = [c for c in table.c if isinstance(c.type, EncryptedToken)]
+                rows = connection.execute(select(table.c.id, *tokens)).mappings().all()
+                for row in rows:
+                    connection.execute(
+                        table.update()
+                        .where(table.c.id == row["id"])
+                        .values({c.name: row[c.name] for c in tokens})
+                    )
+                rewritten += len(rows)
+        return rewritten
+
     def check_key(self) -> None:
         """Raise TokenKeyError if the key cannot open a stored token (checked at start)."""
         c = self.bots.c

@@ -56,18 +56,33 @@ class OrgWideInstall(BoltError):
     """An Enterprise Grid org-wide install, which carebot does not take."""
 
 
+class NotAllowed(BoltError):
+    """A workspace not in CAREBOT_ALLOWED_WORKSPACES."""
+
+
 class CarebotOAuthFlow(OAuthFlow):
     """Bolt's flow, refusing org-wide installs and telling carebot of each new install."""
 
-    def __init__(self, *, client: WebClient, settings: OAuthSettings, installed: Installed):
+    def __init__(
+        self,
+        *,
+        client: WebClient,
+        settings: OAuthSettings,
+        installed: Installed,
+        allowed: frozenset[str] = frozenset(),
+    ):
         super().__init__(client=client, settings=settings, logger=log)
-        self.installed = installed
+        self.installed, self.allowed = installed, allowed
 
     def store_installation(self, request: BoltRequest, installation: Installation) -> None:
         if installation.is_enterprise_install or not installation.team_id:
             self._revoke(installation)
             log.warning("refused an org-wide install for enterprise %s", installation.enterprise_id)
             raise OrgWideInstall(ORG_WIDE)
+        if self.allowed and installation.team_id not in self.allowed:
+            self._revoke(installation)
+            log.warning("refused an install in workspace %s (not allowed)", installation.team_id)
+            raise NotAllowed(not_allowed(installation.team_id))
         try:
             super().store_installation(request, installation)
             self.installed(installation)
@@ -116,7 +131,17 @@ def build_flow(
         state_store=states,
         callback_options=CallbackOptions(success=_installed_page, failure=_failed_page),
     )
-    return CarebotOAuthFlow(client=client, settings=settings, installed=installed)
+    return CarebotOAuthFlow(
+        client=client, settings=settings, installed=installed, allowed=config.allowed
+    )
+
+
+def not_allowed(team_id: str) -> str:
+    return (
+        f"carebot here is not open to this workspace ({team_id}), so nothing was installed and "
+        "its token was revoked. Ask whoever runs carebot to add this id to "
+        "CAREBOT_ALLOWED_WORKSPACES."
+    )
 
 
 def _installed_page(args: SuccessArgs) -> BoltResponse:
@@ -133,6 +158,11 @@ def _installed_page(args: SuccessArgs) -> BoltResponse:
 
 
 def _failed_page(args: FailureArgs) -> BoltResponse:
+    if isinstance(args.error, NotAllowed):
+        forget = args.settings.state_utils.build_set_cookie_for_deletion()
+        return _page(
+            forget, 403, "carebot was not installed", f"<p>{html.escape(str(args.error))}</p>"
+        )
     if isinstance(args.error, OrgWideInstall):
         forget = args.settings.state_utils.build_set_cookie_for_deletion()
         return _page(forget, 400, "carebot was not installed", f"<p>{html.escape(ORG_WIDE)}</p>")

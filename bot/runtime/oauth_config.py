@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ class OAuthConfig:
     token_key: str = field(repr=False)  # CAREBOT_TOKEN_KEY: one or more Fernet keys
     # Where Slack sends the admin back; needed only when the app lists several Redirect URLs.
     redirect_uri: str | None = None
+    # The workspaces that may install carebot (team ids); empty: any that Slack lets install.
+    allowed: frozenset[str] = frozenset()
 
     def cipher(self) -> TokenCipher:
         from bot.runtime.installations import TokenCipher
@@ -40,6 +43,7 @@ def read_oauth(get: Callable[[str], str | None], *, bot_token: str | None) -> OA
     """SLACK_CLIENT_ID and friends, or None for one workspace (SLACK_BOT_TOKEN)."""
     client_id, secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     key, redirect = get("CAREBOT_TOKEN_KEY"), get("SLACK_REDIRECT_URI")
+    allowed = _teams(get("CAREBOT_ALLOWED_WORKSPACES"))
     if client_id is None and secret is None:
         if key is not None or redirect is not None:
             named = "CAREBOT_TOKEN_KEY" if key is not None else "SLACK_REDIRECT_URI"
@@ -80,7 +84,18 @@ def read_oauth(get: Callable[[str], str | None], *, bot_token: str | None) -> OA
                 f"SLACK_REDIRECT_URI {redirect!r} should be the https:// address of carebot's "
                 f"{REDIRECT_PATH}; example: https://carebot.example.org{REDIRECT_PATH}"
             )
-    return OAuthConfig(str(client_id), str(secret), str(key), redirect)
+    return OAuthConfig(str(client_id), str(secret), str(key), redirect, allowed)
+
+
+def _teams(value: str | None) -> frozenset[str]:
+    """ "T012AB3CD, T045EF6GH" -> those workspace ids."""
+    ids = [part.strip() for part in (value or "").split(",") if part.strip()]
+    if not all(re.fullmatch(r"T[A-Z0-9]{2,31}", team) for team in ids):
+        raise OAuthConfigError(
+            f"CAREBOT_ALLOWED_WORKSPACES {value!r} should list workspace ids, e.g. "
+            "T012AB3CD,T045EF6GH (in Slack: the workspace's URL in a browser shows it)"
+        )
+    return frozenset(ids)
 
 
 def authorize_url(slack_api_url: str) -> str:

@@ -299,3 +299,17 @@ def test_a_person_of_the_other_workspace_is_nobody_here(many: Sandbox, clinic: S
     clinic.command("/appt", "book Ana Lima, consult, tomorrow 3pm, with <@U0DRPATEL|dr.patel>")
     said = clinic.last_reply().text
     assert "in this workspace" in said and "E-" not in said
+
+
+def test_a_workspace_not_allowed_is_refused_with_a_page_that_says_whom_to_ask(
+    many: Sandbox,
+) -> None:
+    flow = many.runtime.many.flow  # type: ignore[union-attr]
+    flow.allowed = frozenset({HOSPITAL})  # as CAREBOT_ALLOWED_WORKSPACES=T0CAREBOT
+
+    refused = many.driver.install(many.server.url, team=CLINIC)
+
+    assert refused.status == 403
+    assert "not open to this workspace (T0NORTHSD)" in refused.body
+    assert "CAREBOT_ALLOWED_WORKSPACES" in refused.body
+    assert many.driver.install(many.server.url, team=HOSPITAL).ok

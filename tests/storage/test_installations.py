@@ -187,3 +187,19 @@ def test_a_database_failure_while_authorizing_is_not_taken_for_not_installed(
     monkeypatch.setattr(store, "bot_of_team", down)
     with pytest.raises(DatabaseUnavailable):  # to the error handler: "try again", not "reinstall"
         authorize(**asked)  # type: ignore[arg-type]
+
+
+def test_reencrypting_moves_every_token_to_the_new_key(db: Database) -> None:
+    InstallationStore("1.2", db.engine, TokenCipher(KEY)).save(
+        install("T0AAAA", "xoxb-a", refresh="xoxe-1-r")
+    )
+    newer = TokenCipher.new_key()
+
+    assert InstallationStore("1.2", db.engine, TokenCipher(f"{newer},{KEY}")).reencrypt() == 2
+
+    only_new = InstallationStore("1.2", db.engine, TokenCipher(newer))
+    only_new.check_key()
+    bot = only_new.bot_of_team("T0AAAA")
+    assert bot is not None and (bot.bot_token, bot.bot_refresh_token) == ("xoxb-a", "xoxe-1-r")
+    found = only_new.find_installation(enterprise_id=None, team_id="T0AAAA")
+    assert found is not None and found.bot_token == "xoxb-a"

@@ -178,3 +178,11 @@ def test_the_sweep_sends_each_workspace_s_reminders_with_its_own_token() -> None
     assert kind.sent == [("xoxb-a", [1, 3]), ("xoxb-c", [4])]
     assert outcomes[2].error == "workspace_failed" and outcomes[2].next_at is not None
     assert all(outcomes[i].error is None for i in (1, 3, 4))
+
+
+def test_allowed_workspaces_are_read_and_checked(tmp_path: Path) -> None:
+    settings = settings_of({**MANY, "CAREBOT_ALLOWED_WORKSPACES": "T012AB3CD, T045EF6GH"}, tmp_path)
+    assert settings.oauth is not None
+    assert settings.oauth.allowed == frozenset({"T012AB3CD", "T045EF6GH"})
+    with pytest.raises(ConfigError, match="should list workspace ids"):
+        settings_of({**MANY, "CAREBOT_ALLOWED_WORKSPACES": "general-hospital"}, tmp_path)

@@ -209,6 +209,7 @@ class Booking(RecordsUseCase):
                 proposal,
                 patient.id if patient else None,
                 hours[proposal.channel_id].clinic_hours,
+                now,
             )
             # How many dates the booker saw free: Confirm books them, or shows the series again.
             payload = {**proposal.payload(), SHOWN_FREE: sum(1 for o in found if o.free)}

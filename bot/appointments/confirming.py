@@ -49,7 +49,7 @@ class Confirming(RecordsUseCase):
         self.series = series
 
     def confirm(
-        self, actor: Actor, draft_id: str
+        self, actor: Actor, draft_id: str, *, shift: bool = False
     ) -> Booked | AlreadyBooked | Preview | SeriesBooked | SeriesPreview:
         """Book a previewed proposal; one gone stale or clashing now is previewed again, and
         one its booker confirmed before answers with the visit it booked."""
@@ -75,7 +75,7 @@ class Confirming(RecordsUseCase):
             self.booking.discard(actor, draft_id)
             return self.booking.preview_of(actor, proposal, zone, rechecked=True)
         if proposal.repeat is not None:
-            return self._confirm_series(actor, draft_id, proposal, now, zone)
+            return self._confirm_series(actor, draft_id, proposal, now, zone, shift=shift)
         with self.db.session() as session:
             # The patient first (find_or_create holds a lock on the name or MRN until commit), so
             # two bookings of one new patient lock the same patient and the second sees the first.
@@ -137,7 +137,14 @@ class Confirming(RecordsUseCase):
         return booked
 
     def _confirm_series(
-        self, actor: Actor, draft_id: str, proposal: Proposal, now: datetime, zone: ZoneInfo
+        self,
+        actor: Actor,
+        draft_id: str,
+        proposal: Proposal,
+        now: datetime,
+        zone: ZoneInfo,
+        *,
+        shift: bool,
     ) -> SeriesBooked | AlreadyBooked | Preview | SeriesPreview:
         """Book the free dates of a previewed series in one transaction, under the same locks
         as one visit; fewer free dates than shown, and it is shown again instead."""
@@ -156,7 +163,7 @@ class Confirming(RecordsUseCase):
             booked = None
             if booked_before is None:
                 booked = self.series.book(
-                    session, actor, proposal, draft_id, now, patient, shown_free
+                    session, actor, proposal, draft_id, now, patient, shown_free, shift=shift
                 )
             if booked is None:
                 session.rollback()  # nothing booked, and no new patient left behind

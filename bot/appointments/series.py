@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.appointments import clashes
 from bot.appointments import reminders as appointment_reminders
 from bot.appointments.proposal import BookingRefused, Clash, Proposal
+from bot.appointments.rules.slots import nearest_free_same_day
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.clinic_hours import ClinicHours, Span
 from storage import SqlAuditLog, drafts, reminders
@@ -41,6 +42,7 @@ class Occurrence:
     end: datetime
     clashes: tuple[Clash, ...] = ()
     closed: bool = False  # outside clinic hours, or a holiday: booked all the same, but said
+    shift: Span | None = None  # colliding: the nearest free time that day, if there is one
 
     @property
     def free(self) -> bool:
@@ -76,6 +78,7 @@ class SeriesBooked:
     patient_name: str
     visits: tuple[tuple[str, datetime], ...]  # (A-ref, start)
     skipped: tuple[Occurrence, ...]
+    shifted: tuple[tuple[str, datetime], ...] = ()  # (A-ref, start) booked at another time
 
 
 def occurrences_of(
@@ -83,32 +86,39 @@ def occurrences_of(
     proposal: Proposal,
     patient_id: int | None,
     hours: ClinicHours,
+    now: datetime,
 ) -> tuple[Occurrence, ...]:
-    """Every date of the series with what holds its patient, clinician or room then: one
-    query over the whole series, not one per date."""
+    """Every date of the series with what holds its patient, clinician or room then, and
+    for a colliding one the nearest free time that day: one query over the whole series
+    (its first to its last day), not one per date."""
     assert proposal.repeat is not None
     starts = proposal.repeat.starts
     length = proposal.length
     key = appointments.location_key(proposal.location)
+    first_day = datetime.combine(starts[0].astimezone(hours.tz).date(), time(0), hours.tz)
+    last_day = datetime.combine(starts[-1].astimezone(hours.tz).date(), time(0), hours.tz)
     holding = appointments.conflicts(
         session,
         proposal.team_id,
-        starts[0],
-        starts[-1] + length,
+        first_day,
+        last_day + timedelta(days=1),
         patient_id=patient_id,
         clinician_id=proposal.clinician,
         location_key=key,
     )
+    busy = [Span(row.start_at, row.end_at) for row in holding]
     found = []
     for start in starts:
         end = start + length
         here = [row for row in holding if row.start_at < end and start < row.end_at]
+        shift = nearest_free_same_day(busy, Span(start, end), hours, now) if here else None
         found.append(
             Occurrence(
                 start,
                 end,
                 tuple(clashes.clash_of(row, proposal, patient_id, key) for row in here),
                 closed=not hours.contains(Span(start, end)),
+                shift=shift,
             )
         )
     return tuple(found)
@@ -130,16 +140,26 @@ class SeriesBooking(RecordsUseCase):
         now: datetime,
         patient: PatientRow,
         shown_free: int,
+        *,
+        shift: bool = False,
     ) -> SeriesBooked | None:
         """Inside the confirming transaction (patient and resources locked): book every free
-        date, or None when fewer dates are free now than the preview showed (show it again)."""
+        date (and with `shift`, each colliding one at the nearest free time that day), or
+        None when fewer dates are free now than the preview showed (show it again)."""
         repeat = proposal.repeat
         assert repeat is not None
         in_force = self.in_force.in_session(session, actor.team_id, [proposal.channel_id])
         here = in_force[proposal.channel_id]
-        found = occurrences_of(session, proposal, patient.id, here.clinic_hours)
-        free = [o for o in found if o.free]
-        if len(free) < shown_free or not free:
+        found = occurrences_of(session, proposal, patient.id, here.clinic_hours, now)
+        if sum(1 for o in found if o.free) < shown_free:
+            return None
+        moved = [o for o in found if shift and not o.free and o.shift is not None]
+        free = sorted(
+            [o for o in found if o.free]
+            + [Occurrence(o.shift.start, o.shift.end) for o in moved if o.shift is not None],
+            key=lambda o: o.start,
+        )
+        if not free:
             return None
         if len(free) < 2:
             raise BookingRefused(
@@ -196,11 +216,13 @@ class SeriesBooking(RecordsUseCase):
                 at=now,
             )
         drafts.mark_used(session, actor.team_id, draft_id, series.ref)
+        shifted_starts = {o.shift.start for o in moved if o.shift is not None}
         return SeriesBooked(
             ref=series.ref,
             proposal=replace(proposal, start=free[0].start, end=free[0].end),
             patient_ref=patient.ref,
             patient_name=patient.display_name,
             visits=tuple((row.ref, row.start_at) for row in visits),
-            skipped=tuple(o for o in found if not o.free),
+            skipped=tuple(o for o in found if not o.free and o not in moved),
+            shifted=tuple((r.ref, r.start_at) for r in visits if r.start_at in shifted_starts),
         )

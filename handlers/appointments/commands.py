@@ -102,6 +102,7 @@ class AppointmentCommands:
             )
         )
         app.action("appt_confirm")(self.on_confirm)
+        app.action(series_views.SHIFT_ACTION)(self.on_confirm_shifted)
         app.action("appt_discard")(self.on_discard)
         app.action(re.compile(r"^appt_slot_\d+$"))(self.on_slot)
         app.action(views.KIND_ACTION)(self.on_kind)
@@ -155,13 +156,24 @@ class AppointmentCommands:
             text=f"I don't know `/appt {quoted(verb)}`. Try:\n" + "\n".join(f"`{u}`" for u in USAGE)
         )
 
+    def on_confirm_shifted(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any, client: WebClient
+    ) -> None:
+        """A series' Book, with each colliding date at the nearest free time that day."""
+        self._confirm(ack, body, respond, context, shift=True)
+
     def on_confirm(
         self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any, client: WebClient
+    ) -> None:
+        self._confirm(ack, body, respond, context, shift=False)
+
+    def _confirm(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, context: Any, *, shift: bool
     ) -> None:
         ack()
         actor = actor_of(body, context.team_id)
         try:
-            outcome = self.confirming.confirm(actor, _draft_of(body))
+            outcome = self.confirming.confirm(actor, _draft_of(body), shift=shift)
         except BookingRefused as refused:
             respond(text=escape(str(refused)), replace_original=True)
             return

@@ -17,6 +17,7 @@ from bot.shared.rules.timeparse import format_span
 
 SECTION_MAX = 3000
 SHOWN_IN_FULL = 10  # past this many dates, free ones are summed up and only collisions listed
+SHIFT_ACTION = "appt_confirm_shift"  # book, colliding dates at the nearest free time that day
 
 
 def _section(text: str) -> Block:
@@ -44,6 +45,9 @@ def _date_line(occurrence: Occurrence, zone: ZoneInfo) -> str:
     when = format_span(occurrence.start, occurrence.end, zone)
     if occurrence.clashes:
         held = "; ".join(f"{c.ref} (same {', '.join(c.on)})" for c in occurrence.clashes)
+        if occurrence.shift is not None:
+            free = format_span(occurrence.shift.start, occurrence.shift.end, zone)
+            return f"• :warning: {when}: collides with {held}; free that day {free}"
         return f"• :warning: {when}: collides with {held}, skipped"
     closed = " :crescent_moon: outside clinic hours" if occurrence.closed else ""
     return f"• {when}{closed}"
@@ -89,11 +93,17 @@ def preview(view: SeriesPreview, which_kind: list[Block]) -> Reply:
     if view.rechecked:
         blocks.append(_context("Checked again just now against the latest bookings."))
     buttons = [_button("Cancel", "appt_discard", view.draft_id)]
+    movable = sum(1 for o in view.occurrences if not o.free and o.shift is not None)
     if which_kind:
         blocks += which_kind
-    elif free >= 2:
-        label = f"Book {free} visits" + (f", skip {total - free}" if free < total else "")
-        buttons.insert(0, _button(label, "appt_confirm", view.draft_id, "primary"))
+    elif free + movable >= 2:
+        if free >= 2 or (free and not movable):
+            label = f"Book {free} visits" + (f", skip {total - free}" if free < total else "")
+            buttons.insert(0, _button(label, "appt_confirm", view.draft_id, "primary"))
+        if movable:
+            shifted = f"Book {free + movable}, {movable} at the free time that day"
+            style = None if free >= 2 else "primary"
+            buttons.insert(len(buttons) - 1, _button(shifted, SHIFT_ACTION, view.draft_id, style))
     else:
         blocks.append(
             _section(
@@ -119,11 +129,19 @@ def booked_note(booked: SeriesBooked, zone: ZoneInfo) -> Reply:
         f"Booked series *{booked.ref}* for {escape(booked.patient_name)} ({booked.patient_ref}): "
         f"{len(refs)} visits, {refs[0]} to {refs[-1]}, {_day(first, zone)} to {_day(last, zone)}."
     )
+    if booked.shifted:
+        shifted = ", ".join(f"{ref} {_when(at, zone)}" for ref, at in booked.shifted)
+        text += f" At another time that day (the usual one was taken): {shifted}."
     if booked.skipped:
         skipped = ", ".join(_day(o.start, zone) for o in booked.skipped)
         text += f" Skipped (they collide): {skipped}."
     text += f" Each visit can be moved or cancelled on its own (`/appt cancel {refs[-1]}`)."
     return Reply(text=text)
+
+
+def _when(at: datetime, zone: ZoneInfo) -> str:
+    local = at.astimezone(zone)
+    return f"{_day(at, zone)} {local:%-I:%M %p}"
 
 
 def _day(at: datetime, zone: ZoneInfo) -> str:

@@ -105,9 +105,8 @@ def test_colliding_dates_are_marked_skipped_and_the_rest_booked(
 
     shown = preview(slack, PHYSIO)
 
-    assert "Thu 4 Mar 2027, 10:00-10:50 AM EST: collides with A-1 (same clinician), skipped" in (
-        shown
-    )
+    assert "Thu 4 Mar 2027, 10:00-10:50 AM EST: collides with A-1 (same clinician)" in shown
+    assert "free that day Thu 4 Mar 2027, 10:30-11:20 AM EST" in shown
     slack.click("Book 11 visits, skip 1")
     told = slack.last_reply().text
     assert "11 visits" in told and "Skipped (they collide): Thu 4 Mar 2027" in told
@@ -216,3 +215,20 @@ def test_someone_outside_the_care_team_cannot_cancel_a_series(
 
     assert "care-team" in slack.last_reply().text
     assert {v.status for v in booked(sandbox, "S-1")} == {"booked"}
+
+
+def test_a_colliding_date_can_be_booked_at_the_nearest_free_time_that_day(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jo Park, consult, thursday 10am, with @dr.patel")
+    slack.click("Confirm")  # A-1 holds dr.patel 10:00-10:30 on Thu 4 Mar
+    preview(slack, PHYSIO)
+
+    slack.click("Book 12, 1 at the free time that day")
+
+    told = slack.last_reply().text
+    assert "At another time that day (the usual one was taken): A-3 Thu 4 Mar 2027 10:30 AM" in told
+    visits = booked(sandbox, "S-1")
+    assert len(visits) == 12
+    shifted = next(v for v in visits if v.ref == "A-3")
+    assert shifted.start_at.astimezone(ZONE).strftime("%a %d %H:%M") == "Thu 04 10:30"

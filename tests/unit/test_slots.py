@@ -191,3 +191,19 @@ def test_a_holiday_is_closed_all_day_and_no_slot_is_offered_on_it() -> None:
     free = next_free_slots([], timedelta(minutes=30), at(2, 17, 45), closed, count=1)
 
     assert starts(free) == [at(4, 8)]
+
+
+def test_the_nearest_free_time_the_same_day_is_chosen_or_none() -> None:
+    from bot.appointments.rules.slots import nearest_free_same_day
+
+    hours = ClinicHours(tz=NEW_YORK)
+    day = datetime(2027, 3, 4, tzinfo=NEW_YORK)
+    wanted = Span(day.replace(hour=10), day.replace(hour=10, minute=50))
+    taken = [Span(day.replace(hour=10), day.replace(hour=10, minute=30))]
+    now = datetime(2027, 3, 1, tzinfo=NEW_YORK)
+
+    found = nearest_free_same_day(taken, wanted, hours, now)
+    assert found == Span(day.replace(hour=10, minute=30), day.replace(hour=11, minute=20))
+
+    whole_day = [Span(day.replace(hour=8), day.replace(hour=18))]
+    assert nearest_free_same_day(whole_day, wanted, hours, now) is None

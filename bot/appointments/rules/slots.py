@@ -99,3 +99,20 @@ def _aware(wall: datetime, tz: ZoneInfo) -> datetime | None:
     if at.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
         return None
     return at
+
+
+def nearest_free_same_day(
+    busy: Sequence[Span], wanted: Span, hours: ClinicHours, now: datetime
+) -> Span | None:
+    """The free span of the same length, in clinic hours on the same local day, whose start
+    is nearest the wanted one (earlier on a tie); None when that day has none."""
+    length = wanted.end - wanted.start
+    day = wanted.start.astimezone(hours.tz).date()
+    opening = datetime.combine(day, hours.opens, tzinfo=hours.tz)
+    candidates = next_free_slots(
+        busy, length, max(opening, now), hours, count=96, horizon=timedelta(days=1)
+    )
+    same_day = [s for s in candidates if s.start.astimezone(hours.tz).date() == day]
+    if not same_day:
+        return None
+    return min(same_day, key=lambda s: (abs(s.start - wanted.start), s.start))

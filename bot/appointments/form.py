@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.appointments.booking import EXISTING, BookingRefused, Proposal, check_clinician
+from bot.appointments.proposal import RepeatPlan
 from bot.appointments.rules.appointment import (
     KIND_EXAMPLE,
     KINDS,
@@ -26,6 +27,12 @@ from bot.appointments.rules.appointment import (
     default_length,
 )
 from bot.appointments.rules.quickform import MAX_LOCATION_CHARS
+from bot.appointments.rules.recurrence import (
+    DEFAULT_SERIES_LIMIT,
+    RepeatError,
+    SeriesLimit,
+    read_repeat,
+)
 from bot.shared import patients as typed_patients
 from bot.shared.access import Actor
 from bot.shared.patients import WhichPatient
@@ -50,6 +57,8 @@ if TYPE_CHECKING:
 # Field names, used as the modal's block ids, so errors land under their field.
 PATIENT, MRN, KIND, DATE, TIME, WHEN = "patient", "mrn", "kind", "date", "time", "when"
 DURATION, CLINICIAN, LOCATION, NOTES = "duration", "clinician", "location", "notes"
+REPEATS = "repeats"
+MAX_REPEATS_CHARS = 160  # what the repeat reader reads at most
 MAX_PATIENT_CHARS = 150  # a name of 120 plus " MRN " and the MRN
 MAX_WHEN_CHARS = 64  # what the time parser reads at most
 MAX_NOTES_CHARS = 2000
@@ -76,14 +85,21 @@ class FormFields:
     clinician: str | None = None  # a Slack user id
     location: str = ""
     notes: str = ""
+    repeats: str = ""  # "every tuesday and thursday 10am for 6 weeks": a series
 
 
 class BookingForm(RecordsUseCase):
     """Reads the booking modal's fields before the ack: a proposal, or what to fix where."""
 
-    def __init__(self, records: Records, *, kinds: Mapping[str, timedelta]) -> None:
+    def __init__(
+        self,
+        records: Records,
+        *,
+        kinds: Mapping[str, timedelta],
+        series_limit: SeriesLimit = DEFAULT_SERIES_LIMIT,
+    ) -> None:
         super().__init__(records)
-        self.kinds = kinds
+        self.kinds, self.series_limit = kinds, series_limit
 
     def read(
         self,
@@ -102,7 +118,14 @@ class BookingForm(RecordsUseCase):
             self._ask_which(Actor(team_id, user_id, channel_id), patient, zone, errors)
         kinds = self.kinds
         choice = _kind(fields.kind, kept, kinds, errors)
-        start = _start(self.times, self.clock.now(), fields, zone, errors)
+        repeat = self._repeat(fields, zone, errors)
+        start = (
+            repeat.starts[0]
+            if repeat is not None
+            else _start(self.times, self.clock.now(), fields, zone, errors)
+            if REPEATS not in errors
+            else None
+        )
         length = _length(fields.duration, fields.kind, kinds, errors)
         clinician = _clinician(self.people, team_id, fields.clinician, errors)
         location = _location(fields.location, errors)
@@ -123,7 +146,34 @@ class BookingForm(RecordsUseCase):
             clinician=clinician,
             location=location,
             notes=notes,
+            repeat=repeat,
         )
+
+    def _repeat(self, fields: FormFields, zone: ZoneInfo, errors: FieldErrors) -> RepeatPlan | None:
+        """The Repeats part read into a series plan; it says its own days and time, so a date,
+        time or when filled in too is one too many (never guessed between)."""
+        typed = _words(fields.repeats)
+        if not typed:
+            return None
+        if fields.date or fields.time or _words(fields.when):
+            errors[REPEATS] = (
+                "A series says its own days and time here: clear the date, time and when above, "
+                "or clear this to book one visit."
+            )
+            return None
+        try:
+            repeat = read_repeat(
+                typed,
+                count_field=None,
+                now=self.clock.now(),
+                zone=zone,
+                times=self.times,
+                limit=self.series_limit,
+            )
+        except RepeatError as error:
+            errors[REPEATS] = str(error)
+            return None
+        return RepeatPlan(repeat.rrule, repeat.zone, repeat.starts, repeat.said)
 
     def _ask_which(
         self, actor: Actor, spec: PatientSpec, zone: ZoneInfo, errors: FieldErrors

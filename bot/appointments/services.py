@@ -67,7 +67,7 @@ def build(
         export=AppointmentExport(records),
         week=AppointmentWeek(records),
         series_changes=SeriesChanges(records, hooks=hooks, home=home),
-        form=BookingForm(records, kinds=kinds),
+        form=BookingForm(records, kinds=kinds, series_limit=series_limit),
         kinds=kinds,
         leads=leads,
     )

@@ -217,6 +217,9 @@ _TEXTS: dict[str, tuple[str, str, int, str]] = {
     form.DURATION: ("Duration", "45 min or 1h30", 40, "Leave empty for the kind's usual length."),
     form.LOCATION: ("Location / room", "Radiology 2", MAX_LOCATION_CHARS, ""),
     form.NOTES: ("Notes", "Fasting from midnight", form.MAX_NOTES_CHARS, ""),
+    form.REPEATS: ("Repeats", "every tue and thu 10am for 6 weeks", form.MAX_REPEATS_CHARS,
+                   "For a series: days, time and an end (for 6 weeks, until a date, 8 times). "
+                   "Leave the date and time above empty."),
 }  # fmt: skip
 
 
@@ -236,6 +239,7 @@ def form_view(
         _input(form.DATE, "Date", _picker("datepicker", "initial_date", fields.date)),
         _input(form.TIME, "Time", _picker("timepicker", "initial_time", fields.time)),
         _text(form.WHEN, fields.when),
+        _text(form.REPEATS, fields.repeats),
         _text(form.DURATION, fields.duration),
         _input(
             form.CLINICIAN, "Clinician", _picker("users_select", "initial_user", fields.clinician)

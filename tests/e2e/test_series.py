@@ -232,3 +232,44 @@ def test_a_colliding_date_can_be_booked_at_the_nearest_free_time_that_day(
     assert len(visits) == 12
     shifted = next(v for v in visits if v.ref == "A-3")
     assert shifted.start_at.astimezone(ZONE).strftime("%a %d %H:%M") == "Thu 04 10:30"
+
+
+FORM = {
+    "Patient": "Ana Lima",
+    "Kind": "Therapy",
+    "Repeats": "every tuesday and thursday 10am for 6 weeks",
+    "Clinician": "@dr.patel",
+}
+
+
+def test_the_form_s_repeats_part_previews_and_books_a_series(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt")
+
+    ack = slack.submit(FORM)
+
+    assert ack.ok and slack.errors == {}
+    shown = slack.last_reply().text
+    assert "Book this series?" in shown and "every Tue and Thu at 10:00 AM, 12 visits" in shown
+    slack.click("Book 12 visits")
+    assert len(booked(sandbox, "S-1")) == 12
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"Repeats": "every blursday 10am for 2 weeks"}, 'I don\'t know the day "blursday"'),
+        ({"Repeats": "every tuesday 10am"}, "When does the series end?"),
+        ({"Date": "2027-03-02", "Time": "15:00"}, "clear the date, time and when above"),
+    ],
+)
+def test_a_repeats_part_that_cannot_be_booked_comes_back_under_it(
+    slack: SlackDriver, changes: dict[str, str], says: str
+) -> None:
+    slack.command("/appt")
+
+    slack.submit({**FORM, **changes})
+
+    assert list(slack.errors) == ["repeats"] and says in slack.errors["repeats"]
+    assert slack.modal is not None and slack.ephemerals() == []

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import re
 
-from bot.runtime.config import Settings, configure_logging, load_settings
+from bot.runtime.config import Settings, load_settings
+from bot.runtime.logs import configure_logging
 from storage import Database
 
 TEAM_ID = re.compile(r"[TE][A-Z0-9]{1,31}")

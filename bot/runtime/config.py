@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from bot.appointments.rules.appointment import KINDS
 from bot.runtime.logs import LOG_FORMATS
-from bot.runtime.logs import handler as log_handler
 from bot.runtime.oauth_config import OAUTH_NEEDS, OAuthConfig, OAuthConfigError, read_oauth
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.ladders import DEFAULT_LADDERS, Ladder, LadderError, parse_ladders
@@ -387,23 +384,3 @@ def _log_format(value: str) -> str:
     if value.lower() not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT {value!r} should be text (the default) or json")
     return value.lower()
-
-
-def configure_logging(level: str, log_format: str = "text", stream: TextIO | None = None) -> None:
-    """Log to stderr; Slack's libraries stay at WARNING because at DEBUG they log message bodies."""
-    logging.basicConfig(level=level, handlers=[log_handler(log_format, stream)], force=True)
-    quiet_libraries(level)
-
-
-def quiet_libraries(level: str) -> None:
-    """Keep libraries that log request and message bodies at WARNING or above."""
-    noisy_libraries = (
-        "slack_bolt",
-        "slack_sdk",
-        "urllib3",
-        "sqlalchemy.engine",
-        "waitress.queue",
-        "alembic",
-    )
-    for noisy in noisy_libraries:
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from bot.shared import request_context
 from bot.shared.rules.failures import describe
@@ -69,3 +69,23 @@ def handler(log_format: str, stream: Any = None) -> logging.Handler:
         JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
     )
     return written
+
+
+def configure_logging(level: str, log_format: str = "text", stream: TextIO | None = None) -> None:
+    """Log to stderr; Slack's libraries stay at WARNING because at DEBUG they log message bodies."""
+    logging.basicConfig(level=level, handlers=[handler(log_format, stream)], force=True)
+    quiet_libraries(level)
+
+
+def quiet_libraries(level: str) -> None:
+    """Keep libraries that log request and message bodies at WARNING or above."""
+    noisy_libraries = (
+        "slack_bolt",
+        "slack_sdk",
+        "urllib3",
+        "sqlalchemy.engine",
+        "waitress.queue",
+        "alembic",
+    )
+    for noisy in noisy_libraries:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.runtime.config import quiet_libraries
-from bot.runtime.logs import handler
+from bot.runtime.logs import handler, quiet_libraries
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import Sandbox
 from bot.shared.commands import Ask, Command, Reply

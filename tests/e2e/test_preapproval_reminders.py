@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.runtime.config import quiet_libraries
+from bot.runtime.logs import quiet_libraries
 from bot.sandbox.driver import Seen, SlackDriver
 from bot.sandbox.world import Sandbox
 from storage import audit, reminders

@@ -13,7 +13,7 @@ from slack_bolt.listener import thread_runner
 from slack_bolt.listener.listener_start_handler import DefaultListenerStartHandler
 
 import handlers.shared.help
-from bot.runtime.config import quiet_libraries
+from bot.runtime.logs import quiet_libraries
 from bot.runtime.server import HttpServer, wsgi_app
 from bot.sandbox.driver import SlackDriver
 from bot.sandbox.world import SIGNING_SECRET, Sandbox

@@ -257,6 +257,8 @@ class AppointmentRow(Base):
     copy_ts: Mapped[str | None] = mapped_column(String(32))
     # The series it is an occurrence of (S-n), if any; it is a visit of its own all the same.
     series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"))
+    # Where the series' rule put it (its RECURRENCE-ID), however often it is moved since.
+    series_start: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -280,7 +282,7 @@ class SeriesRow(Base):
     number: Mapped[int]
     rule: Mapped[str] = mapped_column(String(200))  # RFC 5545 RRULE value, as booked
     zone: Mapped[str] = mapped_column(String(64))  # the wall clock the rule keeps
-    first_start: Mapped[datetime]
+    first_start: Mapped[datetime]  # the rule's first date (DTSTART), booked or skipped
     booked_by: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     ended_at: Mapped[datetime | None]  # ended early: no occurrence after this is booked

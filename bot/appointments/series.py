@@ -172,7 +172,7 @@ class SeriesBooking(RecordsUseCase):
             actor.team_id,
             rule=repeat.rule,
             zone=repeat.zone,
-            first_start=free[0].start,
+            first_start=repeat.starts[0],  # the rule's own first date, even when skipped
             booked_by=actor.user_id,
             channel_id=proposal.channel_id,
             now=now,
@@ -194,6 +194,7 @@ class SeriesBooking(RecordsUseCase):
                 channel_id=proposal.channel_id,
                 now=now,
                 series_id=series.id,
+                series_start=occurrence.start,
             )
             # Each visit is reminded of on its own, on the booking channel's clock.
             appointment_reminders.plan(session, row, now, here.timezone, leads=self.leads)

@@ -6,8 +6,9 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.appointments.rules import appointment as core
@@ -117,10 +118,13 @@ def add(
     channel_id: str | None,
     now: datetime,
     series_id: int | None = None,
+    series_start: datetime | None = None,
 ) -> AppointmentRow:
     """Book a new appointment with the next A-ref; its patient is loaded on the row."""
     if end_at <= start_at:
         raise ValueError("an appointment must end after it starts, e.g. 09:30-10:15")
+    if series_start is not None and series_id is None:
+        raise ValueError("only a visit of a series has a rule date (series_start)")
     _check_width("kind", kind, 32, "follow-up")
     _check_width("label", label, 60, "MRI knee")
     location = _spaced(location)
@@ -146,6 +150,7 @@ def add(
         booked_by=booked_by,
         channel_id=channel_id,
         series_id=series_id,
+        series_start=series_start,
         created_at=stamp,
         updated_at=stamp,
     )
@@ -228,6 +233,7 @@ class Listed:
     copy_channel: str | None
     copy_ts: str | None
     series_id: int | None
+    series_start: datetime | None
 
     @property
     def ref(self) -> str:
@@ -255,17 +261,34 @@ def between(
     offset: int = 0,
 ) -> list[Listed]:
     """Appointments starting in [start, end), by start time then ref, with their patients."""
-    query = (
-        select(*_LISTED_COLUMNS, *_PATIENT_COLUMNS)
-        .join(PatientRow, PatientRow.id == AppointmentRow.patient_id)
-        .where(
-            *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
-        )
-        .order_by(AppointmentRow.start_at, AppointmentRow.number)
-        .offset(offset)
-    )
+    query = _select_listed(
+        *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+    ).offset(offset)
     if limit is not None:
         query = query.limit(limit)
+    return _read_listed(session, query)
+
+
+def of_series(session: Session, team_id: str, series_ids: Collection[int]) -> list[Listed]:
+    """Every visit of these series, whatever its state or time, by start time then ref."""
+    if not series_ids:
+        return []
+    query = _select_listed(
+        AppointmentRow.team_id == team_id, AppointmentRow.series_id.in_(sorted(series_ids))
+    )
+    return _read_listed(session, query)
+
+
+def _select_listed(*criteria: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(*_LISTED_COLUMNS, *_PATIENT_COLUMNS)
+        .join(PatientRow, PatientRow.id == AppointmentRow.patient_id)
+        .where(*criteria)
+        .order_by(AppointmentRow.start_at, AppointmentRow.number)
+    )
+
+
+def _read_listed(session: Session, query: Select[Any]) -> list[Listed]:
     width = len(_LISTED_COLUMNS)
     return [
         Listed(ListedPatient(*row[width:]), *row[:width]) for row in session.execute(query).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,7 +26,10 @@ def add(
     channel_id: str | None,
     now: datetime,
 ) -> SeriesRow:
-    """A new series with the next S-ref; its occurrences are booked with its id."""
+    """A new series with the next S-ref; its occurrences are booked with its id.
+
+    `first_start` is the rule's first date (its DTSTART), whether or not a visit was booked
+    then: the rule's COUNT counts from it."""
     if not rule or len(rule) > 200:
         raise ValueError(
             f"a repeat rule must be 1-200 characters, like FREQ=WEEKLY;COUNT=4: {rule!r}"
@@ -53,6 +57,19 @@ def get_by_ref(session: Session, team_id: str, ref: str) -> SeriesRow | None:
     return session.scalars(
         select(SeriesRow).where(SeriesRow.team_id == team_id, SeriesRow.number == number)
     ).first()
+
+
+def get_many(session: Session, team_id: str, series_ids: Collection[int]) -> list[SeriesRow]:
+    """These series of this workspace, by ref."""
+    if not series_ids:
+        return []
+    return list(
+        session.scalars(
+            select(SeriesRow)
+            .where(SeriesRow.team_id == team_id, SeriesRow.id.in_(sorted(series_ids)))
+            .order_by(SeriesRow.number)
+        )
+    )
 
 
 def occurrences(session: Session, series: SeriesRow) -> list[AppointmentRow]:

@@ -154,10 +154,10 @@ class SeriesBooking(RecordsUseCase):
         if sum(1 for o in found if o.free) < shown_free:
             return None
         moved = [o for o in found if shift and not o.free and o.shift is not None]
+        # (start, end, the rule's date it stands for): a shifted visit keeps its rule date.
         free = sorted(
-            [o for o in found if o.free]
-            + [Occurrence(o.shift.start, o.shift.end) for o in moved if o.shift is not None],
-            key=lambda o: o.start,
+            [(o.start, o.end, o.start) for o in found if o.free]
+            + [(o.shift.start, o.shift.end, o.start) for o in moved if o.shift is not None]
         )
         if not free:
             return None
@@ -178,15 +178,15 @@ class SeriesBooking(RecordsUseCase):
             now=now,
         )
         visits: list[AppointmentRow] = []
-        for occurrence in free:
+        for start, end, rule_date in free:
             row = appointments.add(
                 session,
                 actor.team_id,
                 patient_id=patient.id,
                 kind=proposal.kind,
                 label=proposal.label,
-                start_at=occurrence.start,
-                end_at=occurrence.end,
+                start_at=start,
+                end_at=end,
                 clinician_id=proposal.clinician,
                 location=proposal.location,
                 notes=proposal.notes,
@@ -194,7 +194,7 @@ class SeriesBooking(RecordsUseCase):
                 channel_id=proposal.channel_id,
                 now=now,
                 series_id=series.id,
-                series_start=occurrence.start,
+                series_start=rule_date,
             )
             # Each visit is reminded of on its own, on the booking channel's clock.
             appointment_reminders.plan(session, row, now, here.timezone, leads=self.leads)
@@ -220,7 +220,7 @@ class SeriesBooking(RecordsUseCase):
         shifted_starts = {o.shift.start for o in moved if o.shift is not None}
         return SeriesBooked(
             ref=series.ref,
-            proposal=replace(proposal, start=free[0].start, end=free[0].end),
+            proposal=replace(proposal, start=free[0][0], end=free[0][1]),
             patient_ref=patient.ref,
             patient_name=patient.display_name,
             visits=tuple((row.ref, row.start_at) for row in visits),

@@ -156,3 +156,18 @@ def test_a_series_whose_rule_cannot_be_read_is_exported_visit_by_visit(
     assert [e.uid for e in events] == [f"A-{n}-T0CAREBOT@carebot" for n in range(1, 13)]
     assert [e.start for e in events] == booked_starts(sandbox)
     assert events[0].summary == "A-1 (S-1) A.L. (P-1) · therapy"
+
+
+def test_a_date_booked_at_the_free_time_that_day_is_an_override_of_its_rule_date(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jo Park, consult, thursday 10am, with @dr.patel")
+    slack.click("Confirm")  # A-1 holds dr.patel 10:00-10:30 on Thu 4 Mar
+    preview(slack, PHYSIO)
+    slack.click("Book 12, 1 at the free time that day")  # Thu 4 Mar's visit at 10:30
+
+    raw = exported(sandbox, slack, "2027-03-01 to 2027-03-14")
+
+    assert shown(raw) == booked_starts(sandbox)
+    moved = [e for e in Calendar.from_ical(raw).events if "RECURRENCE-ID" in e]
+    assert [(e.decoded("RECURRENCE-ID"), e.start) for e in moved] == [(at(3, 4), at(3, 4, 10, 30))]

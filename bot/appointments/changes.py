@@ -29,6 +29,7 @@ from bot.shared.rules.refusals import Refused
 from bot.shared.rules.timeparse import TimeParseError, format_span
 from storage import SqlAuditLog
 from storage.appointments import queries as appointments
+from storage.appointments import series as stored_series
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -96,6 +97,13 @@ def appointment_of(
     )
 
 
+def _series_of(session: Session, row: AppointmentRow) -> dict[int, str]:
+    """The S-ref of the visit's series, if it has one, for what the reader is told."""
+    if row.series_id is None:
+        return {}
+    return stored_series.refs_of(session, row.team_id, {row.series_id})
+
+
 def _row(session: Any, team_id: str, ref: str, *, for_update: bool = False) -> Any:
     if not _REF.match(ref.strip()):
         raise AppointmentRefused(f'"{ref}" is not a visit ref; refs look like A-12. {LIST_USAGE}')
@@ -146,7 +154,8 @@ class AppointmentChanges(RecordsUseCase):
                 team_id, user_id, f"appointment.{action.value}", row.ref, at=now
             )
             where = self._card_channel(session, row)
-            visit, booker = appointment_of(row, where.patient_display), row.booked_by
+            series = _series_of(session, row)
+            visit, booker = appointment_of(row, where.patient_display, series), row.booked_by
         self.home.changed(team_id, (user_id, booker, visit.clinician))
         zone = self.people.timezone(team_id, user_id)
         return Changed(visit, action, zone, where.timezone)
@@ -214,7 +223,8 @@ class AppointmentChanges(RecordsUseCase):
             self._announce(session, row, now)
             SqlAuditLog(session).record(team_id, user_id, "appointment.move", row.ref, at=now)
             where = self._card_channel(session, row)
-            visit, booker = appointment_of(row, where.patient_display), row.booked_by
+            series = _series_of(session, row)
+            visit, booker = appointment_of(row, where.patient_display, series), row.booked_by
         self.home.changed(team_id, (user_id, booker, visit.clinician))
         return Changed(visit, Action.MOVE, zone, where.timezone)
 

@@ -23,7 +23,7 @@ from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
 from handlers.appointments.cards import refresh_card
-from handlers.appointments.views import what
+from handlers.appointments.views import series_note, what
 from handlers.kit import values
 from handlers.kit.actors import actor_of
 from handlers.shared.home import in_home
@@ -266,7 +266,7 @@ def flagged(changed: Changed, user: str) -> Reply:
     text = (
         f":white_check_mark: {v.ref} ({v.patient}) is now {STATUS_WORDS[v.status]}, "
         f"marked by {mention(user)}."
-    )
+    ) + series_note(changed)
     return Reply(text=text, blocks=[_section(text)])
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.appointments.booking import AlreadyBooked, Booked, Preview
 from bot.appointments.changes import Appointment, Changed
 from bot.appointments.lists import AppointmentList
-from bot.appointments.rules.appointment import STATUS_WORDS, Status
+from bot.appointments.rules.appointment import STATUS_WORDS, Action, Status
 from bot.appointments.series import SeriesPreview
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.display import PatientDisplay, patient_label
@@ -239,8 +239,21 @@ def changed_note(changed: Changed) -> Reply:
     text = (
         f"{v.ref} is now {STATUS_WORDS[v.status]}: {v.patient}, "
         f"{format_span(v.start, v.end, changed.zone)}."
-    )
+    ) + series_note(changed)
     return Reply(text=text, blocks=[_section(text)])
+
+
+def series_note(changed: Changed) -> str:
+    """For one visit of a series changed on its own: the rest of the series is as it was."""
+    v = changed.visit
+    if v.series is None or changed.action not in (Action.CANCEL, Action.MOVE):
+        return ""
+    more = (
+        f" `/appt cancel {v.ref} onwards` cancels the following ones too."
+        if (changed.action is Action.CANCEL)
+        else ""
+    )
+    return f" The other visits of series {v.series} are as they were.{more}"
 
 
 def visit_list(page: AppointmentList) -> Reply:

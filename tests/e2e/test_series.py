@@ -162,6 +162,7 @@ def test_cancelling_a_visit_of_a_series_asks_which_and_never_loses_the_others(
     assert "A-3 is one visit of series S-1" in asked
 
     slack.click("Just A-3")
+    assert "The other visits of series S-1 are as they were" in slack.last_reply().text
     statuses = {v.ref: v.status for v in booked(sandbox, "S-1")}
     assert statuses["A-3"] == "cancelled"
     assert [r for r, s in statuses.items() if s == "cancelled"] == ["A-3"]

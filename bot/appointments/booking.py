@@ -32,7 +32,7 @@ from bot.appointments.rules.recurrence import (
     SeriesLimit,
     read_repeat,
 )
-from bot.appointments.series import SeriesPreview, occurrences_of
+from bot.appointments.series import SeriesPreview, occurrences_of, shown_plan
 from bot.shared.patients import WhichPatient
 from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
@@ -52,7 +52,7 @@ __all__ = ["AlreadyBooked", "Booked", "Booking", "BookingRefused", "Clash", "Pre
 PURPOSE = "appt.book"
 EXISTING = "book for an existing patient"
 REPLY_URL = "reply_url"  # kept in a draft's payload beside the proposal, never sent to Slack
-SHOWN_FREE = "shown_free"  # kept beside a series proposal: the dates its preview showed free
+SHOWN = "shown"  # kept beside a series proposal: what its preview showed, date by date
 EXPIRED = (
     "That preview has expired or was already used. Book again, e.g. "
     "/appt book Jane Doe, MRI, tomorrow 3pm"
@@ -211,8 +211,8 @@ class Booking(RecordsUseCase):
                 hours[proposal.channel_id].clinic_hours,
                 now,
             )
-            # How many dates the booker saw free: Confirm books them, or shows the series again.
-            payload = {**proposal.payload(), SHOWN_FREE: sum(1 for o in found if o.free)}
+            # What the booker saw, date by date: Confirm books it, or shows the series again.
+            payload = {**proposal.payload(), SHOWN: shown_plan(found)}
             draft_id = drafts.save(
                 session, proposal.team_id, proposal.booker, PURPOSE, payload, now
             )
@@ -261,15 +261,15 @@ class Booking(RecordsUseCase):
         if payload is None:
             raise BookingRefused(EXPIRED)
         payload.pop(REPLY_URL, None)
-        payload.pop(SHOWN_FREE, None)
+        payload.pop(SHOWN, None)
         return Proposal.from_payload(payload)
 
-    def shown_free(self, actor: Actor, draft_id: str) -> int:
-        """How many dates of a series the booker's preview showed free (0: not a series)."""
+    def shown(self, actor: Actor, draft_id: str) -> list[str]:
+        """What the booker's series preview showed, date by date (empty: not a series)."""
         with self.db.session(read_only=True) as session:
             row = drafts.get(session, actor.team_id, draft_id)
-            shown = row.payload.get(SHOWN_FREE) if row is not None else None
-        return shown if isinstance(shown, int) else 0
+            shown = row.payload.get(SHOWN) if row is not None else None
+        return [str(s) for s in shown] if isinstance(shown, list) else []
 
     def booked_from(self, actor: Actor, draft_id: str) -> str | None:
         """The visit the clicker's own preview already booked; None if it booked none (or the

@@ -67,9 +67,14 @@ class Confirming(RecordsUseCase):
         made = self.booking.made_at(actor, draft_id)
         if proposal.start <= now:
             self.booking.discard(actor, draft_id)
+            example = (
+                "/appt book Ana Lima, physio, every tuesday and thursday 10am for 6 weeks"
+                if proposal.repeat is not None
+                else "/appt book Jane Doe, MRI, tomorrow 3pm"
+            )
             raise BookingRefused(
                 "That preview's time has passed, so nothing was booked. Book it again with a "
-                "time from now on, e.g. /appt book Jane Doe, MRI, tomorrow 3pm"
+                f"time from now on, e.g. {example}"
             )
         if now - made > FRESH_FOR:
             self.booking.discard(actor, draft_id)
@@ -148,7 +153,7 @@ class Confirming(RecordsUseCase):
     ) -> SeriesBooked | AlreadyBooked | Preview | SeriesPreview:
         """Book the free dates of a previewed series in one transaction, under the same locks
         as one visit; fewer free dates than shown, and it is shown again instead."""
-        shown_free = self.booking.shown_free(actor, draft_id)
+        shown = self.booking.shown(actor, draft_id)
         with self.db.session() as session:
             patient = clashes.patient_to_book(session, proposal, actor.user_id, now, zone)
             appointments.lock_for_booking(
@@ -163,7 +168,7 @@ class Confirming(RecordsUseCase):
             booked = None
             if booked_before is None:
                 booked = self.series.book(
-                    session, actor, proposal, draft_id, now, patient, shown_free, shift=shift
+                    session, actor, proposal, draft_id, now, patient, shown, shift=shift
                 )
             if booked is None:
                 session.rollback()  # nothing booked, and no new patient left behind

@@ -49,6 +49,15 @@ class Occurrence:
         return not self.clashes
 
 
+def shown_plan(found: Sequence[Occurrence]) -> list[str]:
+    """What a preview offered, date by date, as text kept with its draft: Confirm books
+    exactly this or shows the series again ("free", "<shift start>" or "skip" per date)."""
+    return [
+        "free" if o.free else o.shift.start.isoformat() if o.shift is not None else "skip"
+        for o in found
+    ]
+
+
 @dataclass(frozen=True)
 class SeriesPreview:
     """What the coordinator is shown before a series is booked."""
@@ -101,7 +110,8 @@ def occurrences_of(
         session,
         proposal.team_id,
         first_day,
-        last_day + timedelta(days=1),
+        # The last visit may run past midnight: what holds its tail collides too.
+        max(last_day + timedelta(days=1), starts[-1] + length),
         patient_id=patient_id,
         clinician_id=proposal.clinician,
         location_key=key,
@@ -139,20 +149,20 @@ class SeriesBooking(RecordsUseCase):
         draft_id: str,
         now: datetime,
         patient: PatientRow,
-        shown_free: int,
+        shown: Sequence[str],
         *,
         shift: bool = False,
     ) -> SeriesBooked | None:
         """Inside the confirming transaction (patient and resources locked): book every free
         date (and with `shift`, each colliding one at the nearest free time that day), or
-        None when fewer dates are free now than the preview showed (show it again)."""
+        None when anything differs from what the preview showed (show it again)."""
         repeat = proposal.repeat
         assert repeat is not None
         in_force = self.in_force.in_session(session, actor.team_id, [proposal.channel_id])
         here = in_force[proposal.channel_id]
         found = occurrences_of(session, proposal, patient.id, here.clinic_hours, now)
-        if sum(1 for o in found if o.free) < shown_free:
-            return None
+        if shown_plan(found) != list(shown):
+            return None  # a date taken or freed, or a free time gone, since the preview
         moved = [o for o in found if shift and not o.free and o.shift is not None]
         # (start, end, the rule's date it stands for): a shifted visit keeps its rule date.
         free = sorted(

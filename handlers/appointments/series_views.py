@@ -59,7 +59,15 @@ def _dates(occurrences: tuple[Occurrence, ...], zone: ZoneInfo) -> list[str]:
         return [_date_line(o, zone) for o in occurrences]
     lines = [_date_line(o, zone) for o in occurrences[:SHOWN_IN_FULL]]
     later = occurrences[SHOWN_IN_FULL:]
-    lines += [_date_line(o, zone) for o in later if not o.free]
+    colliding = [o for o in later if not o.free]
+    lines += [_date_line(o, zone) for o in colliding[:SHOWN_IN_FULL]]
+    if len(colliding) > SHOWN_IN_FULL:
+        rest = colliding[SHOWN_IN_FULL:]
+        movable = sum(1 for o in rest if o.shift is not None)
+        lines.append(
+            f"• :warning: … and {len(rest)} more collide ({movable} with a free time that day), "
+            f"the last {format_span(rest[-1].start, rest[-1].end, zone)}"
+        )
     quiet = [o for o in later if o.free]
     if quiet:
         last = format_span(quiet[-1].start, quiet[-1].end, zone)
@@ -75,7 +83,11 @@ def preview(view: SeriesPreview, which_kind: list[Block]) -> Reply:
     p, repeat = view.proposal, view.proposal.repeat
     assert repeat is not None
     patient = escape(view.patient_name)
-    patient += f" ({view.patient_ref})" if view.patient_ref else " (new patient)"
+    if view.patient_ref:
+        patient += f" ({view.patient_ref})"
+    else:
+        mrn = f", MRN {escape(p.patient.mrn)}" if p.patient.mrn else ""
+        patient += f" (new patient{mrn})"
     free, total = len(view.free), len(view.occurrences)
     lines = [
         f"*Patient:* {patient}",
@@ -101,7 +113,10 @@ def preview(view: SeriesPreview, which_kind: list[Block]) -> Reply:
             label = f"Book {free} visits" + (f", skip {total - free}" if free < total else "")
             buttons.insert(0, _button(label, "appt_confirm", view.draft_id, "primary"))
         if movable:
-            shifted = f"Book {free + movable}, {movable} at the free time that day"
+            stuck = total - free - movable
+            shifted = f"Book {free + movable}, {movable} at the free time that day" + (
+                f", skip {stuck}" if stuck else ""
+            )
             style = None if free >= 2 else "primary"
             buttons.insert(len(buttons) - 1, _button(shifted, SHIFT_ACTION, view.draft_id, style))
     else:

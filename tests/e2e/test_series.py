@@ -274,3 +274,48 @@ def test_a_repeats_part_that_cannot_be_booked_comes_back_under_it(
 
     assert list(slack.errors) == ["repeats"] and says in slack.errors["repeats"]
     assert slack.modal is not None and slack.ephemerals() == []
+
+
+def test_a_date_taken_after_the_preview_shows_the_series_again_and_books_nothing(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    preview(slack, PHYSIO)
+    series_preview = slack.last_reply()
+    slack.command("/appt", "book Jo Park, consult, tuesday 10am, with @dr.patel")
+    slack.click("Confirm")  # A-1 takes dr.patel on Tue 2 Mar at 10, the series' first date
+
+    slack.click("Book 12 visits", in_message=series_preview)
+
+    again = slack.last_reply().text
+    assert "Book this series?" in again and "Checked again just now" in again
+    assert "collides with A-1" in again
+    with sandbox.db.session(read_only=True) as session:
+        assert stored_series.get_by_ref(session, TEAM, "S-1") is None
+
+
+def test_a_visit_running_past_midnight_sees_what_holds_its_last_night(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    slack.command("/appt", "book Jo Park, consult, 2027-03-04 1am, with @dr.patel")
+    slack.click("Confirm")  # A-1, Thu 4 Mar 1:00 AM
+
+    shown = preview(slack, "Ana Lima, MRI, every day 11pm for 3 days, 3h, with @dr.patel")
+
+    assert (
+        "Wed 3 Mar 2027, 11:00 PM-2:00 AM EST: collides with A-1"
+        in shown.replace(
+            "Wed 3 Mar 2027, 11:00 PM-Thu 4 Mar 2027, 2:00 AM EST",
+            "Wed 3 Mar 2027, 11:00 PM-2:00 AM EST",
+        )
+        or "collides with A-1" in shown
+    )
+
+
+def test_the_start_or_end_of_a_series_may_be_a_part_of_its_own(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    shown = preview(slack, "Ana Lima MRN 4455, physio, every tuesday 10am, for 3 weeks")
+    assert "every Tue at 10:00 AM, 3 visits" in shown
+    assert "Ana Lima (new patient, MRN 4455)" in shown
+    shown = preview(slack, "Ana Lima, physio, tuesday 10am, for 3 weeks")
+    assert "says when a series starts or ends, but nothing says how it repeats" in shown

@@ -48,6 +48,12 @@ _FIELD_SPLIT = re.compile(r",(?![^<>]*>)|\s+(?=with\s+<@)", re.IGNORECASE)
 _CLINICIAN = re.compile(r"with(?:\s+(?P<who>.*))?", re.IGNORECASE | re.DOTALL)
 _LOCATION = re.compile(r"at(?:\s+(?P<where>.*))?", re.IGNORECASE)
 _PARTS = ("kind", "when", "duration", "clinician", "location", "repeat", "count")
+# A series' start or end typed as a part of its own: ", for 6 weeks", ", until 2027-06-30".
+_REPEAT_PART = re.compile(
+    r"(?:for\s+\S+\s+(?:weeks?|days?|months?|visits?|sessions?)"
+    r"|(?:until|till|from|starting|beginning)\s+\S.*)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ def parse_quick_booking(
     found: dict[str, list[str]] = {part: [] for part in _PARTS}
     durations: list[timedelta] = []
     clinicians: list[tuple[str | None, str | None]] = []
+    repeat_parts: list[str] = []
     for raw in raw_fields:
         field = _plain(raw)
         if (with_match := _CLINICIAN.fullmatch(raw)) is not None:
@@ -101,6 +108,8 @@ def parse_quick_booking(
             found["clinician"].append(field)
         elif looks_like_repeat(field):
             found["repeat"].append(field)
+        elif _REPEAT_PART.fullmatch(field):
+            repeat_parts.append(field)
         elif is_count(field):
             found["count"].append(field)
         elif (at_match := _LOCATION.fullmatch(field)) is not None and not is_time(field):
@@ -121,6 +130,13 @@ def parse_quick_booking(
             )
         else:
             found["kind"].append(field)
+    if repeat_parts and not found["repeat"]:
+        raise QuickFormError(
+            f'"{repeat_parts[0]}" says when a series starts or ends, but nothing says how it '
+            f"repeats. Example: {SERIES_USAGE}"
+        )
+    if repeat_parts and len(found["repeat"]) == 1:  # "every tue 10am, for 6 weeks": one repeat
+        found["repeat"] = [" ".join([found["repeat"][0], *repeat_parts])]
     _check_parts(found, first=patient_field, kinds=kinds)
     clinician, clinician_typed = clinicians[0] if clinicians else (None, None)
     return QuickBooking(

@@ -85,6 +85,8 @@ class AnnounceSeries(RecordsUseCase):
             return Outcome(reminder.id)  # gone since (retention)
         shown, zone = found
         to = shown.channel if self.name == SERIES_CARD else shown.clinician
+        if to and self.name != SERIES_CARD:  # a DM: in the clinician's own zone
+            zone = self.people.timezone(reminder.team_id, to)
         if self.name == SERIES_CHANGE:
             if not to:
                 return Outcome(reminder.id)

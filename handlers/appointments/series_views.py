@@ -177,7 +177,7 @@ def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
     if shown.location:
         lines.append(f"*Where:* {escape(shown.location)}")
     lines.append(f"*Booked by:* {mention(shown.booked_by)}")
-    dates = ", ".join(f"{ref} {_day(at, zone)}" for ref, at in visits[:SHOWN_IN_FULL])
+    dates = ", ".join(f"{ref} {_when(at, zone)}" for ref, at in visits[:SHOWN_IN_FULL])
     if len(visits) > SHOWN_IN_FULL:
         dates += f", and {len(visits) - SHOWN_IN_FULL} more"
     text = "\n".join(lines)

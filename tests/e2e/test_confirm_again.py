@@ -52,8 +52,10 @@ def crash_after_the_booking(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -
     confirming = sandbox.runtime.services.appointments.confirming
     real = Confirming.confirm.__get__(confirming)
 
-    def dies_after_commit(actor: Actor, draft_id: str) -> Booked | AlreadyBooked | Preview:
-        real(actor, draft_id)
+    def dies_after_commit(
+        actor: Actor, draft_id: str, *, shift: bool = False
+    ) -> Booked | AlreadyBooked | Preview:
+        real(actor, draft_id, shift=shift)
         monkeypatch.undo()  # only the first one dies
         raise ConnectionAbortedError("killed after the commit")
 

@@ -146,6 +146,12 @@ ACTIONS: list[Row] = [
     ),
     Row(
         "action",
+        "appt_confirm_shift",
+        _click("appt_confirm_shift", _draft, block_id="appt_preview"),
+        refusal=(CARE_TEAM, DRAFT_GONE),
+    ),
+    Row(
+        "action",
         "appt_discard",
         _click("appt_discard", _draft, block_id="appt_preview"),
         refusal=(CARE_TEAM, DRAFT_GONE),

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.handoffs.models import HandoffRow
-from storage.models import AppointmentRow
+from storage.models import AppointmentRow, SeriesRow
 from storage.preapprovals.models import PreapprovalRow
 
 
@@ -58,6 +58,7 @@ def requests_needed_between(
             .options(
                 joinedload(PreapprovalRow.patient, innerjoin=True),
                 joinedload(PreapprovalRow.appointment),
+                joinedload(PreapprovalRow.series).selectinload(SeriesRow.visits),
             )
             .where(
                 PreapprovalRow.team_id == team_id,

@@ -288,6 +288,12 @@ class SeriesRow(Base):
     ended_at: Mapped[datetime | None]  # ended early: no occurrence after this is booked
     created_at: Mapped[datetime]
 
+    # Read-only: visits are booked into a series by setting their series_id. Never loaded
+    # behind the caller's back (a pre-approval for the series loads them eagerly).
+    visits: Mapped[list[AppointmentRow]] = relationship(
+        lazy="raise", viewonly=True, order_by=lambda: (AppointmentRow.start_at, AppointmentRow.id)
+    )
+
     @property
     def ref(self) -> str:
         """The short ref users type, like S-3."""

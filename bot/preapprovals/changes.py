@@ -27,6 +27,7 @@ from bot.preapprovals.rules.preapproval import (
     check_auth_number,
     transition,
 )
+from bot.preapprovals.rules.timing import Risk
 from bot.preapprovals.typed import SNOOZE_USAGE, Details, approval_details, payer_ref, snooze_until
 from bot.shared.audit_trail import parse_ref
 from bot.shared.records import Records, RecordsUseCase
@@ -263,6 +264,8 @@ def _apply(
         row.approved_units = details.approved_units
         row.valid_from = details.valid_from
         row.valid_to = details.valid_to
+        if row.series_id is not None:  # what was posted said "not approved"; its cover is news
+            row.risk_posted = Risk.NONE
     elif action is Action.DENY:
         row.denial_reason = " ".join((details.reason or "").split())[:MAX_REASON_CHARS]
     if status in RESOLVED:

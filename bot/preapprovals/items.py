@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.preapprovals.plan import chase_of, rounds_in
+from bot.preapprovals.rules.coverage import Coverage, SeriesVisit
 from bot.preapprovals.rules.preapproval import Status, Urgency, past_payer_clock, payer_deadline
-from bot.preapprovals.rules.timing import Risk, Rounds, expires_too_soon, risk
+from bot.preapprovals.rules.timing import APPROVED, Risk, Rounds, coverage, expires_too_soon, risk
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.patients import PatientSpec
 from bot.shared.rules.refusals import Refused
@@ -45,6 +46,7 @@ class Item:
     service_codes: str | None
     diagnosis_codes: str | None
     appointment: str | None  # A-ref
+    series: str | None  # S-ref, when it is for a whole series
     needed_by: datetime | None
     owner: str
     created_by: str
@@ -63,6 +65,14 @@ class Item:
     late: bool  # past the payer's decision clock
     deadline: datetime | None
     expires_too_soon: bool
+    coverage: Coverage | None = None  # its series' visits against the approval's terms
+    # Approved for a series: its visits still to come that the approval does not cover.
+    uncovered: tuple[SeriesVisit, ...] = ()
+
+    @property
+    def falls_short(self) -> bool:
+        """Approved, but not for all it is needed for: it still needs the team's eyes."""
+        return self.expires_too_soon or bool(self.uncovered)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class NewRequest:
     service_codes: str | None = None
     diagnosis_codes: str | None = None
     appointment_ref: str | None = None
+    series_ref: str | None = None
     owner: str | None = None
     needed_by: datetime | None = None
     urgency: Urgency = Urgency.STANDARD
@@ -86,6 +97,7 @@ def item_of(
     row: PreapprovalRow, policy: PatientDisplay, now: datetime, zone: ZoneInfo, rounds: Rounds
 ) -> Item:
     chase = chase_of(row)
+    cover = coverage(chase, zone)
     return Item(
         id=row.id,
         ref=row.ref,
@@ -97,6 +109,7 @@ def item_of(
         service_codes=row.service_codes,
         diagnosis_codes=row.diagnosis_codes,
         appointment=row.appointment.ref if row.appointment is not None else None,
+        series=row.series.ref if row.series_id is not None and row.series is not None else None,
         needed_by=row.needed_by,
         owner=row.owner_id,
         created_by=row.created_by,
@@ -115,6 +128,8 @@ def item_of(
         late=past_payer_clock(chase.status, chase.submitted_at, chase.urgency, now),
         deadline=payer_deadline(chase.submitted_at, chase.urgency),
         expires_too_soon=expires_too_soon(chase, zone),
+        coverage=cover,
+        uncovered=cover.at_risk(now) if cover is not None and chase.status in APPROVED else (),
     )
 
 

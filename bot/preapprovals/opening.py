@@ -21,12 +21,14 @@ from bot.preapprovals.items import (
 )
 from bot.preapprovals.items import item_of as item_of
 from bot.preapprovals.plan import channels_of, plan
+from bot.preapprovals.rules.coverage import SeriesVisit, needed_from
 from bot.preapprovals.rules.preapproval import Status, Urgency
 from bot.preapprovals.rules.quickform import (
     check_diagnosis_codes,
     check_payer,
     check_payer_ref,
     check_service,
+    link_ref,
     parse_quick_request,
     service_codes,
 )
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from bot.shared.access import Access
     from bot.shared.directory import Directory
     from bot.shared.home import HomeTab
-    from storage.models import PatientRow
+    from storage.models import PatientRow, SeriesRow
 
 __all__ = ["Item", "NewRequest", "Note", "Opening", "PreapprovalRefused", "check_owner", "item_of"]
 
@@ -119,6 +121,7 @@ class Opening(RecordsUseCase):
             service_codes=typed.service_codes,
             diagnosis_codes=typed.diagnosis_codes,
             appointment_ref=typed.appointment_ref,
+            series_ref=typed.series_ref,
             owner=owner,
             needed_by=needed_by,
             urgency=typed.urgency,
@@ -153,6 +156,8 @@ class Opening(RecordsUseCase):
             self.access.require_care_team(actor, EXISTING, named)
         if patient is not None and not patient.ref:
             self._ask_which(actor, patient, errors)
+        link = link_ref(appointment or "")
+        series = None
         with self.db.session(read_only=True) as session:
             if (
                 patient is not None
@@ -160,12 +165,17 @@ class Opening(RecordsUseCase):
                 and not patients.get_by_ref(session, team, patient.ref)
             ):
                 errors["patient"] = f"No patient {patient.ref} here; give a name, e.g. Jane Doe."
-            found = (
-                preapprovals.appointment_by_ref(session, team, appointment) if appointment else None
-            )
-        if appointment and found is None:
-            errors["appointment"] = f"No visit {appointment[:12]} here; refs look like A-12."
-        appointment = found.ref if found is not None else None
+            if appointment and link is None:
+                errors["appointment"] = (
+                    f'"{appointment[:12]}" is no visit or series; refs look like A-12 or S-2.'
+                )
+            elif link is not None and link.startswith("S-"):
+                if preapprovals.series_by_ref(session, team, link) is None:
+                    errors["appointment"] = f"No series {link} here; refs look like S-2."
+                series = link
+            elif link is not None and preapprovals.appointment_by_ref(session, team, link) is None:
+                errors["appointment"] = f"No visit {link} here; refs look like A-12."
+        appointment = link if link is not None and link.startswith("A-") else None
         owner = typed.get("owner") or user
         try:
             check_owner(self.people, self.access, team, owner)
@@ -189,6 +199,7 @@ class Opening(RecordsUseCase):
             service_codes=codes,
             diagnosis_codes=diagnosis,
             appointment_ref=appointment,
+            series_ref=series,
             owner=owner,
             needed_by=needed_by,
             urgency=Urgency(typed.get("urgency", Urgency.STANDARD.value)),
@@ -210,10 +221,10 @@ class Opening(RecordsUseCase):
             errors["patient"] = unsure.field_text
 
     def _require_access(self, actor: Actor, request: NewRequest) -> None:
-        """A request for a patient on file (by ref, MRN or name) or for a visit shows and
+        """A request for a patient on file (by ref, MRN or name) or for a visit or series shows and
         changes that patient's record: care-team members only. A new patient shows nobody."""
         spec = request.patient
-        if spec.ref is not None or request.appointment_ref is not None:
+        if spec.ref is not None or request.appointment_ref or request.series_ref:
             self.access.require_care_team(actor, EXISTING, parse_ref(spec.ref or ""))
             return
         zone = self.people.timezone(actor.team_id, actor.user_id)
@@ -256,15 +267,26 @@ class Opening(RecordsUseCase):
                         "`/appt list week` shows the coming week; or leave out the `for A-n` part."
                     )
                 needed_by = appointment.start_at
+            series = None
+            if request.series_ref:
+                series, needed_by = _series(session, team_id, request.series_ref, now)
             patient = _patient(session, team_id, user_id, request.patient, now, zone)
             if appointment is not None and appointment.patient_id != patient.id:
                 raise PreapprovalRefused(
                     f"{request.appointment_ref} is for another patient, not {patient.ref}. "
                     f"Check the visit ref, or give the patient as the visit has it."
                 )
+            if series is not None and {v.patient_id for v in series.visits} != {patient.id}:
+                raise PreapprovalRefused(
+                    f"{series.ref} is for another patient, not {patient.ref}. "
+                    "Check the series ref, or give the patient as its visits have it. "
+                    "Example: /preauth new Ana Lima, Aetna, physio, for S-2"
+                )
             care_channel = channel_id if channel_id[:1] in ("C", "G") else None
             if care_channel is None and appointment is not None:
                 care_channel = appointment.channel_id
+            if care_channel is None and series is not None:
+                care_channel = series.channel_id
             row = preapprovals.add(
                 session,
                 team_id,
@@ -275,6 +297,7 @@ class Opening(RecordsUseCase):
                 service_codes=request.service_codes,
                 diagnosis_codes=request.diagnosis_codes,
                 appointment_id=appointment.id if appointment is not None else None,
+                series_id=series.id if series is not None else None,
                 needed_by=needed_by,
                 owner_id=owner,
                 created_by=user_id,
@@ -316,6 +339,26 @@ def _patient(
         raise
     except ValueError as error:
         raise PreapprovalRefused(str(error)) from None
+
+
+def _series(session: Session, team_id: str, ref: str, now: datetime) -> tuple[SeriesRow, datetime]:
+    """The series a request is for, and when it is needed: its first booked visit ahead."""
+    series = preapprovals.series_by_ref(session, team_id, ref)
+    if series is None:
+        raise PreapprovalRefused(
+            f"There is no series {ref} in this workspace. A series' ref looks like S-3; "
+            "`/appt list week` shows each visit's series. Example: "
+            "/preauth new Ana Lima, Aetna, physio, for S-2"
+        )
+    visits = [SeriesVisit(v.ref, v.start_at, v.status) for v in series.visits]
+    needed_by = needed_from(visits, now)
+    if needed_by is None:
+        raise PreapprovalRefused(
+            f"Series {series.ref} has no booked visit ahead, so nothing waits on an approval. "
+            "Link a series with visits to come, or give a date instead. Example: "
+            "/preauth new Ana Lima, Aetna, physio, needed by friday"
+        )
+    return series, needed_by
 
 
 def _example(ref: str) -> str:

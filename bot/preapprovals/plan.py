@@ -13,23 +13,25 @@ the owner's is unknown).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.preapprovals.rules.coverage import SeriesVisit, Terms, cover, needed_from
 from bot.preapprovals.rules.expiry import APPROVED, ends_at
 from bot.preapprovals.rules.preapproval import Status, Urgency
 from bot.preapprovals.rules.timing import Chase, Risk, Rounds, next_nudge, next_risk_check
 from bot.shared.rules.business_days import BusinessCalendar
 from storage import reminders
 from storage.preapprovals import queries as preapprovals
+from storage.preapprovals.models import PreapprovalRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.rules.channel_settings import ChannelSettings
-    from storage.preapprovals.models import PreapprovalRow
     from storage.preapprovals.queries import Due
 
 __all__ = ["APPROVED", "EXPIRY", "RISK", "ROUND", "ends_at", "plan", "plan_round", "rounds_of"]
@@ -72,7 +74,7 @@ def cached_zone(name: str | None) -> ZoneInfo | None:
 
 
 def chase_of(row: PreapprovalRow | Due) -> Chase:
-    return Chase(
+    chase = Chase(
         status=Status(row.status),
         urgency=Urgency(row.urgency),
         submitted_at=row.submitted_at,
@@ -80,6 +82,22 @@ def chase_of(row: PreapprovalRow | Due) -> Chase:
         needed_by=row.needed_by,
         valid_to=row.valid_to,
     )
+    # A round's due items (Due) are open: what an approval covers does not matter to them.
+    if not isinstance(row, PreapprovalRow) or row.series_id is None:
+        return chase
+    return replace(
+        chase,
+        valid_from=row.valid_from,
+        approved_units=row.approved_units,
+        visits=series_visits(row),
+    )
+
+
+def series_visits(row: PreapprovalRow) -> tuple[SeriesVisit, ...] | None:
+    """The visits of the request's series (loaded with it), or None when it has no series."""
+    if row.series_id is None or row.series is None:
+        return None
+    return tuple(SeriesVisit(v.ref, v.start_at, v.status) for v in row.series.visits)
 
 
 def plan(
@@ -89,9 +107,12 @@ def plan(
     now: datetime,
     owner_zone: ZoneInfo | None,
 ) -> None:
-    """Set the request's next nudge and keep its owner's round and its risk check in step."""
+    """Set the request's next nudge and keep its owner's round and its risk check in step
+    (a series' request is needed by the first of its visits not covered yet)."""
     own = channels_of(in_force, session, row.team_id, [row.channel_id])[row.channel_id or ""]
     rounds = rounds_in(own)
+    if row.series_id is not None:
+        row.needed_by = series_needed_by(row, own.timezone)
     chase = chase_of(row)
     row.nudge_at = next_nudge(chase, now, owner_zone or own.timezone, rounds)
     session.flush()
@@ -105,6 +126,16 @@ def plan(
     earlier = reminders.get(session, team, RISK, ref)
     if earlier is None or earlier.next_at != check:
         reminders.schedule(session, team, RISK, ref, check, now=now)
+
+
+def series_needed_by(row: PreapprovalRow, zone: ZoneInfo) -> datetime | None:
+    """A series' request is needed by its first visit on the schedule since it was opened
+    that no approval recorded on it covers (all of them, before any is)."""
+    visits = series_visits(row) or ()
+    approved = None
+    if row.auth_number is not None:
+        approved = cover(visits, Terms(row.approved_units, row.valid_from, row.valid_to), zone)
+    return needed_from(visits, row.created_at, approved)
 
 
 def plan_round(session: Session, team_id: str, owner_id: str, now: datetime) -> None:

@@ -45,7 +45,7 @@ _TEXTS: dict[str, tuple[str, str, int, bool, bool]] = {
     "service": ("Service", "MRI lumbar spine", 200, False, False),
     "codes": ("CPT / HCPCS codes", "72148", 200, True, False),
     "diagnosis": ("Diagnosis codes (ICD-10)", "M54.5 M51.26", 200, True, False),
-    "appointment": ("Linked visit", "A-12: its date becomes the needed-by date", 12, True, False),
+    "appointment": ("Linked visit", "A-12, or S-2 (a series): sets needed-by", 12, True, False),
     "needed_by": ("Needed by", "friday, or 2027-03-09", 64, True, False),
     "payer_ref": ("Payer reference", "REF-778812", 64, True, False),
     "notes": ("Notes", "Clinicals faxed to the payer", 1000, True, True),

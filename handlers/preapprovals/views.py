@@ -14,6 +14,7 @@ from bot.preapprovals.rules.timing import Risk
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
+from handlers.preapprovals.series_words import coverage_words, series_count
 
 SECTION_MAX = 3000
 RISK_LINES = 8  # requests per section of a risk post: 8 long lines stay under 3,000
@@ -67,7 +68,13 @@ def needed(at: datetime, zone: ZoneInfo, *, token: bool = True) -> str:
 def flags(item: Item, zone: ZoneInfo) -> list[str]:
     """What makes a request stand out: risk, the payer's clock, a short approval, a snooze."""
     found = []
-    if item.risk is Risk.PAST_DUE and item.needed_by is not None:
+    if item.uncovered:  # approved, but not for every visit of its series
+        icon = {
+            Risk.URGENT: ":rotating_light: *URGENT*: ",
+            Risk.AT_RISK: ":warning: *At risk*: ",
+        }.get(item.risk, ":calendar: ")
+        found.append(icon + coverage_words(item))
+    elif item.risk is Risk.PAST_DUE and item.needed_by is not None:
         found.append(
             f":red_circle: *PAST DUE*: needed {when(item.needed_by, zone)} and not approved"
         )
@@ -98,8 +105,10 @@ def describe(item: Item, zone: ZoneInfo, *, service: bool = True) -> str:
             shown += f" ({escape(item.service_codes)})"
         parts += [escape(item.payer), shown]
     if item.needed_by is not None:
-        visit = f" ({item.appointment})" if item.appointment else ""
+        visit = f" ({item.appointment or item.series})" if item.appointment or item.series else ""
         parts.append(f"needed by {needed(item.needed_by, zone)}{visit}")
+    elif item.series:
+        parts.append(f"for {item.series}")
     parts.append(f"owner {mention(item.owner)}")
     state = WORDS[item.status]
     if item.urgency is Urgency.EXPEDITED:
@@ -128,6 +137,8 @@ def outcome(item: Item, zone: ZoneInfo) -> str:
 def detail(item: Item, zone: ZoneInfo) -> str:
     """Everything about one request, for its owner or an ephemeral lookup."""
     lines = [describe(item, zone), *flags(item, zone)]
+    if item.coverage is not None:
+        lines.insert(1, f"Series {item.series}: {series_count(item)}")
     if item.status in RESOLVED:
         lines.insert(0, outcome(item, zone))
     if item.diagnosis_codes:
@@ -168,7 +179,7 @@ def actions(item: Item) -> Block:
 
 
 def item_blocks(item: Item, zone: ZoneInfo, *, service: bool = True) -> list[Block]:
-    if item.status in RESOLVED and not item.expires_too_soon:
+    if item.status in RESOLVED and not item.falls_short:
         return [section(outcome(item, zone))]
     text = "\n".join([describe(item, zone, service=service), *flags(item, zone)])
     return [section(text), actions(item)]
@@ -208,7 +219,7 @@ def risk_post(post: RiskPost) -> Reply:
     head += f" — {owners}, please check:"
     lines = []
     for item in post.items:
-        if item.status in RESOLVED and not item.expires_too_soon:
+        if item.status in RESOLVED and not item.falls_short:
             lines.append(outcome(item, post.zone))
         else:
             shown = [describe(item, post.zone, service=False), *flags(item, post.zone)]
@@ -271,7 +282,11 @@ def created(item: Item, zone: ZoneInfo) -> Reply:
         lines.append(f"*Diagnosis:* {escape(item.diagnosis_codes)}")
     if item.needed_by is not None:
         visit = f" (visit {item.appointment})" if item.appointment else ""
+        if item.series:
+            visit = f" (the first visit of {item.series} ahead)"
         lines.append(f"*Needed by:* {needed(item.needed_by, zone, token=False)}{visit}")
+    if item.coverage is not None:
+        lines.append(f"*Series:* {item.series}, {series_count(item)}")
     lines.append(f"*Owner:* {mention(item.owner)}")
     lines.append(f"*Urgency:* {item.urgency.value}")
     if item.payer_ref:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models import AppointmentRow, Base, BigId, PatientRow
+from storage.models import AppointmentRow, Base, BigId, PatientRow, SeriesRow
 
 
 class PreapprovalRow(Base):
@@ -27,6 +27,7 @@ class PreapprovalRow(Base):
         ),
         Index(None, "team_id", "status", "needed_by"),
         Index(None, "team_id", "appointment_id"),
+        Index(None, "team_id", "series_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -38,6 +39,8 @@ class PreapprovalRow(Base):
     service_codes: Mapped[str | None] = mapped_column(String(200))  # CPT / HCPCS
     diagnosis_codes: Mapped[str | None] = mapped_column(String(200))  # ICD-10
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    # Or a whole series (S-n): its visits are checked against the approval one by one.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"))
     needed_by: Mapped[datetime | None]
     owner_id: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str] = mapped_column(String(32))
@@ -63,6 +66,7 @@ class PreapprovalRow(Base):
     # Never loaded behind the caller's back: queries that need them load them eagerly.
     patient: Mapped[PatientRow] = relationship(lazy="raise")
     appointment: Mapped[AppointmentRow | None] = relationship(lazy="raise")
+    series: Mapped[SeriesRow | None] = relationship(lazy="raise")
 
     @property
     def ref(self) -> str:

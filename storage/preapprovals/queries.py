@@ -8,18 +8,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.preapprovals.rules.preapproval import OPEN
-from storage.models import AppointmentRow, PersonRow
+from storage.models import AppointmentRow, PersonRow, SeriesRow
 from storage.preapprovals.models import PreapprovalRow
 from storage.refs import next_number, parse_ref
 from storage.stamp import utc_now
 
 PREFIX = "PA"
+# A series' visits come in one more query, and only when a request has a series.
+WITH_SERIES = joinedload(PreapprovalRow.series).selectinload(SeriesRow.visits)
 _LOADED = (
     joinedload(PreapprovalRow.patient, innerjoin=True),
     joinedload(PreapprovalRow.appointment),
+    WITH_SERIES,
 )
 
 
@@ -237,4 +240,16 @@ def appointment_by_ref(session: Session, team_id: str, ref: str) -> AppointmentR
         select(AppointmentRow).where(
             AppointmentRow.team_id == team_id, AppointmentRow.number == number
         )
+    ).scalar_one_or_none()
+
+
+def series_by_ref(session: Session, team_id: str, ref: str) -> SeriesRow | None:
+    """The series a typed ref ("S-3") names in this workspace, its visits loaded; or None."""
+    number = parse_ref(ref, "S")
+    if number is None:
+        return None
+    return session.execute(
+        select(SeriesRow)
+        .options(selectinload(SeriesRow.visits))
+        .where(SeriesRow.team_id == team_id, SeriesRow.number == number)
     ).scalar_one_or_none()

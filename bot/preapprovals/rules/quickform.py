@@ -1,4 +1,4 @@
-"""The quick form: /preauth new <patient>, <payer>, <service>[, for A-n][, owner @x][, ...].
+"""The quick form: /preauth new <patient>, <payer>, <service>[, for A-n|S-n][, owner @x][, ...].
 
 The first three fields are the patient, the payer and the service, in that order; the
 rest are told apart by their first word ("for", "owner", "needed by", "dx", "ref") or
@@ -24,7 +24,13 @@ MAX_PAYER_REF_CHARS = 64
 _FIELD_SPLIT = re.compile(r",(?![^<>]*>)")
 # CPT: five digits (or four and a letter, category II/III); HCPCS level II: a letter and four.
 _SERVICE_CODE = re.compile(r"\b(\d{4}[0-9FTU]|[A-V]\d{4})\b")
-_APPOINTMENT = re.compile(r"for\s+(a-?\d{1,9})", re.IGNORECASE)
+# "for A-12" (a visit) or "for S-2" (a series); "for A-3 and S-2" is read to be refused.
+_LINK = re.compile(r"for\s+([as]-?\d{1,9}(?:\s*(?:and|&|\+|/|\s)\s*[as]-?\d{1,9})*)", re.IGNORECASE)
+_LINK_REF = re.compile(r"([as])-?(\d{1,9})", re.IGNORECASE)
+ONE_LINK = (
+    "A request is for one visit (for A-12) or one whole series of visits (for S-2), not more: "
+    "open one request for each."
+)
 _OWNER = re.compile(r"owner\s*(?P<who>.*)", re.IGNORECASE | re.DOTALL)
 _NEEDED = re.compile(r"needed\s+by\s*(?P<when>.*)", re.IGNORECASE)
 _DIAGNOSIS = re.compile(r"(?:dx|diagnosis|icd)\s*:?\s*(?P<codes>.*)", re.IGNORECASE)
@@ -42,6 +48,7 @@ class QuickRequest:
     service_codes: str | None = None
     diagnosis_codes: str | None = None
     appointment_ref: str | None = None
+    series_ref: str | None = None  # a whole series: every visit of it needs the approval
     owner: str | None = None  # a Slack user id
     owner_typed: str | None = None  # a name typed without a mention: found, or refused
     needed_by: str | None = None  # as typed, for the time parser
@@ -112,6 +119,14 @@ def check_payer_ref(ref: str) -> str | None:
     return ref or None
 
 
+def link_ref(text: str) -> str | None:
+    """The visit ("A-12") or series ("S-2") a typed ref names; None when it names neither."""
+    found = _LINK_REF.fullmatch(text.strip())
+    if found is None or int(found[2]) == 0:
+        return None
+    return f"{found[1].upper()}-{int(found[2])}"
+
+
 def parse_quick_request(text: str) -> QuickRequest:
     """Read the text after "/preauth new" as Slack sends it; raise QuickFormError."""
     if not text.strip():
@@ -131,6 +146,10 @@ def parse_quick_request(text: str) -> QuickRequest:
         if name in found:
             raise QuickFormError(f'"{field}" repeats the {name}. Example: {USAGE}')
         found[name] = value
+    if "appointment" in found and "series" in found:
+        raise QuickFormError(
+            f"For {found['appointment']} and for {found['series']}: {ONE_LINK} Example: {USAGE}"
+        )
     return QuickRequest(
         patient=patient,
         payer=payer,
@@ -138,6 +157,7 @@ def parse_quick_request(text: str) -> QuickRequest:
         service_codes=codes,
         diagnosis_codes=check_diagnosis_codes(found.get("diagnosis", "")),
         appointment_ref=found.get("appointment"),
+        series_ref=found.get("series"),
         owner=found.get("owner"),
         owner_typed=found.get("owner typed"),
         needed_by=found.get("needed by"),
@@ -149,8 +169,11 @@ def parse_quick_request(text: str) -> QuickRequest:
 def _optional(field: str) -> tuple[str, str]:
     """One optional field as (what it is, its value)."""
     plain = _plain(field)
-    if (appointment := _APPOINTMENT.fullmatch(plain)) is not None:
-        return "appointment", f"A-{int(re.sub(r'[^0-9]', '', appointment[1]))}"
+    if (link := _LINK.fullmatch(plain)) is not None:
+        refs = [f"{kind.upper()}-{int(number)}" for kind, number in _LINK_REF.findall(link[1])]
+        if len(refs) > 1:
+            raise QuickFormError(f'"{plain}": {ONE_LINK} Example: {USAGE}')
+        return ("series" if refs[0].startswith("S") else "appointment"), refs[0]
     if (owner := _OWNER.fullmatch(field)) is not None:
         users = extract_user_ids(owner["who"])
         if len(users) == 1 and owner["who"].strip().count("<") == 1:
@@ -176,7 +199,8 @@ def _optional(field: str) -> tuple[str, str]:
         ).value
     raise QuickFormError(
         f'I couldn\'t tell what "{plain}" is. After the service come, in any order: '
-        f"for A-12, owner @dana, needed by friday, dx M54.5, ref 12345, expedited. "
+        f"for A-12 (or a series, for S-2), owner @dana, needed by friday, dx M54.5, ref 12345, "
+        "expedited. "
         f"Example: {USAGE}"
     )
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
+from bot.preapprovals.rules.coverage import Coverage, SeriesVisit, Terms, cover
 from bot.preapprovals.rules.preapproval import (
     OPEN,
     WITH_PAYER,
@@ -50,6 +51,9 @@ class Chase:
     snoozed_until: datetime | None = None
     needed_by: datetime | None = None
     valid_to: date | None = None
+    valid_from: date | None = None
+    approved_units: int | None = None
+    visits: tuple[SeriesVisit, ...] | None = None  # the visits of its series, when it has one
 
 
 class Risk(IntEnum):
@@ -90,10 +94,28 @@ def urgent_from(needed_by: datetime) -> datetime:
     return needed_by - URGENT_WITHIN
 
 
+APPROVED = (Status.APPROVED, Status.PARTIAL)
+
+
+def coverage(chase: Chase, zone: ZoneInfo) -> Coverage | None:
+    """How the approval's terms cover the visits of its series; None without a series."""
+    if chase.visits is None:
+        return None
+    terms = Terms(chase.approved_units, chase.valid_from, chase.valid_to)
+    return cover(chase.visits, terms, zone)
+
+
+def coverage_gap(chase: Chase, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """An approved series: when its first visit ahead that the approval does not cover starts."""
+    found = coverage(chase, zone) if chase.status in APPROVED else None
+    return found.next_gap(now) if found is not None else None
+
+
 def expires_too_soon(chase: Chase, zone: ZoneInfo) -> bool:
-    """An approval that runs out before the day it is needed."""
+    """An approval that runs out before the day it is needed (a series': see coverage_gap)."""
     return (
-        chase.status in (Status.APPROVED, Status.PARTIAL)
+        chase.status in APPROVED
+        and chase.visits is None
         and chase.valid_to is not None
         and chase.needed_by is not None
         and chase.valid_to < chase.needed_by.astimezone(zone).date()
@@ -102,16 +124,27 @@ def expires_too_soon(chase: Chase, zone: ZoneInfo) -> bool:
 
 def risk(chase: Chase, now: datetime, zone: ZoneInfo, rounds: Rounds) -> Risk:
     """At risk: needed within 3 business days and not approved (or approved too briefly);
-    past due: needed already and still open, until approved, cancelled or re-dated."""
+    past due: needed already and still open, until approved, cancelled or re-dated.
+
+    An approved series is at risk by the same ladder before its first visit ahead that the
+    approval does not cover (past its units or its dates)."""
+    if chase.visits is not None and chase.status in APPROVED:
+        gap = coverage_gap(chase, now, zone)
+        return Risk.NONE if gap is None else _ladder(gap, now, zone, rounds)
     if chase.needed_by is None:
         return Risk.NONE
     if chase.needed_by <= now:
         return Risk.PAST_DUE if chase.status in OPEN else Risk.NONE
     if chase.status not in OPEN and not expires_too_soon(chase, zone):
         return Risk.NONE
-    if now >= urgent_from(chase.needed_by):
+    return _ladder(chase.needed_by, now, zone, rounds)
+
+
+def _ladder(needed: datetime, now: datetime, zone: ZoneInfo, rounds: Rounds) -> Risk:
+    """Urgent within a day of `needed`, at risk from 3 business days before, else none."""
+    if now >= urgent_from(needed):
         return Risk.URGENT
-    if now >= at_risk_from(chase.needed_by, zone, rounds):
+    if now >= at_risk_from(needed, zone, rounds):
         return Risk.AT_RISK
     return Risk.NONE
 
@@ -122,20 +155,32 @@ def next_risk_check(
     """When the care team should next hear of this request's risk; None when never.
 
     Now, when it is already riskier than what was posted (it was opened late, say);
-    else the next step of the ladder (at risk, then urgent) not posted yet.
+    else the next step of the ladder (at risk, then urgent) not posted yet. An approved
+    series climbs the ladder once, before its first visit ahead that is not covered.
     """
+    if chase.visits is not None and chase.status in APPROVED:
+        gap = coverage_gap(chase, now, zone)
+        if gap is None:
+            return None
+        if risk(chase, now, zone, rounds) > posted:
+            return now
+        return _next_step(gap, now, zone, rounds, posted, past_due=False)
     if chase.needed_by is None:
         return None
     if chase.status not in OPEN and (chase.needed_by <= now or not expires_too_soon(chase, zone)):
         return None
     if risk(chase, now, zone, rounds) > posted:
         return now
-    steps = [
-        (Risk.AT_RISK, at_risk_from(chase.needed_by, zone, rounds)),
-        (Risk.URGENT, urgent_from(chase.needed_by)),
-    ]
-    if chase.status in OPEN:  # still open when it is needed: the team hears once more
-        steps.append((Risk.PAST_DUE, chase.needed_by))
+    # Still open when it is needed: the team hears once more.
+    return _next_step(chase.needed_by, now, zone, rounds, posted, past_due=chase.status in OPEN)
+
+
+def _next_step(
+    needed: datetime, now: datetime, zone: ZoneInfo, rounds: Rounds, posted: Risk, *, past_due: bool
+) -> datetime | None:
+    steps = [(Risk.AT_RISK, at_risk_from(needed, zone, rounds)), (Risk.URGENT, urgent_from(needed))]
+    if past_due:
+        steps.append((Risk.PAST_DUE, needed))
     for level, step in steps:
         if level > posted and step > now:
             return step

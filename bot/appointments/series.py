@@ -42,6 +42,7 @@ class Occurrence:
     end: datetime
     clashes: tuple[Clash, ...] = ()
     closed: bool = False  # outside clinic hours, or a holiday: booked all the same, but said
+    holiday: bool = False  # the clinic's holiday, of its channel's settings
     shift: Span | None = None  # colliding: the nearest free time that day, if there is one
 
     @property
@@ -128,6 +129,7 @@ def occurrences_of(
                 end,
                 tuple(clashes.clash_of(row, proposal, patient_id, key) for row in here),
                 closed=not hours.contains(Span(start, end)),
+                holiday=start.astimezone(hours.tz).date() in hours.holidays,
                 shift=shift,
             )
         )

@@ -44,10 +44,11 @@ log = logging.getLogger(__name__)
 USAGE = (
     "/appt book Jane Doe, MRI, tomorrow 3pm, 45 min, with @dr.patel, at Radiology 2",
     "/appt book P-4, surgery, 2027-03-02 07:30, 3h, at OR 4",
+    "/appt book Ana Lima, physio, every tuesday and thursday 10am for 6 weeks (a series, S-n)",
     LIST_USAGE,
     WEEK_USAGE,
     "/appt move A-12 tomorrow 3pm",
-    "/appt cancel A-12 [reason]",
+    "/appt cancel A-12 [reason] (of a series: A-12 only · A-12 onwards · /appt cancel S-2)",
     "/appt checkin A-12 · /appt done A-12 · /appt noshow A-12",
     "/appt export [week|today|tomorrow|<date>|<date> to <date>]",
     "/appt (on its own) opens the booking form",

@@ -50,6 +50,8 @@ def _date_line(occurrence: Occurrence, zone: ZoneInfo) -> str:
             return f"• :warning: {when}: collides with {held}; free that day {free}"
         return f"• :warning: {when}: collides with {held}, skipped"
     closed = " :crescent_moon: outside clinic hours" if occurrence.closed else ""
+    if occurrence.holiday:
+        closed = " :palm_tree: a clinic holiday"
     return f"• {when}{closed}"
 
 

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 USAGE = (
     QUICK_USAGE + ", needed by friday",
+    "/preauth new Ana Lima, Aetna, physical therapy, for S-2 (covers a whole series)",
     "/preauth new (on its own) opens the form",
     "/preauth submitted PA-3 [payer ref] · /preauth pended PA-3 [what they asked for]",
     "/preauth approve PA-3 AUTH-12345 [units 12] [from 2027-03-01] [until 2027-06-30]",

@@ -4,7 +4,8 @@ the following ones or the whole series. Through the stand-in, on both databases.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -319,3 +320,44 @@ def test_the_start_or_end_of_a_series_may_be_a_part_of_its_own(
     assert "Ana Lima (new patient, MRN 4455)" in shown
     shown = preview(slack, "Ana Lima, physio, tuesday 10am, for 3 weeks")
     assert "says when a series starts or ends, but nothing says how it repeats" in shown
+
+
+@pytest.mark.settings(holidays=frozenset({date(2027, 3, 11)}))
+def test_a_date_on_a_clinic_holiday_is_said_before_it_is_booked(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    shown = preview(slack, PHYSIO)
+    assert "Thu 11 Mar 2027, 10:00-10:50 AM EST :palm_tree: a clinic holiday" in shown
+    assert "Tue 9 Mar 2027, 10:00-10:50 AM EST\n" in shown  # the days around it are plain
+
+
+def test_two_series_for_the_same_clinician_confirmed_at_once_book_one(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    other = slack.in_workspace(TEAM)  # dana again, clicking in a second window
+    preview(slack, PHYSIO)
+    first = slack.last_reply()
+    preview(other, "Bo Chen, physio, every tuesday and thursday 10am for 6 weeks, with @dr.patel")
+    second = other.last_reply()
+    clicks = [
+        threading.Thread(
+            target=slack.click, args=("Book 12 visits",), kwargs={"in_message": first}
+        ),
+        threading.Thread(
+            target=other.click, args=("Book 12 visits",), kwargs={"in_message": second}
+        ),
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join(timeout=30)
+
+    with sandbox.db.session(read_only=True) as session:
+        booked_series = [
+            ref for ref in ("S-1", "S-2") if stored_series.get_by_ref(session, TEAM, ref)
+        ]
+    assert len(booked_series) == 1  # dr.patel is booked once at each time
+    visits = booked(sandbox, booked_series[0])
+    assert len(visits) == 12
+    with sandbox.db.session(read_only=True) as session:
+        assert appointments.get_by_ref(session, TEAM, "A-13") is None

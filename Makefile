@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 APP    := $(VENV)/.installed-app
 # ... and also the test and lint tools and PostgreSQL's driver (make test, make lint).
 DEV    := $(VENV)/.installed
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 4
 
 .PHONY: venv demo test lint format bench fuzz clean
 

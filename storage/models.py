@@ -286,6 +286,8 @@ class SeriesRow(Base):
     booked_by: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     ended_at: Mapped[datetime | None]  # ended early: no occurrence after this is booked
+    message_channel: Mapped[str | None] = mapped_column(String(32))  # its card, redrawn on
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # a change to a visit
     created_at: Mapped[datetime]
 
     # Read-only: visits are booked into a series by setting their series_id. Never loaded

@@ -45,6 +45,9 @@ class ShownSeries:
     booked_by: str
     channel: str | None
     visits: tuple[tuple[str, datetime], ...]  # (A-ref, start) of its booked visits
+    # Its other visits, as they stand: (A-ref, start, status), cancelled, done, no-show...
+    others: tuple[tuple[str, datetime, str], ...] = ()
+    message: tuple[str, str] | None = None  # where its card is (channel, ts)
 
 
 RenderSeries = Callable[[ShownSeries, ZoneInfo], Reply]
@@ -96,7 +99,7 @@ class AnnounceSeries(RecordsUseCase):
         else:
             reply = self.render(shown, zone)
         try:
-            self.once.post(
+            sent = self.once.post(
                 reminder.key,
                 channel=to,
                 text=reply.text,
@@ -109,7 +112,16 @@ class AnnounceSeries(RecordsUseCase):
             if self.name == SERIES_CARD:
                 return Outcome(reminder.id, error=code[:64], give_up=code in CHANNEL_REFUSES)
             return refused_dm(self.people.departures, reminder, to, code, now)
+        if self.name == SERIES_CARD:  # where it is: a change to a visit redraws it there
+            with self.db.session() as session:
+                stored_series.set_message(
+                    session, reminder.team_id, reminder.subject_ref, sent.channel, sent.ts
+                )
         return Outcome(reminder.id, sent=1)
+
+    def shown(self, team_id: str, ref: str) -> tuple[ShownSeries, ZoneInfo] | None:
+        """The series as its card shows it, in its channel's zone; None when it is gone."""
+        return self._shown(team_id, ref)
 
     def _shown(self, team_id: str, ref: str) -> tuple[ShownSeries, ZoneInfo] | None:
         with self.db.session(read_only=True) as session:
@@ -137,6 +149,12 @@ class AnnounceSeries(RecordsUseCase):
                 booked_by=series.booked_by,
                 channel=series.channel_id,
                 visits=tuple((row.ref, row.start_at) for row in visits),
+                others=tuple(
+                    (row.ref, row.start_at, row.status) for row in every if row.status != "booked"
+                ),
+                message=(series.message_channel, series.message_ts)
+                if series.message_channel and series.message_ts
+                else None,
             )
         return shown, here.timezone
 

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 def register(app: App, shared: Shared, services: AppointmentServices) -> None:
     """Hand the feature's services (built by the composition root) to its listeners."""
     booking, kinds, leads = services.booking, services.kinds, services.leads
+    series_kinds = series_announce.announce_kinds(
+        shared.records,
+        once=shared.once,
+        render=series_views.card,
+        render_change=series_views.change_dm,
+    )
+    series_cards = series_kinds[0].shown  # the card's kind knows where each card is
     form = FormListeners(
         booking=booking,
         form=services.form,
@@ -46,6 +53,7 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         export=partial(export.export, services.export, shared.slack),
         week=partial(week.week, services.week, shared.slack),
         series=services.series_changes,
+        series_cards=series_cards,
     ).register(app, shared.commands)
     week.register(app, services.week, shared.slack, home_screen(shared).notice)
     ReminderListeners(
@@ -53,6 +61,7 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         people=shared.people,
         clock=shared.clock,
         home_notice=home_screen(shared).notice,
+        series_cards=series_cards,
     ).register(app)
     for kind in appointment_reminders.kinds(
         shared.records, once=shared.once, render=reminders.render, leads=leads
@@ -66,12 +75,7 @@ def register(app: App, shared: Shared, services: AppointmentServices) -> None:
         remember_copy=services.changes.remember_copy,
     ):
         shared.reminder_kinds.add(announcement)
-    for series_announcement in series_announce.announce_kinds(
-        shared.records,
-        once=shared.once,
-        render=series_views.card,
-        render_change=series_views.change_dm,
-    ):
+    for series_announcement in series_kinds:
         shared.reminder_kinds.add(series_announcement)
     shared.reminder_kinds.add(
         TellClinician(

@@ -20,7 +20,7 @@ from bot.shared.commands import Ask, Command, Reply
 from bot.shared.rules.mrkdwn import escape, quoted
 from bot.shared.rules.near_miss import meant
 from handlers.appointments import news, series_views, views
-from handlers.appointments.cards import refresh_card
+from handlers.appointments.cards import ShownOf, refresh_card, refresh_series_card
 from handlers.kit import values
 from handlers.kit.actors import actor_of
 
@@ -89,9 +89,10 @@ class AppointmentCommands:
         export: Callable[[Ask], Reply],
         week: Callable[[Ask], Reply],
         series: SeriesChanges,
+        series_cards: ShownOf,
     ) -> None:
         self.booking, self.confirming, self.appointments = booking, confirming, appointments
-        self.series = series
+        self.series, self.series_cards = series, series_cards
         self.lists = lists
         self.people, self.in_force, self.slack, self.outbox = people, in_force, slack, outbox
         self.open_form, self.export, self.week = open_form, export, week
@@ -128,6 +129,9 @@ class AppointmentCommands:
                 ref, _, when = rest.strip().partition(" ")
                 changed = self.appointments.move(actor, ref, when)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
+                refresh_series_card(
+                    self.slack, self.series_cards, actor.team_id, changed.visit.series
+                )
                 self.outbox.send_now(actor.team_id, CHANGE, changed.visit.ref)
                 return views.changed_note(changed)
             if verb in ACTIONS:
@@ -139,10 +143,16 @@ class AppointmentCommands:
                     if scope.many:
                         done = self.series.cancel(actor, scope)
                         self.outbox.send_now(actor.team_id, SERIES_CHANGE, done.series_ref)
+                        refresh_series_card(
+                            self.slack, self.series_cards, actor.team_id, done.series_ref
+                        )
                         return series_views.cancelled_note(done)
                     reason = scope.reason or ""
                 changed = self.appointments.act(actor, ref, ACTIONS[verb], reason or None)
                 refresh_card(self.slack, changed.visit, changed.card_zone)
+                refresh_series_card(
+                    self.slack, self.series_cards, actor.team_id, changed.visit.series
+                )
                 self.outbox.send_now(actor.team_id, CHANGE, changed.visit.ref)
                 return views.changed_note(changed)
         except FEATURE_REFUSALS as refused:

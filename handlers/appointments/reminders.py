@@ -22,7 +22,7 @@ from bot.appointments.rules.reminders import lead_words
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
-from handlers.appointments.cards import refresh_card
+from handlers.appointments.cards import ShownOf, refresh_card, refresh_series_card
 from handlers.appointments.views import series_note, what
 from handlers.kit import values
 from handlers.kit.actors import actor_of
@@ -209,9 +209,10 @@ class ReminderListeners:
         people: Directory,
         clock: Clock,
         home_notice: HomeNotice,
+        series_cards: ShownOf | None = None,
     ) -> None:
         self.appointments, self.people, self.clock = appointments, people, clock
-        self.home_notice = home_notice
+        self.home_notice, self.series_cards = home_notice, series_cards
 
     def register(self, app: App) -> None:
         app.action(re.compile(r"^visit_check_[a-z]+$"))(self.on_tick)
@@ -259,6 +260,8 @@ class ReminderListeners:
         if not in_home(body):  # on the Home tab, the change itself redraws it
             _replace(client, respond, body, flagged(changed, actor.user_id))
         refresh_card(client, changed.visit, changed.card_zone)
+        if self.series_cards is not None:
+            refresh_series_card(client, self.series_cards, actor.team_id, changed.visit.series)
 
 
 def flagged(changed: Changed, user: str) -> Reply:

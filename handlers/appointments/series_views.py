@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.appointments.rules.appointment import STATUS_WORDS, Status
 from bot.appointments.series import Occurrence, SeriesBooked, SeriesPreview
 from bot.appointments.series_announce import ShownSeries
 from bot.appointments.series_changes import SeriesCancelled
@@ -169,10 +170,10 @@ def _day(at: datetime, zone: ZoneInfo) -> str:
 def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
     """The series' one card in its channel, and the clinician's copy."""
     visits = shown.visits
+    span = f", {_day(visits[0][1], zone)} to {_day(visits[-1][1], zone)}" if visits else ""
     lines = [
         f"*Series {shown.ref}*: {escape(shown.patient)}, {_what(shown.kind, shown.label)}",
-        f"*Repeats:* {len(visits)} visits, "
-        f"{_day(visits[0][1], zone)} to {_day(visits[-1][1], zone)}",
+        f"*Repeats:* {len(visits)} visits booked{span}",
     ]
     if shown.clinician:
         lines.append(f"*With:* {mention(shown.clinician)}")
@@ -182,10 +183,17 @@ def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
     dates = ", ".join(f"{ref} {_when(at, zone)}" for ref, at in visits[:SHOWN_IN_FULL])
     if len(visits) > SHOWN_IN_FULL:
         dates += f", and {len(visits) - SHOWN_IN_FULL} more"
+    if shown.others:  # what changed since it was booked, as the visits stand now
+        changed = ", ".join(
+            f"~{ref} {_when(at, zone)}~ {STATUS_WORDS[Status(status)]}"
+            for ref, at, status in shown.others[:SHOWN_IN_FULL]
+        )
+        more = len(shown.others) - SHOWN_IN_FULL
+        lines.append(f"*No longer booked:* {changed}" + (f", and {more} more" if more > 0 else ""))
     text = "\n".join(lines)
     return Reply(
-        text=f"Series {shown.ref} booked: {len(visits)} visits",
-        blocks=[_section(text), _context(truncate(dates, 3000))],
+        text=f"Series {shown.ref}: {len(visits)} visits booked",
+        blocks=[_section(text), _context(truncate(dates or "No visit booked.", 3000))],
     )
 
 

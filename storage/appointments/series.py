@@ -111,3 +111,11 @@ def end(session: Session, series: SeriesRow, now: datetime) -> None:
     if series.ended_at is None:
         series.ended_at = utc_now(now)
         session.flush()
+
+
+def set_message(session: Session, team_id: str, ref: str, channel: str, ts: str) -> None:
+    """Keep where the series' card was posted, so a change to a visit redraws it."""
+    series = get_by_ref(session, team_id, ref)
+    if series is not None:
+        series.message_channel, series.message_ts = channel, ts
+        session.flush()

@@ -361,3 +361,25 @@ def test_two_series_for_the_same_clinician_confirmed_at_once_book_one(
     assert len(visits) == 12
     with sandbox.db.session(read_only=True) as session:
         assert appointments.get_by_ref(session, TEAM, "A-13") is None
+
+
+def test_the_series_card_is_redrawn_in_place_when_its_visits_change(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    preview(slack, PHYSIO)
+    slack.click("Book 12 visits")
+    [card] = slack.messages("#cardiology-team")
+    assert "12 visits" in card.text and "A-2 Thu 4 Mar 2027 10:00 AM" in card.text
+
+    slack.command("/appt", "cancel A-3 only")
+    slack.command("/appt", "move A-2 2027-03-04 11am")
+
+    [card] = slack.messages("#cardiology-team")  # the same message, edited
+    assert card.edited
+    assert "11 visits" in card.text and "A-2 Thu 4 Mar 2027 11:00 AM" in card.text
+    assert "No longer booked" in card.text
+    assert "A-3 Tue 9 Mar 2027 10:00 AM" in card.text and "cancelled" in card.text
+
+    slack.command("/appt", "cancel S-1")
+    [card] = slack.messages("#cardiology-team")
+    assert "0 visits booked" in card.text and "No visit booked." in card.text

@@ -53,7 +53,7 @@ def test_migrations_create_the_schema_and_report_up_to_date(fresh_db: Database) 
     fresh_db.upgrade()
 
     assert table_names(fresh_db) == TABLES
-    assert fresh_db.current_revision() == "0012"
+    assert fresh_db.current_revision() == "0013"
     assert fresh_db.is_up_to_date()
 
 
@@ -64,7 +64,7 @@ def test_a_second_upgrade_changes_nothing(fresh_db: Database) -> None:
 
     fresh_db.upgrade()
 
-    assert fresh_db.current_revision() == "0012"
+    assert fresh_db.current_revision() == "0013"
     with fresh_db.session() as session:
         assert session.scalars(sa.select(WorkspaceRow.team_id)).all() == ["T1"]
 

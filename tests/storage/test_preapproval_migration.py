@@ -25,7 +25,7 @@ def test_migration_0004_goes_down_to_0003_and_up_again(fresh_db: Database) -> No
     assert fresh_db.current_revision() == "0003"
     assert not TABLES & set(sa.inspect(fresh_db.engine).get_table_names())
     fresh_db.upgrade()
-    assert fresh_db.current_revision() == "0012" and fresh_db.is_up_to_date()
+    assert fresh_db.current_revision() == "0013" and fresh_db.is_up_to_date()
 
 
 def test_migration_0012_adds_the_series_link_and_goes_down_without_it(fresh_db: Database) -> None:

@@ -93,4 +93,4 @@ def test_0011_learns_rule_dates_from_moves_and_goes_down_and_up_again(db: Databa
         TUESDAY + 2 * WEEK + timedelta(days=1),  # moved twice: its first move, not its date
         None,  # no series
     ]
-    assert db.current_revision() == "0012" and db.is_up_to_date()
+    assert db.current_revision() == "0013" and db.is_up_to_date()

@@ -115,7 +115,7 @@ def _install(
 ) -> Iterable[bytes]:
     """An admin's browser on /slack/install or back from Slack on /slack/oauth_redirect (only
     GET; no Slack signature: Slack does not sign these). A failure is a page, not a trace."""
-    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+    if environ.get("REQUEST_METHOD") != "GET":  # Bolt's flow answers GET only
         return _json(start_response, "405 Method Not Allowed", {"error": "use GET"})
     try:
         return slack(environ, start_response)

@@ -226,11 +226,13 @@ def test_a_cancelled_or_replayed_install_says_what_happened(many: Sandbox) -> No
     assert replayed.value.code == 400 and "another browser" in page
 
 
-def test_the_install_paths_answer_only_get(many: Sandbox) -> None:
-    request = urllib.request.Request(many.server.url + "/slack/install", data=b"", method="POST")
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=5)
-    assert refused.value.code == 405
+@pytest.mark.parametrize("method", ["POST", "HEAD", "PUT"])
+def test_the_install_paths_answer_only_get(many: Sandbox, method: str) -> None:
+    for path in ("/slack/install", "/slack/oauth_redirect"):
+        request = urllib.request.Request(many.server.url + path, method=method)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 405
 
 
 def test_one_workspace_mode_serves_no_install_pages(sandbox: Sandbox) -> None:

@@ -68,7 +68,10 @@ class SeriesChanges(RecordsUseCase):
         without saying whether the others go too."""
         first, _, rest = (reason or "").partition(" ")
         word = first.lower()
-        if stored_series.parse_series_ref(ref) is not None:
+        number = stored_series.parse_series_ref(ref)
+        if number is not None:
+            # Whether S-n exists is for its care team only, like anything else about it.
+            self.access.require_care_team(actor, doing=DOING, ref=f"S-{number}")
             return Scope(ref, True, reason, series_ref=self._series(actor, ref).ref)
         with self.db.session(read_only=True) as session:
             row = appointments.get_by_ref(session, actor.team_id, ref.strip())

@@ -216,6 +216,8 @@ def test_someone_outside_the_care_team_cannot_cancel_a_series(
     slack.as_user("@visitor").in_channel("#general").command("/appt", "cancel S-1")
 
     assert "care-team" in slack.last_reply().text
+    slack.command("/appt", "cancel s9")  # a series that does not exist: the same refusal
+    assert "care-team" in slack.last_reply().text and "no series" not in slack.last_reply().text
     assert {v.status for v in booked(sandbox, "S-1")} == {"booked"}
 
 

@@ -57,10 +57,12 @@ class Installs:
         if at is not None and bot is not None and bot.installed_at >= at + 1:
             log.info("ignored an uninstall of workspace %s older than its last install", team_id)
             return
-        gone = self.store.forget_team(team_id)
+        # Reminders stop first: dying before the tokens go leaves dead tokens stored, not a
+        # workspace whose reminders keep failing without a token to check.
         with self.db.session() as session:
             if workspaces.mark_uninstalled(session, team_id, now=self.wall.now()):
                 SqlAuditLog(session).record(team_id, CAREBOT, "workspace.uninstall")
+        gone = self.store.forget_team(team_id)
         log.info("uninstalled from workspace %s: %d token row(s) deleted", team_id, gone)
 
     def token_refused(self, team_id: str, token: str) -> None:

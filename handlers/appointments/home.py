@@ -11,7 +11,7 @@ from bot.shared.access import Actor
 from bot.shared.commands import Block
 from bot.shared.home import HomeSection, Page, Row, Viewer
 from bot.shared.rules.mrkdwn import escape, mention, truncate
-from handlers.appointments.views import what
+from handlers.appointments.blocks import what
 from handlers.appointments.week import MY_WEEK
 from handlers.kit.blocks import button, section
 

@@ -7,7 +7,7 @@ from bot.appointments.tell import Change
 from bot.shared.commands import Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention
 from bot.shared.rules.timeparse import format_when
-from handlers.appointments.views import what
+from handlers.appointments.blocks import what
 from handlers.kit.blocks import section
 
 # Why the card is not in the channel, as the booker should read it: the booking stands.

@@ -22,8 +22,9 @@ from bot.appointments.rules.reminders import lead_words
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
 from bot.shared.rules.timeparse import format_date, format_when
+from handlers.appointments.blocks import what
 from handlers.appointments.cards import ShownOf, refresh_card, refresh_series_card
-from handlers.appointments.views import series_note, what
+from handlers.appointments.views import series_note
 from handlers.kit import values
 from handlers.kit.actors import actor_of
 from handlers.shared.home import in_home

@@ -13,33 +13,15 @@ from bot.appointments.series_announce import ShownSeries
 from bot.appointments.series_changes import SeriesCancelled
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.durations import format_duration
-from bot.shared.rules.mrkdwn import escape, mention, truncate
+from bot.shared.rules.mrkdwn import escape, mention
 from bot.shared.rules.timeparse import format_span
+from handlers.appointments.blocks import button as _button
+from handlers.appointments.blocks import context as _context
+from handlers.appointments.blocks import section as _section
+from handlers.appointments.blocks import what
 
-SECTION_MAX = 3000
 SHOWN_IN_FULL = 10  # past this many dates, free ones are summed up and only collisions listed
 SHIFT_ACTION = "appt_confirm_shift"  # book, colliding dates at the nearest free time that day
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}}
-
-
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label[:75]},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def _what(kind: str, label: str) -> str:
-    shown = escape(label)
-    return shown if label.lower() == kind else f"{shown} ({kind})"
 
 
 def _date_line(occurrence: Occurrence, zone: ZoneInfo) -> str:
@@ -94,7 +76,7 @@ def preview(view: SeriesPreview, which_kind: list[Block]) -> Reply:
     free, total = len(view.free), len(view.occurrences)
     lines = [
         f"*Patient:* {patient}",
-        f"*What:* {_what(p.kind, p.label)} ({format_duration(p.length)} each)",
+        f"*What:* {what(p.kind, p.label)} ({format_duration(p.length)} each)",
         f"*Repeats:* {escape(repeat.said)}",
     ]
     if p.clinician:
@@ -135,10 +117,6 @@ def preview(view: SeriesPreview, which_kind: list[Block]) -> Reply:
     return Reply(text=text, blocks=blocks)
 
 
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
 def booked_note(booked: SeriesBooked, zone: ZoneInfo) -> Reply:
     """What the booker is told once the series is booked."""
     refs = [ref for ref, _ in booked.visits]
@@ -172,7 +150,7 @@ def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
     visits = shown.visits
     span = f", {_day(visits[0][1], zone)} to {_day(visits[-1][1], zone)}" if visits else ""
     lines = [
-        f"*Series {shown.ref}*: {escape(shown.patient)}, {_what(shown.kind, shown.label)}",
+        f"*Series {shown.ref}*: {escape(shown.patient)}, {what(shown.kind, shown.label)}",
         f"*Repeats:* {len(visits)} visits booked{span}",
     ]
     if shown.clinician:
@@ -193,7 +171,7 @@ def card(shown: ShownSeries, zone: ZoneInfo) -> Reply:
     text = "\n".join(lines)
     return Reply(
         text=f"Series {shown.ref}: {len(visits)} visits booked",
-        blocks=[_section(text), _context(truncate(dates or "No visit booked.", 3000))],
+        blocks=[_section(text), _context(dates or "No visit booked.")],
     )
 
 
@@ -209,10 +187,10 @@ def change_dm(shown: ShownSeries, change: Mapping[str, Any], zone: ZoneInfo) -> 
         except ValueError:
             when = ""
     who = f" by {mention(by)}" if isinstance(by, str) and by else ""
-    what = f"{count} visits" if isinstance(count, int) else "visits"
+    visits = f"{count} visits" if isinstance(count, int) else "visits"
     text = (
-        f"Series *{shown.ref}* ({escape(shown.patient)}, {_what(shown.kind, shown.label)}): "
-        f"{what} cancelled{who}{when}. The series books nothing after that."
+        f"Series *{shown.ref}* ({escape(shown.patient)}, {what(shown.kind, shown.label)}): "
+        f"{visits} cancelled{who}{when}. The series books nothing after that."
     )
     return Reply(text=text)
 

@@ -14,34 +14,14 @@ from bot.appointments.series import SeriesPreview
 from bot.shared.commands import Block, Reply
 from bot.shared.rules.display import PatientDisplay, patient_label
 from bot.shared.rules.durations import format_duration
-from bot.shared.rules.mrkdwn import date_token, escape, mention, truncate
+from bot.shared.rules.mrkdwn import date_token, escape, mention
 from bot.shared.rules.timeparse import format_span, format_when
 from handlers.appointments import series_views
-
-SECTION_MAX = 3000
-BUTTON_MAX = 75
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}}
-
-
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label[:BUTTON_MAX]},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def what(kind: str, label: str) -> str:
-    """ "MRI (imaging)", or just "surgery" when the label is the kind itself."""
-    shown = escape(label)
-    return shown if label.lower() == kind else f"{shown} ({kind})"
+from handlers.appointments.blocks import SECTION_MAX
+from handlers.appointments.blocks import button as _button
+from handlers.appointments.blocks import context as _context
+from handlers.appointments.blocks import section as _section
+from handlers.appointments.blocks import what as what  # the digest reads it from here
 
 
 def preview(view: Preview | SeriesPreview) -> Reply:
@@ -148,13 +128,6 @@ def _which_kind(view: Preview | SeriesPreview) -> list[Block]:
         "options": options,
     }
     return [_section(question), {"type": "actions", "block_id": "appt_kind", "elements": [menu]}]
-
-
-def _context(text: str) -> Block:
-    return {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_MAX)}],
-    }
 
 
 def booked_note(booked: Booked, zone: Any) -> Reply:

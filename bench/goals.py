@@ -188,15 +188,35 @@ def servers(stack: ExitStack) -> Iterator[Servers]:
     base.print_stderr_summary("carebot", carebot_log)
 
 
-def answers(standin: SlackStandIn, run: base.Run, timeout_s: float = 20.0) -> list[float]:
-    """How long after each command was sent its answer reached its response_url, in ms."""
-    expected = {url.rsplit("/", 1)[-1]: at for url, at in run.sent_at.items()}
+def answer_times(standin: SlackStandIn, run: base.Run, timeout_s: float = 20.0) -> list[float]:
+    """When each command's answer reached its response_url (wall clock), waiting for all."""
+    expected = {url.rsplit("/", 1)[-1] for url in run.sent_at}
     deadline = time.monotonic() + timeout_s
     while True:
         posts = [c for c in standin.calls("response_url") if c.params["id"] in expected]
         if len(posts) >= len(expected) or time.monotonic() > deadline:
-            return [(c.at - expected[c.params["id"]]) * 1000 for c in posts]
+            return [c.at for c in posts]
         time.sleep(0.05)
+
+
+def answers(standin: SlackStandIn, run: base.Run, timeout_s: float = 20.0) -> list[float]:
+    """How long after each command was sent its answer reached its response_url, in ms."""
+    sent = {url.rsplit("/", 1)[-1]: at for url, at in run.sent_at.items()}
+    posts = [c for c in standin.calls("response_url") if c.params["id"] in sent]
+    if len(posts) < len(sent):
+        answer_times(standin, run, timeout_s)
+        posts = [c for c in standin.calls("response_url") if c.params["id"] in sent]
+    return [(c.at - sent[c.params["id"]]) * 1000 for c in posts]
+
+
+def answered_rate(standin: SlackStandIn, run: base.Run) -> float:
+    """Commands answered per second, from the first one sent until the last answer arrived:
+    acks that run ahead of the work they promise do not count until the work is done."""
+    arrived = answer_times(standin, run)
+    if not arrived:
+        return 0.0
+    first = min(run.sent_at.values())
+    return len(arrived) / (max(max(arrived), first + run.wall_s) - first)
 
 
 def refused_answers(standin: SlackStandIn, run: base.Run) -> int:
@@ -223,12 +243,13 @@ def closed_loop(s: Servers, args: argparse.Namespace) -> None:
         carebot = base.bench("carebot", s.carebot_port, s.secret, s.standin, shape)
         answered = answers(s.standin, carebot)
         label = f"{command} {text.split(',')[0]}"
-        rate = carebot.requests / carebot.wall_s
+        rate = answered_rate(s.standin, carebot)  # the bare app's ack is all its work
+        acks = carebot.requests / carebot.wall_s
         bare_rate = bare.requests / bare.wall_s
         share = rate / bare_rate
         goal(
-            f"{label}: throughput",
-            f"{rate:.0f} req/s ({share:.0%} of bare)",
+            f"{label}: throughput (answered)",
+            f"{rate:.0f} req/s ({share:.0%} of bare; acked {acks:.0f}/s)",
             f"{bare_rate:.0f} req/s",
             ">= 50%",
             share >= 0.5,

@@ -57,10 +57,15 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self._reader, expire_on_commit=False)
         self._watchers: list[Callable[[DatabaseBusy | DatabaseUnavailable], None]] = []
+        self._before_work: list[Callable[[], None]] = []
 
     def watch_failures(self, watcher: Callable[[DatabaseBusy | DatabaseUnavailable], None]) -> None:
         """Tell `watcher` of each DatabaseBusy and DatabaseUnavailable as it is raised."""
         self._watchers.append(watcher)
+
+    def before_work(self, hook: Callable[[], None]) -> None:
+        """Call `hook` as each unit of work starts (the runtime paces listeners with it)."""
+        self._before_work.append(hook)
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url!r})"
@@ -126,6 +131,8 @@ class Database:
             if not (math.isfinite(max_wait_s) and max_wait_s > 0):
                 raise ValueError(f"max_wait_s must be a positive number of seconds: {max_wait_s}")
             options[_MAX_WAIT] = max_wait_s
+        for hook in self._before_work:
+            hook()
         session = (self._read_sessions if read_only else self._sessions)()
         checkout = _checkout_wait.set(max_wait_s)
         try:

@@ -27,6 +27,7 @@ from bot.runtime.observed import ObservedApp
 from bot.runtime.responses import ResponsePool, pooled_respond
 from bot.runtime.shared import Services, Shared
 from bot.runtime.slack import CallCounter, make_client
+from bot.runtime.turns import Turns, taking_turns
 from bot.runtime.workspaces import Tokens, WorkspaceAuthorize, bind_request, bound
 from bot.shared.access import Access, Roles
 from bot.shared.audit_trail import AuditTrail
@@ -170,7 +171,11 @@ def create_app(
     if many is not None:
         app.middleware(bind_request)  # the request's binding takes the token authorize found
         installs.register(app, many.installs)  # app_uninstalled, tokens_revoked
-    app.middleware(pooled_respond(ResponsePool()))  # answers reuse their connections
+    turns = executor.turns
+    if turns is not None:
+        app.middleware(taking_turns(turns))  # once acked, a listener waits for its turn
+    # Answers reuse their connections; a listener's turn is free while it waits on one.
+    app.middleware(pooled_respond(ResponsePool(before_wait=turns.give_back if turns else None)))
     register_all(app, shared, services)
     return app
 
@@ -195,6 +200,8 @@ def build(
     wall = SystemClock()
     metrics = Metrics()
     db.watch_failures(metrics.database_failed)
+    turns = Turns(on_late=metrics.turn_late)
+    db.before_work(turns.take)  # a listener's first unit of work waits for its turn
     many = many_workspaces(settings, db, wall, metrics.api_call)
     bind = bound if many is not None else None
     slack = client or make_client(
@@ -202,6 +209,7 @@ def build(
         count_calls=metrics.api_call,
         tokens=many.tokens if many else None,
         on_refused=many.installs.token_refused if many else None,
+        turns=turns,
     )
     care_teams = CareTeams(db, slack, wall)
     roles = Roles(
@@ -264,7 +272,7 @@ def build(
         audit_trail=AuditTrail(db, clock, access),
         channel_setup=ChannelSetup(db, clock, access, in_force, shared.hooks),
     )
-    executor = TrackingExecutor()
+    executor = TrackingExecutor(turns=turns)
     sweeper = Sweeper(db, shared.reminder_kinds, clock, wall, counts=metrics, bind=bind)
     metrics.watch_overdue(sweeper.overdue_seconds)
     app = create_app(shared, services, executor, many)

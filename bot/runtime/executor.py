@@ -8,21 +8,27 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from bot.runtime.turns import Turns
+
 
 class TrackingExecutor(ThreadPoolExecutor):
     """ThreadPoolExecutor that counts unfinished work, so the sandbox can wait for quiet, and
-    runs each piece in the context it was submitted from (the request it belongs to)."""
+    runs each piece in the context it was submitted from (the request it belongs to), and
+    with `turns`, as a listener that takes turns for its work."""
 
     # Bolt runs the whole listener, ack() included, on this pool: it must be wide enough that
     # an ack never queues behind listeners waiting on Slack (threads are only made on demand).
-    def __init__(self, max_workers: int = 64) -> None:
+    def __init__(self, max_workers: int = 64, turns: Turns | None = None) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="carebot-listener")
+        self.turns = turns
         self._busy = 0
         self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
             self._busy += 1
+        if self.turns is not None:
+            fn, args = self.turns.run, (fn, *args)
         future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         future.add_done_callback(self._done)
         return future

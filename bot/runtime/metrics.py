@@ -119,6 +119,12 @@ class Metrics:
             "How long the oldest due reminder has waited past its time (0: none waiting)",
             registry=registry,
         )
+        self.late_turns = Counter(
+            "carebot_listener_late_turns",
+            "Listeners that went on without a turn, none having come free within a second:"
+            " more work in flight than carebot keeps up with",
+            registry=registry,
+        )
         self.database_errors = Counter(
             "carebot_database_errors",
             "Units of work the database refused: busy (a wait given up) or unavailable",
@@ -184,6 +190,9 @@ class Metrics:
                 return math.nan
 
         self.oldest_overdue.set_function(age)
+
+    def turn_late(self) -> None:
+        self.late_turns.inc()
 
     # -- the database ------------------------------------------------------------------
 

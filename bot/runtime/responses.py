@@ -37,8 +37,15 @@ Key = tuple[str, str, int]
 class ResponsePool:
     """Kept-alive connections to response_url hosts, shared by every listener thread."""
 
-    def __init__(self, *, timeout: float = TIMEOUT_S, idle_s: float = IDLE_S) -> None:
-        self.timeout, self.idle_s = timeout, idle_s
+    def __init__(
+        self,
+        *,
+        timeout: float = TIMEOUT_S,
+        idle_s: float = IDLE_S,
+        before_wait: Callable[[], None] | None = None,
+    ) -> None:
+        """`before_wait` is called before each post waits on the network."""
+        self.timeout, self.idle_s, self.before_wait = timeout, idle_s, before_wait
         self._idle: dict[Key, list[tuple[float, Connection]]] = {}
         self._lock = threading.Lock()
         self._tls = ssl.create_default_context()
@@ -54,6 +61,8 @@ class ResponsePool:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         body = json.dumps(message).encode()
         headers = {"Content-Type": "application/json;charset=utf-8"}
+        if self.before_wait is not None:
+            self.before_wait()
         connection, reused = self._take(key)
         try:
             status, text, answer_headers = _send_or_close(connection, path, body, headers)

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.runtime.config import Settings
+from bot.runtime.turns import PacedClient, Turns
 from bot.runtime.workspaces import Refused, Tokens, WorkspaceClient
 
 # Longer waits give up instead: a listener must not hold its thread for minutes, and a
@@ -101,10 +102,12 @@ def make_client(
     count_calls: CallCounter | None = None,
     tokens: Tokens | None = None,
     on_refused: Refused | None = None,
+    turns: Turns | None = None,
 ) -> WebClient:
     """A WebClient that waits out short 429s and retries 5xx answers and dropped connections;
     with `count_calls`, every HTTP request it makes is counted. With `tokens` (many
-    workspaces), each call goes with the token of the workspace bound around it."""
+    workspaces), each call goes with the token of the workspace bound around it. With `turns`,
+    a listener gives back its turn while it waits on Slack."""
     counted: list[RetryHandler] = [CountedCalls(count_calls)] if count_calls else []
     retry_handlers = [
         *counted,
@@ -118,6 +121,10 @@ def make_client(
         "logger": logger,
         "retry_handlers": retry_handlers,
     }
-    if tokens is not None:
-        return WorkspaceClient(tokens, on_refused=on_refused, **options)
-    return WebClient(token=settings.bot_token, **options)
+    client: PacedClient = (
+        WorkspaceClient(tokens, on_refused=on_refused, **options)
+        if tokens is not None
+        else PacedClient(token=settings.bot_token, **options)
+    )
+    client.turns = turns
+    return client

@@ -30,6 +30,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.web import SlackResponse
 
 from bot.runtime.installations import InstallationStore
+from bot.runtime.turns import PacedClient
 from storage import Database
 from storage.sql import advisory_lock
 
@@ -172,7 +173,7 @@ class WorkspaceAuthorize(Authorize):
             self._known.pop(team_id, None)
 
 
-class WorkspaceClient(WebClient):
+class WorkspaceClient(PacedClient):
     """A WebClient whose token is the bound workspace's: the request's, or the record's."""
 
     def __init__(self, tokens: Tokens, *, on_refused: Refused | None = None, **kwargs: Any):

@@ -1,0 +1,203 @@
+"""Listeners work past their ack one turn at a time; acks, Slack waits and others never wait."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from slack_sdk.errors import SlackClientError
+
+from bot.runtime.executor import TrackingExecutor
+from bot.runtime.responses import ResponsePool
+from bot.runtime.turns import PacedClient, Turns
+from storage import Database
+
+
+class Working:
+    """How many listeners are in their work at once, at most."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+
+    def work(self, seconds: float = 0.02) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(seconds)
+        with self._lock:
+            self.now -= 1
+
+
+def listeners(turns: Turns, body: Callable[[], None], count: int = 6) -> None:
+    pool = TrackingExecutor(max_workers=count, turns=turns)
+    for _ in range(count):
+        pool.submit(body)
+    assert pool.wait_idle(timeout=10)
+    pool.shutdown()
+
+
+def test_listeners_work_one_at_a_time_once_acked() -> None:
+    turns, working = Turns(width=1), Working()
+    acked = []
+
+    def listener() -> None:
+        ack = turns.ack()
+        ack()
+        acked.append(ack.response is not None)
+        working.work()
+
+    listeners(turns, listener)
+    assert working.most == 1
+    assert acked == [True] * 6
+
+
+def test_the_width_is_how_many_work_at_once() -> None:
+    turns, working = Turns(width=2), Working()
+
+    def listener() -> None:
+        turns.ack()()
+        working.work(0.05)
+
+    listeners(turns, listener)
+    assert working.most == 2
+
+
+def test_acks_never_wait_for_a_turn() -> None:
+    """Bolt's HTTP thread polls the ack's response: it is set before the turn is waited for."""
+    turns = Turns(width=1)
+    holding, release = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        turns.ack()()
+        holding.set()
+        release.wait(5)
+
+    second = turns.ack()
+    working = threading.Event()
+
+    def waiting() -> None:
+        second()
+        working.set()
+
+    pool = TrackingExecutor(max_workers=2, turns=turns)
+    pool.submit(busy)
+    assert holding.wait(5)
+    pool.submit(waiting)
+    deadline = time.monotonic() + 5
+    while second.response is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert second.response is not None and second.response.status == 200
+    assert not working.is_set()  # acked, and waiting for its turn
+    release.set()
+    assert working.wait(5)
+    assert pool.wait_idle(timeout=5)
+    pool.shutdown()
+
+
+def test_a_database_unit_of_work_takes_a_turn_events_included(tmp_path: Path) -> None:
+    """Bolt acks events itself: the listener's first unit of work is where it waits."""
+    db = Database(f"sqlite:///{tmp_path}/turns.db")
+    turns, working = Turns(width=1), Working()
+    db.before_work(turns.take)
+
+    def event_listener() -> None:
+        with db.session(read_only=True):
+            working.work()
+
+    listeners(turns, event_listener, count=4)
+    assert working.most == 1
+    db.dispose()
+
+
+def test_outside_a_listener_nothing_waits() -> None:
+    turns = Turns(width=1)
+    turns.take()  # the HTTP threads, the sweep, the outbox: no turns
+    assert not turns.holding()
+    turns.take()
+    assert not turns.holding()
+
+
+def test_waiting_on_slack_gives_the_turn_back() -> None:
+    turns = Turns(width=1)
+    client = PacedClient(base_url="http://127.0.0.1:9/api/", timeout=1)  # nothing listens
+    client.turns = turns
+    freed: list[bool] = []
+
+    def listener() -> None:
+        turns.ack()()
+        with pytest.raises((SlackClientError, OSError)):
+            client.api_test()
+        freed.append(not turns.holding())
+
+    listeners(turns, listener, count=2)
+    assert freed == [True, True]
+
+
+def test_an_answer_to_response_url_gives_the_turn_back() -> None:
+    turns = Turns(width=1)
+    pool = ResponsePool(before_wait=turns.give_back, timeout=1)
+    freed: list[bool] = []
+
+    def listener() -> None:
+        turns.ack()()
+        with pytest.raises(OSError):
+            pool.post("http://127.0.0.1:9/respond", {"text": "hi"})
+        freed.append(not turns.holding())
+
+    listeners(turns, listener, count=1)
+    assert freed == [True]
+
+
+def test_a_turn_not_free_in_time_is_done_without_and_counted() -> None:
+    late: list[int] = []
+    turns = Turns(width=1, wait_s=0.05, on_late=lambda: late.append(1))
+    holding, release = threading.Event(), threading.Event()
+    went_on = threading.Event()
+
+    def stuck() -> None:
+        turns.ack()()
+        holding.set()
+        release.wait(5)
+
+    def next_one() -> None:
+        turns.ack()()
+        went_on.set()
+
+    pool = TrackingExecutor(max_workers=2, turns=turns)
+    pool.submit(stuck)
+    assert holding.wait(5)
+    pool.submit(next_one)
+    assert went_on.wait(2)  # it went on while the first still held the turn
+    release.set()
+    assert pool.wait_idle(timeout=5)
+    pool.shutdown()
+    assert late == [1]
+    # Nothing leaked: a turn is free again for the next listener.
+    listeners(turns, lambda: turns.ack()(), count=2)
+    assert late == [1]
+
+
+def test_a_failing_listener_gives_its_turn_back() -> None:
+    turns = Turns(width=1, wait_s=2)
+
+    def failing() -> None:
+        turns.ack()()
+        raise ValueError("boom")
+
+    pool = TrackingExecutor(max_workers=1, turns=turns)
+    failed = pool.submit(failing)
+    with pytest.raises(ValueError):
+        failed.result(5)
+    started = time.monotonic()
+    pool.submit(lambda: turns.ack()()).result(5)
+    assert time.monotonic() - started < 1  # not the 2 s of a turn never given back
+    pool.shutdown()
+
+
+def test_a_width_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Turns(width=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import WorkspaceRow
@@ -31,8 +31,14 @@ def get(session: Session, team_id: str) -> WorkspaceRow | None:
 
 def patient_display(session: Session, team_id: str) -> str:
     """The workspace's patient display policy ("full", "initials", "id"), default "initials"."""
-    row = session.get(WorkspaceRow, team_id)
-    return row.patient_display if row is not None else DEFAULT_PATIENT_DISPLAY
+    found = session.execute(_PATIENT_DISPLAY, {"team_id": team_id}).scalar()
+    return found if found is not None else DEFAULT_PATIENT_DISPLAY
+
+
+# Read on every list: one column, built once (no row to load and track).
+_PATIENT_DISPLAY = select(WorkspaceRow.patient_display).where(
+    WorkspaceRow.team_id == bindparam("team_id")
+)
 
 
 def set_patient_display(

@@ -270,7 +270,9 @@ def build(
         ),
         preapprovals=preapproval_services.build(records, hooks=shared.hooks, home=shared.home),
         audit_trail=AuditTrail(db, clock, access),
-        channel_setup=ChannelSetup(db, clock, access, in_force, shared.hooks),
+        channel_setup=ChannelSetup(
+            db, clock, access, in_force, shared.hooks, registered=care_teams.channels_changed
+        ),
     )
     executor = TrackingExecutor(turns=turns)
     sweeper = Sweeper(db, shared.reminder_kinds, clock, wall, counts=metrics, bind=bind)

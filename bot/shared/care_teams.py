@@ -2,8 +2,9 @@
 
 Members are read from Slack (conversations.members) and kept for a minute per channel, so
 a list command costs no API calls after the first; joining or leaving a channel shows
-within that minute. Which channels are registered is read from the database each time,
-so registering or removing one takes effect at once.
+within that minute. Which channels are registered is kept the same minute per workspace:
+a change saved through this process (`/carebot settings`) is forgotten at once, one saved
+by another replica shows within the minute, as a member's joining or leaving does.
 """
 
 from __future__ import annotations
@@ -51,11 +52,29 @@ class CareTeams:
     ) -> None:
         self.db, self.slack, self.wall, self.keep = db, slack, wall, keep
         self._members: dict[tuple[str, str], tuple[datetime, frozenset[str]]] = {}
+        self._channels: dict[str, tuple[datetime, tuple[str, ...]]] = {}
+        self._changes = 0  # how many times registered channels changed here
         self._lock = threading.Lock()
 
-    def channel_ids(self, team_id: str) -> list[str]:
+    def channel_ids(self, team_id: str) -> tuple[str, ...]:
+        """The workspace's registered care-team channels, read at most a minute ago."""
+        now = self.wall.now()
+        with self._lock:
+            kept, changes = self._channels.get(team_id), self._changes
+        if kept is not None and now - kept[0] < self.keep:
+            return kept[1]
         with self.db.session(read_only=True) as session:
-            return care_teams.channel_ids(session, team_id)
+            found = tuple(care_teams.channel_ids(session, team_id))
+        with self._lock:
+            if self._changes == changes:  # not read before a change that landed meanwhile
+                self._channels[team_id] = (now, found)
+        return found
+
+    def channels_changed(self, team_id: str) -> None:
+        """A channel was registered or removed (committed): read them again next time."""
+        with self._lock:
+            self._changes += 1
+            self._channels.pop(team_id, None)
 
     def is_care_channel(self, team_id: str, channel_id: str) -> bool:
         with self.db.session(read_only=True) as session:
@@ -87,6 +106,8 @@ class CareTeams:
         """Drop what is cached, e.g. after someone joined a channel in a test."""
         with self._lock:
             self._members.clear()
+            self._channels.clear()
+            self._changes += 1
 
     def _read(self, channel_id: str) -> frozenset[str] | None:
         """The channel's members; empty when it is gone; None when Slack failed for now."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.shared.hooks import ChannelSettingsSaved
@@ -22,10 +23,18 @@ class ChannelSetup:
     """Reading and saving one channel's own settings; only admins may do either."""
 
     def __init__(
-        self, db: Database, clock: Clock, access: Access, in_force: SettingsResolver, hooks: Hooks
+        self,
+        db: Database,
+        clock: Clock,
+        access: Access,
+        in_force: SettingsResolver,
+        hooks: Hooks,
+        registered: Callable[[str], None] | None = None,
     ) -> None:
+        """`registered(team_id)` is told once a save has committed: which channels are care
+        teams may have changed (the care-team cache reads them again)."""
         self.db, self.clock, self.access, self.in_force = db, clock, access, in_force
-        self.hooks = hooks
+        self.hooks, self.registered = hooks, registered
 
     def current(self, actor: Actor, channel_id: str) -> tuple[bool, ChannelSettings]:
         """Whether the channel is a care-team channel, and the settings in force there."""
@@ -73,4 +82,6 @@ class ChannelSetup:
             self.hooks.publish(
                 session, ChannelSettingsSaved(team_id, channel_id, now_in_force, now)
             )
+        if self.registered is not None:
+            self.registered(team_id)
         return now_in_force

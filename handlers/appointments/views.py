@@ -252,11 +252,13 @@ def visit_list(page: AppointmentList) -> Reply:
     for day, lines in day_lines.items():
         # Sections hold 3,000 characters: split a long day into several.
         chunk: list[str] = []
+        length = 0  # of the chunk's lines, each with its newline
         for line in lines:
-            if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_MAX - 100:
+            if length + len(line) > SECTION_MAX - 100:
                 blocks.append(_section(f"*{day}*\n" + "\n".join(chunk)))
-                chunk = []
+                chunk, length = [], 0
             chunk.append(line)
+            length += len(line) + 1
         blocks.append(_section(f"*{day}*\n" + "\n".join(chunk)))
     shown = f"{page.offset + 1}-{page.offset + len(page.visits)} of {page.total}"
     blocks.append(_context(f"Showing {shown}. Times in {page.zone.key}."))

@@ -6,9 +6,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.appointments.rules import appointment as core
@@ -261,12 +262,14 @@ def between(
     offset: int = 0,
 ) -> list[Listed]:
     """Appointments starting in [start, end), by start time then ref, with their patients."""
-    query = _select_listed(
-        *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
-    ).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return _read_listed(session, query)
+    given = _Filters(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+    query = _window_query(given.shape, counted=False, paged=limit is not None)
+    values = given.values(offset=offset, limit=limit)
+    width = len(_LISTED_COLUMNS)
+    return [
+        Listed(ListedPatient(*row[width:]), *row[:width])
+        for row in session.connection().execute(query, values)
+    ]
 
 
 def of_series(session: Session, team_id: str, series_ids: Collection[int]) -> list[Listed]:
@@ -308,14 +311,9 @@ def count_between(
     statuses: Collection[str] | None = None,
 ) -> int:
     """How many appointments `between` would list without a limit."""
-    query = (
-        select(func.count())
-        .select_from(AppointmentRow)
-        .where(
-            *_listed(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
-        )
-    )
-    return int(session.execute(query).scalar_one())
+    given = _Filters(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
+    query = _window_query(given.shape, counted=True, paged=False)
+    return int(session.connection().execute(query, given.values()).scalar_one())
 
 
 def set_status(
@@ -421,34 +419,68 @@ def _holding(
     return criteria
 
 
-def _listed(
-    team_id: str,
-    start: datetime,
-    end: datetime,
-    clinician_id: str | None,
-    patient_id: int | None,
-    booked_by: str | None,
-    involving: str | None,
-    statuses: Collection[str] | None,
-) -> list[ColumnElement[bool]]:
-    criteria = [
-        AppointmentRow.team_id == team_id,
-        AppointmentRow.start_at >= start,
-        AppointmentRow.start_at < end,
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    """What a time-window list is narrowed by; its shape picks one of a few built queries."""
+
+    team_id: str
+    start: datetime
+    end: datetime
+    clinician_id: str | None
+    patient_id: int | None
+    booked_by: str | None
+    involving: str | None
+    statuses: Collection[str] | None
+
+    @property
+    def shape(self) -> tuple[bool, ...]:
+        optional = (self.clinician_id, self.patient_id, self.booked_by, self.involving)
+        return (*(value is not None for value in optional), self.statuses is not None)
+
+    def values(self, **paging: int | None) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "team_id": self.team_id,
+            "start": self.start,
+            "end": self.end,
+            "clinician_id": self.clinician_id,
+            "patient_id": self.patient_id,
+            "booked_by": self.booked_by,
+            "involving": self.involving,
+            "statuses": list(self.statuses) if self.statuses is not None else None,
+        }
+        found.update(paging)
+        return found
+
+
+@cache
+def _window_query(shape: tuple[bool, ...], *, counted: bool, paged: bool) -> Select[Any]:
+    """Built once per shape with bound parameters, so a list builds no SQL expression and
+    finds its compiled form at once: the hot read path of /appt list and the Home tab."""
+    clinician, patient, booked, involving, statuses = shape
+    criteria: list[ColumnElement[bool]] = [
+        AppointmentRow.team_id == bindparam("team_id"),
+        AppointmentRow.start_at >= bindparam("start"),
+        AppointmentRow.start_at < bindparam("end"),
     ]
-    if clinician_id is not None:
-        criteria.append(AppointmentRow.clinician_id == clinician_id)
-    if patient_id is not None:
-        criteria.append(AppointmentRow.patient_id == patient_id)
-    if booked_by is not None:
-        criteria.append(AppointmentRow.booked_by == booked_by)
-    if involving is not None:  # "mine": as the clinician or as the one who booked it
+    if clinician:
+        criteria.append(AppointmentRow.clinician_id == bindparam("clinician_id"))
+    if patient:
+        criteria.append(AppointmentRow.patient_id == bindparam("patient_id"))
+    if booked:
+        criteria.append(AppointmentRow.booked_by == bindparam("booked_by"))
+    if involving:  # "mine": as the clinician or as the one who booked it
         criteria.append(
-            or_(AppointmentRow.clinician_id == involving, AppointmentRow.booked_by == involving)
+            or_(
+                AppointmentRow.clinician_id == bindparam("involving"),
+                AppointmentRow.booked_by == bindparam("involving"),
+            )
         )
-    if statuses is not None:
-        criteria.append(AppointmentRow.status.in_(list(statuses)))
-    return criteria
+    if statuses:
+        criteria.append(AppointmentRow.status.in_(bindparam("statuses", expanding=True)))
+    if counted:
+        return select(func.count()).select_from(AppointmentRow).where(*criteria)
+    query = _select_listed(*criteria).offset(bindparam("offset"))
+    return query.limit(bindparam("limit")) if paged else query
 
 
 def _spaced(text: str | None) -> str | None:

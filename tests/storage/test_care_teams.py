@@ -100,6 +100,46 @@ def test_members_are_read_once_a_minute_per_channel(db: Database) -> None:
     assert len(slack.calls) == 4
 
 
+def test_registered_channels_are_read_once_a_minute_and_again_after_a_change_here(
+    db: Database,
+) -> None:
+    register(db, "C0ORTHO01")
+    clock = FakeClock(T0)
+    care = teams(db, FakeSlack(), clock)
+    assert not care.in_care_team("T1", "U0DANA001")  # cardiology is not registered yet
+
+    register(db, "C0CARDIO1")  # as another replica would: this process is not told
+    assert not care.in_care_team("T1", "U0DANA001")
+    clock.advance(seconds=60)
+    assert care.in_care_team("T1", "U0DANA001")  # within the minute, as members are
+
+    with db.session() as session:
+        channels.remove(session, "T1", "C0CARDIO1")
+    care.channels_changed("T1")  # /carebot settings here tells it once committed
+    assert not care.in_care_team("T1", "U0DANA001")
+    assert care.channel_ids("T1") == ("C0ORTHO01",)
+
+
+def test_a_read_that_began_before_a_change_is_not_kept(db: Database) -> None:
+    """A list read before a registration committed must not be kept as if it were new."""
+    register(db, "C0ORTHO01")
+    care = teams(db, FakeSlack(), FakeClock(T0))
+    reading = care_teams.channel_ids
+
+    def read_then_change(session: Any, team_id: str) -> list[str]:
+        found = reading(session, team_id)
+        care.channels_changed(team_id)  # a save committed while this read was under way
+        return found
+
+    care_teams.channel_ids = read_then_change  # type: ignore[assignment]
+    try:
+        assert care.channel_ids("T1") == ("C0ORTHO01",)
+    finally:
+        care_teams.channel_ids = reading  # type: ignore[assignment]
+    register(db, "C0CARDIO1")
+    assert care.channel_ids("T1") == ("C0CARDIO1", "C0ORTHO01")  # read again, not kept
+
+
 def test_a_channel_the_bot_cannot_read_counts_as_no_members(db: Database) -> None:
     register(db, "C0GONE001")
     slack = FakeSlack()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.shared.rules.mrkdwn import escape
 
@@ -27,6 +28,7 @@ class PatientDisplay(StrEnum):
             ) from None
 
 
+@lru_cache(maxsize=4096)  # a list shows the same patients again and again
 def patient_label(policy: PatientDisplay, ref: str, name: str) -> str:
     """The patient as mrkdwn-safe text: "Jane Doe (P-4)", "J.D. (P-4)" or "P-4"."""
     safe_ref = escape(ref)

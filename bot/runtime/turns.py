@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from queue import Empty, SimpleQueue
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltResponse
@@ -44,13 +45,16 @@ class Turns:
         if width < 1:
             raise ValueError(f"turns need a width of at least 1: {width}")
         self.width, self.wait_s, self.on_late = width, wait_s, on_late
-        self._free = threading.Semaphore(width)
+        # The free turns; C-implemented, cheaper per request than a threading.Semaphore.
+        self._free: SimpleQueue[int] = SimpleQueue()
+        for turn in range(width):
+            self._free.put(turn)
         self._mine = threading.local()
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run one listener on this thread: its work may take a turn, given back at the end."""
         mine = self._mine
-        mine.listener, mine.held = True, False
+        mine.listener, mine.held = True, None
         try:
             return fn(*args, **kwargs)
         finally:
@@ -60,21 +64,24 @@ class Turns:
     def take(self) -> None:
         """Wait for a turn, on a listener's thread that has none; anywhere else do nothing."""
         mine = self._mine
-        if not getattr(mine, "listener", False) or mine.held:
+        if not getattr(mine, "listener", False) or mine.held is not None:
             return
-        mine.held = self._free.acquire(timeout=self.wait_s)
-        if not mine.held and self.on_late is not None:
-            self.on_late()
+        try:
+            mine.held = self._free.get(timeout=self.wait_s)
+        except Empty:
+            if self.on_late is not None:
+                self.on_late()
 
     def give_back(self) -> None:
         """Free this thread's turn, if it holds one (before it waits on Slack, and at the end)."""
         mine = self._mine
-        if getattr(mine, "held", False):
-            mine.held = False
-            self._free.release()
+        turn = getattr(mine, "held", None)
+        if turn is not None:
+            mine.held = None
+            self._free.put(turn)
 
     def holding(self) -> bool:
-        return bool(getattr(self._mine, "held", False))
+        return getattr(self._mine, "held", None) is not None
 
     def ack(self) -> TurnAck:
         """An `ack` for one request: once acked, the listener's work waits for its turn."""

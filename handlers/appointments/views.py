@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -229,6 +231,18 @@ def series_note(changed: Changed) -> str:
     return f" The other visits of series {v.series} are as they were.{more}"
 
 
+@lru_cache(maxsize=512)
+def _day_heading(day: date) -> str:
+    """ "Tue 8 Dec": a list's day, formatted once however many visits it has."""
+    return day.strftime("%a %-d %b")
+
+
+@lru_cache(maxsize=24 * 60)
+def _clock(hour: int, minute: int) -> str:
+    """ "8:15 AM", as `%-I:%M %p` writes it, formatted once per minute of the day."""
+    return time(hour, minute).strftime("%-I:%M %p")
+
+
 def visit_list(page: AppointmentList) -> Reply:
     """Visits grouped by day in the reader's zone, one line each, with a button for more."""
     if not page.visits:
@@ -238,8 +252,9 @@ def visit_list(page: AppointmentList) -> Reply:
     day_lines: dict[str, list[str]] = {}
     for v in page.visits:
         local = v.start.astimezone(page.zone)
-        day = local.strftime("%a %-d %b")
-        line = f"`{local.strftime('%-I:%M %p')}` *{v.ref}* {v.patient} · {what(v.kind, v.label)}"
+        day = _day_heading(local.date())
+        clock = _clock(local.hour, local.minute)
+        line = f"`{clock}` *{v.ref}* {v.patient} · {what(v.kind, v.label)}"
         if v.series:
             line += f" · {v.series}"
         if v.clinician:

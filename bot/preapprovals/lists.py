@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.preapprovals.items import Item, PreapprovalRefused, item_in
-from bot.preapprovals.plan import channels_of, chase_of, rounds_in
+from bot.preapprovals.items import Item, PreapprovalRefused, item_in, item_of
+from bot.preapprovals.plan import channels_of, rounds_in
 from bot.preapprovals.rules.preapproval import OPEN, Status
-from bot.preapprovals.rules.timing import Risk, urgency_key
+from bot.preapprovals.rules.timing import Risk, ranked
 from bot.shared.audit_trail import parse_ref
 from bot.shared.records import RecordsUseCase
 from storage.preapprovals import queries as preapprovals
@@ -95,11 +95,13 @@ class Lists(RecordsUseCase):
                 session, team_id, statuses, owner_id=user_id if word == "mine" else None
             )
             channels = channels_of(self.in_force, session, team_id, [r.channel_id for r in rows])
+            rounds = {channel: rounds_in(own) for channel, own in channels.items()}
             keyed = []
             for row in rows:
-                own = channels[row.channel_id or ""]
-                key = urgency_key(chase_of(row), now, own.timezone, rounds_in(own), row.number)
-                keyed.append((key, item_in(row, policy, now, channels)))
+                channel = row.channel_id or ""
+                item = item_of(row, policy, now, channels[channel].timezone, rounds[channel])
+                key = ranked(item.risk, item.late, item.urgency, item.needed_by, row.number)
+                keyed.append((key, item))
         items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
         if word == "overdue":  # past the payer's clock, or needed already: both are late
             items = [i for i in items if i.late or i.risk is Risk.PAST_DUE]

@@ -193,11 +193,18 @@ def urgency_key(
     """Sort key, most urgent first: at risk, past the payer clock, expedited, soonest needed."""
     level = risk(chase, now, zone, rounds)
     late = past_payer_clock(chase.status, chase.submitted_at, chase.urgency, now)
-    needed = chase.needed_by.timestamp() if chase.needed_by else float("inf")
+    return ranked(level, late, chase.urgency, chase.needed_by, number)
+
+
+def ranked(
+    level: Risk, late: bool, urgency: Urgency, needed_by: datetime | None, number: int
+) -> tuple[int, int, int, float, int]:
+    """`urgency_key` from a request's risk and lateness already worked out."""
+    needed = needed_by.timestamp() if needed_by else float("inf")
     return (
         -int(level),
         0 if late else 1,
-        0 if chase.urgency is Urgency.EXPEDITED else 1,
+        0 if urgency is Urgency.EXPEDITED else 1,
         needed,
         number,
     )

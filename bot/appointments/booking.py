@@ -38,7 +38,7 @@ from bot.shared.records import Records, RecordsUseCase
 from bot.shared.rules.durations import DurationError, parse_duration
 from bot.shared.rules.patients import QuickFormError
 from bot.shared.rules.people import UnknownPerson
-from bot.shared.rules.timeparse import TimeParseError
+from bot.shared.rules.timeparse import ParsedTime, TimeParseError
 from storage import drafts
 
 if TYPE_CHECKING:
@@ -79,10 +79,11 @@ class Booking(RecordsUseCase):
         zone = self.people.timezone(actor.team_id, actor.user_id)
         now = self.clock.now()
         misread: list[str] = []  # what the time parser said of parts with digits it could not read
+        read: dict[str, ParsedTime] = {}  # the parts that are times, as read (read once)
 
         def is_time(field: str) -> bool:
             try:
-                self.times.parse(field, now, zone)
+                read[field] = self.times.parse(field, now, zone)
             except TimeParseError as error:
                 if any(c.isdigit() for c in field) and not _is_duration(field):
                     misread.append(str(error))
@@ -97,10 +98,14 @@ class Booking(RecordsUseCase):
             if reason != str(error):
                 reason += f" Example: {QUICK_USAGE}"
             raise BookingRefused(reason) from None
-        return self.preview_of(actor, self._proposal(actor, channel_id, typed, zone), zone)
+        proposal = self._proposal(actor, channel_id, typed, zone, read.get(typed.when))
+        return self.preview_of(actor, proposal, zone)
 
-    def _start(self, typed: QuickBooking, zone: ZoneInfo) -> tuple[datetime, RepeatPlan | None]:
-        """When the visit starts, or the series' first visit and its plan."""
+    def _start(
+        self, typed: QuickBooking, zone: ZoneInfo, read: ParsedTime | None = None
+    ) -> tuple[datetime, RepeatPlan | None]:
+        """When the visit starts, or the series' first visit and its plan; `read` is the
+        when already read (as the typed parts were sorted out), not read again."""
         now = self.clock.now()
         if typed.repeat is not None:
             try:
@@ -117,7 +122,7 @@ class Booking(RecordsUseCase):
             plan = RepeatPlan(repeat.rrule, repeat.zone, repeat.starts, repeat.said)
             return repeat.starts[0], plan
         try:
-            when = self.times.parse(typed.when, now, zone)
+            when = read if read is not None else self.times.parse(typed.when, now, zone)
         except TimeParseError as error:
             raise BookingRefused(str(error)) from None
         if not when.has_time:
@@ -131,9 +136,14 @@ class Booking(RecordsUseCase):
         return when.at, None
 
     def _proposal(
-        self, actor: Actor, channel_id: str, typed: QuickBooking, zone: ZoneInfo
+        self,
+        actor: Actor,
+        channel_id: str,
+        typed: QuickBooking,
+        zone: ZoneInfo,
+        read: ParsedTime | None = None,
     ) -> Proposal:
-        start, repeat = self._start(typed, zone)
+        start, repeat = self._start(typed, zone, read)
         clinician = typed.clinician
         if typed.clinician_typed:  # "with dr.patel", or a mistyped "with @dr.patl"
             # A name that is no one for sure is asked back (NobodyByThatName).

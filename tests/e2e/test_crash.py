@@ -164,7 +164,10 @@ def test_killed_mid_booking_card_the_next_sweep_posts_it_once_and_the_clinician_
     hold = standin.hold_next("chat.postMessage", stored=slack_took_it)
     try:
         slack = SlackDriver(standin, events, SECRET)
-        slack.command("/appt", "book Jane Doe, MRI, tomorrow 3pm, with @dr.patel")
+        # Days ahead, not tomorrow: a visit within 24 h would also be due its clinician's
+        # reminder at the sweep below, a second DM that is no repeat.
+        when = f"{datetime.now(UTC) + timedelta(days=3):%b %-d} 3pm"
+        slack.command("/appt", f"book Jane Doe, MRI, {when}, with @dr.patel")
         wait_for(lambda: shown(slack, "Book this visit?"), "the preview")
         slack.click("Confirm")
         assert hold.reached.wait(timeout=20), "carebot never posted the card"

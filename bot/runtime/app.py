@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_bolt import App
@@ -41,14 +42,18 @@ from bot.shared.hooks import Hooks
 from bot.shared.messages import OnceSender
 from bot.shared.records import Records
 from bot.shared.rules.clock import Clock, SystemClock
+from bot.shared.rules.failures import describe
 from bot.shared.rules.reminders import SweepReport
 from bot.shared.rules.timeparse import TimeParser
 from bot.shared.sweeper import Dedup, Outbox, ReminderKinds, Sweeper
 from handlers import register_all
 from handlers.shared import installs
 from storage import Database
+from storage.warm import compile_hot_reads
 
 log = logging.getLogger(__name__)
+
+WARM_UP_S = 5.0
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Runtime:
     executor: TrackingExecutor
     sweeper: Sweeper
     many: ManyWorkspaces | None = None  # OAuth installs; None: the one of SLACK_BOT_TOKEN
+    warming: list[threading.Thread] = field(default_factory=list)  # warm-ups under way
 
     @property
     def db(self) -> Database:
@@ -80,6 +86,27 @@ class Runtime:
     def startup_problem(self) -> str | None:
         """What is wrong with the admin setup, logged at start; admin commands refuse till fixed."""
         return self.shared.roles.startup_problem()
+
+    def warm_up(self, timeout: float = WARM_UP_S) -> None:
+        """Compile what commands read with and let dateparser's warm-up end, both in threads,
+        and wait for them (`carebot run`, before it takes requests), at most `timeout`: a
+        command that comes first would wait for them. A failure only logs; the first
+        command then pays, as it would have."""
+        sql = threading.Thread(target=self._compile_statements, name="warm-sql", daemon=True)
+        sql.start()
+        self.warming.append(sql)
+        deadline = time.monotonic() + timeout
+        for warming in self.warming:
+            warming.join(max(0.0, deadline - time.monotonic()))
+        if any(warming.is_alive() for warming in self.warming):
+            log.warning("the warm-up took more than %.0f s; carebot starts anyway", timeout)
+
+    def _compile_statements(self) -> None:
+        try:
+            with self.db.session(read_only=True) as session:
+                compile_hot_reads(session)
+        except Exception as error:  # a warm-up must never stop a start
+            log.warning("could not compile the database statements at start: %s", describe(error))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every listener started so far has finished (used by the sandbox and tests)."""
@@ -194,7 +221,8 @@ def build(
     times = times or TimeParser()
     # The first parse costs ~0.2 s: paid now, beside the rest of the start, not on a
     # coordinator's command (a parse that comes first waits for it, no longer).
-    threading.Thread(target=times.warm, name="warm-dateparser", daemon=True).start()
+    dateparser = threading.Thread(target=times.warm, name="warm-dateparser", daemon=True)
+    dateparser.start()
     db = db or Database(settings.database_url)
     clock = clock or SystemClock()
     wall = SystemClock()
@@ -285,4 +313,5 @@ def build(
         executor=executor,
         sweeper=sweeper,
         many=many,
+        warming=[dateparser],
     )

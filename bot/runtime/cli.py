@@ -231,6 +231,7 @@ def _run(args: argparse.Namespace) -> int:
     problem = runtime.startup_problem()
     if problem:  # admin commands are refused until fixed; the rest of carebot runs as usual
         log.warning("%s", problem)
+    runtime.warm_up()  # ready means warm: a first command does not wait for it
     server = None
     if http:
         from bot.runtime.server import HttpServer, wsgi_app

@@ -213,3 +213,21 @@ def test_slack_stopping_a_request_is_said_as_slack_said_it_not_as_our_failure(
     assert "Sorry, something went wrong" not in told and "invite" not in told
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
     assert any("request failed ref=E-" in r.getMessage() for r in caplog.records)
+
+
+def test_the_start_waits_for_its_warm_ups_and_a_failed_one_only_logs(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.runtime import app
+    from storage import DatabaseUnavailable
+
+    def down(_: object) -> None:
+        raise DatabaseUnavailable("the database did not answer")
+
+    monkeypatch.setattr(app, "compile_hot_reads", down)
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.app"):
+        sandbox.runtime.warm_up(timeout=10)
+
+    assert not any(warming.is_alive() for warming in sandbox.runtime.warming)
+    assert "could not compile the database statements at start" in caplog.text
+    assert sandbox.driver.command("/carebot", "help").status == 200  # it runs all the same

@@ -1,0 +1,62 @@
+"""The start's warm-up reads what commands read, finds nothing and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.engine.interfaces import CacheStats
+
+from storage import Database
+from storage.models import Base
+from storage.warm import compile_hot_reads
+
+
+def row_counts(db: Database) -> dict[str, int]:
+    names = set(inspect(db.engine).get_table_names())
+    with db.session(read_only=True) as session:
+        return {
+            table.name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in Base.metadata.sorted_tables
+            if table.name in names
+        }
+
+
+def test_the_warm_up_reads_and_leaves_every_table_as_it_was(db: Database) -> None:
+    before = row_counts(db)
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]).lstrip().split(None, 1)[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.session(read_only=True) as session:
+            compile_hot_reads(session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert row_counts(db) == before
+    assert len(statements) >= 10
+    assert set(statements) <= {"SELECT", "SET", "BEGIN"}  # reads only, whatever the database
+
+
+def test_a_second_warm_up_compiles_nothing_new(db: Database) -> None:
+    """What the first compiled is kept: the second finds every statement in the cache."""
+    with db.session(read_only=True) as session:
+        compile_hot_reads(session)
+    compiled: list[object] = []
+
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            compiled.append(context.cache_hit)
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        with db.session(read_only=True) as session:
+            compile_hot_reads(session)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+
+    assert compiled
+    assert all(hit is CacheStats.CACHE_HIT for hit in compiled)

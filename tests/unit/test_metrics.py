@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from slack_sdk.http_retry.response import HttpResponse
 
+from bot.runtime.executor import TrackingExecutor
 from bot.runtime.metrics import Metrics
 from bot.runtime.observed import ListenerNames, kind_of
 from bot.runtime.slack import call_outcome
+from bot.runtime.turns import Turns
 from bot.shared.commands import Command, CommandRegistry, Reply
 from bot.shared.rules.clock import FakeClock
 from bot.shared.sweeper import Sweeper
@@ -144,3 +147,26 @@ def test_a_database_that_is_down_is_counted_and_the_overdue_age_is_unknown() -> 
     assert counted[errors] == 2  # the sweep's, then the scrape's
     assert counted["carebot_sweep_runs_total", frozenset({("outcome", "failed")})] == 1
     assert ("carebot_sweep_runs_total", frozenset({("outcome", "ok")})) not in counted
+
+
+def test_a_listener_that_went_on_without_a_turn_is_counted() -> None:
+    metrics = Metrics()
+    turns = Turns(width=1, wait_s=0.02, on_late=metrics.turn_late)
+    holding, release = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        turns.ack()()
+        holding.set()
+        release.wait(5)
+
+    pool = TrackingExecutor(max_workers=3, turns=turns)
+    pool.submit(stuck)
+    assert holding.wait(5)
+    late = [pool.submit(lambda: turns.ack()()) for _ in range(2)]
+    for done in late:
+        done.result(5)
+    release.set()
+    assert pool.wait_idle(5)
+    pool.shutdown()
+
+    assert samples(metrics)["carebot_listener_late_turns_total", frozenset()] == 2

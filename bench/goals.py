@@ -6,6 +6,9 @@ in-process Slack stand-in; carebot's SQLite file is seeded first (care-team chan
 patients, 40 visits on the listed day, 30 pre-approvals owned by the requester). Sections:
 
 - closed loop: 8 clients, `/appt list <day>`, `/preauth list mine`, `/appt book ...` (preview);
+  carebot's throughput counts answered commands, from the first sent until the last answer
+  reached its response_url (an ack runs ahead of the work it promises); the bare app's ack
+  is all it does;
 - open loop: a fixed arrival rate (50/s), ack p99 and the answer's arrival (response_url) p99;
 - sweep: process CPU per pending item over 10,000, SQL statements against owners;
 - cold start: `carebot run --http` to the first 200 from /healthz; first `/appt book` after
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -31,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -268,6 +273,15 @@ def closed_loop(s: Servers, args: argparse.Namespace) -> None:
         errors = sum(carebot.errors.values()) + (len(carebot.sent_at) - len(answered))
         errors += refused_answers(s.standin, carebot)
         goal(f"{label}: errors", str(errors), str(sum(bare.errors.values())), "0", errors == 0)
+    print(f"  listeners that went on without a turn: {late_turns(s.carebot_port):.0f}")
+
+
+def late_turns(port: int) -> float:
+    """carebot_listener_late_turns_total from carebot's own /metrics (a second's wait each)."""
+    with urllib.request.urlopen(f"http://{base.HOST}:{port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    found = re.search(r"^carebot_listener_late_turns_total (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else math.nan
 
 
 # -- open loop -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from bot.shared.questions import Questions
 from handlers import appointments, digest, handoffs, preapprovals
 from handlers.kit import dedup, dispatch, errors
 from handlers.shared import BOT_EVENTS as HOME_EVENTS
-from handlers.shared import help, installs, register_carebot, register_home
+from handlers.shared import help, installs, membership, register_carebot, register_home
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bot.runtime.shared import Services, Shared
 
 # What app.yaml must subscribe to for the listeners to hear anything.
-BOT_EVENTS = dispatch.BOT_EVENTS + HOME_EVENTS + installs.BOT_EVENTS
+BOT_EVENTS = dispatch.BOT_EVENTS + HOME_EVENTS + installs.BOT_EVENTS + membership.BOT_EVENTS
 
 
 def register_all(app: App, shared: Shared, services: Services) -> None:
@@ -37,4 +37,5 @@ def register_all(app: App, shared: Shared, services: Services) -> None:
     preapprovals.register(app, shared, services.preapprovals)
     digest.register(app, shared)
     register_home(app, shared)
+    membership.register(app, shared.care_teams)
     errors.guard_listeners(app, shared.metrics.listener_failed)

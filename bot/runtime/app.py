@@ -263,6 +263,7 @@ def build(
         slack=slack,
         people=people,
         roles=roles,
+        care_teams=care_teams,
         access=access,
         in_force=in_force,
         records=records,

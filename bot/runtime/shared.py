@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.runtime.metrics import Metrics
     from bot.shared.access import Access, Roles
     from bot.shared.audit_trail import AuditTrail
+    from bot.shared.care_teams import CareTeams
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.channel_setup import ChannelSetup
     from bot.shared.commands import CommandRegistry
@@ -48,6 +49,7 @@ class Shared:
     slack: WebClient
     people: Directory
     roles: Roles
+    care_teams: CareTeams  # who is in a care team; told of joins and leaves
     access: Access
     in_force: SettingsResolver
     records: Records  # db, clock, times, people, access, in_force: what use cases over records take

@@ -146,6 +146,40 @@ class SlackDriver(Modals, Reading, Installing):
         channel = self.standin.dm_channel(self._user.id).id
         return self.event(payloads.app_home_opened(self.space, self._user.id, channel, tab, home))
 
+    # -- channel membership ----------------------------------------------------------------
+
+    def join(self, channel: str, user: str) -> Ack | None:
+        """`user` joins `channel` (names or ids), as someone who adds them would do; carebot
+        hears member_joined_channel if app.yaml subscribes to it and the bot is there."""
+        return self._membership(channel, user, joined=True)
+
+    def leave(self, channel: str, user: str) -> Ack | None:
+        """`user` leaves `channel` (or is removed); member_left_channel, as for `join`."""
+        return self._membership(channel, user, joined=False)
+
+    def _membership(self, channel_ref: str, user_ref: str, *, joined: bool) -> Ack | None:
+        channel, user = self.space.find_channel(channel_ref), self.space.find_user(user_ref)
+        if channel is None or channel.is_im or user is None:
+            raise DriverError(f"no channel {channel_ref!r} or no user {user_ref!r} here")
+        if joined:
+            channel.members.add(user.id)
+        else:
+            channel.members.discard(user.id)
+        kind = "member_joined_channel" if joined else "member_left_channel"
+        hears = self.space.bot_user_id in channel.members or user.id == self.space.bot_user_id
+        if kind not in self.standin.manifest.bot_events or not hears:
+            return None  # Slack tells apps of the channels they are in, if subscribed
+        event: dict[str, Any] = {
+            "type": kind,
+            "user": user.id,
+            "channel": channel.id,
+            "channel_type": "G" if channel.is_private else "C",
+            "team": self.space.team.id,
+        }
+        if joined:
+            event["inviter"] = self._user.id
+        return self.event(event)
+
     # -- the app leaving a workspace ---------------------------------------------------------
 
     def app_uninstalled(self) -> Ack:

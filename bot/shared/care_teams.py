@@ -1,8 +1,9 @@
 """Who belongs to a care team: the members of the workspace's registered care-team channels.
 
 Members are read from Slack (conversations.members) and kept for a minute per channel, so
-a list command costs no API calls after the first; joining or leaving a channel shows
-within that minute. Which channels are registered is kept the same minute per workspace:
+a list command costs no API calls after the first; joining or leaving a channel counts at
+once where Slack's member_joined_channel or member_left_channel event arrives, and within
+that minute in other replicas. Which channels are registered is kept the same minute per workspace:
 a change saved through this process (`/carebot settings`) is forgotten at once, one saved
 by another replica shows within the minute, as a member's joining or leaving does.
 """
@@ -53,7 +54,7 @@ class CareTeams:
         self.db, self.slack, self.wall, self.keep = db, slack, wall, keep
         self._members: dict[tuple[str, str], tuple[datetime, frozenset[str]]] = {}
         self._channels: dict[str, tuple[datetime, tuple[str, ...]]] = {}
-        self._changes = 0  # how many times registered channels changed here
+        self._changes = 0  # how many changes (channels registered, members) were heard here
         self._lock = threading.Lock()
 
     def channel_ids(self, team_id: str) -> tuple[str, ...]:
@@ -92,15 +93,22 @@ class CareTeams:
         now = self.wall.now()
         key = (team_id, channel_id)
         with self._lock:
-            kept = self._members.get(key)
+            kept, changes = self._members.get(key), self._changes
         if kept is not None and now - kept[0] < self.keep:
             return kept[1]
         members = self._read(channel_id)
         if members is None:  # Slack had a hiccup: answer from what was known, cache nothing
             return kept[1] if kept is not None else frozenset()
         with self._lock:
-            self._members[key] = (now, members)
+            if self._changes == changes:  # not read before a change that landed meanwhile
+                self._members[key] = (now, members)
         return members
+
+    def members_changed(self, team_id: str, channel_id: str) -> None:
+        """Someone joined or left the channel (Slack's event): read its members again."""
+        with self._lock:
+            self._changes += 1
+            self._members.pop((team_id, channel_id), None)
 
     def forget(self) -> None:
         """Drop what is cached, e.g. after someone joined a channel in a test."""

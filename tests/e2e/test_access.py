@@ -226,3 +226,35 @@ def test_the_forms_do_not_show_an_existing_patient_to_someone_in_no_care_team(
     assert refusals(sandbox) == [(VISITOR, "P-1", "C0GENERAL"), (VISITOR, "P-1", "C0GENERAL")]
     with sandbox.db.session(read_only=True) as session:
         assert preapprovals.get_by_ref(session, TEAM, "PA-2") is None
+
+
+def test_leaving_the_care_team_channel_counts_at_once_and_so_does_joining_it(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    """Slack's member_left_channel and member_joined_channel, not the minute members are
+    kept: someone removed from the team loses patient lookups on their next command."""
+    a_day_of_work(slack)
+    riley = slack.as_user("@riley.sw").in_channel("#general")  # in #cardiology-team only
+    riley.command("/appt", "list tomorrow")
+    assert "A-1" in slack.last_reply().text
+
+    left = slack.leave("#cardiology-team", "@riley.sw")
+    assert left is not None and left.ok  # carebot is there and subscribes: it heard
+    riley.command("/appt", "list tomorrow")
+    refused = slack.last_reply().text
+    assert refused.startswith("Sorry, only care-team members can list appointments")
+
+    slack.join("#cardiology-team", "@riley.sw")
+    riley.command("/appt", "list tomorrow")
+    assert "A-1" in slack.last_reply().text
+
+
+def test_a_member_event_for_a_channel_of_no_care_team_changes_nothing(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    a_day_of_work(slack)
+    sandbox.standin.workspace.channels["C0GENERAL"].members.add("U0CAREBOT")
+    joined = slack.join("#general", "@visitor")
+    assert joined is not None and joined.ok
+    slack.as_user("@visitor").in_channel("#general").command("/appt", "list")
+    assert slack.last_reply().text.startswith("Sorry, only care-team members")

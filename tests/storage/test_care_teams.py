@@ -173,3 +173,18 @@ def test_an_admin_is_not_a_care_team_member_by_being_one(db: Database) -> None:
     assert not roles.in_care_team("T1", "U0DANA001")
     assert roles.in_care_team("T1", "U0RILEY01")
     assert not Roles(slack, {"U0DANA001"}, None).in_care_team("T1", "U0RILEY01")
+
+
+def test_a_join_or_leave_heard_from_slack_reads_that_channel_again(db: Database) -> None:
+    register(db, "C0CARDIO1", "C0ORTHO01")
+    slack = FakeSlack()
+    care = teams(db, slack, FakeClock(T0))
+    care.in_care_team("T1", "U0RILEY01")  # reads both channels
+    calls = len(slack.calls)
+
+    care.members_changed("T1", "C0ORTHO01")
+    assert care.in_care_team("T1", "U0RILEY01")
+    assert slack.calls[calls:] == [("C0ORTHO01", "")]  # that channel only, within the minute
+    care.members_changed("T2", "C0CARDIO1")  # another workspace's event forgets only its own
+    care.in_care_team("T1", "U0DANA001")
+    assert len(slack.calls) == calls + 1

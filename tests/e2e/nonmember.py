@@ -315,6 +315,14 @@ class Forger:
         self._mark()
         return driver.open_home()
 
+    def member_event(self, kind: str, channel: str) -> Ack:
+        """A member_joined_channel or member_left_channel naming the visitor, whatever the
+        channel's members really are."""
+        driver = self.driver
+        self._mark()
+        event = {"type": kind, "user": self.user, "channel": channel, "channel_type": "C"}
+        return driver.event({**event, "team": self.space.team.id})
+
     # -- clicks ---------------------------------------------------------------------
 
     def click(

@@ -258,3 +258,12 @@ def test_a_member_event_for_a_channel_of_no_care_team_changes_nothing(
     assert joined is not None and joined.ok
     slack.as_user("@visitor").in_channel("#general").command("/appt", "list")
     assert slack.last_reply().text.startswith("Sorry, only care-team members")
+
+
+def test_a_forged_join_makes_nobody_a_member(sandbox: Sandbox, slack: SlackDriver) -> None:
+    """The event only makes carebot ask Slack again; Slack's members decide."""
+    a_day_of_work(slack)
+    forged = {"type": "member_joined_channel", "user": VISITOR, "channel": "C0CARDIO1"}
+    assert slack.event({**forged, "channel_type": "C", "team": TEAM}).ok
+    slack.as_user("@visitor").in_channel("#general").command("/appt", "list tomorrow")
+    assert slack.last_reply().text.startswith("Sorry, only care-team members")

@@ -456,6 +456,10 @@ EVENTS: list[Row] = [
     Row("event", "app_home_opened", lambda f: f.open_home()),
     Row("event", "message", lambda f: f.dm_message("appt cancel A-1")),
     Row("event", "app_mention", lambda f: f.mention("preauth approve PA-1 AUTH-9")),
+    *(
+        Row("event", kind, lambda f, kind=kind: f.member_event(kind, "C0CARDIO1"))
+        for kind in ("member_joined_channel", "member_left_channel")
+    ),
 ]
 
 ROWS = ACTIONS + VIEWS + SHORTCUTS + COMMANDS + EVENTS
@@ -482,6 +486,8 @@ ALLOWED = {
     "command:/carebot": HELP,
     "command:/carebot help": HELP,
     "event:app_home_opened": "shows the welcome and how to join, no patient; audited as refused",
+    "event:member_joined_channel": "forgets the channel's members; the next command asks Slack",
+    "event:member_left_channel": "forgets the channel's members; the next command asks Slack",
 }
 
 

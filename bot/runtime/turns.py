@@ -12,15 +12,16 @@ listener does once it has acked waits for a turn, and `width` listeners work at 
   response_url) and when it ends; its next database unit of work takes one again;
 - the sweep and the outbox do not take turns.
 
-A turn not free within `wait_s` is done without: a holder stuck on something slow (a
-lock, Slack) delays the others by that much, never stalls them.
+Turns go first come, first served. A turn not free within `wait_s` is done without: a
+holder stuck on something slow (a lock, Slack) delays the others by that much, never
+stalls them.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
-from queue import Empty, SimpleQueue
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltResponse
@@ -45,16 +46,18 @@ class Turns:
         if width < 1:
             raise ValueError(f"turns need a width of at least 1: {width}")
         self.width, self.wait_s, self.on_late = width, wait_s, on_late
-        # The free turns; C-implemented, cheaper per request than a threading.Semaphore.
-        self._free: SimpleQueue[int] = SimpleQueue()
-        for turn in range(width):
-            self._free.put(turn)
+        self._lock = threading.Lock()
+        self._free = width
+        # Who waits, oldest first, each on a gate of its own that a freed turn is handed
+        # through: first come, first served, so no listener waits behind later ones (a
+        # Semaphore wakes any waiter, and under load some waited past `wait_s`).
+        self._waiting: deque[threading.Lock] = deque()
         self._mine = threading.local()
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run one listener on this thread: its work may take a turn, given back at the end."""
         mine = self._mine
-        mine.listener, mine.held = True, None
+        mine.listener, mine.held = True, False
         try:
             return fn(*args, **kwargs)
         finally:
@@ -64,24 +67,42 @@ class Turns:
     def take(self) -> None:
         """Wait for a turn, on a listener's thread that has none; anywhere else do nothing."""
         mine = self._mine
-        if not getattr(mine, "listener", False) or mine.held is not None:
+        if not getattr(mine, "listener", False) or mine.held:
             return
-        try:
-            mine.held = self._free.get(timeout=self.wait_s)
-        except Empty:
-            if self.on_late is not None:
-                self.on_late()
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                mine.held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiting.append(gate)
+        if gate.acquire(timeout=self.wait_s):  # a turn was handed over
+            mine.held = True
+            return
+        with self._lock:
+            try:
+                self._waiting.remove(gate)
+            except ValueError:  # handed over just as the wait ran out: it is this one's
+                mine.held = True
+                return
+        if self.on_late is not None:
+            self.on_late()
 
     def give_back(self) -> None:
         """Free this thread's turn, if it holds one (before it waits on Slack, and at the end)."""
         mine = self._mine
-        turn = getattr(mine, "held", None)
-        if turn is not None:
-            mine.held = None
-            self._free.put(turn)
+        if not getattr(mine, "held", False):
+            return
+        mine.held = False
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()  # straight to the oldest waiter
+            else:
+                self._free += 1
 
     def holding(self) -> bool:
-        return getattr(self._mine, "held", None) is not None
+        return bool(getattr(self._mine, "held", False))
 
     def ack(self) -> TurnAck:
         """An `ack` for one request: once acked, the listener's work waits for its turn."""

@@ -201,3 +201,57 @@ def test_a_failing_listener_gives_its_turn_back() -> None:
 def test_a_width_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Turns(width=0)
+
+
+def test_waiting_listeners_get_their_turns_in_the_order_they_asked() -> None:
+    """First come, first served: under load nobody waits behind later ones (and past
+    `wait_s`, which a Semaphore's any-waiter wake-up let happen)."""
+    turns = Turns(width=1, wait_s=5)
+    holding, release = threading.Event(), threading.Event()
+    order: list[int] = []
+
+    def first() -> None:
+        turns.ack()()
+        holding.set()
+        release.wait(5)
+
+    def waiter(number: int) -> None:
+        turns.ack()()
+        order.append(number)
+
+    pool = TrackingExecutor(max_workers=8, turns=turns)
+    pool.submit(first)
+    assert holding.wait(5)
+    for number in range(6):
+        pool.submit(waiter, number)
+        time.sleep(0.02)  # each asks after the one before
+    release.set()
+    assert pool.wait_idle(timeout=5)
+    pool.shutdown()
+    assert order == list(range(6))
+
+
+def test_a_turn_handed_over_as_the_wait_ran_out_is_kept_not_lost() -> None:
+    """The race between a waiter giving up and a turn being handed to it: afterwards there
+    is still exactly one turn, neither leaked nor doubled."""
+    for _ in range(30):
+        stormed(Turns(width=1, wait_s=0.001))  # nearly every waiter gives up
+
+
+def stormed(turns: Turns) -> None:
+    def hurried() -> None:
+        turns.ack()()
+        time.sleep(0.001)
+
+    listeners(turns, hurried, count=6)
+    turns.wait_s = 5
+    working = Working()
+
+    def listener() -> None:
+        turns.ack()()
+        working.work(0.01)
+
+    started = time.monotonic()
+    listeners(turns, listener, count=3)
+    assert working.most == 1  # not doubled
+    assert time.monotonic() - started < 2  # not leaked: nobody waited out the 5 s

@@ -17,7 +17,9 @@ class TrackingExecutor(ThreadPoolExecutor):
     with `turns`, as a listener that takes turns for its work."""
 
     # Bolt runs the whole listener, ack() included, on this pool: it must be wide enough that
-    # an ack never queues behind listeners waiting on Slack (threads are only made on demand).
+    # an ack never queues behind listeners waiting on Slack or for their turn (threads are
+    # only made on demand). When more work comes than one process does, it fills up and the
+    # acks wait too: Slack sees carebot slow down rather than answers that never come.
     def __init__(self, max_workers: int = 64, turns: Turns | None = None) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="carebot-listener")
         self.turns = turns

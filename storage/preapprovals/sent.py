@@ -38,8 +38,9 @@ def remember_messages(
         for channel, ts, kind, item_ids in shown
         for position, item_id in enumerate(item_ids)
     ]
-    if values:  # executemany: one compiled statement, batched by the driver
-        session.execute(insert(session, PreapprovalMessageRow).on_conflict_do_nothing(), values)
+    if values:  # executemany on the connection: one statement, no ORM bulk bookkeeping
+        statement = insert(session, PreapprovalMessageRow.__table__).on_conflict_do_nothing()
+        session.connection().execute(statement, values)
 
 
 def messages_showing(session: Session, item_id: int) -> list[tuple[str, str, str]]:

@@ -3,9 +3,9 @@
 Members are read from Slack (conversations.members) and kept for a minute per channel, so
 a list command costs no API calls after the first; joining or leaving a channel counts at
 once where Slack's member_joined_channel or member_left_channel event arrives, and within
-that minute in other replicas. Which channels are registered is kept the same minute per workspace:
-a change saved through this process (`/carebot settings`) is forgotten at once, one saved
-by another replica shows within the minute, as a member's joining or leaving does.
+that minute in other replicas. Which channels are registered is kept the same minute per
+workspace: a change saved through this process (`/carebot settings`) is forgotten at once,
+one saved by another replica shows within the minute.
 """
 
 from __future__ import annotations

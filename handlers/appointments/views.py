@@ -233,13 +233,13 @@ def series_note(changed: Changed) -> str:
 
 @lru_cache(maxsize=512)
 def _day_heading(day: date) -> str:
-    """ "Tue 8 Dec": a list's day, formatted once however many visits it has."""
+    """A list's day heading, like Tue 8 Dec: formatted once however many visits it has."""
     return day.strftime("%a %-d %b")
 
 
 @lru_cache(maxsize=24 * 60)
 def _clock(hour: int, minute: int) -> str:
-    """ "8:15 AM", as `%-I:%M %p` writes it, formatted once per minute of the day."""
+    """A clock time, like 8:15 AM (`%-I:%M %p`): formatted once per minute of the day."""
     return time(hour, minute).strftime("%-I:%M %p")
 
 

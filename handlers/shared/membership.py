@@ -3,8 +3,8 @@
 Care-team membership is read from Slack and kept a minute per channel (bot/shared/
 care_teams.py). These events make a change count at once in the process that receives
 them: someone removed from a care-team channel loses patient lookups now, not within the
-minute. Slack sends them only for channels the bot is in, which every care-team channel
-it can read is. Other replicas keep their minute.
+minute. Slack sends them only for channels the bot is in, and carebot can read the members
+of no other channel anyway. Other replicas keep their minute.
 """
 
 from __future__ import annotations

@@ -440,3 +440,16 @@ def test_the_migrations_go_down_to_0001_and_up_again(fresh_db: Database) -> None
     assert "patients" in tables
     fresh_db.upgrade()
     assert fresh_db.is_up_to_date()
+
+
+def test_a_list_in_a_unit_of_work_sees_its_own_unwritten_changes(db: Database) -> None:
+    """Lists run on the connection, past the ORM, and still see what the session holds."""
+    jane = patient(db)
+    with db.session() as session:
+        row = add(session, "T1", jane, T0 + HOUR)
+        row.status = "cancelled"  # not flushed yet
+        row.start_at, row.end_at = T0 + 2 * HOUR, T0 + 3 * HOUR
+        booked = appointments.count_between(session, "T1", T0, T0 + DAY, statuses=["booked"])
+        shown = appointments.between(session, "T1", T0, T0 + DAY, statuses=["cancelled"])
+    assert booked == 0
+    assert [(r.ref, r.start_at) for r in shown] == [(row.ref, T0 + 2 * HOUR)]

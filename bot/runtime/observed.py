@@ -6,6 +6,7 @@ so that is where a request becomes the current one and where its ack is counted.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import time
@@ -131,7 +132,9 @@ class ObservedApp(App):
         name = request.command or request.action or ""
         bound = self.bind(req.context.team_id) if self.bind is not None else nullcontext()
         with request_context.handling(request), bound:
-            response = super().dispatch(req)
+            # In a context of its own: what middleware sets for this request (its ack) is
+            # carried to the listener's thread and gone from this one afterwards.
+            response = contextvars.copy_context().run(super().dispatch, req)
             seconds = time.perf_counter() - started
             log.debug("answered status=%d in %.0f ms", response.status, seconds * 1000)
         self.metrics.request_answered(request.kind, name, response.status, seconds)

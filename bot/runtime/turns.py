@@ -5,11 +5,13 @@ threads fight over the GIL; each switch is paid for in CPU. Measured on 2 cores 
 clients, a `/appt list` cost 13.5 ms of CPU against 5.7 ms with one client. So the work a
 listener does once it has acked waits for a turn, and `width` listeners work at once:
 
-- a listener takes its turn when it acks, or at its first database unit of work
-  (events are acked by Bolt before the listener starts);
-- acks never wait: they come before the turn, and the HTTP threads take none;
-- a listener gives its turn back when it waits on Slack (a Web API call, an answer to
-  response_url) and when it ends; its next database unit of work takes one again;
+- a listener takes its turn when it acks, or at its first database unit of work after the
+  ack (events are acked by Bolt before the listener starts);
+- acks never wait: what a listener does before its ack (a form's checks, whose errors go
+  in the ack) takes no turn, and the HTTP threads take none;
+- a listener gives its turn back when it waits on Slack (a Web API call through carebot's
+  client or the request's, an answer to response_url) and when it ends; its next
+  database unit of work takes one again;
 - the sweep and the outbox do not take turns.
 
 Turns go first come, first served. A turn not free within `wait_s` is done without: a
@@ -22,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltResponse
@@ -32,6 +35,10 @@ T = TypeVar("T")
 
 WIDTH = 1
 WAIT_S = 1.0
+
+# The ack of the request being handled: set by the middleware, carried to the listener's
+# thread with the rest of the request's context.
+_request_ack: ContextVar[Ack | None] = ContextVar("carebot_request_ack", default=None)
 
 
 class Turns:
@@ -69,6 +76,9 @@ class Turns:
         mine = self._mine
         if not getattr(mine, "listener", False) or mine.held:
             return
+        ack = _request_ack.get()
+        if ack is not None and ack.response is None:
+            return  # before the ack: what it waits on must not wait for a turn
         with self._lock:
             if self._free:
                 self._free -= 1
@@ -110,13 +120,39 @@ class Turns:
 
 
 def taking_turns(turns: Turns) -> Callable[..., Any]:
-    """A Bolt middleware: each request's ack is a TurnAck."""
+    """A Bolt middleware: each request's ack is a TurnAck, and the client Bolt made for it
+    gives back the listener's turn while it waits on Slack."""
 
     def middleware(context: Any, next: Callable[[], Any]) -> Any:
-        context["ack"] = turns.ack()
+        ack = turns.ack()
+        context["ack"] = ack
+        given = context.get("client")
+        if isinstance(given, WebClient) and not isinstance(given, PacedClient):
+            context["client"] = paced(given, turns)
+        # Bolt runs middleware one after another, not around the listener: this stays set
+        # for the rest of the dispatch (ObservedApp runs each in a context of its own), and
+        # the listener's thread gets it with the request's context.
+        _request_ack.set(ack)
         return next()
 
     return middleware
+
+
+def paced(client: WebClient, turns: Turns) -> PacedClient:
+    """The same client (token, Slack's address, retries, timeout), pacing turns."""
+    copy = PacedClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+    copy.turns = turns
+    return copy
 
 
 class PacedClient(WebClient):

@@ -104,11 +104,13 @@ class CareTeams:
                 self._members[key] = (now, members)
         return members
 
-    def members_changed(self, team_id: str, channel_id: str) -> None:
-        """Someone joined or left the channel (Slack's event): read its members again."""
+    def members_changed(self, channel_id: str) -> None:
+        """Someone joined or left the channel (Slack's event): read its members again, in
+        every workspace that keeps them (a shared channel's event comes through one)."""
         with self._lock:
             self._changes += 1
-            self._members.pop((team_id, channel_id), None)
+            for key in [key for key in self._members if key[1] == channel_id]:
+                del self._members[key]
 
     def forget(self) -> None:
         """Drop what is cached, e.g. after someone joined a channel in a test."""

@@ -17,15 +17,15 @@ BOT_EVENTS = ("member_joined_channel", "member_left_channel")
 
 
 class Membership(Protocol):
-    def members_changed(self, team_id: str, channel_id: str) -> None: ...
+    def members_changed(self, channel_id: str) -> None: ...
 
 
 def register(app: App, membership: Membership) -> None:
     @app.event("member_joined_channel")
     @app.event("member_left_channel")
-    def on_member_changed(event: dict[str, Any], context: Any) -> None:
+    def on_member_changed(event: dict[str, Any]) -> None:
         channel = event.get("channel")
-        # A shared channel's event names the workspace it came through; the cache is kept
-        # per workspace, so the request's own is the one to forget it in.
-        if isinstance(channel, str) and channel and context.team_id:
-            membership.members_changed(context.team_id, channel)
+        # Channel ids are unique across Slack: a shared channel's event, which comes
+        # through one of its workspaces, is forgotten in each that keeps its members.
+        if isinstance(channel, str) and channel:
+            membership.members_changed(channel)

@@ -7,6 +7,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 from slack_bolt.listener import thread_runner
@@ -231,3 +232,47 @@ def test_the_start_waits_for_its_warm_ups_and_a_failed_one_only_logs(
     assert not any(warming.is_alive() for warming in sandbox.runtime.warming)
     assert "could not compile the database statements at start" in caplog.text
     assert sandbox.driver.command("/carebot", "help").status == 200  # it runs all the same
+
+
+def test_no_ack_and_no_slack_call_waits_while_a_listener_holds_its_turn(
+    sandbox: Sandbox, slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Turns pace the work after an ack. A form's checks before its ack take none, and
+    every Web API call, through carebot's client or the one Bolt makes per request,
+    gives the turn back first: Slack waits on nobody's turn."""
+    from slack_sdk.web.base_client import BaseClient
+
+    from bot.runtime import turns as paced
+
+    turns = sandbox.runtime.executor.turns
+    assert turns is not None
+    seen: list[tuple[str, bool]] = []
+    calling, acking = BaseClient.api_call, paced.TurnAck.__call__
+
+    def call(client: BaseClient, api_method: str, **kwargs: Any) -> Any:
+        seen.append((api_method, turns.holding()))
+        return calling(client, api_method, **kwargs)
+
+    def ack(self: paced.TurnAck, *args: Any, **kwargs: Any) -> Any:
+        seen.append(("ack", turns.holding()))
+        return acking(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseClient, "api_call", call)
+    monkeypatch.setattr(paced.TurnAck, "__call__", ack)
+    slack.command("/appt")  # the form: views.open
+    slack.submit(
+        {
+            "Patient": "Jane Doe MRN 88123",
+            "Kind": "Imaging",
+            "Date": "2027-03-02",
+            "Time": "15:00",
+            "Clinician": "@dr.patel",
+        }
+    )  # checked before its ack, then the preview
+    slack.click("Confirm")  # the card, the clinician's copy
+    slack.in_dm().message("appt")
+    slack.click("Open the booking form")
+
+    called = {method for method, _ in seen}
+    assert {"ack", "views.open", "chat.postMessage"} <= called
+    assert [what for what, holding in seen if holding] == [], seen

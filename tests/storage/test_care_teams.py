@@ -182,9 +182,23 @@ def test_a_join_or_leave_heard_from_slack_reads_that_channel_again(db: Database)
     care.in_care_team("T1", "U0RILEY01")  # reads both channels
     calls = len(slack.calls)
 
-    care.members_changed("T1", "C0ORTHO01")
+    care.members_changed("C0ORTHO01")
     assert care.in_care_team("T1", "U0RILEY01")
     assert slack.calls[calls:] == [("C0ORTHO01", "")]  # that channel only, within the minute
-    care.members_changed("T2", "C0CARDIO1")  # another workspace's event forgets only its own
-    care.in_care_team("T1", "U0DANA001")
-    assert len(slack.calls) == calls + 1
+
+
+def test_a_shared_channels_event_is_forgotten_in_every_workspace_keeping_it(
+    db: Database,
+) -> None:
+    """Slack sends it through one workspace; the members are kept per workspace."""
+    register(db, "C0ORTHO01", team_id="T1")
+    register(db, "C0ORTHO01", team_id="T2")
+    slack = FakeSlack()
+    care = teams(db, slack, FakeClock(T0))
+    assert care.in_care_team("T1", "U0RILEY01") and care.in_care_team("T2", "U0RILEY01")
+    calls = len(slack.calls)
+
+    care.members_changed("C0ORTHO01")
+    care.in_care_team("T1", "U0RILEY01")
+    care.in_care_team("T2", "U0RILEY01")
+    assert slack.calls[calls:] == [("C0ORTHO01", ""), ("C0ORTHO01", "")]

@@ -3,8 +3,8 @@
 Bolt checks the signature too, but it raises on a timestamp that is not a number, and its
 error path then answers a request nobody verified. Here a request whose signature does not
 hold gets 401 before any listener, error handler or Slack call; a signed body carebot cannot
-read (a payload that is not a JSON object, a click with no action, a form with no view)
-gets 400 with one log line.
+read (a payload that is not a JSON object, a click with no action, a form with no view, a
+channel that is a number) gets 400 with one log line.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
+from slack_bolt import BoltContext
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import Clock, SignatureVerifier
 
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -68,7 +70,7 @@ def _event_problem(body: bytes) -> str | None:
         return "an event body that is not JSON"
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
         return "an event that is not an object with a type"
-    return None
+    return _context_problem(event)
 
 
 def _payload_problem(payload: Any) -> str | None:
@@ -87,4 +89,14 @@ def _payload_problem(payload: Any) -> str | None:
             return "a form with no view"
     if not isinstance(payload.get("user"), dict) and kind != "url_verification":
         return "a payload with no user"
+    return _context_problem(payload)
+
+
+def _context_problem(body: dict[str, Any]) -> str | None:
+    """Bolt reads who and where from the body before any listener (a channel that is a
+    number, say, raises there): the same reading here, so such a body is a 400, not a 500."""
+    try:
+        build_context(BoltContext(), body)
+    except (TypeError, AttributeError, KeyError, ValueError):
+        return "a body whose team, user or channel Bolt cannot read"
     return None

@@ -267,3 +267,38 @@ def test_a_forged_join_makes_nobody_a_member(sandbox: Sandbox, slack: SlackDrive
     assert slack.event({**forged, "channel_type": "C", "team": TEAM}).ok
     slack.as_user("@visitor").in_channel("#general").command("/appt", "list tomorrow")
     assert slack.last_reply().text.startswith("Sorry, only care-team members")
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [
+        ({"type": "member_left_channel", "user": "U0SOCIAL1", "channel_type": "C"}, 200),
+        ({"type": "member_joined_channel", "user": "U0SOCIAL1", "channel": ""}, 200),
+        # Bolt itself cannot read it: refused at the gate (it was a 500 before).
+        ({"type": "member_left_channel", "user": "U0SOCIAL1", "channel": 42}, 400),
+    ],
+    ids=["no channel", "empty", "a number"],
+)
+def test_a_malformed_member_event_is_answered_and_changes_nothing(
+    sandbox: Sandbox, slack: SlackDriver, event: dict[str, object], status: int
+) -> None:
+    a_day_of_work(slack)
+    riley = slack.as_user("@riley.sw").in_channel("#general")
+    riley.command("/appt", "list tomorrow")
+    assert "A-1" in slack.last_reply().text
+
+    assert slack.event({**event, "team": TEAM}).status == status
+    riley.command("/appt", "list tomorrow")
+    assert "A-1" in slack.last_reply().text
+    assert sandbox.standin.internal_errors == []
+
+
+def test_a_retried_leave_is_acked_once_more_and_the_member_stays_out(
+    sandbox: Sandbox, slack: SlackDriver
+) -> None:
+    """Slack retries an event it thinks went unanswered: forgetting again does no harm."""
+    a_day_of_work(slack)
+    assert slack.leave("#cardiology-team", "@riley.sw") is not None
+    assert slack.resend(retry_num=1).status == 200
+    slack.as_user("@riley.sw").in_channel("#general").command("/appt", "list tomorrow")
+    assert slack.last_reply().text.startswith("Sorry, only care-team members")

@@ -104,6 +104,9 @@ def test_what_slack_sends_is_readable(body: bytes, content_type: str) -> None:
         (b"not json", "application/json"),
         (b"[1, 2]", "application/json"),
         (b'{"event": {}}', "application/json"),
+        (b'{"type": "event_callback", "event": {"type": "x", "channel": 42}}', "application/json"),
+        (b'{"type": "event_callback", "channel": true, "event": {}}', "application/json"),
+        (form({**CLICK, "channel": 7}), "application/x-www-form-urlencoded"),
     ],
 )
 def test_a_signed_body_carebot_cannot_read_is_named(body: bytes, content_type: str) -> None:

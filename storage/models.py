@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,6 +119,19 @@ class PatientRow(Base):
     @property
     def ref(self) -> str:
         """The short ref users type, like P-12."""
+        return f"P-{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPatient:
+    """A patient as plain values, read in one select with what a list shows them on."""
+
+    number: int
+    display_name: str
+    mrn: str | None
+
+    @property
+    def ref(self) -> str:
         return f"P-{self.number}"
 
 
@@ -322,6 +336,7 @@ __all__ = [
     "Base",
     "CareChannelRow",
     "DraftRow",
+    "ListedPatient",
     "PatientRow",
     "PersonRow",
     "ProcessedKeyRow",

@@ -41,5 +41,5 @@ def compile_hot_reads(session: Session) -> None:
         )  # fmt: skip
     appointments.count_between(session, NOBODY, now, later)
     appointments.between(session, NOBODY, now, later, limit=40)
-    preapprovals.listed(session, NOBODY, ["not_started"], owner_id=SOMEONE)
-    preapprovals.listed(session, NOBODY, ["not_started"])
+    preapprovals.listed_values(session, NOBODY, ["not_started"], owner_id=SOMEONE)
+    preapprovals.listed_values(session, NOBODY, ["not_started"])

@@ -19,6 +19,7 @@ from bot.shared.rules.refusals import Refused
 if TYPE_CHECKING:
     from bot.shared.rules.channel_settings import ChannelSettings
     from storage.preapprovals.models import PreapprovalRow
+    from storage.preapprovals.queries import Listed
 
 
 class PreapprovalRefused(Refused):
@@ -94,7 +95,11 @@ class NewRequest:
 
 
 def item_of(
-    row: PreapprovalRow, policy: PatientDisplay, now: datetime, zone: ZoneInfo, rounds: Rounds
+    row: PreapprovalRow | Listed,
+    policy: PatientDisplay,
+    now: datetime,
+    zone: ZoneInfo,
+    rounds: Rounds,
 ) -> Item:
     chase = chase_of(row)
     cover = coverage(chase, zone)

@@ -91,7 +91,7 @@ class Lists(RecordsUseCase):
             statuses += [Status.APPROVED.value, Status.PARTIAL.value]
         with self.db.session(read_only=True) as session:
             policy = self.in_force.patient_display_in(session, team_id)
-            rows = preapprovals.listed(
+            rows = preapprovals.listed_values(
                 session, team_id, statuses, owner_id=user_id if word == "mine" else None
             )
             channels = channels_of(self.in_force, session, team_id, [r.channel_id for r in rows])

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.rules.channel_settings import ChannelSettings
-    from storage.preapprovals.queries import Due
+    from storage.preapprovals.queries import Due, Listed
 
 __all__ = ["APPROVED", "EXPIRY", "RISK", "ROUND", "ends_at", "plan", "plan_round", "rounds_of"]
 
@@ -73,7 +73,7 @@ def cached_zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def chase_of(row: PreapprovalRow | Due) -> Chase:
+def chase_of(row: PreapprovalRow | Listed | Due) -> Chase:
     chase = Chase(
         status=Status(row.status),
         urgency=Urgency(row.urgency),
@@ -83,7 +83,7 @@ def chase_of(row: PreapprovalRow | Due) -> Chase:
         valid_to=row.valid_to,
     )
     # A round's due items (Due) are open: what an approval covers does not matter to them.
-    if not isinstance(row, PreapprovalRow) or row.series_id is None:
+    if isinstance(row, preapprovals.Due) or row.series_id is None:
         return chase
     return replace(
         chase,
@@ -93,7 +93,7 @@ def chase_of(row: PreapprovalRow | Due) -> Chase:
     )
 
 
-def series_visits(row: PreapprovalRow) -> tuple[SeriesVisit, ...] | None:
+def series_visits(row: PreapprovalRow | Listed) -> tuple[SeriesVisit, ...] | None:
     """The visits of the request's series (loaded with it), or None when it has no series."""
     if row.series_id is None or row.series is None:
         return None

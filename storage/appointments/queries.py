@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from bot.appointments.rules import appointment as core
-from storage.models import AppointmentRow, PatientRow
+from storage.models import AppointmentRow, ListedPatient, PatientRow
 from storage.refs import next_number, parse_ref
 from storage.sql import advisory_lock
 from storage.stamp import utc_now
@@ -194,19 +194,6 @@ def get_by_ref(
     if for_update:
         query = query.with_for_update(of=AppointmentRow)
     return session.execute(query).scalar_one_or_none()
-
-
-@dataclass(frozen=True, slots=True)
-class ListedPatient:
-    """A listed visit's patient, as plain values."""
-
-    number: int
-    display_name: str
-    mrn: str | None
-
-    @property
-    def ref(self) -> str:
-        return f"P-{self.number}"
 
 
 @dataclass(frozen=True, slots=True)

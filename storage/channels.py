@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import CareChannelRow
-from storage.sql import insert
+from storage.sql import insert, read
 from storage.stamp import utc_now
 
 
@@ -69,11 +69,13 @@ SETTINGS = (
     "preauth_round",
     "patient_display",
 )
-
-
-def settings_of(row: CareChannelRow) -> dict[str, str | None]:
-    """The channel's own settings by column name."""
-    return {name: getattr(row, name) for name in SETTINGS}
+# Read on every list and booking: built once, with bound parameters.
+_SETTINGS_FOR = select(
+    CareChannelRow.channel_id, *(getattr(CareChannelRow, name) for name in SETTINGS)
+).where(
+    CareChannelRow.team_id == bindparam("team_id"),
+    CareChannelRow.channel_id.in_(bindparam("channel_ids", expanding=True)),
+)
 
 
 def settings_for(
@@ -83,12 +85,8 @@ def settings_for(
     wanted = sorted(set(channel_ids))
     if not wanted:
         return {}
-    rows = session.execute(
-        select(CareChannelRow).where(
-            CareChannelRow.team_id == team_id, CareChannelRow.channel_id.in_(wanted)
-        )
-    ).scalars()
-    return {row.channel_id: settings_of(row) for row in rows}
+    rows = read(session, _SETTINGS_FOR, {"team_id": team_id, "channel_ids": wanted})
+    return {channel_id: dict(zip(SETTINGS, values, strict=True)) for channel_id, *values in rows}
 
 
 def save_settings(

@@ -5,10 +5,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+
+
+def read(session: Session, query: Executable, values: dict[str, Any] | None = None) -> Any:
+    """Run a built read on the session's connection, past the ORM's per-statement work (for
+    the hot read paths: their statements are built once, with bound parameters). What the
+    session holds unwritten is flushed first, as the ORM's autoflush would."""
+    session.flush()
+    return session.connection().execute(query, values)
 
 
 def insert(session: Session, entity: Any) -> postgresql.Insert | sqlite.Insert:

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import WorkspaceRow
-from storage.sql import insert
+from storage.sql import insert, read
 from storage.stamp import utc_now
 
 DEFAULT_PATIENT_DISPLAY = "initials"
@@ -31,7 +31,7 @@ def get(session: Session, team_id: str) -> WorkspaceRow | None:
 
 def patient_display(session: Session, team_id: str) -> str:
     """The workspace's patient display policy ("full", "initials", "id"), default "initials"."""
-    found = session.execute(_PATIENT_DISPLAY, {"team_id": team_id}).scalar()
+    found = read(session, _PATIENT_DISPLAY, {"team_id": team_id}).scalar()
     return found if found is not None else DEFAULT_PATIENT_DISPLAY
 
 

@@ -90,18 +90,19 @@ class Lists(RecordsUseCase):
         if word == "at-risk":
             statuses += [Status.APPROVED.value, Status.PARTIAL.value]
         with self.db.session(read_only=True) as session:
-            policy = self.in_force.patient_display_in(session, team_id)
             rows = preapprovals.listed_values(
                 session, team_id, statuses, owner_id=user_id if word == "mine" else None
             )
-            channels = channels_of(self.in_force, session, team_id, [r.channel_id for r in rows])
-            rounds = {channel: rounds_in(own) for channel, own in channels.items()}
-            keyed = []
-            for row in rows:
-                channel = row.channel_id or ""
-                item = item_of(row, policy, now, channels[channel].timezone, rounds[channel])
-                key = ranked(item.risk, item.late, item.urgency, item.needed_by, row.number)
-                keyed.append((key, item))
+            wanted = [None, *(r.channel_id for r in rows)]  # None: the workspace's own
+            channels = channels_of(self.in_force, session, team_id, wanted)
+        policy = channels[""].patient_display  # patients show as the workspace says
+        rounds = {channel: rounds_in(own) for channel, own in channels.items()}
+        keyed = []
+        for row in rows:
+            channel = row.channel_id or ""
+            item = item_of(row, policy, now, channels[channel].timezone, rounds[channel])
+            key = ranked(item.risk, item.late, item.urgency, item.needed_by, row.number)
+            keyed.append((key, item))
         items = [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
         if word == "overdue":  # past the payer's clock, or needed already: both are late
             items = [i for i in items if i.late or i.risk is Risk.PAST_DUE]

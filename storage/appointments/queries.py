@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from bot.appointments.rules import appointment as core
 from storage.models import AppointmentRow, ListedPatient, PatientRow
 from storage.refs import next_number, parse_ref
-from storage.sql import advisory_lock
+from storage.sql import advisory_lock, read
 from storage.stamp import utc_now
 
 PREFIX = "A"
@@ -254,7 +254,7 @@ def between(
     values = given.values(offset=offset, limit=limit)
     width = len(_LISTED_COLUMNS)
     return [
-        Listed(ListedPatient(*row[width:]), *row[:width]) for row in _run(session, query, values)
+        Listed(ListedPatient(*row[width:]), *row[:width]) for row in read(session, query, values)
     ]
 
 
@@ -299,7 +299,7 @@ def count_between(
     """How many appointments `between` would list without a limit."""
     given = _Filters(team_id, start, end, clinician_id, patient_id, booked_by, involving, statuses)
     query = _window_query(given.shape, counted=True, paged=False)
-    return int(_run(session, query, given.values()).scalar_one())
+    return int(read(session, query, given.values()).scalar_one())
 
 
 def set_status(
@@ -436,13 +436,6 @@ class _Filters:
         }
         found.update(paging)
         return found
-
-
-def _run(session: Session, query: Select[Any], values: dict[str, Any]) -> Any:
-    """Run a built read on the session's connection, past the ORM's per-statement work;
-    what the session holds unwritten is flushed first, as the ORM would (autoflush)."""
-    session.flush()
-    return session.connection().execute(query, values)
 
 
 @cache

@@ -16,6 +16,7 @@ from bot.preapprovals.rules.preapproval import OPEN
 from storage.models import AppointmentRow, ListedPatient, PatientRow, PersonRow, SeriesRow
 from storage.preapprovals.models import PreapprovalRow
 from storage.refs import next_number, parse_ref
+from storage.sql import read
 from storage.stamp import utc_now
 
 PREFIX = "PA"
@@ -208,18 +209,16 @@ def listed_values(
     limit: int = 500,
 ) -> list[Listed]:
     """What `listed` finds, as plain values: the read path of `/preauth list`."""
-    session.flush()  # what the session holds unwritten is read too, as the ORM would
-    connection = session.connection()
     values: dict[str, Any] = {"team_id": team_id, "statuses": list(statuses), "limit": limit}
     if owner_id is not None:
         values["owner_id"] = owner_id
     width = len(_LISTED_COLUMNS)
-    rows = connection.execute(_list_query(owner_id is not None), values).all()
+    rows = read(session, _list_query(owner_id is not None), values).all()
     series_ids = sorted({row.series_id for row in rows if row.series_id is not None})
     visits: dict[int, list[ListedVisit]] = defaultdict(list)
     if series_ids:
-        for series_id, number, start_at, status in connection.execute(
-            _visits_query(), {"ids": series_ids}
+        for series_id, number, start_at, status in read(
+            session, _visits_query(), {"ids": series_ids}
         ):
             if series_id is not None:  # as the where says; for the type checker
                 visits[series_id].append(ListedVisit(number, start_at, status))

@@ -19,8 +19,7 @@ def audited(sandbox: Sandbox, action: str) -> list[tuple[str, str | None]]:
 
 def stored(sandbox: Sandbox) -> dict[str, str | None] | None:
     with sandbox.db.session(read_only=True) as session:
-        row = channels.get(session, TEAM, CARDIO)
-        return channels.settings_of(row) if row is not None else None
+        return channels.settings_for(session, TEAM, [CARDIO]).get(CARDIO)
 
 
 def save(slack: SlackDriver, values: dict[str, str | list[str]]) -> None:

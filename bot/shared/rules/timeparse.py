@@ -4,6 +4,12 @@ The user's local "now" goes to dateparser as a naive RELATIVE_BASE, without a
 TIMEZONE setting (that pairing has had day-skipping bugs); the zone is attached here,
 so DST gaps and overlaps are handled in one place. Anything dateparser reads only in
 part is refused rather than guessed: a coordinator must never book a mis-read time.
+
+The commonest forms, a day and a clock time ("tomorrow 3pm", "today at 9:30am",
+"2027-03-02 14:00"), are read here without dateparser (one dateparser read costs about
+0.3 ms, and a time takes three: the read, the ignored-number check, the offset check).
+They read exactly as dateparser reads them; a property test holds the two side by side.
+Anything else, or anything odd in them, goes to dateparser.
 """
 
 from __future__ import annotations
@@ -35,6 +41,14 @@ _COUNTED_WEEKS_OR_MONTHS = re.compile(
     re.IGNORECASE,
 )
 _BASE_NUDGE = timedelta(minutes=7, seconds=13)
+# A day, then a clock time: read by `_quick` (all of it, or it reads nothing).
+_QUICK = re.compile(
+    r"(?:(?P<relative>today|tomorrow)|(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2}))"
+    r" (?:at )?"
+    r"(?:(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))? ?(?P<half>am|pm)"
+    r"|(?P<hour24>\d{1,2}):(?P<minute24>\d{2}))",
+    re.IGNORECASE,
+)
 _OTHER_DIGITS = str.maketrans("0123456789", "1234567890")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -60,11 +74,12 @@ class ParsedTime:
 class TimeParser:
     """Reads "tomorrow 3pm" and friends; one instance is shared by all request threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, quick: bool = True) -> None:
         # RELATIVE_BASE changes per call, so each call gets a light DateDataParser; the
         # costly part (locale data, compiled patterns) is cached by dateparser and reused.
         self._settings = dict(_SETTINGS)
         self._lock = threading.Lock()
+        self.quick = quick  # False: dateparser reads everything (to check the quick reads)
 
     def warm(self) -> None:
         """Load dateparser's English data now, so the first real command is fast."""
@@ -84,15 +99,20 @@ class TimeParser:
         if now.utcoffset() is None:
             raise ValueError("now must be timezone-aware")
         base = now.astimezone(tz).replace(tzinfo=None)
-        with self._lock:
-            reading = self._read(words, base)
-            if reading.date_obj is None:
-                raise TimeParseError(f'I couldn\'t read "{words}" as a date or time.')
-            self._refuse_ignored_numbers(words, base, reading)
-            elapsed = self._elapsed(words, base, reading)
-        found: datetime = reading.date_obj
-        # str, not the stubs' Literal: dateparser 1.5 also returns "part_of_day".
-        period: str = reading.period or "day"
+        quick = _quick(words, base) if self.quick else None
+        elapsed: timedelta | None = None
+        if quick is not None:  # every part of it read, and a clock time is no offset
+            found, period = quick, "time"
+        else:
+            with self._lock:
+                reading = self._read(words, base)
+                if reading.date_obj is None:
+                    raise TimeParseError(f'I couldn\'t read "{words}" as a date or time.')
+                self._refuse_ignored_numbers(words, base, reading)
+                elapsed = self._elapsed(words, base, reading)
+            found = reading.date_obj
+            # str, not the stubs' Literal: dateparser 1.5 also returns "part_of_day".
+            period = reading.period or "day"
         if period not in ("day", "time") and not (
             period in ("week", "month") and _COUNTED_WEEKS_OR_MONTHS.search(words)
         ):
@@ -153,6 +173,33 @@ class TimeParser:
             other = self._read(" ".join(altered), base)
             if (other.date_obj, other.period) == (reading.date_obj, reading.period):
                 raise TimeParseError(f'I couldn\'t tell what "{token}" means in "{words}".')
+
+
+def _quick(words: str, base: datetime) -> datetime | None:
+    """A day and a clock time as dateparser reads them, relative to the naive local base;
+    None for any other text, and for any it would read otherwise (then dateparser reads)."""
+    found = _QUICK.fullmatch(words)
+    if found is None:
+        return None
+    if found["relative"] is not None:
+        day = base.date() + timedelta(days=found["relative"].lower() == "tomorrow")
+    else:
+        try:
+            day = date(int(found["year"]), int(found["month"]), int(found["day"]))
+        except ValueError:
+            return None  # no such day: dateparser says so
+    if found["half"] is not None:
+        hour, minute = int(found["hour"]), int(found["minute"] or 0)
+        if not 1 <= hour <= 12:
+            return None  # "0am", "13pm": dateparser drops them, and the number is refused
+        hour = hour % 12 + (12 if found["half"].lower() == "pm" else 0)
+    else:
+        hour, minute = int(found["hour24"]), int(found["minute24"])
+    if hour > 23 or minute > 59:
+        return None
+    if (hour, minute) == (base.hour, base.minute):
+        return None  # dateparser takes a time equal to the base's for no time at all
+    return datetime.combine(day, time(hour, minute))
 
 
 def _on_wall_clock(wall: datetime, tz: ZoneInfo) -> datetime:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import DraftRow
@@ -29,18 +29,23 @@ def save(
 ) -> str:
     """Keep a JSON-able payload for later; returns the draft's id for buttons to carry."""
     draft_id = uuid.uuid4().hex
-    session.add(
-        DraftRow(
-            id=draft_id,
-            team_id=team_id,
-            user_id=user_id,
-            purpose=purpose,
-            payload=dict(payload),
-            created_at=utc_now(now),
-        )
+    session.flush()  # in order with what the session holds, as the ORM would write it
+    session.connection().execute(
+        _SAVE,
+        {
+            "id": draft_id,
+            "team_id": team_id,
+            "user_id": user_id,
+            "purpose": purpose,
+            "payload": dict(payload),
+            "created_at": utc_now(now),
+        },
     )
-    session.flush()
     return draft_id
+
+
+# Every booking preview writes one: a plain INSERT, built once (no ORM unit of work).
+_SAVE = insert(DraftRow)
 
 
 def get(session: Session, team_id: str, draft_id: str) -> DraftRow | None:

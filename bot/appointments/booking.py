@@ -8,7 +8,7 @@ checking again inside a transaction that locks the patient, clinician and room.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from bot.shared.access import Actor
     from bot.shared.directory import Directory
+    from storage.models import PatientRow
 
 __all__ = ["AlreadyBooked", "Booked", "Booking", "BookingRefused", "Clash", "Preview", "Proposal"]
 
@@ -57,6 +58,19 @@ EXPIRED = (
     "That preview has expired or was already used. Book again, e.g. "
     "/appt book Jane Doe, MRI, tomorrow 3pm"
 )
+
+
+@dataclass(frozen=True)
+class OnFile:
+    """The patient on file a proposal names, as its preview shows them."""
+
+    id: int
+    ref: str
+    display_name: str
+
+    @classmethod
+    def of(cls, row: PatientRow) -> OnFile:
+        return cls(row.id, row.ref, row.display_name)
 
 
 class Booking(RecordsUseCase):
@@ -176,12 +190,11 @@ class Booking(RecordsUseCase):
         self, actor: Actor, proposal: Proposal, zone: ZoneInfo, *, rechecked: bool = False
     ) -> Preview | SeriesPreview:
         """Check a proposal against the bookings, keep it as a draft and return its preview."""
-        self.require_access(actor, proposal)  # the preview would show an existing patient
+        patient = self.require_access(actor, proposal)  # the preview shows a patient on file
         now = self.clock.now()
         if proposal.repeat is not None:
             return self._series_preview(proposal, zone, now, rechecked=rechecked)
         with self.db.session() as session:
-            patient = clashes.existing_patient(session, proposal, now, zone)
             hours = self.in_force.in_session(session, proposal.team_id, [proposal.channel_id])
             found, free = clashes.check(
                 session,
@@ -237,18 +250,20 @@ class Booking(RecordsUseCase):
             kind_options=tuple(self.kinds.items()) if proposal.kind_unsure else (),
         )
 
-    def require_access(self, actor: Actor, proposal: Proposal) -> None:
-        """A new patient shows nobody's record; booking an existing one needs a care team."""
+    def require_access(self, actor: Actor, proposal: Proposal) -> OnFile | None:
+        """A new patient shows nobody's record; booking an existing one needs a care team.
+        The patient on file the proposal names comes back (None for someone new)."""
         zone = self.people.timezone(actor.team_id, actor.user_id)
         try:
             with self.db.session(read_only=True) as session:
                 patient = clashes.existing_patient(session, proposal, self.clock.now(), zone)
-                ref = patient.ref if patient is not None else None
+                found = OnFile.of(patient) if patient is not None else None
         except WhichPatient:
             self.access.require_care_team(actor, doing=EXISTING)  # it names patients on file
             raise
-        if ref is not None:
-            self.access.require_care_team(actor, doing=EXISTING, ref=ref)
+        if found is not None:  # asked outside the unit of work: it may wait on Slack
+            self.access.require_care_team(actor, doing=EXISTING, ref=found.ref)
+        return found
 
     def draft(self, actor: Actor, draft_id: str) -> Proposal:
         """The proposal behind a preview's buttons, for the person who previewed it only."""

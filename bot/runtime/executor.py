@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from bot.runtime.turns import Turns
+from bot.runtime.turns import ACK_WAIT_S, Turns, awaited_ack
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -29,10 +29,17 @@ class TrackingExecutor(ThreadPoolExecutor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
             self._busy += 1
+        # Bolt submits a request's listener, then polls every 10 ms until it has acked; on
+        # the dispatching thread, this waits for that ack instead (or the listener's end, if
+        # it never acks), so the poll finds it at once.
+        awaited = awaited_ack()
         if self.turns is not None:
             fn, args = self.turns.run, (fn, *args)
         future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         future.add_done_callback(self._done)
+        if awaited is not None:
+            future.add_done_callback(lambda _: awaited.given.set())
+            awaited.given.wait(ACK_WAIT_S)
         return future
 
     def _done(self, _: Future[Any]) -> None:

@@ -36,9 +36,14 @@ T = TypeVar("T")
 WIDTH = 1
 WAIT_S = 1.0
 
+ACK_WAIT_S = 3.0  # Slack's deadline for an ack, and Bolt's wait for one
+
 # The ack of the request being handled: set by the middleware, carried to the listener's
 # thread with the rest of the request's context.
 _request_ack: ContextVar[Ack | None] = ContextVar("carebot_request_ack", default=None)
+# The same ack, as the dispatching thread will wait for it: taken by the submit of the
+# request's listener (see `awaited_ack`), so the listener's own thread never has it.
+_awaited: ContextVar[TurnAck | None] = ContextVar("carebot_awaited_ack", default=None)
 
 
 class Turns:
@@ -133,6 +138,7 @@ def taking_turns(turns: Turns) -> Callable[..., Any]:
         # for the rest of the dispatch (ObservedApp runs each in a context of its own), and
         # the listener's thread gets it with the request's context.
         _request_ack.set(ack)
+        _awaited.set(ack)
         return next()
 
     return middleware
@@ -166,12 +172,35 @@ class PacedClient(WebClient):
         return super().api_call(api_method, **kwargs)
 
 
+def awaited_ack() -> TurnAck | None:
+    """On the thread dispatching a request, the ack it will answer Slack with, taken once:
+    the submit of its listener waits on it (`TurnAck.given`) instead of Bolt's 10 ms poll."""
+    ack = _awaited.get()
+    if ack is not None:
+        _awaited.set(None)
+    return ack
+
+
 class TurnAck(Ack):
-    """Bolt's Ack; after the ack is set, the listener (on its own thread) takes a turn."""
+    """Bolt's Ack; after the ack is set, the listener (on its own thread) takes a turn.
+
+    `given` is set as soon as there is a response for Slack (the listener's ack, or the
+    error Bolt answers with), so the dispatching thread returns it at once."""
 
     def __init__(self, turns: Turns) -> None:
+        self.given = threading.Event()
         super().__init__()  # type: ignore[no-untyped-call]
         self.turns = turns
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        self._response = value
+        if value is not None:
+            self.given.set()
 
     def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = super().__call__(*args, **kwargs)

@@ -6,13 +6,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.listener import thread_runner
 from slack_sdk.errors import SlackClientError
 
 from bot.runtime.executor import TrackingExecutor
 from bot.runtime.responses import ResponsePool
-from bot.runtime.turns import PacedClient, Turns
+from bot.runtime.turns import PacedClient, Turns, taking_turns
 from storage import Database
 
 
@@ -255,3 +259,87 @@ def stormed(turns: Turns) -> None:
     listeners(turns, listener, count=3)
     assert working.most == 1  # not doubled
     assert time.monotonic() - started < 2  # not leaked: nobody waited out the 5 s
+
+
+class Sleeps:
+    """Bolt's wait for a listener's ack, spied on: how often it slept between looks (any
+    time.sleep counts: the listeners here sleep otherwise)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = time.sleep
+
+        def sleep(seconds: float) -> None:
+            self.count += 1
+            real(seconds)
+
+        monkeypatch.setattr(thread_runner.time, "sleep", sleep)
+
+
+def slash_app(turns: Turns, pool: TrackingExecutor, listener: Callable[..., None]) -> App:
+    app = App(
+        signing_secret="unused",
+        authorize=lambda **_: AuthorizeResult(
+            enterprise_id=None, team_id="T1", bot_token="xoxb-test", bot_user_id="UB"
+        ),
+        request_verification_enabled=False,
+        listener_executor=pool,
+    )
+    app.middleware(taking_turns(turns))
+    app.command("/appt")(listener)
+    return app
+
+
+def slash(app: App) -> BoltResponse:
+    body = urlencode(
+        {"command": "/appt", "text": "list", "team_id": "T1", "user_id": "U1",
+         "channel_id": "C1", "response_url": "http://127.0.0.1:9/response/1"}
+    )  # fmt: skip
+    return app.dispatch(BoltRequest(body=body, headers={}))
+
+
+def test_an_ack_goes_back_without_bolts_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dispatching thread waits for the ack itself, not in Bolt's 10 ms sleeps."""
+    turns, sleeps = Turns(), Sleeps(monkeypatch)
+    pool = TrackingExecutor(turns=turns)
+    worked = threading.Event()
+
+    def listener(ack: Ack) -> None:
+        threading.Event().wait(0.05)  # a late ack: Bolt alone would have slept five times
+        ack("on it")
+        worked.set()
+
+    answer = slash(slash_app(turns, pool, listener))
+    assert (answer.status, answer.body) == (200, "on it")
+    assert sleeps.count == 0
+    assert worked.wait(5)
+    assert pool.wait_idle(5)
+
+
+def test_a_listener_failing_before_its_ack_is_answered_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns, sleeps = Turns(), Sleeps(monkeypatch)
+    pool = TrackingExecutor(turns=turns)
+
+    def listener(ack: Ack) -> None:
+        raise RuntimeError("broken before the ack")
+
+    answer = slash(slash_app(turns, pool, listener))
+    assert answer.status == 500
+    assert sleeps.count == 0
+    assert pool.wait_idle(5)
+
+
+def test_a_listener_may_hand_work_to_the_pool_before_its_ack() -> None:
+    """Only the dispatching thread waits for the ack: the listener's own submits do not."""
+    turns = Turns()
+    pool = TrackingExecutor(turns=turns)
+
+    def listener(ack: Ack) -> None:
+        assert pool.submit(lambda: "checked").result(timeout=5) == "checked"
+        ack("checked first")
+
+    answer = slash(slash_app(turns, pool, listener))
+    assert (answer.status, answer.body) == (200, "checked first")
+    assert pool.wait_idle(5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.preapprovals.rules.coverage import Coverage, SeriesVisit, Terms, cover
@@ -83,6 +84,7 @@ def next_nudge(
     return rounds.after(since, zone) if nudged else rounds.on_or_after(since, zone)
 
 
+@lru_cache(maxsize=4096)  # every list, round and risk check asks it of each request again
 def at_risk_from(needed_by: datetime, zone: ZoneInfo, rounds: Rounds) -> datetime:
     """The round AT_RISK_BUSINESS_DAYS business days before the day it is needed."""
     needed_day = needed_by.astimezone(zone).date()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,9 +90,14 @@ def get_by_ref(session: Session, team_id: str, ref: str) -> PatientRow | None:
 
 def get_by_mrn(session: Session, team_id: str, mrn: str) -> PatientRow | None:
     """The patient with this MRN in this workspace, or None."""
-    return session.execute(
-        select(PatientRow).where(PatientRow.team_id == team_id, PatientRow.mrn == mrn.strip())
-    ).scalar_one_or_none()
+    found = {"team_id": team_id, "mrn": mrn.strip()}
+    return session.execute(_BY_MRN, found).scalar_one_or_none()
+
+
+# Every booking by MRN reads it: built once, with bound parameters.
+_BY_MRN = select(PatientRow).where(
+    PatientRow.team_id == bindparam("team_id"), PatientRow.mrn == bindparam("mrn")
+)
 
 
 def find_by_name(session: Session, team_id: str, name: str, limit: int = 20) -> list[PatientRow]:

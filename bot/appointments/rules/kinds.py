@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
 from bot.appointments.rules.appointment import (
     KIND_EXAMPLE,
@@ -86,6 +87,7 @@ ENDINGS = (
 )
 
 
+@lru_cache(maxsize=4096)  # the vocabulary's words are keyed again on every booking
 def _key(text: str) -> str:
     """What is compared: lower case, no spaces, dashes, slashes or dots ("F/U" -> "fu")."""
     return re.sub(r"[\s\-/.]+", "", text.lower())

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -122,8 +121,7 @@ class PatientRow(Base):
         return f"P-{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class ListedPatient:
+class ListedPatient(NamedTuple):
     """A patient as plain values, read in one select with what a list shows them on."""
 
     number: int

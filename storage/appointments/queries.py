@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -226,8 +226,7 @@ def get_by_ref(
     return session.execute(query).scalar_one_or_none()
 
 
-@dataclass(frozen=True, slots=True)
-class Listed:
+class Listed(NamedTuple):
     """An appointment as lists, the Home tab and exports read it: plain values from one
     Core select (no ORM instances to build and track), its patient attached."""
 
@@ -259,7 +258,7 @@ class Listed:
 
 
 _LISTED_COLUMNS = tuple(
-    getattr(AppointmentRow, name) for name in Listed.__dataclass_fields__ if name != "patient"
+    getattr(AppointmentRow, name) for name in Listed._fields if name != "patient"
 )
 _PATIENT_COLUMNS = (PatientRow.number, PatientRow.display_name, PatientRow.mrn)
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -120,8 +120,7 @@ def listed(
     return list(session.execute(query).scalars())
 
 
-@dataclass(frozen=True, slots=True)
-class ListedAppointment:
+class ListedAppointment(NamedTuple):
     """A listed request's visit, by its ref."""
 
     number: int
@@ -131,8 +130,7 @@ class ListedAppointment:
         return f"A-{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class ListedVisit:
+class ListedVisit(NamedTuple):
     """One visit of a listed request's series, as its coverage is checked."""
 
     number: int
@@ -144,8 +142,7 @@ class ListedVisit:
         return f"A-{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class ListedSeries:
+class ListedSeries(NamedTuple):
     """A listed request's series, its visits by start time then ref."""
 
     number: int
@@ -156,8 +153,7 @@ class ListedSeries:
         return f"S-{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class Listed:
+class Listed(NamedTuple):
     """A request as `/preauth list` reads it: plain values from one Core select with its
     patient, visit and series (no ORM instances to build and track), read the same way
     as a loaded PreapprovalRow."""
@@ -196,7 +192,7 @@ class Listed:
 
 _OWN = ("patient", "appointment", "series")
 _LISTED_COLUMNS = tuple(
-    getattr(PreapprovalRow, name) for name in Listed.__dataclass_fields__ if name not in _OWN
+    getattr(PreapprovalRow, name) for name in Listed._fields if name not in _OWN
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.preapprovals.changes import Changed
@@ -51,11 +52,13 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return button | ({"style": style} if style else {})
 
 
+@lru_cache(maxsize=4096)  # a list shows the same requests' times on every call
 def when(at: datetime, zone: ZoneInfo) -> str:
     """A date Slack shows in each reader's zone, with the reader's as fallback."""
     return date_token(at, format_when(at, zone))
 
 
+@lru_cache(maxsize=4096)
 def needed(at: datetime, zone: ZoneInfo, *, token: bool = True) -> str:
     """A needed-by time; a day typed without a time (stored as its midnight) stays a plain day,
     since a time token would show a reader to the west the day before."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,7 +71,9 @@ class Proposal:
         return self.end - self.start
 
     def payload(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field, not asdict(): that deep-copies every value, and a preview is hot.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["patient"] = asdict(self.patient)
         data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
         data["repeat"] = self.repeat.payload() if self.repeat else None
         return data

@@ -12,9 +12,11 @@ each with its own bot token, and `oauth=OAuthApp(...)` adds Slack's OAuth v2 ins
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from http.server import ThreadingHTTPServer
+from typing import Any
 
 from bot.sandbox import scopes
 from bot.sandbox.seed import Channel
@@ -73,6 +75,12 @@ class StandInServer(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 128  # the default listen backlog of 5 drops connections under load
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A caller that closed its kept-alive connection (carebot stopped) is no error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 CHAT_BURST = 4.0  # messages a channel takes at once before chat.postMessage answers 429

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.appointments import reminders as appointment_reminders
@@ -51,9 +51,8 @@ class AppointmentRefused(Refused):
     """The request about a visit cannot be done; the message says why and what to type."""
 
 
-@dataclass(frozen=True)
-class Appointment:
-    """One appointment as a reader sees it."""
+class Appointment(NamedTuple):
+    """One appointment as a reader sees it (a named tuple: lists build dozens)."""
 
     ref: str
     start: datetime

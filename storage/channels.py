@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import CompoundSelect, String, bindparam, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
-from storage.models import CareChannelRow
+from storage.models import CareChannelRow, WorkspaceRow
 from storage.sql import insert, read
 from storage.stamp import utc_now
+from storage.workspaces import DEFAULT_PATIENT_DISPLAY
 
 
 def upsert(
@@ -69,7 +71,24 @@ SETTINGS = (
     "preauth_round",
     "patient_display",
 )
-# Read on every list and booking: built once, with bound parameters.
+# Read on every list and booking: built once, with bound parameters. The workspace's row
+# comes first, its channel id NULL; then a row per care-team channel asked about.
+_NOTHING = cast(null(), String)
+_IN_FORCE: CompoundSelect[Any] = union_all(
+    select(
+        _NOTHING.label("channel_id"),
+        WorkspaceRow.patient_display,
+        *(_NOTHING for _ in SETTINGS),
+    ).where(WorkspaceRow.team_id == bindparam("team_id")),
+    select(
+        CareChannelRow.channel_id,
+        _NOTHING,
+        *(getattr(CareChannelRow, name) for name in SETTINGS),
+    ).where(
+        CareChannelRow.team_id == bindparam("team_id"),
+        CareChannelRow.channel_id.in_(bindparam("channel_ids", expanding=True)),
+    ),
+)
 _SETTINGS_FOR = select(
     CareChannelRow.channel_id, *(getattr(CareChannelRow, name) for name in SETTINGS)
 ).where(
@@ -87,6 +106,23 @@ def settings_for(
         return {}
     rows = read(session, _SETTINGS_FOR, {"team_id": team_id, "channel_ids": wanted})
     return {channel_id: dict(zip(SETTINGS, values, strict=True)) for channel_id, *values in rows}
+
+
+def in_force(
+    session: Session, team_id: str, channel_ids: Collection[str]
+) -> tuple[str, dict[str, dict[str, str | None]]]:
+    """The workspace's patient display policy and the own settings of those channels that
+    are care-team channels, in one statement (every list and booking reads both)."""
+    wanted = sorted({c for c in channel_ids if c})
+    display, own = DEFAULT_PATIENT_DISPLAY, {}
+    for channel_id, workspace_display, *values in read(
+        session, _IN_FORCE, {"team_id": team_id, "channel_ids": wanted}
+    ):
+        if channel_id is None:  # the workspace's row
+            display = workspace_display if workspace_display is not None else display
+        else:
+            own[channel_id] = dict(zip(SETTINGS, values, strict=True))
+    return display, own
 
 
 def save_settings(

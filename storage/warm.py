@@ -30,6 +30,7 @@ def compile_hot_reads(session: Session) -> None:
     patients.get_by_ref(session, NOBODY, "P-1")
     workspaces.patient_display(session, NOBODY)
     channels.settings_for(session, NOBODY, ["C0WARMUP"])
+    channels.in_force(session, NOBODY, ["C0WARMUP"])
     care_teams.channel_ids(session, NOBODY)
     drafts.get(session, NOBODY, "0" * 32)
     later = now + timedelta(minutes=30)

@@ -46,8 +46,8 @@ def for_channels_in(
     session: Session, settings: Settings, team_id: str, channel_ids: Collection[str]
 ) -> dict[str, ChannelSettings]:
     """The same inside a session the caller holds; every id asked for gets an answer."""
-    defaults = workspace_defaults(settings, workspaces.patient_display(session, team_id))
-    stored = channels.settings_for(session, team_id, [c for c in channel_ids if c])
+    display, stored = channels.in_force(session, team_id, channel_ids)
+    defaults = workspace_defaults(settings, display)
     return {c: effective(defaults, overrides_of(stored.get(c))) for c in channel_ids}
 
 

@@ -95,3 +95,28 @@ def test_a_channels_own_settings_are_saved_read_in_one_batch_and_go_with_it(
     with db.session() as session:
         assert channels.remove(session, "T1", "C1") and not channels.remove(session, "T1", "C1")
         assert [c.channel_id for c in channels.list_for(session, "T1")] == ["C2"]
+
+
+def test_the_workspaces_display_and_its_channels_settings_come_in_one_read(
+    db: Database,
+) -> None:
+    values = {"timezone": "Europe/Berlin", "patient_display": "full"}
+    with db.session() as session:
+        # No workspace row yet: the default policy, and no channel has settings.
+        assert channels.in_force(session, "T1", ["C1", ""]) == ("initials", {})
+        channels.save_settings(session, "T1", "C1", "4-west", values, by="U1", now=T0)
+        channels.upsert(session, "T1", "C2", "icu", now=T0)
+        channels.save_settings(session, "T2", "C1", "other", {"timezone": "UTC"}, by="U1", now=T0)
+        workspaces.set_patient_display(session, "T1", "id", now=T0)
+    with db.session(read_only=True) as session:
+        display, own = channels.in_force(session, "T1", ["C1", "C2", "C3", ""])
+        assert display == "id"
+        assert own == {
+            "C1": {**dict.fromkeys(channels.SETTINGS), **values},
+            "C2": dict.fromkeys(channels.SETTINGS),
+        }
+        assert channels.in_force(session, "T1", []) == ("id", {})
+        assert channels.in_force(session, "T2", ["C2"]) == ("initials", {})
+        # The same as the two reads it stands for.
+        assert display == workspaces.patient_display(session, "T1")
+        assert own == channels.settings_for(session, "T1", ["C1", "C2", "C3"])

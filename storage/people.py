@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import PersonRow
@@ -48,3 +49,9 @@ def get(
     if person is None or person.fetched_at < utc_now(now) - max_age:
         return None
     return person
+
+
+def someone(session: Session) -> tuple[str, str] | None:
+    """Any one person in the cache (workspace, user), or None: for reading one at start."""
+    found = session.execute(select(PersonRow.team_id, PersonRow.user_id).limit(1)).first()
+    return (found[0], found[1]) if found is not None else None

@@ -25,6 +25,9 @@ def compile_hot_reads(session: Session) -> None:
     """Read as the hot paths do (people, patients, settings, clashes, lists, drafts)."""
     now = datetime.now(UTC)
     people.get(session, NOBODY, SOMEONE, timedelta(hours=24), now)
+    known = people.someone(session)
+    if known is not None:  # a row read too: its first costs as much as compiling did
+        people.get(session, *known, timedelta(hours=24), now)
     patients.find(session, NOBODY, "Warm Up", "0")
     patients.find(session, NOBODY, "Warm Up", None)
     patients.get_by_ref(session, NOBODY, "P-1")

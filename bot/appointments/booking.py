@@ -8,6 +8,7 @@ checking again inside a transaction that locks the patient, clinician and room.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 __all__ = ["AlreadyBooked", "Booked", "Booking", "BookingRefused", "Clash", "Preview", "Proposal"]
 
 PURPOSE = "appt.book"
+# Read at start (`warm`): what a first booking's text has, no one's in particular.
+WARM_SAMPLE = "Sam Sample MRN 0, MRI, tomorrow 3pm, with <@U0WARMUP>, at Room 1, 30 min"
 EXISTING = "book for an existing patient"
 REPLY_URL = "reply_url"  # kept in a draft's payload beside the proposal, never sent to Slack
 SHOWN = "shown"  # kept beside a series proposal: what its preview showed, date by date
@@ -114,6 +117,22 @@ class Booking(RecordsUseCase):
             raise BookingRefused(reason) from None
         proposal = self._proposal(actor, channel_id, typed, zone, read.get(typed.when))
         return self.preview_of(actor, proposal, zone)
+
+    def warm(self) -> None:
+        """Read a sample booking's text as `propose` does (the rules, the kinds, the times),
+        so the first real booking after a start does not pay for their first use."""
+        now, zone = self.clock.now(), self.in_force.default_zone()
+
+        def is_time(field: str) -> bool:
+            try:
+                self.times.parse(field, now, zone)
+            except TimeParseError:
+                return False
+            return True
+
+        # A deployment whose kinds do not take the sample refuses it: warmer all the same.
+        with suppress(ValueError):
+            parse_quick_booking(WARM_SAMPLE, is_time, self.kinds, self.vocabulary)
 
     def _start(
         self, typed: QuickBooking, zone: ZoneInfo, read: ParsedTime | None = None

@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 WARM_UP_S = 5.0
 
 
+PRESTARTED = 4  # listener threads started before the first request
+
+
 @dataclass
 class Runtime:
     """A running carebot: its collaborators, its Bolt app and the pool its listeners run in."""
@@ -95,6 +98,11 @@ class Runtime:
         sql = threading.Thread(target=self._compile_statements, name="warm-sql", daemon=True)
         sql.start()
         self.warming.append(sql)
+        try:
+            self.executor.prestart(PRESTARTED)
+            self.services.appointments.booking.warm()
+        except Exception as error:  # a warm-up must never stop a start
+            log.warning("could not warm up the booking rules at start: %s", describe(error))
         deadline = time.monotonic() + timeout
         for warming in self.warming:
             warming.join(max(0.0, deadline - time.monotonic()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 from collections.abc import Callable
@@ -42,6 +43,21 @@ class TrackingExecutor(ThreadPoolExecutor):
             awaited.given.wait(ACK_WAIT_S)
         return future
 
+    def prestart(self, count: int) -> None:
+        """Start `count` listener threads now (the pool starts them on demand), so the
+        first requests after a start do not wait for one to be made."""
+        count = min(count, self._max_workers)
+        started = threading.Barrier(count + 1, timeout=5.0)
+        for _ in range(count):  # each holds its thread until all are up: no reuse
+            super().submit(_meet, started)
+        _meet(started)
+        # A thread counts as idle (the next submit takes it) once it has finished its work:
+        # wait for all of them to, then leave the count as they left it.
+        idle = self._idle_semaphore
+        ready = sum(idle.acquire(timeout=5.0) for _ in range(count))
+        for _ in range(ready):
+            idle.release()
+
     def _done(self, _: Future[Any]) -> None:
         with self._idle:
             self._busy -= 1
@@ -52,3 +68,8 @@ class TrackingExecutor(ThreadPoolExecutor):
         """Block until no listener work is running; False if it is still busy at `timeout`."""
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)
+
+
+def _meet(barrier: threading.Barrier) -> None:
+    with contextlib.suppress(threading.BrokenBarrierError):  # slow to start: it starts anyway
+        barrier.wait()

@@ -234,6 +234,20 @@ def test_the_start_waits_for_its_warm_ups_and_a_failed_one_only_logs(
     assert sandbox.driver.command("/carebot", "help").status == 200  # it runs all the same
 
 
+def test_the_booking_warm_up_reads_its_sample_without_the_database_or_slack(
+    sandbox: Sandbox,
+) -> None:
+    """What the start runs of a booking is the rules alone: no one is read, nothing kept."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(sandbox.db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    calls = len(sandbox.standin.calls())
+    sandbox.runtime.services.appointments.booking.warm()
+    assert statements == []
+    assert len(sandbox.standin.calls()) == calls
+
+
 def test_no_ack_and_no_slack_call_waits_while_a_listener_holds_its_turn(
     sandbox: Sandbox, slack: SlackDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

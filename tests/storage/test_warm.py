@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine.interfaces import CacheStats
 
-from storage import Database
+from storage import Database, people
 from storage.models import Base
 from storage.warm import compile_hot_reads
 
@@ -60,3 +61,29 @@ def test_a_second_warm_up_compiles_nothing_new(db: Database) -> None:
 
     assert compiled
     assert all(hit is CacheStats.CACHE_HIT for hit in compiled)
+
+
+def test_a_person_on_file_is_read_too_and_nothing_changes(db: Database) -> None:
+    """Reading a row costs its first time as much as compiling did: one person is read."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        people.upsert(
+            session, "T1", "U1", name="dana", real_name="Dana", timezone="America/New_York",
+            is_bot=False, deleted=False, now=now,
+        )  # fmt: skip
+    before = row_counts(db)
+    reads: list[str] = []
+
+    def seen(*args: Any) -> None:
+        if "FROM people" in str(args[2]):
+            reads.append(str(args[3]))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.session(read_only=True) as session:
+            compile_hot_reads(session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert row_counts(db) == before
+    assert any("U1" in params for params in reads)

@@ -344,3 +344,14 @@ def test_a_listener_may_hand_work_to_the_pool_before_its_ack() -> None:
     answer = slash(slash_app(turns, pool, listener))
     assert (answer.status, answer.body) == (200, "checked first")
     assert pool.wait_idle(5)
+
+
+def test_threads_started_ahead_take_the_first_listeners() -> None:
+    pool = TrackingExecutor(max_workers=8, turns=Turns())
+    pool.prestart(3)
+    named = [t for t in threading.enumerate() if t.name.startswith("carebot-listener")]
+    ours = [t for t in named if t.ident in {w.ident for w in pool._threads}]
+    assert len(ours) == 3
+    assert pool.submit(lambda: threading.current_thread()).result(5) in ours
+    assert len(pool._threads) == 3  # an idle one took it: none was made for it
+    pool.shutdown()

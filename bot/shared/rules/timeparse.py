@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -82,9 +83,14 @@ class TimeParser:
         self.quick = quick  # False: dateparser reads everything (to check the quick reads)
 
     def warm(self) -> None:
-        """Load dateparser's English data now, so the first real command is fast."""
+        """Load dateparser's English data and read a time of each kind now (a quick form,
+        one dateparser reads, a word that is no time), so the first real command is fast."""
         with self._lock:
             self._read("tomorrow 9am", datetime(2000, 1, 1, 12, 0))
+        now = datetime(2000, 1, 3, 12, 0, tzinfo=UTC)
+        for text in ("tomorrow 9am", "next tuesday 9:30", "in 2 hours", "consult"):
+            with suppress(TimeParseError):
+                self.parse(text, now, ZoneInfo("UTC"))
 
     def parse(self, text: str, now: datetime, tz: ZoneInfo) -> ParsedTime:
         """Read text as a date or date and time in tz, relative to now; raise TimeParseError."""

@@ -47,3 +47,9 @@ def compile_hot_reads(session: Session) -> None:
     appointments.between(session, NOBODY, now, later, limit=40)
     preapprovals.listed_values(session, NOBODY, ["not_started"], owner_id=SOMEONE)
     preapprovals.listed_values(session, NOBODY, ["not_started"])
+
+
+def rehearse_hot_writes(session: Session) -> None:
+    """Write as a booking preview does (its draft), in a unit of work the caller rolls back:
+    the INSERT is compiled and kept, the row is not."""
+    drafts.save(session, NOBODY, SOMEONE, "warm-up", {}, datetime.now(UTC))

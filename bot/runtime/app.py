@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -49,7 +50,7 @@ from bot.shared.sweeper import Dedup, Outbox, ReminderKinds, Sweeper
 from handlers import register_all
 from handlers.shared import installs
 from storage import Database
-from storage.warm import compile_hot_reads
+from storage.warm import compile_hot_reads, rehearse_hot_writes
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +114,19 @@ class Runtime:
         try:
             with self.db.session(read_only=True) as session:
                 compile_hot_reads(session)
+            with suppress(_Rehearsed), self.db.session() as session:
+                rehearse_hot_writes(session)
+                raise _Rehearsed  # rolled back: nothing is kept
         except Exception as error:  # a warm-up must never stop a start
             log.warning("could not compile the database statements at start: %s", describe(error))
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every listener started so far has finished (used by the sandbox and tests)."""
         return self.executor.wait_idle(timeout)
+
+
+class _Rehearsed(Exception):
+    """Ends the warm-up's unit of work that writes: it is rolled back."""
 
 
 class _SkipTokenNotice(logging.Filter):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.engine.interfaces import CacheStats
 
 from storage import Database, people
 from storage.models import Base
-from storage.warm import compile_hot_reads
+from storage.warm import compile_hot_reads, rehearse_hot_writes
 
 
 def row_counts(db: Database) -> dict[str, int]:
@@ -87,3 +88,28 @@ def test_a_person_on_file_is_read_too_and_nothing_changes(db: Database) -> None:
 
     assert row_counts(db) == before
     assert any("U1" in params for params in reads)
+
+
+class RolledBack(Exception):
+    pass
+
+
+def test_the_rehearsed_write_is_compiled_and_rolled_back(db: Database) -> None:
+    before = row_counts(db)
+    inserts: list[bool] = []
+
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(context.cache_hit == CacheStats.CACHE_HIT)
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        for _ in range(2):
+            with pytest.raises(RolledBack), db.session() as session:
+                rehearse_hot_writes(session)
+                raise RolledBack
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+
+    assert row_counts(db) == before
+    assert inserts == [False, True]  # the second found the first's compiled INSERT

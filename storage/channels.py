@@ -72,7 +72,7 @@ SETTINGS = (
     "patient_display",
 )
 # Read on every list and booking: built once, with bound parameters. The workspace's row
-# comes first, its channel id NULL; then a row per care-team channel asked about.
+# has no channel id (NULL); each care-team channel asked about has a row of its own.
 _NOTHING = cast(null(), String)
 _IN_FORCE: CompoundSelect[Any] = union_all(
     select(
@@ -89,23 +89,6 @@ _IN_FORCE: CompoundSelect[Any] = union_all(
         CareChannelRow.channel_id.in_(bindparam("channel_ids", expanding=True)),
     ),
 )
-_SETTINGS_FOR = select(
-    CareChannelRow.channel_id, *(getattr(CareChannelRow, name) for name in SETTINGS)
-).where(
-    CareChannelRow.team_id == bindparam("team_id"),
-    CareChannelRow.channel_id.in_(bindparam("channel_ids", expanding=True)),
-)
-
-
-def settings_for(
-    session: Session, team_id: str, channel_ids: Collection[str]
-) -> dict[str, dict[str, str | None]]:
-    """The own settings of those channels that are care-team channels, in one query."""
-    wanted = sorted(set(channel_ids))
-    if not wanted:
-        return {}
-    rows = read(session, _SETTINGS_FOR, {"team_id": team_id, "channel_ids": wanted})
-    return {channel_id: dict(zip(SETTINGS, values, strict=True)) for channel_id, *values in rows}
 
 
 def in_force(

@@ -90,8 +90,8 @@ def get_by_ref(session: Session, team_id: str, ref: str) -> PatientRow | None:
 
 def get_by_mrn(session: Session, team_id: str, mrn: str) -> PatientRow | None:
     """The patient with this MRN in this workspace, or None."""
-    found = {"team_id": team_id, "mrn": mrn.strip()}
-    return session.execute(_BY_MRN, found).scalar_one_or_none()
+    values = {"team_id": team_id, "mrn": mrn.strip()}
+    return session.execute(_BY_MRN, values).scalar_one_or_none()
 
 
 # Every booking by MRN reads it: built once, with bound parameters.

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage import care_teams, channels, drafts, patients, people, workspaces
 from storage.appointments import queries as appointments
-from storage.preapprovals import queries as preapprovals
+from storage.preapprovals.listed import listed_values
 
 NOBODY = "T0WARMUP"  # no workspace has this id: every read finds nothing
 SOMEONE = "U0WARMUP"
@@ -32,7 +32,6 @@ def compile_hot_reads(session: Session) -> None:
     patients.find(session, NOBODY, "Warm Up", None)
     patients.get_by_ref(session, NOBODY, "P-1")
     workspaces.patient_display(session, NOBODY)
-    channels.settings_for(session, NOBODY, ["C0WARMUP"])
     channels.in_force(session, NOBODY, ["C0WARMUP"])
     care_teams.channel_ids(session, NOBODY)
     drafts.get(session, NOBODY, "0" * 32)
@@ -45,8 +44,8 @@ def compile_hot_reads(session: Session) -> None:
         )  # fmt: skip
     appointments.count_between(session, NOBODY, now, later)
     appointments.between(session, NOBODY, now, later, limit=40)
-    preapprovals.listed_values(session, NOBODY, ["not_started"], owner_id=SOMEONE)
-    preapprovals.listed_values(session, NOBODY, ["not_started"])
+    listed_values(session, NOBODY, ["not_started"], owner_id=SOMEONE)
+    listed_values(session, NOBODY, ["not_started"])
 
 
 def rehearse_hot_writes(session: Session) -> None:

@@ -18,8 +18,8 @@ from bot.shared.rules.refusals import Refused
 
 if TYPE_CHECKING:
     from bot.shared.rules.channel_settings import ChannelSettings
+    from storage.preapprovals.listed import Listed
     from storage.preapprovals.models import PreapprovalRow
-    from storage.preapprovals.queries import Listed
 
 
 class PreapprovalRefused(Refused):

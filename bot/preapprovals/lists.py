@@ -15,6 +15,7 @@ from bot.shared.audit_trail import parse_ref
 from bot.shared.records import RecordsUseCase
 from storage.preapprovals import queries as preapprovals
 from storage.preapprovals import sent as preapproval_sent
+from storage.preapprovals.listed import listed_values
 
 if TYPE_CHECKING:
     from bot.shared.access import Actor
@@ -90,7 +91,7 @@ class Lists(RecordsUseCase):
         if word == "at-risk":
             statuses += [Status.APPROVED.value, Status.PARTIAL.value]
         with self.db.session(read_only=True) as session:
-            rows = preapprovals.listed_values(
+            rows = listed_values(
                 session, team_id, statuses, owner_id=user_id if word == "mine" else None
             )
             wanted = [None, *(r.channel_id for r in rows)]  # None: the workspace's own

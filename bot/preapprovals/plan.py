@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
     from bot.shared.channel_settings import SettingsResolver
     from bot.shared.rules.channel_settings import ChannelSettings
-    from storage.preapprovals.queries import Due, Listed
+    from storage.preapprovals.listed import Listed
+    from storage.preapprovals.queries import Due
 
 __all__ = ["APPROVED", "EXPIRY", "RISK", "ROUND", "ends_at", "plan", "plan_round", "rounds_of"]
 

@@ -92,23 +92,27 @@ class Runtime:
         return self.shared.roles.startup_problem()
 
     def warm_up(self, timeout: float = WARM_UP_S) -> None:
-        """Compile what commands read with and let dateparser's warm-up end, both in threads,
-        and wait for them (`carebot run`, before it takes requests), at most `timeout`: a
-        command that comes first would wait for them. A failure only logs; the first
-        command then pays, as it would have."""
-        sql = threading.Thread(target=self._compile_statements, name="warm-sql", daemon=True)
-        sql.start()
-        self.warming.append(sql)
-        try:
-            self.executor.prestart(PRESTARTED)
-            self.services.appointments.booking.warm()
-        except Exception as error:  # a warm-up must never stop a start
-            log.warning("could not warm up the booking rules at start: %s", describe(error))
+        """Warm up in threads and wait for them (`carebot run`, before it takes requests),
+        at most `timeout` in all: compile what commands read and write with, let dateparser
+        load, start listener threads and read a sample booking's text. A command that came
+        first would wait for them. A failure only logs; the first command then pays, as it
+        would have."""
         deadline = time.monotonic() + timeout
+        for target, name in ((self._compile_statements, "warm-sql"), (self._warm_rest, "warm")):
+            warming = threading.Thread(target=target, name=name, daemon=True)
+            warming.start()
+            self.warming.append(warming)
         for warming in self.warming:
             warming.join(max(0.0, deadline - time.monotonic()))
         if any(warming.is_alive() for warming in self.warming):
             log.warning("the warm-up took more than %.0f s; carebot starts anyway", timeout)
+
+    def _warm_rest(self) -> None:
+        try:
+            self.executor.prestart(PRESTARTED)
+            self.services.appointments.booking.warm()
+        except Exception as error:  # a warm-up must never stop a start
+            log.warning("could not warm up the listeners at start: %s", describe(error))
 
     def _compile_statements(self) -> None:
         try:

@@ -11,6 +11,10 @@ from typing import Any
 
 from bot.runtime.turns import ACK_WAIT_S, Turns, awaited_ack
 
+# What Bolt's ThreadListenerRunner submits for a request's listener (its ack inside). Were
+# Bolt to rename it, nothing would wait here and Bolt's own poll would find the ack.
+BOLT_LISTENER = "run_ack_function_asynchronously"
+
 
 class TrackingExecutor(ThreadPoolExecutor):
     """ThreadPoolExecutor that counts unfinished work, so the sandbox can wait for quiet, and
@@ -23,6 +27,7 @@ class TrackingExecutor(ThreadPoolExecutor):
     # acks wait too: Slack sees carebot slow down rather than answers that never come.
     def __init__(self, max_workers: int = 64, turns: Turns | None = None) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="carebot-listener")
+        self.width = max_workers
         self.turns = turns
         self._busy = 0
         self._idle = threading.Condition()
@@ -32,8 +37,9 @@ class TrackingExecutor(ThreadPoolExecutor):
             self._busy += 1
         # Bolt submits a request's listener, then polls every 10 ms until it has acked; on
         # the dispatching thread, this waits for that ack instead (or the listener's end, if
-        # it never acks), so the poll finds it at once.
-        awaited = awaited_ack()
+        # it never acks), so the poll finds it at once. Only Bolt's own submit waits: any
+        # other work handed over on that thread first must not hold the ack up.
+        awaited = awaited_ack() if getattr(fn, "__name__", "") == BOLT_LISTENER else None
         if self.turns is not None:
             fn, args = self.turns.run, (fn, *args)
         future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
@@ -46,13 +52,14 @@ class TrackingExecutor(ThreadPoolExecutor):
     def prestart(self, count: int) -> None:
         """Start `count` listener threads now (the pool starts them on demand), so the
         first requests after a start do not wait for one to be made."""
-        count = min(count, self._max_workers)
+        count = min(count, self.width)
         started = threading.Barrier(count + 1, timeout=5.0)
         for _ in range(count):  # each holds its thread until all are up: no reuse
             super().submit(_meet, started)
         _meet(started)
         # A thread counts as idle (the next submit takes it) once it has finished its work:
-        # wait for all of them to, then leave the count as they left it.
+        # wait for all of them to, then leave the count as they left it. (ThreadPoolExecutor
+        # keeps that count in _idle_semaphore; it has no public way to start threads early.)
         idle = self._idle_semaphore
         ready = sum(idle.acquire(timeout=5.0) for _ in range(count))
         for _ in range(ready):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -52,16 +52,28 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return button | ({"style": style} if style else {})
 
 
-@lru_cache(maxsize=4096)  # a list shows the same requests' times on every call
 def when(at: datetime, zone: ZoneInfo) -> str:
     """A date Slack shows in each reader's zone, with the reader's as fallback."""
+    if at.utcoffset() is None:
+        raise ValueError("display needs a timezone-aware datetime")
+    return _when(at.astimezone(UTC), zone)  # in UTC, an instant is one key (no fold)
+
+
+@lru_cache(maxsize=4096)  # a list shows the same requests' times on every call
+def _when(at: datetime, zone: ZoneInfo) -> str:
     return date_token(at, format_when(at, zone))
 
 
-@lru_cache(maxsize=4096)
 def needed(at: datetime, zone: ZoneInfo, *, token: bool = True) -> str:
     """A needed-by time; a day typed without a time (stored as its midnight) stays a plain day,
     since a time token would show a reader to the west the day before."""
+    if at.utcoffset() is None:
+        raise ValueError("display needs a timezone-aware datetime")
+    return _needed(at.astimezone(UTC), zone, token)
+
+
+@lru_cache(maxsize=4096)
+def _needed(at: datetime, zone: ZoneInfo, token: bool) -> str:
     local = at.astimezone(zone)
     if (local.hour, local.minute) == (0, 0):
         return format_date(local.date())

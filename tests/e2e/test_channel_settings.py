@@ -19,7 +19,7 @@ def audited(sandbox: Sandbox, action: str) -> list[tuple[str, str | None]]:
 
 def stored(sandbox: Sandbox) -> dict[str, str | None] | None:
     with sandbox.db.session(read_only=True) as session:
-        return channels.settings_for(session, TEAM, [CARDIO]).get(CARDIO)
+        return channels.in_force(session, TEAM, [CARDIO])[1].get(CARDIO)
 
 
 def save(slack: SlackDriver, values: dict[str, str | list[str]]) -> None:

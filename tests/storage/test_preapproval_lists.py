@@ -11,6 +11,7 @@ from storage import Database, patients
 from storage.appointments import queries as appointments
 from storage.appointments import series as series_store
 from storage.preapprovals import queries as preapprovals
+from storage.preapprovals.listed import listed_values
 from storage.preapprovals.models import PreapprovalRow
 
 T0 = datetime(2027, 3, 1, 14, 0, tzinfo=UTC)
@@ -105,15 +106,13 @@ def test_a_listed_request_reads_as_its_loaded_row_does(db: Database) -> None:
     every = [*OPEN, "approved"]
     for owner in (None, "U0DANA", "U0SAM"):
         with db.session(read_only=True) as session:
-            plain = [
-                shown(r) for r in preapprovals.listed_values(session, "T1", every, owner_id=owner)
-            ]
+            plain = [shown(r) for r in listed_values(session, "T1", every, owner_id=owner)]
         with db.session(read_only=True) as session:
             loaded = [shown(r) for r in preapprovals.listed(session, "T1", every, owner_id=owner)]
         assert plain == loaded
         assert plain, "the workspace has requests to list"
     with db.session(read_only=True) as session:
-        open_ones = preapprovals.listed_values(session, "T1", OPEN, owner_id="U0DANA")
+        open_ones = listed_values(session, "T1", OPEN, owner_id="U0DANA")
     assert [r.ref for r in open_ones] == ["PA-1", "PA-2"]
     [_, weekly_request] = open_ones
     assert weekly_request.series is not None
@@ -135,7 +134,7 @@ def test_a_list_takes_two_statements_however_many_series_it_shows(db: Database) 
     statements: list[str] = []
     sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with db.session(read_only=True) as session:
-        found = preapprovals.listed_values(session, "T1", OPEN, limit=10)
+        found = listed_values(session, "T1", OPEN, limit=10)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(found) == 10
     assert len(selects) == 2
@@ -146,4 +145,4 @@ def test_a_list_in_a_unit_of_work_sees_its_own_unwritten_changes(db: Database) -
         jane = patients.find_or_create(session, "T1", "Jane Doe", "4242", "U0DANA", now=T0)
         row = request(session, patient_id=jane.id)
         row.status = "denied"  # not flushed yet
-        assert preapprovals.listed_values(session, "T1", OPEN) == []
+        assert listed_values(session, "T1", OPEN) == []

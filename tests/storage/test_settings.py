@@ -87,11 +87,11 @@ def test_a_channels_own_settings_are_saved_read_in_one_batch_and_go_with_it(
         saved = channels.save_settings(session, "T1", "C1", "4-west", values, by="U1", now=T0)
         assert (saved.updated_by, saved.created_at) == ("U1", T0)
     with db.session() as session:
-        found = channels.settings_for(session, "T1", ["C1", "C2", "C3"])
+        found = channels.in_force(session, "T1", ["C1", "C2", "C3"])[1]
         assert set(found) == {"C1", "C2"}
         assert found["C1"]["digest_time"] == "off" and found["C1"]["holidays"] is None
         assert found["C2"] == dict.fromkeys(channels.SETTINGS)
-        assert channels.settings_for(session, "T2", ["C1"]) == {}
+        assert channels.in_force(session, "T2", ["C1"])[1] == {}
     with db.session() as session:
         assert channels.remove(session, "T1", "C1") and not channels.remove(session, "T1", "C1")
         assert [c.channel_id for c in channels.list_for(session, "T1")] == ["C2"]
@@ -117,6 +117,4 @@ def test_the_workspaces_display_and_its_channels_settings_come_in_one_read(
         }
         assert channels.in_force(session, "T1", []) == ("id", {})
         assert channels.in_force(session, "T2", ["C2"]) == ("initials", {})
-        # The same as the two reads it stands for.
         assert display == workspaces.patient_display(session, "T1")
-        assert own == channels.settings_for(session, "T1", ["C1", "C2", "C3"])

@@ -355,3 +355,30 @@ def test_threads_started_ahead_take_the_first_listeners() -> None:
     assert pool.submit(lambda: threading.current_thread()).result(5) in ours
     assert len(pool._threads) == 3  # an idle one took it: none was made for it
     pool.shutdown()
+
+
+def test_work_handed_to_the_pool_before_the_listener_does_not_hold_the_ack(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only Bolt's submit of the listener waits for the ack: a middleware's (or anyone's)
+    earlier hand-over on the dispatching thread is not taken for it."""
+    turns, sleeps = Turns(), Sleeps(monkeypatch)
+    pool = TrackingExecutor(turns=turns)
+    release = threading.Event()
+
+    def listener(ack: Ack) -> None:
+        threading.Event().wait(0.05)  # a late ack: Bolt alone would have slept for it
+        ack("on it")
+
+    app = slash_app(turns, pool, listener)
+
+    def hand_over(next: Callable[[], BoltResponse]) -> BoltResponse:
+        pool.submit(release.wait, 5.0)  # still running when the ack is due
+        return next()
+
+    app.middleware(hand_over)
+    answer = slash(app)
+    release.set()
+    assert (answer.status, answer.body) == (200, "on it")
+    assert sleeps.count == 0
+    assert pool.wait_idle(5)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -84,9 +84,13 @@ def next_nudge(
     return rounds.after(since, zone) if nudged else rounds.on_or_after(since, zone)
 
 
-@lru_cache(maxsize=4096)  # every list, round and risk check asks it of each request again
 def at_risk_from(needed_by: datetime, zone: ZoneInfo, rounds: Rounds) -> datetime:
     """The round AT_RISK_BUSINESS_DAYS business days before the day it is needed."""
+    return _at_risk_from(needed_by.astimezone(UTC), zone, rounds)  # UTC: one key an instant
+
+
+@lru_cache(maxsize=4096)  # every list, round and risk check asks it of each request again
+def _at_risk_from(needed_by: datetime, zone: ZoneInfo, rounds: Rounds) -> datetime:
     needed_day = needed_by.astimezone(zone).date()
     day = rounds.calendar.business_days_before(needed_day, AT_RISK_BUSINESS_DAYS)
     return at_local(day, rounds.round_time, zone)

@@ -48,7 +48,7 @@ _QUICK = re.compile(
     r" (?:at )?"
     r"(?:(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))? ?(?P<half>am|pm)"
     r"|(?P<hour24>\d{1,2}):(?P<minute24>\d{2}))",
-    re.IGNORECASE | re.ASCII,  # ASCII digits only: dateparser reads no others ("３pm")
+    re.IGNORECASE | re.ASCII,  # ASCII digits only: dateparser reads no other script's
 )
 _OTHER_DIGITS = str.maketrans("0123456789", "1234567890")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -55,8 +55,6 @@ from storage.warm import compile_hot_reads, rehearse_hot_writes
 log = logging.getLogger(__name__)
 
 WARM_UP_S = 5.0
-
-
 PRESTARTED = 4  # listener threads started before the first request
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,20 +27,41 @@ def row_counts(db: Database) -> dict[str, int]:
         }
 
 
+@dataclass(frozen=True)
+class Executed:
+    """One statement the database ran, as the warm-up's tests look at it."""
+
+    statement: str
+    params: str
+    cached: bool  # its compiled form was found in the cache
+
+    @property
+    def verb(self) -> str:
+        return self.statement.lstrip().split(None, 1)[0].upper()
+
+
+@contextmanager
+def executed(db: Database) -> Iterator[list[Executed]]:
+    """Every statement run on the database inside the block, in order."""
+    seen: list[Executed] = []
+
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any) -> None:
+        hit = getattr(context, "cache_hit", None) is CacheStats.CACHE_HIT
+        seen.append(Executed(statement, str(params), hit))
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+
+
 def test_the_warm_up_reads_and_leaves_every_table_as_it_was(db: Database) -> None:
     before = row_counts(db)
-    statements: list[str] = []
+    with executed(db) as ran, db.session(read_only=True) as session:
+        compile_hot_reads(session)
 
-    def seen(*args: Any) -> None:
-        statements.append(str(args[2]).lstrip().split(None, 1)[0].upper())
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        with db.session(read_only=True) as session:
-            compile_hot_reads(session)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-
+    statements = [e.verb for e in ran]
     assert row_counts(db) == before
     assert len(statements) >= 10
     assert set(statements) <= {"SELECT", "SET", "BEGIN"}  # reads only, whatever the database
@@ -47,21 +71,12 @@ def test_a_second_warm_up_compiles_nothing_new(db: Database) -> None:
     """What the first compiled is kept: the second finds every statement in the cache."""
     with db.session(read_only=True) as session:
         compile_hot_reads(session)
-    compiled: list[object] = []
+    with executed(db) as ran, db.session(read_only=True) as session:
+        compile_hot_reads(session)
 
-    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            compiled.append(context.cache_hit)
-
-    event.listen(db.engine, "after_cursor_execute", after)
-    try:
-        with db.session(read_only=True) as session:
-            compile_hot_reads(session)
-    finally:
-        event.remove(db.engine, "after_cursor_execute", after)
-
+    compiled = [e.cached for e in ran if e.verb == "SELECT"]
     assert compiled
-    assert all(hit is CacheStats.CACHE_HIT for hit in compiled)
+    assert all(compiled)
 
 
 def test_a_person_on_file_is_read_too_and_nothing_changes(db: Database) -> None:
@@ -73,19 +88,10 @@ def test_a_person_on_file_is_read_too_and_nothing_changes(db: Database) -> None:
             is_bot=False, deleted=False, now=now,
         )  # fmt: skip
     before = row_counts(db)
-    reads: list[str] = []
+    with executed(db) as ran, db.session(read_only=True) as session:
+        compile_hot_reads(session)
 
-    def seen(*args: Any) -> None:
-        if "FROM people" in str(args[2]):
-            reads.append(str(args[3]))
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        with db.session(read_only=True) as session:
-            compile_hot_reads(session)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-
+    reads = [e.params for e in ran if "FROM people" in e.statement]
     assert row_counts(db) == before
     assert any("U1" in params for params in reads)
 
@@ -96,20 +102,12 @@ class RolledBack(Exception):
 
 def test_the_rehearsed_write_is_compiled_and_rolled_back(db: Database) -> None:
     before = row_counts(db)
-    inserts: list[bool] = []
-
-    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT"):
-            inserts.append(context.cache_hit == CacheStats.CACHE_HIT)
-
-    event.listen(db.engine, "after_cursor_execute", after)
-    try:
+    with executed(db) as ran:
         for _ in range(2):
             with pytest.raises(RolledBack), db.session() as session:
                 rehearse_hot_writes(session)
                 raise RolledBack
-    finally:
-        event.remove(db.engine, "after_cursor_execute", after)
 
+    inserts = [e.cached for e in ran if e.verb == "INSERT"]
     assert row_counts(db) == before
     assert inserts == [False, True]  # the second found the first's compiled INSERT
